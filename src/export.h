@@ -1,0 +1,42 @@
+/* export.h - sites, journal events and the procedure as table (people),
+ * csv (RFC 4180), json (stable field names, data/output-formats.md) and
+ * md (a Markdown report for a change ticket). */
+#ifndef SITESWEEP_EXPORT_H
+#define SITESWEEP_EXPORT_H
+
+#include <stdio.h>
+
+#include "journal.h"
+#include "procedure.h"
+#include "run.h"
+
+typedef enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_MD } out_format;
+
+#define FMTS_ALL ((1u << FMT_TABLE) | (1u << FMT_CSV) | (1u << FMT_JSON) | (1u << FMT_MD))
+#define FMTS_PROCEDURE ((1u << FMT_TABLE) | (1u << FMT_JSON) | (1u << FMT_MD))
+
+/* Parses "table", "csv", ...; -1 when unknown or not in the allowed mask. */
+int out_format_parse(const char *s, unsigned allowed);
+const char *out_format_name(out_format f);
+
+/* Writes every site with its progress. */
+int export_sites(FILE *f, out_format fmt, const site_row *rows, size_t n);
+
+/* Events are streamed: begin, one call per event, end. */
+typedef struct event_writer event_writer;
+event_writer *event_writer_new(FILE *f, out_format fmt, const char *title);
+int event_writer_add(event_writer *w, const event *ev);
+/* Finishes the document and frees w; non-zero if any write failed. */
+int event_writer_end(event_writer *w);
+
+/* The checklist, every item with its instruction, where, commands and
+ * cautions, filled in from v (v->site may be NULL), with each item's state
+ * when st is given. */
+int export_procedure(FILE *f, out_format fmt, const procedure *p,
+                     const proc_values *v, const run_state *st);
+
+/* Markdown-escapes text for a table cell or paragraph (newlines become
+ * <br> when in_cell). Exposed for tests. */
+char *md_escape(const char *s, bool in_cell);
+
+#endif

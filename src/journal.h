@@ -1,0 +1,166 @@
+/* journal.h - the SQLite journal: append-only events chained by SHA-256,
+ * the site inventory and cleanup runs derived from them in the same
+ * transaction. Every write is one durable transaction (WAL, FULL sync). */
+#ifndef SITESWEEP_JOURNAL_H
+#define SITESWEEP_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inventory.h"
+#include "procedure.h"
+#include "run.h"
+#include "site.h"
+#include "util.h"
+
+#define JOURNAL_SCHEMA_VERSION 1
+#define JOURNAL_NOTFOUND 1 /* returned by lookups that found nothing */
+#define JOURNAL_EINPUT (-2) /* the request itself is wrong (unknown site or
+                               item, missing note, not allowed now); -1 is
+                               a storage failure */
+#define JOURNAL_BUSY_MS 5000 /* how long a write waits for another writer */
+
+typedef struct journal journal;
+
+/* The journal's path: opt if given, else $SITESWEEP_JOURNAL, else
+ * $XDG_DATA_HOME/sitesweep/journal.db, else ~/.local/share/... */
+int journal_resolve_path(const char *opt, char *buf, size_t n, ss_err *e);
+
+/* Opens (creating it 0600, and its directory 0700, when missing) and
+ * migrates the schema. Refuses a file that is not a SQLite database, or
+ * one written by a newer sitesweep. */
+int journal_open(const char *path, journal **out, ss_err *e);
+void journal_close(journal *j);
+const char *journal_path(const journal *j);
+/* Who writes the next events. Defaults: login name, gethostname(). */
+void journal_set_actor(journal *j, const char *operator_name,
+                       const char *host);
+const char *journal_operator(const journal *j);
+
+/* Number of sites known (0 on a new journal). */
+int journal_site_count(journal *j, size_t *n, ss_err *e);
+
+/* Imports a validated inventory in one transaction: new sites are added,
+ * changed sites updated, each journaled, plus one "import" event. */
+typedef struct import_stats {
+    size_t added, updated, unchanged;
+} import_stats;
+int journal_import(journal *j, const inventory *inv, const char *source,
+                   import_stats *st, ss_err *e);
+
+/* Adds (create=true, refused if the code exists) or updates (refused if
+ * missing) one site, journaled. The site must pass site_check. */
+int journal_site_save(journal *j, const site *s, bool create, ss_err *e);
+/* Sets a site's install state, journaled ("site-state"). */
+int journal_site_set_state(journal *j, const char *code, site_state st,
+                           ss_err *e);
+/* 0 found, JOURNAL_NOTFOUND, -1 error. Code matched case-insensitively. */
+int journal_site_get(journal *j, const char *code, site *out, ss_err *e);
+
+/* A site with its cleanup progress, for lists. */
+typedef struct site_row {
+    site site;
+    int64_t run;          /* latest run id, 0 when none */
+    bool run_open;        /* the latest run is still open */
+    size_t closed;        /* items done or skipped in the latest run */
+    size_t applicable;    /* applicable items in the latest run */
+    char run_started[32]; /* UTC start of the latest run, "" if none */
+    char run_ended[32];   /* UTC completion, "" while open */
+    char resume[PROC_ID_MAX + 1]; /* first open item of an open run */
+    char last_activity[32]; /* UTC time of the site's latest event */
+} site_row;
+/* All sites ordered by code; reads only the derived tables (constant per
+ * site, whatever the journal's length). */
+int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e);
+
+/* A run with the procedure it pinned when it started. */
+typedef struct run_view {
+    int64_t id;
+    char site[4];
+    bool open;
+    char started[32];
+    char ended[32];        /* "" while open */
+    procedure proc;        /* parsed from the text stored with the run */
+    run_state st;          /* item states now */
+} run_view;
+void run_view_free(run_view *rv);
+
+/* The site's open run: 0, JOURNAL_NOTFOUND when none is open, -1. */
+int journal_run_current(journal *j, const char *code, run_view *out,
+                        ss_err *e);
+/* Starts a run of p for the site ("run-started"; the site's state becomes
+ * cleaning). Refused when one is open. p's text is stored with the run. */
+int journal_run_start(journal *j, const char *code, const procedure *p,
+                      run_view *out, ss_err *e);
+
+typedef struct mark_result {
+    int64_t event;      /* id of the recorded event, 0 when nothing was */
+    int64_t run;        /* the run it belongs to */
+    bool started;       /* a run was started for it */
+    bool already;       /* the item already had that outcome: nothing new */
+    bool completed;     /* this closed the run: the site is now clean */
+} mark_result;
+/* Returns 0, JOURNAL_EINPUT or -1.
+ * Records an outcome for an item of the site's open run, starting a run
+ * of p when none is open (p may be NULL then only if a run is open). One
+ * transaction: the event, the derived state, completion and the site's new
+ * state all commit together, or nothing does. */
+int journal_mark(journal *j, const char *code, const char *item, outcome o,
+                 const char *note, const procedure *p, mark_result *res,
+                 ss_err *e);
+/* Adds a note to an item of the site's open run. */
+int journal_note(journal *j, const char *code, const char *item,
+                 const char *note, int64_t *event, ss_err *e);
+
+/* One journal event. */
+typedef struct event {
+    int64_t id;        /* 1, 2, ... in the order written */
+    char ts[32];       /* UTC, "2026-11-27T02:20:24.123Z" */
+    char *operator_name;
+    char *host;
+    char site[4];      /* "" when the event concerns no one site */
+    int64_t run;       /* 0 when none */
+    char item[PROC_ID_MAX + 1]; /* "" when none */
+    char kind[24];     /* import, site-added, site-updated, site-state,
+                          run-started, done, skipped, failed, reopened,
+                          note, run-completed */
+    char *note;        /* "" when none */
+    char *data;        /* JSON details, "" when none */
+    char prev[65];     /* hash of the event before */
+    char hash[65];     /* SHA-256 over prev and this event's fields */
+} event;
+void event_clear(event *ev);
+void events_free(event *evs, size_t n);
+
+typedef struct event_filter {
+    const char *site; /* exact code, or NULL */
+    int64_t run;      /* run id, or 0 */
+    const char *text; /* substring of time, operator, site, item, kind or
+                         note (case-insensitive), or NULL */
+} event_filter;
+
+/* A page of events. dir < 0: ids below from (0 = from the newest),
+ * newest first. dir > 0: ids above from, oldest first. Uses the primary
+ * key, so a page costs the same at any depth. */
+int journal_events_page(journal *j, const event_filter *f, int64_t from,
+                        int dir, size_t limit, event **out, size_t *n,
+                        ss_err *e);
+/* Streams every matching event oldest first; cb returning non-zero stops. */
+int journal_events_each(journal *j, const event_filter *f,
+                        int (*cb)(const event *ev, void *ctx), void *ctx,
+                        ss_err *e);
+int journal_event_get(journal *j, int64_t id, event *out, ss_err *e);
+/* Number of events. */
+int journal_event_count(journal *j, int64_t *n, ss_err *e);
+
+typedef struct verify_result {
+    int64_t checked;   /* events checked */
+    int64_t bad_id;    /* first bad event, 0 when all are good */
+    char why[256];     /* what is wrong with it */
+} verify_result;
+/* Recomputes the hash chain. 0 when intact, 1 when an event was altered,
+ * removed or inserted (res says which and why), -1 on error. */
+int journal_verify(journal *j, verify_result *res, ss_err *e);
+
+#endif

@@ -1,0 +1,76 @@
+/* procedure.h - the cleanup checklist as data: parse a procedure file and
+ * fill an item's text with a site's values. Format: data/procedure-format.md */
+#ifndef SITESWEEP_PROCEDURE_H
+#define SITESWEEP_PROCEDURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "site.h"
+#include "util.h"
+
+#define PROC_ID_MAX 15 /* bytes of an item id such as "4b.9" */
+
+/* When an item applies to a site; otherwise it is "not applicable". */
+typedef enum proc_applies {
+    APPLIES_ALWAYS, /* every site */
+    APPLIES_LOGON,  /* only sites that used Logon Installation/Discovery */
+} proc_applies;
+
+typedef struct proc_item {
+    char id[PROC_ID_MAX + 1]; /* "1", "4b.1", ... unique in the procedure */
+    char *title;      /* one line */
+    char *text;       /* the article's instruction; may hold placeholders */
+    char *where;      /* where to do it ("parent site server {parent_server}"), or NULL */
+    char **commands;  /* ready-to-run commands with placeholders */
+    size_t ncommands;
+    char **cautions;  /* warnings, KB references */
+    size_t ncautions;
+    proc_applies applies; /* applicability rule */
+    int line;         /* line of the item header in the file */
+} proc_item;
+
+typedef struct procedure {
+    char *name;     /* short name, "q287717" */
+    char *title;    /* human title */
+    char *source;   /* where the text comes from, or NULL */
+    proc_item *items; /* in checklist order */
+    size_t nitems;
+    char hash[65];  /* SHA-256 of the exact file text */
+    char *text;     /* the exact file text (kept so a run can pin it) */
+    size_t textlen;
+} procedure;
+
+/* Parses text (len bytes, need not be NUL-terminated). fname is used only
+ * in messages: "fname:line: what is wrong". On error *out is left empty. */
+int procedure_parse(const char *text, size_t len, const char *fname,
+                    procedure *out, ss_err *e);
+/* Reads and parses a file. */
+int procedure_load(const char *path, procedure *out, ss_err *e);
+void procedure_free(procedure *p);
+
+/* Index of the item with this id (case-insensitive), or -1. */
+int procedure_find(const procedure *p, const char *id);
+
+/* Whether the item applies to the site (e.g. 4e needs logon=yes). */
+bool proc_item_applies(const proc_item *it, const site *s);
+
+/* Values a template can name:
+ *   {code} {name} {parent} {parent_server} {server} {drive} {pdc}
+ *   {servers} (the CAP/DP list, ", "-separated) and {cap} (one CAP/DP:
+ *   a command that names {cap} is repeated once per CAP/DP server).
+ * A value the site lacks is shown as "<pdc>" and so on. */
+typedef struct proc_values {
+    const site *site;          /* the site, may be NULL (unfilled) */
+    const char *parent_server; /* the parent site's server if known, or NULL */
+} proc_values;
+
+/* Fills the placeholders of one template (text, title, where, caution). */
+char *procedure_expand(const char *tmpl, const proc_values *v);
+/* The item's commands filled in, with {cap} commands repeated per CAP/DP.
+ * Returns a NULL-terminated array; free with procedure_strv_free. */
+char **proc_item_commands(const proc_item *it, const proc_values *v,
+                          size_t *count);
+void procedure_strv_free(char **v);
+
+#endif

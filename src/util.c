@@ -1,0 +1,341 @@
+/* util.c - errors, memory, strings, UTF-8 and hashing shared by the core. */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+int ss_errf(ss_err *e, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static void oom(void)
+{
+    fputs("sitesweep: out of memory\n", stderr);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    strbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return xstrdup("");
+    if ((size_t)n < sizeof tmp)
+        return xstrdup(tmp);
+    b.s = xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(b.s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return b.s;
+}
+
+static void sb_grow(strbuf *b, size_t more)
+{
+    if (b->len + more + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + more + 1)
+        cap *= 2;
+    b->s = xrealloc(b->s, cap);
+    b->cap = cap;
+}
+
+void sb_add(strbuf *b, const char *s, size_t n)
+{
+    sb_grow(b, n);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void sb_puts(strbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+void sb_putc(strbuf *b, char c)
+{
+    sb_add(b, &c, 1);
+}
+
+void sb_printf(strbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n <= 0)
+        return;
+    sb_grow(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+char *sb_take(strbuf *b)
+{
+    char *s = b->s ? b->s : xstrdup("");
+    b->s = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void sb_free(strbuf *b)
+{
+    free(b->s);
+    b->s = NULL;
+    b->len = b->cap = 0;
+}
+
+size_t utf8_decode(const char *str, size_t n, unsigned *cp)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (n == 0)
+        return 0;
+    unsigned c = s[0];
+    size_t len;
+    unsigned min;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xE0) == 0xC0) {
+        len = 2, min = 0x80, c &= 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, min = 0x800, c &= 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, min = 0x10000, c &= 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+bool cp_is_unsafe(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) ||
+           (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+           cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+unsigned str_find_unsafe(const char *s, size_t *at)
+{
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0 || cp_is_unsafe(cp)) {
+            if (at)
+                *at = i;
+            return k == 0 ? 0xFFFD : cp;
+        }
+        i += k;
+    }
+    return 0;
+}
+
+char *str_escape_unsafe(const char *s)
+{
+    strbuf b = {0};
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0) {
+            sb_printf(&b, "\\x%02X", (unsigned char)s[i]);
+            i++;
+            continue;
+        }
+        if (!cp_is_unsafe(cp)) {
+            sb_add(&b, s + i, k);
+        } else if (cp == '\n') {
+            sb_puts(&b, "\\n");
+        } else if (cp == '\t') {
+            sb_puts(&b, "\\t");
+        } else if (cp == '\r') {
+            sb_puts(&b, "\\r");
+        } else if (cp < 0x100) {
+            sb_printf(&b, "\\x%02X", cp);
+        } else {
+            sb_printf(&b, "\\u%04X", cp);
+        }
+        i += k;
+    }
+    return sb_take(&b);
+}
+
+size_t str_width(const char *s)
+{
+    size_t n = strlen(s), i = 0, w = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0) {
+            w += 4; /* \xNN */
+            i++;
+            continue;
+        }
+        if (cp_is_unsafe(cp)) {
+            w += cp == '\n' || cp == '\t' || cp == '\r' ? 2
+                 : cp < 0x100                          ? 4
+                                                       : 6;
+        } else {
+            int cw = wcwidth((wchar_t)cp);
+            w += cw < 0 ? 1 : (size_t)cw;
+        }
+        i += k;
+    }
+    return w;
+}
+
+void sha256_hex(const void *data, size_t n, char out[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    static const char hex[] = "0123456789abcdef";
+    sha256_init(&ctx);
+    sha256_update(&ctx, n, data);
+    sha256_digest(&ctx, sizeof digest, digest);
+    for (size_t i = 0; i < sizeof digest; i++) {
+        out[2 * i] = hex[digest[i] >> 4];
+        out[2 * i + 1] = hex[digest[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+int read_file(const char *path, char **out, size_t *len, size_t max,
+              ss_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ss_errf(e, "%s: cannot open: %s", path, strerror(errno));
+    strbuf b = {0};
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (b.len + n > max) {
+            fclose(f);
+            sb_free(&b);
+            return ss_errf(e, "%s: file is larger than %zu bytes", path, max);
+        }
+        sb_add(&b, buf, n);
+    }
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        sb_free(&b);
+        return ss_errf(e, "%s: read error", path);
+    }
+    *len = b.len;
+    *out = sb_take(&b);
+    return 0;
+}
+
+bool str_ieq(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+            return false;
+    return *a == *b;
+}
+
+char *str_trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+void utc_now(char out[32])
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    char date[24];
+    strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%.19s.%03dZ", date, (int)(ts.tv_nsec / 1000000) % 1000);
+}

@@ -1,0 +1,79 @@
+/* util.h - errors, memory, strings, UTF-8 and hashing shared by the core. */
+#ifndef SITESWEEP_UTIL_H
+#define SITESWEEP_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define SS_ERRLEN 1024
+
+/* An error message naming what failed and where; filled by the failing call. */
+typedef struct ss_err {
+    char msg[SS_ERRLEN]; /* "file:line: field \"drive\": ..." */
+} ss_err;
+
+/* Formats into e (when not NULL) and returns -1, so callers can
+ * `return ss_errf(e, ...)`. */
+int ss_errf(ss_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Allocation that aborts with a message on exhaustion. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable NUL-terminated string. */
+typedef struct strbuf {
+    char *s;    /* always NUL-terminated once anything was added */
+    size_t len; /* bytes used, without the NUL */
+    size_t cap; /* bytes allocated */
+} strbuf;
+
+void sb_add(strbuf *b, const char *s, size_t n);
+void sb_puts(strbuf *b, const char *s);
+void sb_putc(strbuf *b, char c);
+void sb_printf(strbuf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Hands the buffer to the caller (never NULL) and resets b. */
+char *sb_take(strbuf *b);
+void sb_free(strbuf *b);
+
+/* True when s[0..n) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool utf8_valid(const char *s, size_t n);
+/* Decodes one code point at s (n bytes left); returns bytes used, 0 on
+ * malformed input. */
+size_t utf8_decode(const char *s, size_t n, unsigned *cp);
+/* Code points a terminal must never receive raw: C0, DEL, C1 and the
+ * bidirectional overrides/isolates (U+202A..U+202E, U+2066..U+2069). */
+bool cp_is_unsafe(unsigned cp);
+/* First unsafe code point in s (NUL-terminated), or 0 when there is none;
+ * *at receives its byte offset. Malformed UTF-8 counts as unsafe (0xFFFD). */
+unsigned str_find_unsafe(const char *s, size_t *at);
+/* A copy of s fit to print on a terminal: unsafe code points become
+ * "\n", "\t", "\x1b" or "\u202e" escapes, malformed bytes "\xNN". */
+char *str_escape_unsafe(const char *s);
+
+/* Display width in terminal columns of a UTF-8 string (wcwidth per code
+ * point, unprintables as escapes count their escape's width). */
+size_t str_width(const char *s);
+
+/* Lower-case SHA-256 of data, hex, 65 bytes with the NUL (nettle). */
+void sha256_hex(const void *data, size_t n, char out[65]);
+
+/* Reads a whole file; NUL-terminated; *len without the NUL. */
+int read_file(const char *path, char **out, size_t *len, size_t max,
+              ss_err *e);
+
+/* ASCII helpers that ignore the locale. */
+bool str_ieq(const char *a, const char *b);
+char *str_trim(char *s); /* in place, returns s advanced past blanks */
+
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+void utc_now(char out[32]);
+
+#endif

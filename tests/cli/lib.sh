@@ -1,0 +1,38 @@
+# lib.sh - helpers for the command-line tests: each test gets a private
+# directory and journal; every helper fails the test with what it saw.
+set -u
+: "${SITESWEEP_BIN:?}"
+T=$(mktemp -d "${TMPDIR:-/tmp}/sitesweep-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+J="$T/journal.db"
+DEMO="$PWD/data/demo-sites.csv"
+export SITESWEEP_OPERATOR=tester
+unset SITESWEEP_JOURNAL SITESWEEP_PROCEDURE
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# ss ARGS...: runs sitesweep on the test journal; stdout in $T/out,
+# stderr in $T/err, exit code in $rc.
+ss() {
+    "$SITESWEEP_BIN" --journal "$J" "$@" >"$T/out" 2>"$T/err" </dev/null
+    rc=$?
+    if grep -q -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$T/err"; then
+        cat "$T/err" >&2; fail "sanitizer report from: sitesweep $*"
+    fi
+    return 0
+}
+
+expect_rc() {
+    [ "$rc" -eq "$1" ] || { cat "$T/out" "$T/err" >&2; fail "exit $rc, expected $1 (${2:-})"; }
+}
+out_has() { grep -q -F -- "$1" "$T/out" || { cat "$T/out" >&2; fail "stdout lacks: $1"; }; }
+out_lacks() { ! grep -q -F -- "$1" "$T/out" || fail "stdout has: $1"; }
+err_has() { grep -q -F -- "$1" "$T/err" || { cat "$T/err" >&2; fail "stderr lacks: $1"; }; }
+
+# Number of events in the journal, read through the program itself.
+event_count() {
+    "$SITESWEEP_BIN" --journal "$J" journal --format csv </dev/null | sed 1d | grep -c '^"[0-9]' || true
+}
+
+# SQL straight on the journal file, behind the program's back.
+raw_sql() { sqlite3 "$J" "$@"; }

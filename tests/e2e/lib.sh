@@ -1,0 +1,145 @@
+# lib.sh - drives the real sitesweep console in a private tmux server.
+# Sourced by tests/e2e/*-test (POSIX sh). Each test gets a temporary
+# directory with its own HOME and journal; the tmux server is killed on
+# exit, pass or fail.
+#
+#   e2e_start [COLSxROWS]     start the console (default 100x30)
+#   keys K...                 tmux send-keys (key names: Enter, Escape, Up, y)
+#   type_text TEXT            send TEXT literally
+#   wait_for TEXT             until the screen shows TEXT (~10 s), else fail
+#   wait_gone TEXT            until the screen no longer shows TEXT
+#   assert_screen_contains TEXT / assert_screen_lacks TEXT
+#   ss ARGS...                the CLI on the test's journal
+#   events_count [KIND]       events in the journal (of that kind)
+#   console_exit_code         waits for the console to end; prints its status
+#   fail MESSAGE              dumps the screen and stderr, exits 1
+
+set -u
+: "${SITESWEEP_BIN:?SITESWEEP_BIN must name the binary under test}"
+E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sitesweep-e2e.XXXXXX")
+E2E_SOCK="ss$$"
+E2E_JOURNAL="$E2E_DIR/journal.db"
+E2E_ERR="$E2E_DIR/stderr"
+E2E_STATUS="$E2E_DIR/status"
+export HOME="$E2E_DIR/home" TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
+mkdir -p "$HOME"
+unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR NO_COLOR TMUX
+# ncurses keeps some allocations for the life of the process: not ours.
+export LSAN_OPTIONS="suppressions=$E2E_ROOT/data/lsan.supp:print_suppressions=0"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}abort_on_error=0"
+
+t() { tmux -L "$E2E_SOCK" -f /dev/null "$@"; }
+
+e2e_cleanup() {
+    t kill-server >/dev/null 2>&1
+    rm -rf "$E2E_DIR"
+}
+trap e2e_cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+screen_text() { t capture-pane -p -t ss 2>/dev/null; }
+
+fail() {
+    echo "FAIL: $*"
+    echo "----- screen -----"
+    screen_text
+    echo "----- stderr -----"
+    cat "$E2E_ERR" 2>/dev/null
+    exit 1
+}
+
+# Runs the CLI on the test's journal.
+ss() { "$SITESWEEP_BIN" --journal "$E2E_JOURNAL" --operator tester "$@"; }
+
+# Starts the console in a fresh tmux server; extra args go to sitesweep.
+e2e_start() {
+    size=${1:-100x30}
+    [ $# -gt 0 ] && shift
+    rm -f "$E2E_STATUS"
+    t new-session -d -s ss -x "${size%x*}" -y "${size#*x}" \
+        "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' \
+         LSAN_OPTIONS='$LSAN_OPTIONS' ${E2E_ENV:-} \
+         '$SITESWEEP_BIN' --journal '$E2E_JOURNAL' --operator tester $* \
+         2>>'$E2E_ERR'; echo \$? >'$E2E_STATUS'" ||
+        fail "cannot start tmux"
+    t set-option -t ss remain-on-exit off >/dev/null 2>&1
+}
+
+keys() { t send-keys -t ss "$@"; }
+type_text() { t send-keys -t ss -l "$1"; }
+resize() { t resize-window -t ss -x "${1%x*}" -y "${1#*x}"; }
+
+wait_for() {
+    i=0
+    while [ $i -lt 100 ]; do
+        screen_text | grep -qF -- "$1" && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "timed out waiting for: $1"
+}
+
+wait_gone() {
+    i=0
+    while [ $i -lt 100 ]; do
+        screen_text | grep -qF -- "$1" || return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    fail "still on screen after 10 s: $1"
+}
+
+assert_screen_contains() {
+    screen_text | grep -qF -- "$1" || fail "screen lacks: $1"
+}
+
+assert_screen_lacks() {
+    screen_text | grep -qF -- "$1" && fail "screen shows: $1"
+    return 0
+}
+
+# The line of the screen holding TEXT (first match).
+screen_line() { screen_text | grep -F -- "$1" | head -n 1; }
+
+# Events in the journal, all or of one kind (csv, header skipped).
+events_count() {
+    if [ $# -eq 0 ]; then
+        ss journal --format csv | tail -n +2 | grep -c . || true
+    else
+        ss journal --format csv | tail -n +2 | grep -c ",$1," || true
+    fi
+}
+
+# Waits for the console to exit and prints its exit status.
+console_exit_code() {
+    i=0
+    while [ ! -s "$E2E_STATUS" ] && [ $i -lt 100 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    [ -s "$E2E_STATUS" ] || fail "the console did not exit"
+    cat "$E2E_STATUS"
+}
+
+# Fails when the program's stderr holds a sanitizer report.
+check_stderr() {
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: ' \
+        "$E2E_ERR" 2>/dev/null; then
+        fail "sanitizer report on stderr"
+    fi
+}
+
+# Quits with q from Sites (after going back to it) and checks a clean exit.
+quit_console() {
+    keys q
+    code=$(console_exit_code)
+    [ "$code" = 0 ] || fail "console exit status $code"
+    check_stderr
+}
+
+# A journal with the demo inventory, imported through the CLI.
+import_demo() {
+    ss import "$E2E_ROOT/data/demo-sites.csv" >/dev/null ||
+        fail "import of the demo inventory failed"
+}

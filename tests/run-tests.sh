@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs every test and prints one summary line "N passed, N failed".
+# Arguments: the cmocka unit-test binaries. Also runs tests/cli/*-test and
+# tests/e2e/*-test (shell scripts that drive $SITESWEEP_BIN).
+# TESTS_FILTER=substring runs only the tests whose name contains it.
+set -u
+cd "$(dirname "$0")/.." || exit 2
+: "${SITESWEEP_BIN:?SITESWEEP_BIN must name the binary under test}"
+export SITESWEEP_BIN
+export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
+unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_PROCEDURE NO_COLOR
+out=${BUILD:-build}/test-logs
+rm -rf "$out"; mkdir -p "$out"
+passed=0 failed=0 failures=""
+
+run_one() {
+    name=$1; shift
+    case "$name" in *"${TESTS_FILTER:-}"*) ;; *) return ;; esac
+    log="$out/$(echo "$name" | tr / _).log"
+    if "$@" >"$log" 2>&1; then
+        passed=$((passed + 1)); printf '  ok    %s\n' "$name"
+    else
+        failed=$((failed + 1)); failures="$failures $name"
+        printf '  FAIL  %s (log: %s)\n' "$name" "$log"
+        tail -n 30 "$log" | sed 's/^/        /'
+    fi
+}
+
+for t in "$@"; do run_one "unit/$(basename "$t")" "$t"; done
+for t in tests/cli/*-test tests/e2e/*-test; do
+    [ -f "$t" ] || continue
+    run_one "${t#tests/}" sh "$t"
+done
+
+echo
+[ -z "$failures" ] || echo "failed:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

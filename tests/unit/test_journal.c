@@ -1,0 +1,526 @@
+/* test_journal.c - the journal on real SQLite files: creation, schema,
+ * append-only events, the hash chain and tampering, import, runs, marks,
+ * paging and refusals. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+static const char proc_text[] =
+    "procedure: t\n"
+    "title: Test\n"
+    "item 1: One\n"
+    "text: first\n"
+    "item 2: Two\n"
+    "text: second\n"
+    "item 3: Logon only\n"
+    "text: third on {pdc}\n"
+    "applies: logon\n";
+
+typedef struct fx {
+    char dir[64];
+    char path[128];
+    journal *j;
+    procedure p;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = xcalloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/ss-journal-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/sub/dir/journal.db", f->dir);
+    ss_err e;
+    if (procedure_parse(proc_text, strlen(proc_text), "t", &f->p, &e))
+        return -1;
+    if (journal_open(f->path, &f->j, &e)) {
+        fprintf(stderr, "%s\n", e.msg);
+        return -1;
+    }
+    journal_set_actor(f->j, "alice", "host1");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    journal_close(f->j);
+    procedure_free(&f->p);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static site make_site(const char *code, bool logon)
+{
+    site s;
+    ss_err e;
+    site_init(&s);
+    assert_int_equal(site_set_field(&s, FIELD_CODE, code, &e), 0);
+    assert_int_equal(site_set_field(&s, FIELD_SERVER, "SRV-X", &e), 0);
+    assert_int_equal(site_set_field(&s, FIELD_PARENT, "CEN", &e), 0);
+    assert_int_equal(site_set_field(&s, FIELD_STATE, "hung", &e), 0);
+    s.logon = logon;
+    if (logon)
+        assert_int_equal(site_set_field(&s, FIELD_PDC, "PDC1", &e), 0);
+    return s;
+}
+
+static void import_sites(fx *f, const site *sites, size_t n, import_stats *st)
+{
+    inventory inv = {(site *)sites, n, NULL};
+    ss_err e;
+    assert_int_equal(journal_import(f->j, &inv, "test.csv", st, &e), 0);
+}
+
+static int64_t count_events(fx *f)
+{
+    int64_t n;
+    ss_err e;
+    assert_int_equal(journal_event_count(f->j, &n, &e), 0);
+    return n;
+}
+
+/* Runs SQL directly on the file, behind the program's back. */
+static int raw_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    if (sqlite3_open(path, &db) != SQLITE_OK)
+        return -1;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc;
+}
+
+static void test_created_private_and_wal(void **state)
+{
+    fx *f = *state;
+    struct stat st;
+    assert_int_equal(stat(f->path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    char dir[160];
+    snprintf(dir, sizeof dir, "%s/sub", f->dir);
+    assert_int_equal(stat(dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
+    sqlite3_finalize(q);
+    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), JOURNAL_SCHEMA_VERSION);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+static void test_import_adds_updates_and_journals(void **state)
+{
+    fx *f = *state;
+    site s[2] = {make_site("k7q", false), make_site("AB1", true)};
+    import_stats st;
+    import_sites(f, s, 2, &st);
+    assert_int_equal(st.added, 2);
+    assert_int_equal(count_events(f), 3); /* two site-added + import */
+    /* Same file again: nothing changes but the import is journaled. */
+    import_sites(f, s, 2, &st);
+    assert_int_equal(st.unchanged, 2);
+    assert_int_equal(st.added + st.updated, 0);
+    assert_int_equal(count_events(f), 4);
+    snprintf(s[1].name, sizeof s[1].name, "Renamed");
+    import_sites(f, s, 2, &st);
+    assert_int_equal(st.updated, 1);
+    assert_int_equal(st.unchanged, 1);
+    event ev;
+    ss_err e;
+    assert_int_equal(journal_event_get(f->j, 5, &ev, &e), 0);
+    assert_string_equal(ev.kind, "site-updated");
+    assert_string_equal(ev.site, "AB1");
+    assert_string_equal(ev.operator_name, "alice");
+    assert_string_equal(ev.host, "host1");
+    assert_non_null(strstr(ev.data, "\"name\":\"Renamed\""));
+    event_clear(&ev);
+    site got;
+    assert_int_equal(journal_site_get(f->j, "k7q", &got, &e), 0);
+    assert_string_equal(got.code, "K7Q");
+    assert_int_equal(journal_site_get(f->j, "ZZZ", &got, &e), JOURNAL_NOTFOUND);
+}
+
+static void test_events_are_append_only(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_not_equal(raw_sql(f->path, "UPDATE events SET note = 'x'"), SQLITE_OK);
+    assert_int_not_equal(raw_sql(f->path, "DELETE FROM events WHERE id = 1"), SQLITE_OK);
+    assert_int_not_equal(raw_sql(f->path, "DELETE FROM procedures"), SQLITE_OK);
+    assert_int_not_equal(raw_sql(f->path, "UPDATE procedures SET text = ''"), SQLITE_OK);
+    assert_int_equal(count_events(f), 5);
+}
+
+static void test_verify_detects_tampering(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_SKIPPED, "not needed", &f->p, &r, &e), 0);
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+    assert_int_equal(v.checked, count_events(f));
+    assert_int_equal(v.bad_id, 0);
+    /* Alter event 6's note behind the program's back. */
+    assert_int_equal(raw_sql(f->path,
+        "DROP TRIGGER events_no_update;"
+        "UPDATE events SET note = 'done properly' WHERE id = 6;"), SQLITE_OK);
+    assert_int_equal(journal_verify(f->j, &v, &e), 1);
+    assert_int_equal(v.bad_id, 6);
+    assert_non_null(strstr(v.why, "altered"));
+}
+
+static void test_verify_detects_removed_event(void **state)
+{
+    fx *f = *state;
+    site s[3] = {make_site("AA1", false), make_site("AA2", false), make_site("AA3", false)};
+    import_sites(f, s, 3, NULL);
+    assert_int_equal(raw_sql(f->path,
+        "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2;"), SQLITE_OK);
+    verify_result v;
+    ss_err e;
+    assert_int_equal(journal_verify(f->j, &v, &e), 1);
+    assert_int_equal(v.bad_id, 3);
+    /* Renumbering the rest to hide the gap breaks the chain instead. */
+    assert_int_equal(raw_sql(f->path,
+        "DROP TRIGGER events_no_update; UPDATE events SET id = id - 1 WHERE id > 2;"),
+        SQLITE_OK);
+    assert_int_equal(journal_verify(f->j, &v, &e), 1);
+    assert_int_equal(v.bad_id, 2);
+    assert_non_null(strstr(v.why, "chained"));
+}
+
+static void test_mark_walks_a_run_to_completion(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    run_view rv;
+    assert_int_equal(journal_run_current(f->j, "K7Q", &rv, &e), JOURNAL_NOTFOUND);
+    assert_int_equal(journal_mark(f->j, "k7q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.started);
+    assert_false(r.completed);
+    site got;
+    journal_site_get(f->j, "K7Q", &got, &e);
+    assert_int_equal(got.state, STATE_CLEANING);
+    /* Retrying the same confirmation records nothing. */
+    int64_t before = count_events(f);
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.already);
+    assert_int_equal(r.event, 0);
+    assert_int_equal(count_events(f), before);
+    /* Item 3 does not apply: the run completes with item 2. */
+    assert_int_equal(journal_mark(f->j, "K7Q", "3", OUT_DONE, NULL, &f->p, &r, &e),
+                     JOURNAL_EINPUT);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.completed);
+    journal_site_get(f->j, "K7Q", &got, &e);
+    assert_int_equal(got.state, STATE_CLEAN);
+    assert_int_equal(journal_run_current(f->j, "K7Q", &rv, &e), JOURNAL_NOTFOUND);
+    site_row *rows;
+    size_t n;
+    assert_int_equal(journal_sites(f->j, &rows, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_false(rows[0].run_open);
+    assert_int_equal(rows[0].closed, 2);
+    assert_int_equal(rows[0].applicable, 2);
+    assert_string_not_equal(rows[0].run_ended, "");
+    free(rows);
+    /* A second cleanup starts a new run. */
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.started);
+    assert_int_equal(r.run, 2);
+}
+
+static void test_mark_refusals_change_nothing(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    int64_t before = count_events(f);
+    assert_int_equal(journal_mark(f->j, "XYZ", "1", OUT_DONE, NULL, &f->p, &r, &e), JOURNAL_EINPUT);
+    assert_string_equal(e.msg, "no site XYZ in the journal");
+    assert_int_equal(journal_mark(f->j, "K7Q", "9", OUT_DONE, NULL, &f->p, &r, &e), JOURNAL_EINPUT);
+    assert_string_equal(e.msg, "no item \"9\" in procedure t");
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_SKIPPED, "  ", &f->p, &r, &e), JOURNAL_EINPUT);
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_FAILED, NULL, &f->p, &r, &e), JOURNAL_EINPUT);
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, NULL, &r, &e), JOURNAL_EINPUT);
+    assert_int_equal(journal_note(f->j, "K7Q", "1", "hello", NULL, &e), JOURNAL_EINPUT);
+    assert_int_equal(count_events(f), before);
+    site got;
+    journal_site_get(f->j, "K7Q", &got, &e);
+    assert_int_equal(got.state, STATE_HUNG); /* no run was started */
+}
+
+static void test_resume_survives_reopen(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", true);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_FAILED, "access denied", &f->p, &r, &e), 0);
+    int64_t note_id;
+    assert_int_equal(journal_note(f->j, "K7Q", "2", "retry after reboot", &note_id, &e), 0);
+    journal_close(f->j);
+    assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+    run_view rv;
+    assert_int_equal(journal_run_current(f->j, "K7Q", &rv, &e), 0);
+    assert_int_equal(rv.st.state[0], ITEM_DONE);
+    assert_int_equal(rv.st.state[1], ITEM_FAILED);
+    assert_int_equal(rv.st.state[2], ITEM_OPEN);
+    assert_int_equal(run_state_resume(&rv.st), 2);
+    assert_int_equal(rv.st.closed, 1);
+    assert_int_equal(rv.st.applicable, 3);
+    run_view_free(&rv);
+    event ev;
+    assert_int_equal(journal_event_get(f->j, note_id, &ev, &e), 0);
+    assert_string_equal(ev.kind, "note");
+    assert_string_equal(ev.item, "2");
+    assert_string_equal(ev.note, "retry after reboot");
+    event_clear(&ev);
+}
+
+static void test_run_keeps_its_procedure(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    static const char other[] =
+        "procedure: t2\ntitle: Other\nitem 1: One\ntext: a\n"
+        "item 2: Two\ntext: b\nitem 5: Five\ntext: c\n";
+    procedure p2;
+    assert_int_equal(procedure_parse(other, strlen(other), "t2", &p2, &e), 0);
+    /* The open run goes on with the procedure it started with. */
+    assert_int_equal(journal_mark(f->j, "K7Q", "5", OUT_DONE, NULL, &p2, &r, &e), JOURNAL_EINPUT);
+    run_view rv;
+    assert_int_equal(journal_run_current(f->j, "K7Q", &rv, &e), 0);
+    assert_string_equal(rv.proc.hash, f->p.hash);
+    assert_int_equal(rv.proc.nitems, 3);
+    run_view_free(&rv);
+    procedure_free(&p2);
+}
+
+static void test_site_change_updates_progress(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    site_row *rows;
+    size_t n;
+    journal_sites(f->j, &rows, &n, &e);
+    assert_int_equal(rows[0].applicable, 2);
+    assert_string_equal(rows[0].resume, "2");
+    free(rows);
+    s = make_site("K7Q", true);
+    s.state = STATE_CLEANING;
+    assert_int_equal(journal_site_save(f->j, &s, false, &e), 0);
+    journal_sites(f->j, &rows, &n, &e);
+    assert_int_equal(rows[0].applicable, 3);
+    assert_true(rows[0].run_open);
+    free(rows);
+    assert_int_equal(journal_site_save(f->j, &s, true, &e), JOURNAL_EINPUT);
+    assert_string_equal(e.msg, "site K7Q already exists");
+    site nope = make_site("NEW", false);
+    assert_int_equal(journal_site_save(f->j, &nope, false, &e), JOURNAL_EINPUT);
+    nope.logon = true; /* without a PDC: refused by site_check */
+    assert_int_equal(journal_site_save(f->j, &nope, true, &e), JOURNAL_EINPUT);
+    assert_non_null(strstr(e.msg, "pdc"));
+}
+
+static void test_paging_and_filter(void **state)
+{
+    fx *f = *state;
+    site s[50];
+    char code[4];
+    for (int i = 0; i < 50; i++) {
+        code[0] = 'S';
+        code[1] = (char)('0' + i / 10);
+        code[2] = (char)('0' + i % 10);
+        code[3] = '\0';
+        s[i] = make_site(code, false);
+    }
+    import_sites(f, s, 50, NULL); /* events 1..50 sites, 51 import */
+    event *evs;
+    size_t n;
+    ss_err e;
+    assert_int_equal(journal_events_page(f->j, NULL, 0, -1, 20, &evs, &n, &e), 0);
+    assert_int_equal(n, 20);
+    assert_int_equal(evs[0].id, 51);
+    assert_int_equal(evs[19].id, 32);
+    int64_t last = evs[19].id;
+    events_free(evs, n);
+    assert_int_equal(journal_events_page(f->j, NULL, last, -1, 20, &evs, &n, &e), 0);
+    assert_int_equal(evs[0].id, 31);
+    events_free(evs, n);
+    assert_int_equal(journal_events_page(f->j, NULL, 45, 1, 20, &evs, &n, &e), 0);
+    assert_int_equal(n, 6);
+    assert_int_equal(evs[0].id, 46);
+    events_free(evs, n);
+    event_filter flt = {NULL, 0, "s4"};
+    assert_int_equal(journal_events_page(f->j, &flt, 0, -1, 100, &evs, &n, &e), 0);
+    assert_int_equal(n, 10); /* S40..S49, matched case-insensitively */
+    assert_string_equal(evs[0].site, "S49");
+    events_free(evs, n);
+    event_filter by_site = {"S07", 0, NULL};
+    assert_int_equal(journal_events_page(f->j, &by_site, 0, -1, 100, &evs, &n, &e), 0);
+    assert_int_equal(n, 1);
+    events_free(evs, n);
+}
+
+static void test_refuses_foreign_and_newer_files(void **state)
+{
+    fx *f = *state;
+    char path[160];
+    journal *j = NULL;
+    ss_err e;
+    snprintf(path, sizeof path, "%s/garbage.db", f->dir);
+    static const char junk[] = "this is not a database at all, just text\n";
+    FILE *fp = fopen(path, "w");
+    fputs(junk, fp);
+    fclose(fp);
+    assert_int_equal(journal_open(path, &j, &e), -1);
+    assert_non_null(strstr(e.msg, "not a sitesweep journal"));
+    struct stat st;
+    stat(path, &st);
+    assert_int_equal(st.st_size, strlen(junk)); /* untouched */
+    snprintf(path, sizeof path, "%s/other.db", f->dir);
+    assert_int_equal(raw_sql(path, "CREATE TABLE t(x)"), SQLITE_OK);
+    assert_int_equal(journal_open(path, &j, &e), -1);
+    assert_non_null(strstr(e.msg, "another program"));
+    assert_int_equal(raw_sql(f->path, "PRAGMA user_version = 99"), SQLITE_OK);
+    assert_int_equal(journal_open(f->path, &j, &e), -1);
+    assert_non_null(strstr(e.msg, "newer sitesweep"));
+    assert_non_null(strstr(e.msg, "schema 99"));
+}
+
+/* The checks of a read-only journal, run as a user the file denies
+ * writing (root ignores file modes, so the test drops to "nobody"). */
+static int read_only_checks(const char *path, const procedure *p)
+{
+    journal *j;
+    ss_err e;
+    if (journal_open(path, &j, &e))
+        return fprintf(stderr, "open: %s\n", e.msg), 1;
+    mark_result r;
+    int rc = journal_mark(j, "K7Q", "1", OUT_DONE, NULL, p, &r, &e);
+    int64_t n = 0;
+    journal_event_count(j, &n, &e);
+    site_row *rows;
+    size_t count = 0;
+    int lrc = journal_sites(j, &rows, &count, &e);
+    if (lrc == 0)
+        free(rows);
+    journal_close(j);
+    if (rc != -1 || !strstr(e.msg, "read-only"))
+        return fprintf(stderr, "mark: rc %d, %s\n", rc, e.msg), 1;
+    return n == 2 && lrc == 0 && count == 1 ? 0 : 1;
+}
+
+static void test_read_only_journal_refuses_writes(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    journal_close(f->j);
+    f->j = NULL;
+    /* Let the other user reach the file, but not write it. */
+    char cmd[640];
+    snprintf(cmd, sizeof cmd, "chmod 755 %s %s/sub %s/sub/dir && chmod 444 %s",
+             f->dir, f->dir, f->dir, f->path);
+    assert_int_equal(system(cmd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(3);
+        _exit(read_only_checks(f->path, &f->p));
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static void test_resolve_path(void **state)
+{
+    (void)state;
+    char buf[256];
+    ss_err e;
+    setenv("SITESWEEP_JOURNAL", "/env/j.db", 1);
+    assert_int_equal(journal_resolve_path("/opt/j.db", buf, sizeof buf, &e), 0);
+    assert_string_equal(buf, "/opt/j.db");
+    assert_int_equal(journal_resolve_path(NULL, buf, sizeof buf, &e), 0);
+    assert_string_equal(buf, "/env/j.db");
+    unsetenv("SITESWEEP_JOURNAL");
+    setenv("XDG_DATA_HOME", "/xdg", 1);
+    assert_int_equal(journal_resolve_path(NULL, buf, sizeof buf, &e), 0);
+    assert_string_equal(buf, "/xdg/sitesweep/journal.db");
+    unsetenv("XDG_DATA_HOME");
+    setenv("HOME", "/home/op", 1);
+    assert_int_equal(journal_resolve_path(NULL, buf, sizeof buf, &e), 0);
+    assert_string_equal(buf, "/home/op/.local/share/sitesweep/journal.db");
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_created_private_and_wal),
+        T(test_import_adds_updates_and_journals),
+        T(test_events_are_append_only),
+        T(test_verify_detects_tampering),
+        T(test_verify_detects_removed_event),
+        T(test_mark_walks_a_run_to_completion),
+        T(test_mark_refusals_change_nothing),
+        T(test_resume_survives_reopen),
+        T(test_run_keeps_its_procedure),
+        T(test_site_change_updates_progress),
+        T(test_paging_and_filter),
+        T(test_refuses_foreign_and_newer_files),
+        T(test_read_only_journal_refuses_writes),
+        cmocka_unit_test(test_resolve_path),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

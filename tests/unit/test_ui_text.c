@@ -1,0 +1,140 @@
+/* test_ui_text.c - cropping and wrapping by display columns. */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "text.h"
+
+static void test_width(void **state)
+{
+    (void)state;
+    assert_int_equal(text_width("abc"), 3);
+    assert_int_equal(text_width("Zürich"), 6);
+    assert_int_equal(text_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* 日本 */
+    assert_int_equal(text_width("e\xcc\x81"), 1); /* e + combining acute */
+}
+
+static void test_fit_never_splits(void **state)
+{
+    (void)state;
+    size_t used = 99;
+    /* "日本" is 2+2 columns: 3 columns hold only the first (3 bytes). */
+    assert_int_equal(text_fit("\xe6\x97\xa5\xe6\x9c\xac", 3, &used), 3);
+    assert_int_equal(used, 2);
+    /* a combining mark stays with its base character */
+    assert_int_equal(text_fit("ae\xcc\x81x", 2, &used), 4);
+    assert_int_equal(used, 2);
+    assert_int_equal(text_fit("abc", 0, &used), 0);
+    assert_int_equal(text_fit("ab", 10, &used), 2);
+}
+
+static void test_crop(void **state)
+{
+    (void)state;
+    char *s = text_crop("San Francisco", 8, "~");
+    assert_string_equal(s, "San Fra~");
+    free(s);
+    s = text_crop("short", 8, "~");
+    assert_string_equal(s, "short");
+    free(s);
+    /* wide characters: 5 columns hold 日本 and the ellipsis, not 日本語 */
+    s = text_crop("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5, "~");
+    assert_string_equal(s, "\xe6\x97\xa5\xe6\x9c\xac~");
+    free(s);
+    /* escapes are never passed through raw, and count in the width */
+    s = text_crop("a\033[31mb", 40, "~");
+    assert_string_equal(s, "a\\x1B[31mb");
+    assert_null(strchr(s, '\033'));
+    free(s);
+    s = text_crop("x\xe2\x80\xaey", 40, "~"); /* U+202E RLO */
+    assert_string_equal(s, "x\\u202Ey");
+    free(s);
+}
+
+static void test_wrap_words(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    size_t n = text_wrap("the quick brown fox jumps", 10, 0, &l);
+    assert_int_equal(n, 3);
+    assert_string_equal(l.v[0], "the quick");
+    assert_string_equal(l.v[1], "brown fox");
+    assert_string_equal(l.v[2], "jumps");
+    text_lines_free(&l);
+}
+
+static void test_wrap_long_word_and_indent(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    text_wrap("HKLM\\Software\\Microsoft\\SMS x", 10, 2, &l);
+    assert_true(l.n >= 3);
+    assert_string_equal(l.v[0], "HKLM\\Softw");
+    for (size_t i = 1; i < l.n; i++) {
+        assert_memory_equal(l.v[i], "  ", 2);
+        assert_true(text_width(l.v[i]) <= 10);
+    }
+    text_lines_free(&l);
+}
+
+static void test_wrap_newlines_and_controls(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    size_t n = text_wrap("one\n\ntwo\tthree\033", 40, 0, &l);
+    assert_int_equal(n, 3);
+    assert_string_equal(l.v[0], "one");
+    assert_string_equal(l.v[1], "");
+    assert_string_equal(l.v[2], "two three\\x1B");
+    text_lines_free(&l);
+}
+
+static void test_wrap_wide(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    /* five 2-column characters in 3 columns: one per line, never split */
+    text_wrap("\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5\xe6\x97\xa5",
+              3, 0, &l);
+    assert_int_equal(l.n, 5);
+    for (size_t i = 0; i < l.n; i++)
+        assert_string_equal(l.v[i], "\xe6\x97\xa5");
+    text_lines_free(&l);
+    /* narrower than one character: still makes progress */
+    text_wrap("\xe6\x97\xa5\xe6\x97\xa5", 1, 0, &l);
+    assert_int_equal(l.n, 2);
+    text_lines_free(&l);
+}
+
+static void test_time(void **state)
+{
+    (void)state;
+    char b[32];
+    text_time("2026-11-27T02:20:24.123Z", false, b, sizeof b);
+    assert_string_equal(b, "2026-11-27 02:20");
+    text_time("2026-11-27T02:20:24.123Z", true, b, sizeof b);
+    assert_string_equal(b, "2026-11-27 02:20:24");
+    text_time("", true, b, sizeof b);
+    assert_string_equal(b, "");
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_width),
+        cmocka_unit_test(test_fit_never_splits),
+        cmocka_unit_test(test_crop),
+        cmocka_unit_test(test_wrap_words),
+        cmocka_unit_test(test_wrap_long_word_and_indent),
+        cmocka_unit_test(test_wrap_newlines_and_controls),
+        cmocka_unit_test(test_wrap_wide),
+        cmocka_unit_test(test_time),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

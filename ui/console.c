@@ -1,0 +1,150 @@
+/* console.c - the console's one loop: a stack of screens, each key handed
+ * to the screen on top, whose answer (stay, back, push, help, switch,
+ * quit) the loop carries out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "ui.h"
+
+static void push(ui *u, screen *s)
+{
+    s->below = u->top;
+    u->top = s;
+}
+
+static void pop(ui *u)
+{
+    screen *s = u->top;
+    if (!s)
+        return;
+    u->top = s->below;
+    s->ops->destroy(s);
+    free(s);
+    if (u->top && u->top->ops->resume)
+        u->top->ops->resume(u, u->top);
+}
+
+/* With an empty journal, offers the bundled demo inventory. */
+static void offer_demo(ui *u)
+{
+    size_t n = 0;
+    ss_err e = {{0}};
+    if (!u->a->demo_csv || journal_site_count(u->a->j, &n, &e) != 0 || n)
+        return;
+    inventory inv;
+    memset(&inv, 0, sizeof inv);
+    if (inventory_load(u->a->demo_csv, &inv, &e) != 0) {
+        ui_error(u, "Cannot read the demo inventory: %s", e.msg);
+        return;
+    }
+    char *q = xasprintf("The journal is empty. Load the bundled demo "
+                        "inventory (%zu sites)? [Y/n]", inv.n);
+    bool yes = prompt_confirm(u, q, true);
+    free(q);
+    if (yes) {
+        import_stats st;
+        memset(&st, 0, sizeof st);
+        if (journal_import(u->a->j, &inv, u->a->demo_csv, &st, &e) != 0)
+            ui_error(u, "Demo inventory not loaded: %s", e.msg);
+        else
+            ui_info(u, "Loaded %zu demo sites from %s", st.added,
+                    u->a->demo_csv);
+    } else if (!u->quit) {
+        ui_info(u, "Nothing loaded: press a to add a site, or run "
+                   "`sitesweep import FILE`");
+    }
+    inventory_free(&inv);
+    if (u->top && u->top->ops->resume)
+        u->top->ops->resume(u, u->top);
+}
+
+/* Tab: Sites pushes the Journal; the Journal goes back to Sites. */
+static void switch_view(ui *u)
+{
+    screen *s = u->top;
+    if (s->ops->keys == &keys_journal && s->below &&
+        s->below->ops->keys == &keys_sites)
+        pop(u);
+    else if (s->ops->keys == &keys_sites)
+        push(u, journal_screen_new(u));
+}
+
+/* Carries out what a screen's handler asked for; false to leave. */
+static bool act_on(ui *u, ui_result r)
+{
+    switch (r) {
+    case UI_QUIT: return false;
+    case UI_BACK:
+        pop(u);
+        return u->top != NULL;
+    case UI_PUSH:
+        if (u->next)
+            push(u, u->next);
+        u->next = NULL;
+        return true;
+    case UI_HELP:
+        push(u, help_screen_new(u->top->ops->keys));
+        return true;
+    case UI_SWITCH:
+        switch_view(u);
+        return true;
+    default: return true;
+    }
+}
+
+static void run_loop(ui *u)
+{
+    for (;;) {
+        if (u->quit)
+            return;
+        ui_paint(u);
+        refresh();
+        int k = ui_key(u);
+        if (k == UI_KEY_QUIT)
+            return;
+        if (k == UI_KEY_RESIZE) {
+            if (u->top->ops->resume)
+                u->top->ops->resume(u, u->top);
+            continue;
+        }
+        u->msg[0] = '\0';
+        if (!act_on(u, u->top->ops->handle(u, u->top, k)))
+            return;
+    }
+}
+
+int ui_console(app *a)
+{
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "sitesweep: the console needs a terminal; for "
+                        "scripts use `sitesweep sites`, `sitesweep mark` or "
+                        "`sitesweep journal` (see --help)\n");
+        return 2;
+    }
+    ss_err e = {{0}};
+    if (term_init(&e) != 0) {
+        fprintf(stderr, "sitesweep: %s\n", e.msg);
+        return 1;
+    }
+    ui u;
+    memset(&u, 0, sizeof u);
+    u.a = a;
+    push(&u, sites_screen_new(&u));
+    offer_demo(&u);
+    run_loop(&u);
+    while (u.top) {
+        screen *s = u.top;
+        u.top = s->below;
+        s->ops->destroy(s);
+        free(s);
+    }
+    if (u.next) {
+        u.next->ops->destroy(u.next);
+        free(u.next);
+    }
+    term_done();
+    return 0;
+}

@@ -1,0 +1,105 @@
+/* help.c - a scrolling page of text: the help of a screen (generated from
+ * its key table) and the whole of one journal event. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "ui.h"
+
+typedef struct pager {
+    char *title;      /* first row of the body */
+    text_lines lines; /* the text, unescaped */
+    int top;          /* first visible line */
+} pager;
+
+static void pager_draw(ui *u, screen *s)
+{
+    (void)u;
+    pager *p = s->data;
+    int top = ui_body_top(), rows = ui_body_rows() - 1;
+    draw_text(top, 0, p->title, COLS, ROLE_HEADER, true);
+    int max = (int)p->lines.n - rows;
+    if (p->top > max)
+        p->top = max;
+    if (p->top < 0)
+        p->top = 0;
+    for (int i = 0; i < rows && (size_t)(p->top + i) < p->lines.n; i++)
+        draw_text(top + 1 + i, 0, p->lines.v[p->top + i], COLS, ROLE_NORMAL,
+                  false);
+}
+
+static ui_result pager_handle(ui *u, screen *s, int key)
+{
+    (void)u;
+    pager *p = s->data;
+    int page = ui_body_rows() - 2 > 1 ? ui_body_rows() - 2 : 1;
+    switch (keymap_lookup(&keys_pager, key)) {
+    case ACT_BACK: return UI_BACK;
+    case ACT_UP: p->top--; break;
+    case ACT_DOWN: p->top++; break;
+    case ACT_PAGE_UP: p->top -= page; break;
+    case ACT_PAGE_DOWN: p->top += page; break;
+    case ACT_HOME: p->top = 0; break;
+    case ACT_END: p->top = (int)p->lines.n; break;
+    case ACT_REDRAW: clearok(curscr, TRUE); break;
+    default: break;
+    }
+    if (p->top < 0)
+        p->top = 0;
+    return UI_STAY;
+}
+
+static void pager_destroy(screen *s)
+{
+    pager *p = s->data;
+    free(p->title);
+    text_lines_free(&p->lines);
+    free(p);
+}
+
+static const screen_ops pager_ops = {
+    .name = "View",
+    .keys = &keys_pager,
+    .draw = pager_draw,
+    .handle = pager_handle,
+    .resume = NULL,
+    .destroy = pager_destroy,
+};
+
+screen *pager_screen_new(const char *title, text_lines *lines)
+{
+    pager *p = xcalloc(1, sizeof *p);
+    p->title = xstrdup(title);
+    p->lines = *lines;
+    memset(lines, 0, sizeof *lines);
+    return screen_new(&pager_ops, p);
+}
+
+screen *help_screen_new(const keymap *m)
+{
+    text_lines l = {0};
+    text_lines_addf(&l, "Keys of the %s screen:", m->screen);
+    text_lines_addf(&l, "%s", "");
+    keymap_help(m, &l);
+    text_lines_addf(&l, "%s", "");
+    if (m == &keys_sites || m == &keys_journal || m == &keys_form ||
+        m == &keys_walk) {
+        text_lines_addf(&l, "%s", "Typing text (filters, reasons, notes, fields):");
+        text_lines_addf(&l, "%s", "  Left, Right, Home/Ctrl-A, End/Ctrl-E move; "
+                           "Backspace, Delete, Ctrl-U (to start),");
+        text_lines_addf(&l, "%s", "  Ctrl-K (to end), Ctrl-W (word) erase; Enter "
+                           "accepts; Esc cancels and records nothing.");
+        text_lines_addf(&l, "%s", "");
+    }
+    text_lines_addf(&l, "%s", "Item marks: [ ] open  [x] done  [-] skipped  "
+                       "[!] failed  n/a not applicable");
+    text_lines_addf(&l, "%s", "Sites: > marks a cleanup in progress.");
+    text_lines_addf(&l, "%s", "");
+    text_lines_addf(&l, "%s", "Keys of this help: q or Esc goes back; arrows, j/k, "
+                       "PgUp/PgDn, g/G scroll.");
+    char *title = xasprintf("Help: %s", m->screen);
+    screen *s = pager_screen_new(title, &l);
+    free(title);
+    return s;
+}

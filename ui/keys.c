@@ -1,0 +1,236 @@
+/* keys.c - the key tables of every screen and what is generated from them. */
+#include "keys.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static const char *const hints[ACT_COUNT] = {
+#define UI_ACTION_HINT(id, hint, help) hint,
+    UI_ACTIONS(UI_ACTION_HINT)
+#undef UI_ACTION_HINT
+};
+
+static const char *const helps[ACT_COUNT] = {
+#define UI_ACTION_HELP(id, hint, help) help,
+    UI_ACTIONS(UI_ACTION_HELP)
+#undef UI_ACTION_HELP
+};
+
+#define MOVE_KEYS                                                    \
+    {UI_FN(KEY_UP), ACT_UP}, {'k', ACT_UP}, {UI_FN(KEY_DOWN), ACT_DOWN}, \
+        {'j', ACT_DOWN}, {UI_FN(KEY_PPAGE), ACT_PAGE_UP},                \
+        {UI_FN(KEY_NPAGE), ACT_PAGE_DOWN}, {UI_FN(KEY_HOME), ACT_HOME},  \
+        {'g', ACT_HOME}, {UI_FN(KEY_END), ACT_END}, {'G', ACT_END}
+
+#define ENTER_KEYS(act) {'\n', act}, {'\r', act}, {UI_FN(KEY_ENTER), act}
+
+static const key_binding sites_b[] = {
+    ENTER_KEYS(ACT_OPEN),
+    {'/', ACT_FILTER},
+    {'a', ACT_ADD},
+    {'e', ACT_EDIT},
+    {'t', ACT_SET_STATE},
+    {'\t', ACT_SWITCH},
+    {'?', ACT_HELP},
+    {'q', ACT_QUIT},
+    MOVE_KEYS,
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_sites = {"Sites", sites_b, sizeof sites_b / sizeof *sites_b};
+
+static const key_binding walk_b[] = {
+    ENTER_KEYS(ACT_DONE),
+    {'y', ACT_DONE},
+    {'s', ACT_SKIP},
+    {'x', ACT_FAIL},
+    {'n', ACT_NOTE},
+    {'u', ACT_REOPEN},
+    {'c', ACT_COPY},
+    {'?', ACT_HELP},
+    {'q', ACT_BACK},
+    {UI_FN(KEY_UP), ACT_UP},
+    {'k', ACT_UP},
+    {UI_FN(KEY_DOWN), ACT_DOWN},
+    {'j', ACT_DOWN},
+    {UI_FN(KEY_HOME), ACT_HOME},
+    {'g', ACT_HOME},
+    {UI_FN(KEY_END), ACT_END},
+    {'G', ACT_END},
+    {'K', ACT_SCROLL_UP},
+    {'J', ACT_SCROLL_DOWN},
+    {UI_FN(KEY_PPAGE), ACT_DETAIL_PAGE_UP},
+    {UI_FN(KEY_NPAGE), ACT_DETAIL_PAGE_DOWN},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_walk = {"Walkthrough", walk_b,
+                          sizeof walk_b / sizeof *walk_b};
+
+static const key_binding journal_b[] = {
+    ENTER_KEYS(ACT_SHOW),
+    {'/', ACT_FILTER},
+    {'\t', ACT_SWITCH},
+    {'?', ACT_HELP},
+    {'q', ACT_BACK},
+    MOVE_KEYS,
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_journal = {"Journal", journal_b,
+                             sizeof journal_b / sizeof *journal_b};
+
+static const key_binding pager_b[] = {
+    {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
+    MOVE_KEYS,
+    {' ', ACT_PAGE_DOWN},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_pager = {"Help", pager_b, sizeof pager_b / sizeof *pager_b};
+
+static const key_binding form_b[] = {
+    {UI_FN(KEY_F(2)), ACT_SAVE},
+    {UI_CTRL('O'), ACT_SAVE},
+    {UI_ESC, ACT_CANCEL},
+    {'\t', ACT_NEXT_FIELD},
+    {UI_FN(KEY_DOWN), ACT_NEXT_FIELD},
+    ENTER_KEYS(ACT_NEXT_FIELD),
+    {UI_FN(KEY_BTAB), ACT_PREV_FIELD},
+    {UI_FN(KEY_UP), ACT_PREV_FIELD},
+    {UI_FN(KEY_F(1)), ACT_HELP},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_form = {"Site form", form_b, sizeof form_b / sizeof *form_b};
+
+ui_action keymap_lookup(const keymap *m, int key)
+{
+    for (size_t i = 0; i < m->n; i++)
+        if (m->b[i].key == key)
+            return m->b[i].act;
+    return ACT_NONE;
+}
+
+const char *action_help(ui_action a)
+{
+    return (unsigned)a < ACT_COUNT ? helps[a] : "";
+}
+
+const char *action_hint(ui_action a)
+{
+    return (unsigned)a < ACT_COUNT ? hints[a] : "";
+}
+
+/* Names of the function keys the tables use. */
+static const struct {
+    int key;
+    const char *name;
+} keys_names_tab[] = {
+    {UI_FN(KEY_UP), "Up"},        {UI_FN(KEY_DOWN), "Down"},
+    {UI_FN(KEY_LEFT), "Left"},    {UI_FN(KEY_RIGHT), "Right"},
+    {UI_FN(KEY_PPAGE), "PgUp"},   {UI_FN(KEY_NPAGE), "PgDn"},
+    {UI_FN(KEY_HOME), "Home"},    {UI_FN(KEY_END), "End"},
+    {UI_FN(KEY_ENTER), "Enter"},  {UI_FN(KEY_BTAB), "Shift-Tab"},
+    {UI_FN(KEY_BACKSPACE), "Backspace"}, {UI_FN(KEY_DC), "Delete"},
+    {'\n', "Enter"},              {'\r', "Enter"},
+    {'\t', "Tab"},                {UI_ESC, "Esc"},
+    {' ', "Space"},               {127, "Backspace"},
+};
+
+void keys_name(int key, char *buf, size_t n)
+{
+    for (size_t i = 0; i < sizeof keys_names_tab / sizeof *keys_names_tab; i++)
+        if (keys_names_tab[i].key == key) {
+            snprintf(buf, n, "%s", keys_names_tab[i].name);
+            return;
+        }
+    if (key & UI_FN_BIT) {
+        int k = key & ~UI_FN_BIT;
+        if (k >= KEY_F(1) && k <= KEY_F(12))
+            snprintf(buf, n, "F%d", k - KEY_F0);
+        else
+            snprintf(buf, n, "key %d", k);
+    } else if (key > 0 && key < 32) {
+        snprintf(buf, n, "Ctrl-%c", key + '@');
+    } else if (key > 0x7f) {
+        char u[5] = {0};
+        if (key < 0x800) {
+            u[0] = (char)(0xC0 | (key >> 6));
+            u[1] = (char)(0x80 | (key & 0x3F));
+        } else if (key < 0x10000) {
+            u[0] = (char)(0xE0 | (key >> 12));
+            u[1] = (char)(0x80 | ((key >> 6) & 0x3F));
+            u[2] = (char)(0x80 | (key & 0x3F));
+        } else {
+            u[0] = (char)(0xF0 | (key >> 18));
+            u[1] = (char)(0x80 | ((key >> 12) & 0x3F));
+            u[2] = (char)(0x80 | ((key >> 6) & 0x3F));
+            u[3] = (char)(0x80 | (key & 0x3F));
+        }
+        snprintf(buf, n, "%s", u);
+    } else {
+        snprintf(buf, n, "%c", key);
+    }
+}
+
+/* The keys bound to act, ", "-separated, each name once. */
+static void keys_of(const keymap *m, ui_action act, strbuf *b)
+{
+    char names[16][24];
+    size_t nn = 0;
+    for (size_t i = 0; i < m->n && nn < 16; i++) {
+        if (m->b[i].act != act)
+            continue;
+        char name[24];
+        keys_name(m->b[i].key, name, sizeof name);
+        bool seen = false;
+        for (size_t k = 0; k < nn; k++)
+            seen = seen || strcmp(names[k], name) == 0;
+        if (seen)
+            continue;
+        snprintf(names[nn], sizeof names[nn], "%s", name);
+        if (nn++)
+            sb_puts(b, ", ");
+        sb_puts(b, name);
+    }
+}
+
+size_t keymap_help(const keymap *m, text_lines *out)
+{
+    size_t lines = 0;
+    bool done[ACT_COUNT] = {false};
+    for (size_t i = 0; i < m->n; i++) {
+        ui_action a = m->b[i].act;
+        if (done[a])
+            continue;
+        done[a] = true;
+        strbuf b = {0};
+        keys_of(m, a, &b);
+        text_lines_addf(out, "  %-18s %s", b.s ? b.s : "", action_help(a));
+        sb_free(&b);
+        lines++;
+    }
+    return lines;
+}
+
+char *keymap_hints(const keymap *m, size_t cols)
+{
+    strbuf b = {0};
+    bool done[ACT_COUNT] = {false};
+    sb_puts(&b, "");
+    for (size_t i = 0; i < m->n; i++) {
+        ui_action a = m->b[i].act;
+        if (done[a] || action_hint(a)[0] == '\0')
+            continue;
+        done[a] = true;
+        char name[24], part[64];
+        keys_name(m->b[i].key, name, sizeof name);
+        snprintf(part, sizeof part, "%s%s %s", b.len ? "  " : "", name,
+                 action_hint(a));
+        if (b.len + strlen(part) > cols)
+            break;
+        sb_puts(&b, part);
+    }
+    return sb_take(&b);
+}

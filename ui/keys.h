@@ -1,0 +1,92 @@
+/* keys.h - named actions and one key table per screen. The help screen and
+ * the hint line are generated from these tables. Pure: no curses calls. */
+#ifndef SITESWEEP_UI_KEYS_H
+#define SITESWEEP_UI_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "text.h"
+
+/* A key as the console sees it: a character (code point), or a curses
+ * function key (KEY_DOWN...) tagged with UI_FN so the two never collide. */
+#define UI_FN_BIT 0x01000000
+#define UI_FN(k) ((k) | UI_FN_BIT)
+#define UI_CTRL(c) ((c) & 0x1f)
+#define UI_ESC 27
+
+/* Every action: id, short hint label ("" = not in the hint line), help. */
+#define UI_ACTIONS(X)                                                     \
+    X(NONE, "", "")                                                       \
+    X(UP, "", "Move the cursor up")                                       \
+    X(DOWN, "", "Move the cursor down")                                   \
+    X(PAGE_UP, "", "Move one page up")                                    \
+    X(PAGE_DOWN, "", "Move one page down")                                \
+    X(HOME, "", "Go to the first line")                                   \
+    X(END, "", "Go to the last line")                                     \
+    X(FILTER, "filter", "Filter as you type (Enter keeps, Esc clears)")  \
+    X(HELP, "help", "Show the keys of this screen")                       \
+    X(BACK, "back", "Go back to the previous screen")                     \
+    X(QUIT, "quit", "Quit sitesweep")                                     \
+    X(SWITCH, "journal/sites", "Switch between Sites and Journal")        \
+    X(REDRAW, "", "Reload and redraw the screen")                         \
+    X(OPEN, "open", "Open: start or resume the site's cleanup")           \
+    X(ADD, "add", "Add a site (form)")                                    \
+    X(EDIT, "edit", "Edit the selected site (form)")                      \
+    X(SET_STATE, "state", "Set the selected site's install state")        \
+    X(DONE, "done", "Mark the item done (asks y/N first)")                \
+    X(SKIP, "skip", "Skip the item (a reason is required)")               \
+    X(FAIL, "failed", "Mark the item failed (a note is required)")        \
+    X(NOTE, "note", "Add a note to the item")                             \
+    X(REOPEN, "reopen", "Reopen a done, skipped or failed item")          \
+    X(COPY, "copy", "Copy the item's commands to the clipboard (OSC 52)") \
+    X(SCROLL_UP, "", "Scroll the item's text up one line")                \
+    X(SCROLL_DOWN, "", "Scroll the item's text down one line")            \
+    X(DETAIL_PAGE_UP, "", "Scroll the item's text up one page")           \
+    X(DETAIL_PAGE_DOWN, "", "Scroll the item's text down one page")       \
+    X(SHOW, "show", "Show the whole event")                               \
+    X(NEXT_FIELD, "", "Next field")                                       \
+    X(PREV_FIELD, "", "Previous field")                                   \
+    X(SAVE, "save", "Save the site (only when every field is valid)")     \
+    X(CANCEL, "cancel", "Cancel: nothing is saved")
+
+typedef enum ui_action {
+#define UI_ACTION_ENUM(id, hint, help) ACT_##id,
+    UI_ACTIONS(UI_ACTION_ENUM)
+#undef UI_ACTION_ENUM
+    ACT_COUNT
+} ui_action;
+
+/* One binding of a key to an action. */
+typedef struct key_binding {
+    int key;       /* character or UI_FN(KEY_...) */
+    ui_action act; /* what it does */
+} key_binding;
+
+/* The key table of one screen. */
+typedef struct keymap {
+    const char *screen;     /* "Sites", "Walkthrough", ... */
+    const key_binding *b;   /* bindings; the first per action is its main key */
+    size_t n;               /* number of bindings */
+} keymap;
+
+extern const keymap keys_sites;
+extern const keymap keys_walk;
+extern const keymap keys_journal;
+extern const keymap keys_pager;
+extern const keymap keys_form;
+
+/* The action bound to key, ACT_NONE when unbound. */
+ui_action keymap_lookup(const keymap *m, int key);
+const char *action_help(ui_action a);
+const char *action_hint(ui_action a);
+/* "Down", "PgDn", "Ctrl-U", "Enter", "j", "é" into buf. */
+void keys_name(int key, char *buf, size_t n);
+/* One line per action of m: its keys ("j, Down") padded to a column, then
+ * the help text. Appends to out; returns the number of lines. */
+size_t keymap_help(const keymap *m, text_lines *out);
+/* "Enter open  / filter  ? help  q quit" from the actions with a hint,
+ * main key of each, as many as fit in cols columns. Caller frees. */
+char *keymap_hints(const keymap *m, size_t cols);
+
+#endif

@@ -1,0 +1,277 @@
+/* sites.c - the start screen: every known site with its install state and
+ * cleanup progress; opens walkthroughs, the site form and the state pick. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "ui.h"
+
+typedef struct sites_view {
+    site_row *rows;  /* every site, by code */
+    size_t n;        /* number of rows */
+    size_t *vis;     /* indices of the rows that pass the filter */
+    size_t nvis;     /* number of those */
+    int cur;         /* cursor, index into vis */
+    int top;         /* first visible entry of vis */
+    filter_bar filter; /* the / filter */
+} sites_view;
+
+/* Case-insensitive (ASCII) substring test. */
+static bool ci_contains(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    if (n == 0)
+        return true;
+    for (; *hay; hay++) {
+        size_t i = 0;
+        while (i < n && hay[i] &&
+               tolower((unsigned char)hay[i]) ==
+                   tolower((unsigned char)needle[i]))
+            i++;
+        if (i == n)
+            return true;
+    }
+    return false;
+}
+
+static bool row_matches(const site_row *r, const char *f)
+{
+    return ci_contains(r->site.code, f) || ci_contains(r->site.name, f) ||
+           ci_contains(r->site.server, f) ||
+           ci_contains(site_state_name(r->site.state), f);
+}
+
+static void refilter(sites_view *v, const char *keep_code)
+{
+    free(v->vis);
+    v->vis = xcalloc(v->n ? v->n : 1, sizeof *v->vis);
+    v->nvis = 0;
+    int cur = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (!row_matches(&v->rows[i], v->filter.text))
+            continue;
+        if (keep_code && strcmp(v->rows[i].site.code, keep_code) == 0)
+            cur = (int)v->nvis;
+        v->vis[v->nvis++] = i;
+    }
+    v->cur = cur;
+}
+
+static const site_row *current(const sites_view *v)
+{
+    if (v->nvis == 0)
+        return NULL;
+    return &v->rows[v->vis[v->cur]];
+}
+
+static void sites_reload(ui *u, sites_view *v)
+{
+    char keep[4] = "";
+    const site_row *r = current(v);
+    if (r)
+        snprintf(keep, sizeof keep, "%s", r->site.code);
+    free(v->rows);
+    v->rows = NULL;
+    v->n = 0;
+    ss_err e = {{0}};
+    if (journal_sites(u->a->j, &v->rows, &v->n, &e) != 0)
+        ui_error(u, "Cannot read the sites: %s", e.msg);
+    refilter(v, keep[0] ? keep : NULL);
+}
+
+static void progress_text(const site_row *r, char *buf, size_t n)
+{
+    if (r->run_open)
+        snprintf(buf, n, "%zu/%zu", r->closed, r->applicable);
+    else if (r->run)
+        snprintf(buf, n, "done %.10s", r->run_ended);
+    else
+        snprintf(buf, n, "-");
+}
+
+/* Draws the cells of one row from x, each in its column. */
+static void draw_row(int y, const sites_cols *c, const char *const cells[8],
+                     ui_role r)
+{
+    const int w[8] = {c->mark, c->code, c->name, c->parent,
+                      c->server, c->state, c->progress, c->activity};
+    int x = 0;
+    draw_fill(y, 0, COLS, r);
+    for (int i = 0; i < 8; i++) {
+        if (w[i] <= 0)
+            continue;
+        draw_text(y, x, cells[i], w[i] - 1, r, false);
+        x += w[i];
+    }
+}
+
+static void sites_draw(ui *u, screen *s)
+{
+    (void)u;
+    sites_view *v = s->data;
+    sites_cols c;
+    layout_sites(COLS, &c);
+    int top = ui_body_top(), rows = ui_body_rows() - 1;
+    static const char *const heads[8] = {"", "Code", "Name", "Parent",
+                                         "Server", "State", "Progress",
+                                         "Last activity"};
+    draw_row(top, &c, heads, ROLE_HEADER);
+    if (v->nvis == 0)
+        draw_text(top + 2, 2,
+                  v->n ? "No site matches the filter (/ then Esc clears it)."
+                       : "No sites yet: press a to add one, or run "
+                         "`sitesweep import FILE`.",
+                  COLS - 4, ROLE_NA, false);
+    v->top = layout_scroll(v->top, v->cur, rows);
+    for (int i = 0; i < rows && (size_t)(v->top + i) < v->nvis; i++) {
+        const site_row *r = &v->rows[v->vis[v->top + i]];
+        char prog[48], act[32];
+        progress_text(r, prog, sizeof prog);
+        text_time(r->last_activity, false, act, sizeof act);
+        const char *cells[8] = {r->run_open ? ">" : " ", r->site.code,
+                                r->site.name, r->site.parent, r->site.server,
+                                site_state_name(r->site.state), prog, act};
+        ui_role role = v->top + i == v->cur ? ROLE_CURSOR
+                       : r->run_open        ? ROLE_ACTIVE
+                       : r->site.state == STATE_CLEAN ? ROLE_DONE
+                                                       : ROLE_NORMAL;
+        draw_row(top + 1 + i, &c, cells, role);
+    }
+    filter_draw(&v->filter);
+}
+
+/* Opens the walkthrough of the selected site, starting a run after a
+ * confirmation when none is open. */
+static ui_result sites_open(ui *u, sites_view *v)
+{
+    const site_row *r = current(v);
+    if (!r)
+        return UI_STAY;
+    char code[4];
+    snprintf(code, sizeof code, "%s", r->site.code);
+    ss_err e = {{0}};
+    run_view rv;
+    memset(&rv, 0, sizeof rv);
+    int rc = journal_run_current(u->a->j, code, &rv, &e);
+    if (rc < 0) {
+        ui_error(u, "Cannot read the cleanup of %s: %s", code, e.msg);
+        return UI_STAY;
+    }
+    if (rc == JOURNAL_NOTFOUND) {
+        char *q = xasprintf("Start cleanup of %s (%s)? [y/N]", code,
+                            r->site.server);
+        bool yes = prompt_confirm(u, q, false);
+        free(q);
+        if (!yes) {
+            ui_info(u, "Nothing recorded: no cleanup started for %s", code);
+            return UI_STAY;
+        }
+        memset(&rv, 0, sizeof rv);
+        if (journal_run_start(u->a->j, code, u->a->proc, &rv, &e) != 0) {
+            ui_error(u, "Cannot start the cleanup of %s: %s", code, e.msg);
+            sites_reload(u, v);
+            return UI_STAY;
+        }
+        ui_info(u, "Cleanup of %s started (run %lld)", code,
+                (long long)rv.id);
+    }
+    u->next = walk_screen_new(u, code, &rv);
+    return UI_PUSH;
+}
+
+static void sites_set_state(ui *u, sites_view *v)
+{
+    const site_row *r = current(v);
+    if (!r)
+        return;
+    const char *names[STATE_COUNT];
+    for (int i = 0; i < STATE_COUNT; i++)
+        names[i] = site_state_name((site_state)i);
+    char *title = xasprintf("Install state of %s", r->site.code);
+    int pick = prompt_pick(u, title, names, STATE_COUNT, (int)r->site.state);
+    free(title);
+    if (pick < 0 || pick == (int)r->site.state) {
+        ui_info(u, "Nothing recorded: the state of %s is unchanged",
+                r->site.code);
+        return;
+    }
+    ss_err e = {{0}};
+    char code[4];
+    snprintf(code, sizeof code, "%s", r->site.code);
+    if (journal_site_set_state(u->a->j, code, (site_state)pick, &e) != 0)
+        ui_error(u, "Cannot set the state of %s: %s", code, e.msg);
+    else
+        ui_info(u, "%s is now %s", code, names[pick]);
+    sites_reload(u, v);
+}
+
+static ui_result sites_handle(ui *u, screen *s, int key)
+{
+    sites_view *v = s->data;
+    int page = ui_body_rows() - 2 > 1 ? ui_body_rows() - 2 : 1;
+    if (v->filter.active) {
+        if (filter_key(&v->filter, key) != FILTER_OTHER)
+            refilter(v, NULL);
+        return UI_STAY;
+    }
+    switch (keymap_lookup(&keys_sites, key)) {
+    case ACT_UP: v->cur--; break;
+    case ACT_DOWN: v->cur++; break;
+    case ACT_PAGE_UP: v->cur -= page; break;
+    case ACT_PAGE_DOWN: v->cur += page; break;
+    case ACT_HOME: v->cur = 0; break;
+    case ACT_END: v->cur = (int)v->nvis - 1; break;
+    case ACT_FILTER: filter_start(&v->filter); break;
+    case ACT_HELP: return UI_HELP;
+    case ACT_QUIT: return UI_QUIT;
+    case ACT_SWITCH: return UI_SWITCH;
+    case ACT_REDRAW: sites_reload(u, v); clearok(curscr, TRUE); break;
+    case ACT_OPEN: return sites_open(u, v);
+    case ACT_ADD:
+        u->next = form_screen_new(u, NULL);
+        return UI_PUSH;
+    case ACT_EDIT:
+        if (!current(v))
+            return UI_STAY;
+        u->next = form_screen_new(u, current(v)->site.code);
+        return UI_PUSH;
+    case ACT_SET_STATE: sites_set_state(u, v); break;
+    default: break;
+    }
+    if (v->cur >= (int)v->nvis)
+        v->cur = (int)v->nvis - 1;
+    if (v->cur < 0)
+        v->cur = 0;
+    return UI_STAY;
+}
+
+static void sites_resume(ui *u, screen *s)
+{
+    sites_reload(u, s->data);
+}
+
+static void sites_destroy(screen *s)
+{
+    sites_view *v = s->data;
+    free(v->rows);
+    free(v->vis);
+    free(v);
+}
+
+static const screen_ops sites_ops = {
+    .name = "Sites",
+    .keys = &keys_sites,
+    .draw = sites_draw,
+    .handle = sites_handle,
+    .resume = sites_resume,
+    .destroy = sites_destroy,
+};
+
+screen *sites_screen_new(ui *u)
+{
+    sites_view *v = xcalloc(1, sizeof *v);
+    sites_reload(u, v);
+    return screen_new(&sites_ops, v);
+}

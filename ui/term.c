@@ -1,0 +1,174 @@
+/* term.c - curses set-up and teardown, colours, input, signals. */
+#include "term.h"
+
+#include <langinfo.h>
+#include <nettle/base64.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "keys.h"
+
+/* One role: a colour pair (foreground, background, attrs) and the
+ * attributes used on a monochrome terminal. */
+typedef struct role_look {
+    short fg;     /* colour, -1 = terminal default */
+    short bg;     /* colour, -1 = terminal default */
+    attr_t attr;  /* added in colour mode */
+    attr_t mono;  /* the whole look in monochrome */
+} role_look;
+
+static const role_look looks[ROLE_COUNT] = {
+    [ROLE_NORMAL] = {-1, -1, A_NORMAL, A_NORMAL},
+    [ROLE_TITLE] = {COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE | A_BOLD},
+    [ROLE_HEADER] = {COLOR_CYAN, -1, A_BOLD, A_UNDERLINE},
+    [ROLE_STATUS] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE},
+    [ROLE_CURSOR] = {COLOR_BLACK, COLOR_YELLOW, A_NORMAL, A_REVERSE},
+    [ROLE_ACTIVE] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
+    [ROLE_DONE] = {COLOR_GREEN, -1, A_NORMAL, A_NORMAL},
+    [ROLE_SKIPPED] = {COLOR_CYAN, -1, A_NORMAL, A_NORMAL},
+    [ROLE_FAILED] = {COLOR_RED, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+    [ROLE_NA] = {-1, -1, A_DIM, A_DIM},
+    [ROLE_ERROR] = {COLOR_WHITE, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
+    [ROLE_INFO] = {COLOR_BLACK, COLOR_GREEN, A_NORMAL, A_REVERSE},
+    [ROLE_DIALOG] = {COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_REVERSE},
+    [ROLE_KEY] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
+    [ROLE_LABEL] = {COLOR_CYAN, -1, A_NORMAL, A_BOLD},
+};
+
+static SCREEN *scr;              /* our curses screen, NULL when down */
+static bool mono = true;         /* monochrome column in use */
+static bool utf8;                /* UTF-8 locale */
+static struct termios saved_tio; /* terminal modes before curses */
+static bool have_tio;            /* saved_tio is valid */
+static volatile sig_atomic_t got_signal; /* set by the handler */
+
+static void on_signal(int sig)
+{
+    got_signal = sig;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void init_colours(void)
+{
+    const char *nc = getenv("NO_COLOR");
+    mono = (nc && *nc) || !has_colors();
+    if (mono)
+        return;
+    start_color();
+    use_default_colors();
+    for (int r = 1; r < ROLE_COUNT; r++)
+        init_pair((short)r, looks[r].fg, looks[r].bg);
+}
+
+int term_init(ss_err *e)
+{
+    static bool registered;
+    if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
+        have_tio = true;
+    install_signals();
+    const char *cs = nl_langinfo(CODESET);
+    utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+    scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        const char *t = getenv("TERM");
+        return ss_errf(e, "cannot start the console on terminal type \"%s\"",
+                       t ? t : "(unset)");
+    }
+    if (!registered) {
+        atexit(term_done);
+        registered = true;
+    }
+    set_escdelay(25);
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    intrflush(stdscr, FALSE);
+    curs_set(0);
+    timeout(250);
+    init_colours();
+    return 0;
+}
+
+void term_done(void)
+{
+    if (!scr)
+        return;
+    curs_set(1);
+    endwin();
+    delscreen(scr);
+    scr = NULL;
+    if (have_tio)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+}
+
+attr_t term_attr(ui_role r)
+{
+    if ((unsigned)r >= ROLE_COUNT)
+        return A_NORMAL;
+    if (mono)
+        return looks[r].mono;
+    return (r ? COLOR_PAIR(r) : 0) | looks[r].attr;
+}
+
+bool term_mono(void) { return mono; }
+bool term_utf8(void) { return utf8; }
+const char *term_ellipsis(void) { return utf8 ? "\xe2\x80\xa6" : "~"; }
+bool term_signalled(void) { return got_signal != 0; }
+
+bool term_too_small(void)
+{
+    return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
+}
+
+term_event term_key(int *key)
+{
+    for (;;) {
+        if (got_signal)
+            return TERM_SIGNAL;
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (got_signal)
+            return TERM_SIGNAL;
+        if (r == ERR)
+            continue;
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            return TERM_RESIZE;
+        *key = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
+        return TERM_KEY;
+    }
+}
+
+void term_osc52(const char *text)
+{
+    size_t n = strlen(text);
+    size_t elen = BASE64_ENCODE_RAW_LENGTH(n);
+    char *buf = xmalloc(elen + 16);
+    memcpy(buf, "\033]52;c;", 7);
+    base64_encode_raw(buf + 7, n, (const uint8_t *)text);
+    buf[7 + elen] = '\a';
+    refresh();
+    fflush(stdout);
+    size_t len = 8 + elen, off = 0;
+    while (off < len) {
+        ssize_t w = write(STDOUT_FILENO, buf + off, len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    free(buf);
+}

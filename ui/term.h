@@ -1,0 +1,61 @@
+/* term.h - the one owner of the terminal: start and restore curses, colour
+ * roles (with a monochrome column), keys, resize and signals. */
+#ifndef SITESWEEP_UI_TERM_H
+#define SITESWEEP_UI_TERM_H
+
+#include <curses.h>
+#include <stdbool.h>
+
+#include "util.h"
+
+#define TERM_MIN_COLS 60 /* below this the console shows a notice */
+#define TERM_MIN_ROWS 15
+
+/* What a part of the screen is, not how it looks. */
+typedef enum ui_role {
+    ROLE_NORMAL,  /* plain text */
+    ROLE_TITLE,   /* the title bar */
+    ROLE_HEADER,  /* column headings */
+    ROLE_STATUS,  /* the status line */
+    ROLE_CURSOR,  /* the selected row */
+    ROLE_ACTIVE,  /* a cleanup in progress */
+    ROLE_DONE,    /* a done item, a clean site */
+    ROLE_SKIPPED, /* a skipped item */
+    ROLE_FAILED,  /* a failed item */
+    ROLE_NA,      /* a not applicable item, faint text */
+    ROLE_ERROR,   /* an error message */
+    ROLE_INFO,    /* a confirmation message */
+    ROLE_DIALOG,  /* a dialog box */
+    ROLE_KEY,     /* a key name in help and hints */
+    ROLE_LABEL,   /* a field label */
+    ROLE_COUNT
+} ui_role;
+
+/* What term_key got. */
+typedef enum term_event {
+    TERM_KEY,    /* a key, in *key */
+    TERM_RESIZE, /* the terminal changed size */
+    TERM_SIGNAL, /* SIGTERM, SIGHUP or SIGINT arrived: leave */
+} term_event;
+
+/* Starts curses on the terminal (stdin/stdout must be one). */
+int term_init(ss_err *e);
+/* Restores the terminal; safe to call twice and from atexit. */
+void term_done(void);
+attr_t term_attr(ui_role r);
+/* Whether the monochrome column is in use (NO_COLOR or no colours). */
+bool term_mono(void);
+/* Whether the locale is UTF-8 (Unicode glyphs allowed). */
+bool term_utf8(void);
+const char *term_ellipsis(void);
+/* Waits for a key, a resize or a signal. */
+term_event term_key(int *key);
+/* Whether a signal asked us to leave. */
+bool term_signalled(void);
+/* Whether the terminal is below TERM_MIN_COLS x TERM_MIN_ROWS. */
+bool term_too_small(void);
+/* Sends text to the terminal's clipboard with OSC 52, after the screen
+ * is up to date. */
+void term_osc52(const char *text);
+
+#endif

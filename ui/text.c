@@ -1,0 +1,201 @@
+/* text.c - display-column arithmetic for UTF-8 strings. */
+#include "text.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "util.h"
+
+void text_lines_add(text_lines *l, const char *s, size_t len)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = xstrndup(s, len);
+}
+
+void text_lines_addf(text_lines *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (k < 0)
+        k = 0;
+    char *buf = xmalloc((size_t)k + 1);
+    buf[0] = '\0';
+    va_start(ap, fmt);
+    vsnprintf(buf, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 16;
+        l->v = xrealloc(l->v, l->cap * sizeof *l->v);
+    }
+    l->v[l->n++] = buf;
+}
+
+void text_lines_free(text_lines *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+size_t text_cp_width(unsigned cp)
+{
+    int w = wcwidth((wchar_t)cp);
+    return w < 0 ? 1 : (size_t)w;
+}
+
+/* Decodes one code point; a malformed byte counts as one column. */
+static size_t next_cp(const char *s, size_t n, size_t *w)
+{
+    unsigned cp;
+    size_t k = utf8_decode(s, n, &cp);
+    if (k == 0) {
+        *w = 1;
+        return 1;
+    }
+    *w = text_cp_width(cp);
+    return k;
+}
+
+size_t text_width(const char *s)
+{
+    size_t n = strlen(s), i = 0, width = 0, w;
+    while (i < n) {
+        i += next_cp(s + i, n - i, &w);
+        width += w;
+    }
+    return width;
+}
+
+size_t text_fit(const char *s, size_t cols, size_t *used)
+{
+    size_t n = strlen(s), i = 0, width = 0, w;
+    while (i < n) {
+        size_t k = next_cp(s + i, n - i, &w);
+        if (width + w > cols)
+            break;
+        width += w;
+        i += k;
+    }
+    if (used)
+        *used = width;
+    return i;
+}
+
+char *text_crop(const char *s, size_t cols, const char *ellipsis)
+{
+    char *esc = str_escape_unsafe(s);
+    if (text_width(esc) <= cols)
+        return esc;
+    size_t ew = text_width(ellipsis);
+    if (cols < ew) {
+        esc[text_fit(esc, cols, NULL)] = '\0';
+        return esc;
+    }
+    size_t k = text_fit(esc, cols - ew, NULL);
+    char *out = xasprintf("%.*s%s", (int)k, esc, ellipsis);
+    free(esc);
+    return out;
+}
+
+/* Adds one line: indent spaces then s[0..len). */
+static void add_indented(text_lines *out, size_t indent, const char *s,
+                         size_t len)
+{
+    strbuf b = {0};
+    for (size_t i = 0; i < indent; i++)
+        sb_putc(&b, ' ');
+    sb_add(&b, s, len);
+    text_lines_add(out, b.s ? b.s : "", b.len);
+    sb_free(&b);
+}
+
+/* Bytes of the first character of p with the combining marks after it. */
+static size_t one_char(const char *p)
+{
+    size_t n = strlen(p), w;
+    size_t i = next_cp(p, n, &w);
+    while (i < n) {
+        size_t k = next_cp(p + i, n - i, &w);
+        if (w != 0)
+            break;
+        i += k;
+    }
+    return i;
+}
+
+/* Wraps one escaped paragraph (no newlines). */
+static size_t wrap_para(const char *p, size_t cols, size_t indent,
+                        text_lines *out)
+{
+    size_t added = 0, ind = 0;
+    while (1) {
+        size_t room = cols > ind ? cols - ind : 1;
+        size_t k = text_fit(p, room, NULL);
+        if (p[k] == '\0') {
+            add_indented(out, ind, p, k);
+            return added + 1;
+        }
+        if (k == 0)
+            k = one_char(p);
+        size_t cut = k;
+        if (p[k] != ' ') {
+            while (cut > 0 && p[cut - 1] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = k;
+        }
+        size_t end = cut;
+        while (end > 0 && p[end - 1] == ' ')
+            end--;
+        add_indented(out, ind, p, end);
+        added++;
+        p += cut;
+        while (*p == ' ')
+            p++;
+        if (*p == '\0')
+            return added;
+        ind = indent < cols ? indent : 0;
+    }
+}
+
+size_t text_wrap(const char *s, size_t cols, size_t indent, text_lines *out)
+{
+    size_t added = 0;
+    if (cols == 0)
+        cols = 1;
+    const char *p = s;
+    while (1) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char *para = xstrndup(p, len);
+        for (char *t = para; *t; t++)
+            if (*t == '\t')
+                *t = ' ';
+        char *esc = str_escape_unsafe(para);
+        added += wrap_para(esc, cols, indent, out);
+        free(esc);
+        free(para);
+        if (!nl)
+            return added;
+        p = nl + 1;
+    }
+}
+
+void text_time(const char *ts, bool seconds, char *out, size_t n)
+{
+    size_t len = strlen(ts);
+    if (len >= 19 && ts[10] == 'T') {
+        snprintf(out, n, "%.10s %.*s", ts, seconds ? 8 : 5, ts + 11);
+        return;
+    }
+    snprintf(out, n, "%s", ts);
+}

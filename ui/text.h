@@ -1,0 +1,43 @@
+/* text.h - measuring, cropping and wrapping UTF-8 text by terminal display
+ * columns. Pure: no curses, so it can be tested without a terminal. */
+#ifndef SITESWEEP_UI_TEXT_H
+#define SITESWEEP_UI_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A growable list of owned strings. */
+typedef struct text_lines {
+    char **v;   /* the lines, each malloc'ed and NUL-terminated */
+    size_t n;   /* lines used */
+    size_t cap; /* lines allocated */
+} text_lines;
+
+void text_lines_add(text_lines *l, const char *s, size_t len);
+void text_lines_addf(text_lines *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void text_lines_free(text_lines *l);
+
+/* Display columns of one code point (wcwidth; 0 for combining marks,
+ * 1 for anything wcwidth cannot measure). */
+size_t text_cp_width(unsigned cp);
+/* Display columns of a string that holds no unsafe code points. */
+size_t text_width(const char *s);
+/* Bytes of the longest prefix of s (already escaped) that fits in cols
+ * columns, never splitting a UTF-8 sequence and keeping the combining marks
+ * that follow the last character; *used gets its width when not NULL. */
+size_t text_fit(const char *s, size_t cols, size_t *used);
+/* A copy of s, unsafe code points escaped, cut to cols columns; when cut,
+ * the last column holds ellipsis ("…" or, in ASCII, "~"). */
+char *text_crop(const char *s, size_t cols, const char *ellipsis);
+/* Wraps s into lines of at most cols columns (cols >= 1): newlines end
+ * paragraphs, words break at spaces, longer words are cut at a character.
+ * Each paragraph is escaped first, so no line holds a control character.
+ * indent columns of spaces start every continuation line. Appends to out;
+ * returns the number of lines added. */
+size_t text_wrap(const char *s, size_t cols, size_t indent, text_lines *out);
+/* "2026-11-27T02:20:24.123Z" -> "2026-11-27 02:20" (minutes) or with
+ * seconds; anything else is copied as is. */
+void text_time(const char *ts, bool seconds, char *out, size_t n);
+
+#endif

@@ -1,0 +1,135 @@
+/* ui.h - what the screens share: the console state, the screen interface
+ * and the drawing helpers. */
+#ifndef SITESWEEP_UI_UI_H
+#define SITESWEEP_UI_UI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app.h"
+#include "edit.h"
+#include "keys.h"
+#include "term.h"
+#include "text.h"
+
+typedef struct ui ui;
+typedef struct screen screen;
+
+/* What a screen's key handler asks the loop to do. */
+typedef enum ui_result {
+    UI_STAY,   /* nothing more (the loop redraws anyway) */
+    UI_BACK,   /* close this screen */
+    UI_QUIT,   /* leave the console */
+    UI_PUSH,   /* open u->next above this screen */
+    UI_HELP,   /* open the help for this screen's key table */
+    UI_SWITCH, /* Tab: between Sites and Journal */
+} ui_result;
+
+/* A screen: a struct of function pointers filled in statically. */
+typedef struct screen_ops {
+    const char *name;   /* shown in the title bar */
+    const keymap *keys; /* its key table (help and hints come from it) */
+    /* Draws the screen on stdscr between the title bar and the status
+     * line (rows 1 .. LINES-3); the loop has erased the screen. */
+    void (*draw)(ui *u, screen *s);
+    /* Handles one key (keys.h encoding). */
+    ui_result (*handle)(ui *u, screen *s, int key);
+    /* Called when the screen is on top again: reload from the journal.
+     * May be NULL. */
+    void (*resume)(ui *u, screen *s);
+    /* Frees s->data. */
+    void (*destroy)(screen *s);
+} screen_ops;
+
+struct screen {
+    const screen_ops *ops; /* what it does */
+    void *data;            /* its state */
+    screen *below;         /* the screen it returns to */
+};
+
+struct ui {
+    app *a;          /* journal, procedure, operator */
+    screen *top;     /* the screen on top of the stack */
+    screen *next;    /* a screen to push (UI_PUSH) */
+    char msg[1024];  /* status message, "" for none */
+    ui_role msg_role; /* ROLE_ERROR or ROLE_INFO */
+    bool quit;       /* a signal arrived: unwind and leave */
+};
+
+screen *screen_new(const screen_ops *ops, void *data);
+
+/* Sets the status line message (printf-style). */
+void ui_info(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ui_error(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Draws the whole screen behind any dialog: title, top screen, status.
+ * When the terminal is too small, only the notice. Does not refresh. */
+void ui_paint(ui *u);
+/* Waits for a key. Returns -1 on resize (repaint and call again) and -2
+ * when a signal asked to leave (u->quit is then set). Keys pressed while
+ * the terminal is too small are swallowed. */
+int ui_key(ui *u);
+#define UI_KEY_RESIZE (-1)
+#define UI_KEY_QUIT (-2)
+
+/* Writes s (escaped, cropped to cols columns, padded with spaces when pad)
+ * at y, x in role r. Returns the columns used. */
+int draw_text(int y, int x, const char *s, int cols, ui_role r, bool pad);
+/* Fills row y from x with spaces in role r. */
+void draw_fill(int y, int x, int cols, ui_role r);
+/* Horizontal and vertical lines of n cells. */
+void draw_hline(int y, int x, int n, ui_role r);
+void draw_vline(int y, int x, int n, ui_role r);
+/* Draws a centred box of h x w with a title; returns its top-left. */
+void draw_box(int h, int w, const char *title, int *top, int *left);
+/* The text rows screens may use: first row and count. */
+int ui_body_top(void);
+int ui_body_rows(void);
+
+/* Dialogs (prompt.c): each one runs until answered, repainting the screen
+ * behind it on resize. */
+/* Yes/no; Enter takes dflt, Esc is no. */
+bool prompt_confirm(ui *u, const char *question, bool dflt);
+/* A line of text. 1 accepted (out filled), 0 cancelled with Esc. When
+ * required, an empty answer is refused with a message. */
+int prompt_line(ui *u, const char *title, const char *label,
+                const char *initial, bool required, char *out, size_t n);
+/* A message and Enter. */
+void prompt_message(ui *u, const char *title, const char *text);
+/* A list to pick from: index or -1 when cancelled. */
+int prompt_pick(ui *u, const char *title, const char *const *items,
+                size_t n, int sel);
+
+/* A filter line edited as the user types, drawn on the row above the
+ * status line while active. */
+typedef struct filter_bar {
+    bool active;   /* keys go to the editor */
+    line_edit ed;  /* the text being typed */
+    char text[EDIT_CAP + 1]; /* the filter in force */
+} filter_bar;
+
+/* Outcome of a key given to an active filter bar. */
+typedef enum filter_result {
+    FILTER_CHANGED, /* text changed: refilter */
+    FILTER_KEPT,    /* Enter: keep the filter, leave the bar */
+    FILTER_CLEARED, /* Esc: filter cleared */
+    FILTER_OTHER,   /* nothing to do */
+} filter_result;
+
+void filter_start(filter_bar *f);
+filter_result filter_key(filter_bar *f, int key);
+void filter_draw(const filter_bar *f);
+
+/* The screens. */
+screen *sites_screen_new(ui *u);
+screen *journal_screen_new(ui *u);
+/* The walkthrough of code's open run; takes over rv. */
+screen *walk_screen_new(ui *u, const char *code, run_view *rv);
+/* A scrolling page of text lines (taken over). */
+screen *pager_screen_new(const char *title, text_lines *lines);
+/* The help of a key table. */
+screen *help_screen_new(const keymap *m);
+/* The site form: edit code's site, or add one when code is NULL. */
+screen *form_screen_new(ui *u, const char *code);
+
+#endif

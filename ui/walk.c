@@ -1,0 +1,457 @@
+/* walk.c - the guided walkthrough of one site's cleanup run: the item list,
+ * the selected item's instruction with the site's values, and the keys
+ * that record outcomes in the journal (always after a confirmation or a
+ * reason, and always reloaded from the journal afterwards). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layout.h"
+#include "ui.h"
+
+typedef struct walk_view {
+    char code[4];          /* the site */
+    site site;             /* its data, for the header and templates */
+    char parent_server[SITE_HOST_MAX + 1]; /* the parent's server or "" */
+    run_view rv;           /* the run as the journal has it */
+    bool finished;         /* the run was completed while on screen */
+    int cur;               /* selected item */
+    int top;               /* first visible item */
+    int dscroll;           /* first visible detail line */
+    text_lines detail;     /* the selected item's text, wrapped */
+    int detail_for;        /* item the detail was built for, -1 = stale */
+    int detail_w;          /* width it was wrapped to */
+} walk_view;
+
+static const char *state_mark(item_state st)
+{
+    switch (st) {
+    case ITEM_DONE: return "[x]";
+    case ITEM_SKIPPED: return "[-]";
+    case ITEM_FAILED: return "[!]";
+    case ITEM_NA: return "n/a";
+    default: return "[ ]";
+    }
+}
+
+static ui_role state_role(item_state st)
+{
+    switch (st) {
+    case ITEM_DONE: return ROLE_DONE;
+    case ITEM_SKIPPED: return ROLE_SKIPPED;
+    case ITEM_FAILED: return ROLE_FAILED;
+    case ITEM_NA: return ROLE_NA;
+    default: return ROLE_NORMAL;
+    }
+}
+
+static proc_values values_of(const walk_view *v)
+{
+    proc_values pv = {&v->site,
+                      v->parent_server[0] ? v->parent_server : NULL};
+    return pv;
+}
+
+/* Reads the site and its parent's server from the journal. */
+static void load_site(ui *u, walk_view *v)
+{
+    ss_err e = {{0}};
+    site s;
+    if (journal_site_get(u->a->j, v->code, &s, &e) == 0)
+        v->site = s;
+    v->parent_server[0] = '\0';
+    if (v->site.parent[0] &&
+        journal_site_get(u->a->j, v->site.parent, &s, &e) == 0)
+        snprintf(v->parent_server, sizeof v->parent_server, "%s", s.server);
+}
+
+/* Reloads the run from the journal, the source of truth. */
+static void walk_reload(ui *u, walk_view *v)
+{
+    ss_err e = {{0}};
+    run_view nv;
+    memset(&nv, 0, sizeof nv);
+    int rc = journal_run_current(u->a->j, v->code, &nv, &e);
+    if (rc == 0) {
+        run_view_free(&v->rv);
+        v->rv = nv;
+    } else if (rc == JOURNAL_NOTFOUND) {
+        v->rv.open = false;
+    } else {
+        ui_error(u, "Cannot reload the cleanup of %s: %s", v->code, e.msg);
+    }
+    load_site(u, v);
+    v->detail_for = -1;
+}
+
+static void add_wrapped(text_lines *l, const char *s, int w, size_t indent,
+                        const char *lead)
+{
+    char *t = xasprintf("%s%s", lead, s);
+    text_wrap(t, (size_t)w, indent, l);
+    free(t);
+}
+
+/* Builds the detail lines of item idx for width w. */
+static void build_detail(walk_view *v, int idx, int w)
+{
+    text_lines_free(&v->detail);
+    const proc_item *it = &v->rv.proc.items[idx];
+    proc_values pv = values_of(v);
+    char *title = procedure_expand(it->title, &pv);
+    char *head = xasprintf("%s  %s", it->id, title);
+    add_wrapped(&v->detail, head, w, 0, "");
+    free(head);
+    free(title);
+    text_lines_addf(&v->detail, "State: %s%s",
+                    item_state_name(v->rv.st.state[idx]),
+                    it->applies == APPLIES_LOGON
+                        ? "  (only when Logon Installation/Discovery was used)"
+                        : "");
+    text_lines_add(&v->detail, "", 0);
+    char *text = procedure_expand(it->text ? it->text : "", &pv);
+    add_wrapped(&v->detail, text, w, 0, "");
+    free(text);
+    if (it->where) {
+        char *where = procedure_expand(it->where, &pv);
+        text_lines_add(&v->detail, "", 0);
+        add_wrapped(&v->detail, where, w, 7, "Where: ");
+        free(where);
+    }
+    size_t nc = 0;
+    char **cmds = proc_item_commands(it, &pv, &nc);
+    if (nc) {
+        text_lines_add(&v->detail, "", 0);
+        text_lines_addf(&v->detail, "Command%s (c copies):", nc > 1 ? "s" : "");
+        for (size_t i = 0; i < nc; i++)
+            add_wrapped(&v->detail, cmds[i], w, 4, "  ");
+    }
+    procedure_strv_free(cmds);
+    if (it->ncautions) {
+        text_lines_add(&v->detail, "", 0);
+        text_lines_add(&v->detail, "Caution:", 8);
+        for (size_t i = 0; i < it->ncautions; i++) {
+            char *c = procedure_expand(it->cautions[i], &pv);
+            add_wrapped(&v->detail, c, w, 4, "  ! ");
+            free(c);
+        }
+    }
+    v->detail_for = idx;
+    v->detail_w = w;
+}
+
+static void draw_header(walk_view *v, const walk_layout *l)
+{
+    char *a = xasprintf("%s  %s", v->site.code, v->site.name);
+    int used = draw_text(l->header_top, 0, a, COLS / 2, ROLE_ACTIVE, false);
+    free(a);
+    char *b = xasprintf("   server %s   drive %c:   state %s", v->site.server,
+                        v->site.drive ? v->site.drive : '?',
+                        site_state_name(v->site.state));
+    draw_text(l->header_top, used, b, COLS - used, ROLE_NORMAL, false);
+    free(b);
+    const run_state *st = &v->rv.st;
+    char started[32];
+    text_time(v->rv.started, false, started, sizeof started);
+    char *c = xasprintf("run %lld   started %s   progress %zu/%zu%s%s",
+                        (long long)v->rv.id, started, st->closed,
+                        st->applicable,
+                        st->failed ? "   failed items: see [!]" : "",
+                        v->rv.open ? "" : "   COMPLETE: site is clean");
+    draw_text(l->header_top + 1, 0, c, COLS,
+              v->rv.open ? ROLE_NORMAL : ROLE_DONE, false);
+    free(c);
+    draw_hline(l->pane_top - 1, 0, COLS, ROLE_HEADER);
+    draw_text(l->pane_top - 1, 1, " Items ", l->list_w - 2, ROLE_HEADER,
+              false);
+}
+
+static void draw_list(walk_view *v, const walk_layout *l)
+{
+    const procedure *p = &v->rv.proc;
+    proc_values pv = values_of(v);
+    v->top = layout_scroll(v->top, v->cur, l->pane_rows);
+    for (int i = 0; i < l->pane_rows && (size_t)(v->top + i) < p->nitems;
+         i++) {
+        int idx = v->top + i;
+        item_state st = v->rv.st.state[idx];
+        char *title = procedure_expand(p->items[idx].title, &pv);
+        char *line = xasprintf("%s %-5s %s", state_mark(st),
+                               p->items[idx].id, title);
+        free(title);
+        draw_text(l->pane_top + i, 0, line, l->list_w,
+                  idx == v->cur ? ROLE_CURSOR : state_role(st), true);
+        free(line);
+    }
+    draw_vline(l->pane_top, l->sep_x, l->pane_rows, ROLE_HEADER);
+}
+
+static void draw_detail(walk_view *v, const walk_layout *l)
+{
+    if (v->detail_for != v->cur || v->detail_w != l->detail_w)
+        build_detail(v, v->cur, l->detail_w);
+    int rows = l->pane_rows, n = (int)v->detail.n;
+    bool more = n > rows;
+    if (more && rows > 1)
+        rows--;
+    if (v->dscroll > n - rows)
+        v->dscroll = n - rows;
+    if (v->dscroll < 0)
+        v->dscroll = 0;
+    for (int i = 0; i < rows && v->dscroll + i < n; i++) {
+        int k = v->dscroll + i;
+        draw_text(l->pane_top + i, l->detail_x, v->detail.v[k], l->detail_w,
+                  k == 0 ? ROLE_LABEL : ROLE_NORMAL, false);
+    }
+    if (more) {
+        char *m = xasprintf("-- lines %d-%d of %d: PgUp/PgDn or K/J scroll --",
+                            v->dscroll + 1, v->dscroll + rows, n);
+        draw_text(l->pane_top + rows, l->detail_x, m, l->detail_w, ROLE_KEY,
+                  false);
+        free(m);
+    }
+}
+
+static void walk_draw(ui *u, screen *s)
+{
+    (void)u;
+    walk_view *v = s->data;
+    walk_layout l;
+    layout_walk(LINES, COLS, &l);
+    draw_header(v, &l);
+    if (v->rv.proc.nitems == 0)
+        return;
+    draw_list(v, &l);
+    draw_detail(v, &l);
+}
+
+/* After a completed run: the state the journal recorded, shown. */
+static void walk_finish(ui *u, walk_view *v, int idx, outcome o)
+{
+    run_state_apply(&v->rv.st, &v->rv.proc, (size_t)idx, o, NULL);
+    v->rv.open = false;
+    v->finished = true;
+    v->detail_for = -1;
+    char *msg = xasprintf(
+        "The cleanup of %s is complete: all %zu applicable items are done "
+        "or skipped. The site's state is now clean, and %s can be "
+        "reinstalled with the same site code.",
+        v->code, v->rv.st.applicable, v->code);
+    prompt_message(u, "Cleanup complete", msg);
+    free(msg);
+    ui_info(u, "Cleanup of %s complete: it can be reinstalled with the same "
+            "site code", v->code);
+}
+
+/* Records an outcome for the selected item, then reloads. */
+static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
+{
+    int idx = v->cur;
+    const char *id = v->rv.proc.items[idx].id;
+    char idc[PROC_ID_MAX + 1];
+    snprintf(idc, sizeof idc, "%s", id);
+    mark_result mr;
+    memset(&mr, 0, sizeof mr);
+    ss_err e = {{0}};
+    if (journal_mark(u->a->j, v->code, idc, o, note, NULL, &mr, &e) != 0) {
+        walk_reload(u, v);
+        ui_error(u, "Not recorded: %s %s: %s", idc, outcome_name(o), e.msg);
+        return;
+    }
+    if (mr.completed) {
+        walk_reload(u, v);
+        walk_finish(u, v, idx, o);
+        return;
+    }
+    walk_reload(u, v);
+    if (mr.already) {
+        ui_info(u, "%s was already %s: nothing new recorded", idc,
+                outcome_name(o));
+        return;
+    }
+    ui_info(u, "Recorded: %s %s (event %lld)", idc, outcome_name(o),
+            (long long)mr.event);
+    if (o != OUT_REOPENED) {
+        int next = run_state_next_open(&v->rv.st, (size_t)idx);
+        if (next >= 0)
+            v->cur = next;
+    }
+    v->dscroll = 0;
+}
+
+/* Whether outcome o may be recorded for the selected item; says why not. */
+static bool walk_allowed(ui *u, walk_view *v, outcome o)
+{
+    const char *id = v->rv.proc.items[v->cur].id;
+    item_state st = v->rv.st.state[v->cur];
+    if (!v->rv.open) {
+        ui_error(u, "This cleanup is complete; open the site again from "
+                    "Sites to start a new one");
+        return false;
+    }
+    if (st == ITEM_NA) {
+        ui_error(u, "%s does not apply to this site", id);
+        return false;
+    }
+    bool ok = o == OUT_REOPENED ? st != ITEM_OPEN
+              : o == OUT_FAILED ? st == ITEM_OPEN
+                                : st == ITEM_OPEN || st == ITEM_FAILED;
+    if (!ok)
+        ui_error(u, o == OUT_REOPENED ? "%s is %s: nothing to reopen"
+                                      : "%s is %s: reopen it first (u)",
+                 id, item_state_name(st));
+    return ok;
+}
+
+static void walk_ask(ui *u, walk_view *v, outcome o)
+{
+    if (!walk_allowed(u, v, o))
+        return;
+    const char *id = v->rv.proc.items[v->cur].id;
+    char note[EDIT_CAP + 1], *q;
+    int ok;
+    switch (o) {
+    case OUT_DONE:
+    case OUT_REOPENED:
+        q = xasprintf(o == OUT_DONE ? "Mark %s done? [y/N]"
+                                    : "Reopen %s? Its history stays in the "
+                                      "journal. [y/N]",
+                      id);
+        ok = prompt_confirm(u, q, false);
+        free(q);
+        if (ok)
+            walk_record(u, v, o, NULL);
+        break;
+    default:
+        q = xasprintf(o == OUT_SKIPPED ? "Why is %s skipped? (required)"
+                                       : "What failed in %s? (required)",
+                      id);
+        ok = prompt_line(u, o == OUT_SKIPPED ? "Skip" : "Failed", q, "",
+                         true, note, sizeof note);
+        free(q);
+        if (ok)
+            walk_record(u, v, o, note);
+        break;
+    }
+    if (!ok && !u->quit)
+        ui_info(u, "Nothing recorded for %s", id);
+}
+
+static void walk_note(ui *u, walk_view *v)
+{
+    const char *id = v->rv.proc.items[v->cur].id;
+    if (!v->rv.open) {
+        ui_error(u, "This cleanup is complete: notes go to an open run");
+        return;
+    }
+    char note[EDIT_CAP + 1], idc[PROC_ID_MAX + 1];
+    snprintf(idc, sizeof idc, "%s", id);
+    char *q = xasprintf("Note on %s:", idc);
+    int ok = prompt_line(u, "Note", q, "", true, note, sizeof note);
+    free(q);
+    if (!ok) {
+        if (!u->quit)
+            ui_info(u, "Nothing recorded for %s", idc);
+        return;
+    }
+    ss_err e = {{0}};
+    int64_t ev = 0;
+    if (journal_note(u->a->j, v->code, idc, note, &ev, &e) != 0)
+        ui_error(u, "Note not recorded: %s", e.msg);
+    else
+        ui_info(u, "Note on %s recorded (event %lld)", idc, (long long)ev);
+    walk_reload(u, v);
+}
+
+static void walk_copy(ui *u, walk_view *v)
+{
+    const proc_item *it = &v->rv.proc.items[v->cur];
+    proc_values pv = values_of(v);
+    size_t nc = 0;
+    char **cmds = proc_item_commands(it, &pv, &nc);
+    if (nc == 0) {
+        ui_error(u, "%s has no command to copy", it->id);
+        procedure_strv_free(cmds);
+        return;
+    }
+    strbuf b = {0};
+    for (size_t i = 0; i < nc; i++) {
+        sb_puts(&b, cmds[i]);
+        sb_putc(&b, '\n');
+    }
+    procedure_strv_free(cmds);
+    ui_paint(u);
+    term_osc52(b.s);
+    sb_free(&b);
+    ui_info(u, "Copied %zu command%s to the clipboard (OSC 52)", nc,
+            nc == 1 ? "" : "s");
+}
+
+static ui_result walk_handle(ui *u, screen *s, int key)
+{
+    walk_view *v = s->data;
+    walk_layout l;
+    layout_walk(LINES, COLS, &l);
+    int n = (int)v->rv.proc.nitems, old = v->cur;
+    ui_action act = keymap_lookup(&keys_walk, key);
+    if (n == 0 && act != ACT_BACK && act != ACT_HELP)
+        return UI_STAY;
+    switch (act) {
+    case ACT_UP: v->cur--; break;
+    case ACT_DOWN: v->cur++; break;
+    case ACT_HOME: v->cur = 0; break;
+    case ACT_END: v->cur = n - 1; break;
+    case ACT_SCROLL_UP: v->dscroll--; break;
+    case ACT_SCROLL_DOWN: v->dscroll++; break;
+    case ACT_DETAIL_PAGE_UP: v->dscroll -= l.pane_rows - 1; break;
+    case ACT_DETAIL_PAGE_DOWN: v->dscroll += l.pane_rows - 1; break;
+    case ACT_DONE: walk_ask(u, v, OUT_DONE); break;
+    case ACT_SKIP: walk_ask(u, v, OUT_SKIPPED); break;
+    case ACT_FAIL: walk_ask(u, v, OUT_FAILED); break;
+    case ACT_REOPEN: walk_ask(u, v, OUT_REOPENED); break;
+    case ACT_NOTE: walk_note(u, v); break;
+    case ACT_COPY: walk_copy(u, v); break;
+    case ACT_HELP: return UI_HELP;
+    case ACT_BACK: return UI_BACK;
+    case ACT_REDRAW: walk_reload(u, v); clearok(curscr, TRUE); break;
+    default: break;
+    }
+    if (v->cur >= n)
+        v->cur = n - 1;
+    if (v->cur < 0)
+        v->cur = 0;
+    if (v->cur != old)
+        v->dscroll = 0;
+    return UI_STAY;
+}
+
+static void walk_destroy(screen *s)
+{
+    walk_view *v = s->data;
+    run_view_free(&v->rv);
+    text_lines_free(&v->detail);
+    free(v);
+}
+
+static const screen_ops walk_ops = {
+    .name = "Walkthrough",
+    .keys = &keys_walk,
+    .draw = walk_draw,
+    .handle = walk_handle,
+    .resume = NULL,
+    .destroy = walk_destroy,
+};
+
+screen *walk_screen_new(ui *u, const char *code, run_view *rv)
+{
+    walk_view *v = xcalloc(1, sizeof *v);
+    snprintf(v->code, sizeof v->code, "%s", code);
+    v->rv = *rv;
+    memset(rv, 0, sizeof *rv);
+    site_init(&v->site);
+    load_site(u, v);
+    int r = run_state_resume(&v->rv.st);
+    v->cur = r >= 0 ? r : 0;
+    v->detail_for = -1;
+    return screen_new(&walk_ops, v);
+}
