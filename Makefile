@@ -42,7 +42,7 @@ BIN       := $(if $(filter build,$(BUILD)),sitesweep,$(BUILD)/sitesweep)
 Q  = $(if $(V),,@)
 QS = $(if $(V),,@echo "  $(1)	$@";)
 
-.PHONY: all run test asan check deps install uninstall clean
+.PHONY: all run test asan check deps install uninstall clean torture
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -58,6 +58,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(UI_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call QS,CC)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $^ -o $@ \
 	    $(TEST_LIBS) $(LIBS) $(LDFLAGS)
+
+# Test drivers that link the core (crash torture, ...).
+$(BUILD)/tests/torture-%: tests/torture/%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(call QS,CC)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(LDFLAGS)
+
+DRIVERS := $(BUILD)/tests/torture-crash
 
 -include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d)
 
@@ -88,13 +95,20 @@ test: deps
 	@$(MAKE) --no-print-directory asan
 
 # The whole suite against one build tree (BUILD=build or build/asan).
-check: $(BIN) $(TESTS)
+check: $(BIN) $(TESTS) $(DRIVERS)
 	$(Q)SITESWEEP_BIN=$(abspath $(BIN)) BUILD=$(BUILD) \
 	    sh tests/run-tests.sh $(TESTS)
 
 asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    CFLAGS="-O1 -g $(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" check
+
+# Thousands of SIGKILLs during confirmations (make test runs a few hundred).
+TORTURE_KILLS ?= 3000
+torture: $(BIN) $(DRIVERS)
+	$(Q)rm -f $(BUILD)/torture.db*
+	$(Q)./$(BIN) --journal $(BUILD)/torture.db import data/demo-sites.csv >/dev/null
+	$(Q)$(BUILD)/tests/torture-crash $(abspath $(BIN)) $(BUILD)/torture.db $(TORTURE_KILLS)
 
 install: $(BIN)
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir) $(DESTDIR)$(mandir)/man1
