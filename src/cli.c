@@ -287,6 +287,20 @@ static int cmd_sites(const opts *o)
     return rc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Says on stderr when an open run keeps a procedure the file no longer
+ * matches. */
+static void drift_note(const run_view *rv, const procedure *current,
+                       const char *path)
+{
+    char *d = procedure_drift(&rv->proc, current);
+    if (!d)
+        return;
+    fprintf(stderr, "sitesweep: note: run %lld of %s keeps the procedure it "
+                    "started with (%.12s); %s now differs: %s\n",
+            (long long)rv->id, rv->site, rv->proc.hash, path, d);
+    free(d);
+}
+
 static int cmd_mark(const opts *o)
 {
     const char *syn = "mark CODE ITEM done|skipped|failed|reopened [--note TEXT]";
@@ -330,8 +344,10 @@ static int cmd_mark(const opts *o)
         printf("%s %s %s (run %lld%s, %zu/%zu)\n", up, o->args[2], o->args[3],
                (long long)r.run, r.started ? ", started" : "",
                have ? rv.st.closed : 0, have ? rv.st.applicable : 0);
-    if (have)
+    if (have) {
+        drift_note(&rv, &p, ppath);
         run_view_free(&rv);
+    }
 out:
     journal_close(j);
     procedure_free(&p);
@@ -377,6 +393,8 @@ static int cmd_procedure(const opts *o)
             goto out;
         }
         have_run = c == 0;
+        if (have_run)
+            drift_note(&rv, &p, ppath);
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
                           have_run ? &rv.st : NULL) ? EXIT_FAIL : EXIT_OK;

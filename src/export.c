@@ -106,7 +106,7 @@ static void progress_text(const site_row *r, char *buf, size_t n)
 static const char *const site_cols[] = {
     "code", "name", "parent", "server", "drive", "state", "logon", "servers",
     "pdc", "run", "run_open", "closed", "applicable", "run_started",
-    "run_ended", "resume", "last_activity",
+    "run_ended", "resume", "last_activity", "procedure",
 };
 #define NSITE_COLS (sizeof site_cols / sizeof site_cols[0])
 
@@ -126,6 +126,7 @@ static void site_values(const site_row *r, char *v[NSITE_COLS])
     v[14] = xstrdup(r->run_ended);
     v[15] = xstrdup(r->resume);
     v[16] = xstrdup(r->last_activity);
+    v[17] = xstrdup(r->run_procedure);
 }
 
 static json_t *site_json_row(const site_row *r)
@@ -161,6 +162,7 @@ static json_t *site_json_row(const site_row *r)
         json_object_set_new(run, "resume", r->resume[0]
                                                ? json_string(r->resume)
                                                : json_null());
+        json_object_set_new(run, "procedure", json_string(r->run_procedure));
         json_object_set_new(o, "run", run);
     } else {
         json_object_set_new(o, "run", json_null());

@@ -931,7 +931,7 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
     sqlite3_stmt *st = prep(j,
         "SELECT s.code, s.name, s.parent, s.server, s.drive, s.state,"
         " s.logon, s.servers, s.pdc, s.last_ts, r.id, r.open, r.closed,"
-        " r.applicable, r.started, r.ended, r.resume"
+        " r.applicable, r.started, r.ended, r.resume, r.procedure"
         " FROM sites s LEFT JOIN runs r ON r.id = s.run ORDER BY s.code", e);
     if (!st)
         return -1;
@@ -952,6 +952,7 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
         copy_col(st, 14, r->run_started, sizeof r->run_started);
         copy_col(st, 15, r->run_ended, sizeof r->run_ended);
         copy_col(st, 16, r->resume, sizeof r->resume);
+        copy_col(st, 17, r->run_procedure, sizeof r->run_procedure);
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {

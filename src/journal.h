@@ -69,6 +69,7 @@ typedef struct site_row {
     char run_ended[32];   /* UTC completion, "" while open */
     char resume[PROC_ID_MAX + 1]; /* first open item of an open run */
     char last_activity[32]; /* UTC time of the site's latest event */
+    char run_procedure[65]; /* SHA-256 of the procedure the run pinned */
 } site_row;
 /* All sites ordered by code; reads only the derived tables (constant per
  * site, whatever the journal's length). */

@@ -689,3 +689,48 @@ int procedure_load(const char *path, procedure *out, ss_err *e)
     free(buf);
     return rc;
 }
+
+static bool str_same(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static bool strv_same(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return false;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return false;
+    return true;
+}
+
+static bool item_same(const proc_item *a, const proc_item *b)
+{
+    return str_same(a->title, b->title) && str_same(a->text, b->text) &&
+           str_same(a->where, b->where) && a->applies == b->applies &&
+           strv_same(a->commands, a->ncommands, b->commands, b->ncommands) &&
+           strv_same(a->cautions, a->ncautions, b->cautions, b->ncautions);
+}
+
+char *procedure_drift(const procedure *pinned, const procedure *current)
+{
+    if (strcmp(pinned->hash, current->hash) == 0)
+        return NULL;
+    strbuf b = {0};
+    for (size_t i = 0; i < pinned->nitems; i++) {
+        const proc_item *it = &pinned->items[i];
+        int k = procedure_find(current, it->id);
+        const char *what = k < 0 ? "removed"
+                           : !item_same(it, &current->items[k]) ? "changed"
+                                                                : NULL;
+        if (what)
+            sb_printf(&b, "%s%s %s", b.len ? ", " : "", it->id, what);
+    }
+    for (size_t i = 0; i < current->nitems; i++)
+        if (procedure_find(pinned, current->items[i].id) < 0)
+            sb_printf(&b, "%s%s added", b.len ? ", " : "", current->items[i].id);
+    if (!b.len)
+        sb_puts(&b, "no item changed (only comments, order or the header)");
+    return sb_take(&b);
+}

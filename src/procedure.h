@@ -73,4 +73,9 @@ char **proc_item_commands(const proc_item *it, const proc_values *v,
                           size_t *count);
 void procedure_strv_free(char **v);
 
+/* How the current procedure file differs from the one a run pinned:
+ * NULL when they are the same bytes, else a new string such as
+ * "4b.2 changed, 4g added, 3 removed". */
+char *procedure_drift(const procedure *pinned, const procedure *current);
+
 #endif

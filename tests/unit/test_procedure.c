@@ -684,6 +684,36 @@ static void test_err_cap_outside_command(void **state)
                "outside a command");
 }
 
+/* What changed between the version a run pinned and the file now. */
+static void test_drift(void **state)
+{
+    (void)state;
+    static const char a[] = "procedure: d\ntitle: D\n"
+        "item 1: One\ntext: a\nitem 2: Two\ntext: b\ncommand: x\n"
+        "item 3: Three\ntext: c\n";
+    static const char b[] = "procedure: d\ntitle: D\n"
+        "item 1: One\ntext: a\nitem 2: Two\ntext: b\ncommand: y\n"
+        "item 4: Four\ntext: d\n";
+    static const char c[] = "# a comment\nprocedure: d\ntitle: D\n"
+        "item 1: One\ntext: a\nitem 2: Two\ntext: b\ncommand: x\n"
+        "item 3: Three\ntext: c\n";
+    procedure pa, pb, pc;
+    ss_err e;
+    assert_int_equal(procedure_parse(a, strlen(a), "a", &pa, &e), 0);
+    assert_int_equal(procedure_parse(b, strlen(b), "b", &pb, &e), 0);
+    assert_int_equal(procedure_parse(c, strlen(c), "c", &pc, &e), 0);
+    assert_null(procedure_drift(&pa, &pa));
+    char *d = procedure_drift(&pa, &pb);
+    assert_string_equal(d, "2 changed, 3 removed, 4 added");
+    free(d);
+    d = procedure_drift(&pa, &pc);
+    assert_string_equal(d, "no item changed (only comments, order or the header)");
+    free(d);
+    procedure_free(&pa);
+    procedure_free(&pb);
+    procedure_free(&pc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -721,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_err_long_line),
         cmocka_unit_test(test_err_empty_and_no_items),
         cmocka_unit_test(test_err_cap_outside_command),
+        cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
