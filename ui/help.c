@@ -58,8 +58,8 @@ static void pager_destroy(screen *s)
     free(p);
 }
 
-static const screen_ops pager_ops = {
-    .name = "View",
+static const screen_ops help_ops = {
+    .name = "Help",
     .keys = &keys_pager,
     .draw = pager_draw,
     .handle = pager_handle,
@@ -67,13 +67,28 @@ static const screen_ops pager_ops = {
     .destroy = pager_destroy,
 };
 
-screen *pager_screen_new(const char *title, text_lines *lines)
+static const screen_ops pager_ops = {
+    .name = "Event",
+    .keys = &keys_pager,
+    .draw = pager_draw,
+    .handle = pager_handle,
+    .resume = NULL,
+    .destroy = pager_destroy,
+};
+
+static screen *pager_new(const screen_ops *ops, const char *title,
+                         text_lines *lines)
 {
     pager *p = xcalloc(1, sizeof *p);
     p->title = xstrdup(title);
     p->lines = *lines;
     memset(lines, 0, sizeof *lines);
-    return screen_new(&pager_ops, p);
+    return screen_new(ops, p);
+}
+
+screen *pager_screen_new(const char *title, text_lines *lines)
+{
+    return pager_new(&pager_ops, title, lines);
 }
 
 screen *help_screen_new(const keymap *m)
@@ -99,7 +114,7 @@ screen *help_screen_new(const keymap *m)
     text_lines_addf(&l, "%s", "Keys of this help: q or Esc goes back; arrows, j/k, "
                        "PgUp/PgDn, g/G scroll.");
     char *title = xasprintf("Help: %s", m->screen);
-    screen *s = pager_screen_new(title, &l);
+    screen *s = pager_new(&help_ops, title, &l);
     free(title);
     return s;
 }

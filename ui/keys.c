@@ -52,6 +52,7 @@ static const key_binding walk_b[] = {
     {'c', ACT_COPY},
     {'?', ACT_HELP},
     {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
     {UI_FN(KEY_UP), ACT_UP},
     {'k', ACT_UP},
     {UI_FN(KEY_DOWN), ACT_DOWN},
@@ -75,6 +76,7 @@ static const key_binding journal_b[] = {
     {'\t', ACT_SWITCH},
     {'?', ACT_HELP},
     {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
     MOVE_KEYS,
     {UI_CTRL('L'), ACT_REDRAW},
 };

@@ -253,6 +253,9 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
     mark_result mr;
     memset(&mr, 0, sizeof mr);
     ss_err e = {{0}};
+    ui_info(u, "Recording %s %s in the journal...", idc, outcome_name(o));
+    ui_paint(u);
+    refresh();
     if (journal_mark(u->a->j, v->code, idc, o, note, NULL, &mr, &e) != 0) {
         walk_reload(u, v);
         ui_error(u, "Not recorded: %s %s: %s", idc, outcome_name(o), e.msg);

@@ -71,21 +71,21 @@ type_text() { t send-keys -t ss -l "$1"; }
 resize() { t resize-window -t ss -x "${1%x*}" -y "${1#*x}"; }
 
 wait_for() {
-    i=0
-    while [ $i -lt 100 ]; do
+    _n=0
+    while [ $_n -lt 100 ]; do
         screen_text | grep -qF -- "$1" && return 0
         sleep 0.1
-        i=$((i + 1))
+        _n=$((_n + 1))
     done
     fail "timed out waiting for: $1"
 }
 
 wait_gone() {
-    i=0
-    while [ $i -lt 100 ]; do
+    _n=0
+    while [ $_n -lt 100 ]; do
         screen_text | grep -qF -- "$1" || return 0
         sleep 0.1
-        i=$((i + 1))
+        _n=$((_n + 1))
     done
     fail "still on screen after 10 s: $1"
 }
@@ -107,16 +107,16 @@ events_count() {
     if [ $# -eq 0 ]; then
         ss journal --format csv | tail -n +2 | grep -c . || true
     else
-        ss journal --format csv | tail -n +2 | grep -c ",$1," || true
+        ss journal --format csv | tail -n +2 | grep -c ",\"$1\"," || true
     fi
 }
 
 # Waits for the console to exit and prints its exit status.
 console_exit_code() {
-    i=0
-    while [ ! -s "$E2E_STATUS" ] && [ $i -lt 100 ]; do
+    _n=0
+    while [ ! -s "$E2E_STATUS" ] && [ $_n -lt 100 ]; do
         sleep 0.1
-        i=$((i + 1))
+        _n=$((_n + 1))
     done
     [ -s "$E2E_STATUS" ] || fail "the console did not exit"
     cat "$E2E_STATUS"
