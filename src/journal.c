@@ -4,6 +4,7 @@
 #include "journal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <pwd.h>
@@ -21,6 +22,7 @@ struct journal {
     char *path;                /* as given */
     char operator_name[128];   /* who records */
     char host[256];            /* where */
+    bool console;              /* claims runs; marks need the claim */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */
 };
@@ -61,6 +63,9 @@ static const char *const migrations[] = {
     "CREATE TABLE item_states(run INTEGER NOT NULL, item TEXT NOT NULL,"
     "  state TEXT NOT NULL, event INTEGER NOT NULL,"
     "  PRIMARY KEY(run, item)) WITHOUT ROWID;",
+    /* 1 -> 2: which console holds an open run. */
+    "CREATE TABLE holds(run INTEGER PRIMARY KEY, operator TEXT NOT NULL,"
+    "  host TEXT NOT NULL, pid INTEGER NOT NULL, since TEXT NOT NULL);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -1240,7 +1245,137 @@ static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot close the run");
+    st = prep(j, "DELETE FROM holds WHERE run = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(j, e, "cannot close the run");
     return set_state(j, s->code, STATE_CLEAN, ts, e);
+}
+
+/* ---- consoles holding runs ---- */
+
+void journal_set_console(journal *j, bool console)
+{
+    j->console = console;
+}
+
+/* The run's holder: 0 found, JOURNAL_NOTFOUND, -1. */
+static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
+{
+    sqlite3_stmt *st = prep(j, "SELECT operator, host, pid, since FROM holds"
+                               " WHERE run = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(st, 0, h->operator_name, sizeof h->operator_name);
+        copy_col(st, 1, h->host, sizeof h->host);
+        h->pid = (long)sqlite3_column_int64(st, 2);
+        copy_col(st, 3, h->since, sizeof h->since);
+    }
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    return rc == SQLITE_ROW ? 0 : db_fail(j, e, "cannot read who holds the run");
+}
+
+static bool holder_is_me(const journal *j, const run_holder *h)
+{
+    return h->pid == (long)getpid() && strcmp(h->host, j->host) == 0;
+}
+
+/* A holder on this host whose process is gone holds nothing. Holders on
+ * other hosts cannot be checked and count as alive. */
+static bool holder_alive(const journal *j, const run_holder *h)
+{
+    if (strcmp(h->host, j->host) != 0)
+        return true;
+    return h->pid > 0 && (kill((pid_t)h->pid, 0) == 0 || errno == EPERM);
+}
+
+/* Whether another live console holds the run; fills *by. */
+static int held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e)
+{
+    run_holder h;
+    int rc = holder_of(j, run, &h, e);
+    if (rc < 0)
+        return -1;
+    if (rc == JOURNAL_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, &h))
+        return 0;
+    if (by)
+        *by = h;
+    return 1;
+}
+
+int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
+                      ss_err *e)
+{
+    char ts[32];
+    utc_now(ts);
+    if (begin(j, e))
+        return -1;
+    run_holder h;
+    int rc = held_by_other(j, run, &h, e);
+    if (rc == 1 && !takeover) {
+        rollback(j);
+        if (by)
+            *by = h;
+        return JOURNAL_HELD;
+    }
+    if (rc == 1) {
+        char site_code[4] = "";
+        sqlite3_stmt *q = prep(j, "SELECT site FROM runs WHERE id = ?", e);
+        if (q) {
+            sqlite3_bind_int64(q, 1, run);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                copy_col(q, 0, site_code, sizeof site_code);
+            sqlite3_finalize(q);
+        }
+        char *note = xasprintf("taken over from %s on %s (pid %ld, holding "
+                               "since %s)", h.operator_name, h.host, h.pid,
+                               h.since);
+        rc = append(j, site_code, run, NULL, "handover", note, NULL, ts, NULL, e);
+        free(note);
+    }
+    sqlite3_stmt *st = rc < 0 ? NULL
+        : prep(j, "INSERT OR REPLACE INTO holds(run, operator, host, pid, since)"
+                  " VALUES(?, ?, ?, ?, ?)", e);
+    if (!st) {
+        rollback(j);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run);
+    bind_text(st, 2, j->operator_name);
+    bind_text(st, 3, j->host);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
+    bind_text(st, 5, ts);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        db_fail(j, e, "cannot claim the run");
+        rollback(j);
+        return -1;
+    }
+    return commit(j, e);
+}
+
+int journal_run_release(journal *j, int64_t run, ss_err *e)
+{
+    sqlite3_stmt *st = prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
+                               " AND host = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+    bind_text(st, 3, j->host);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(j, e, "cannot release the run");
 }
 
 /* Resolves site, run (starting one when allowed) and item for a write. */
@@ -1281,6 +1416,18 @@ static int mark_prepare(journal *j, const char *code, const char *item,
         m->started = true;
         m->s.state = STATE_CLEANING;
         snprintf(hash, sizeof hash, "%s", start_with->hash);
+    }
+    run_holder h;
+    if (j->console && !m->started) {
+        int held = held_by_other(j, m->run, &h, e);
+        if (held < 0)
+            return -1;
+        if (held) {
+            ss_errf(e, "the cleanup of %s was taken over by %s on %s at %s; "
+                       "nothing was recorded", m->s.code, h.operator_name,
+                    h.host, h.since);
+            return JOURNAL_EINPUT;
+        }
     }
     m->p = stored_procedure(j, hash, e);
     if (!m->p)

@@ -14,12 +14,13 @@
 #include "site.h"
 #include "util.h"
 
-#define JOURNAL_SCHEMA_VERSION 1
+#define JOURNAL_SCHEMA_VERSION 2
 #define JOURNAL_NOTFOUND 1 /* returned by lookups that found nothing */
 #define JOURNAL_EINPUT (-2) /* the request itself is wrong (unknown site or
                                item, missing note, not allowed now); -1 is
                                a storage failure */
 #define JOURNAL_BUSY_MS 5000 /* how long a write waits for another writer */
+#define JOURNAL_HELD 3 /* the run is held by another console */
 
 typedef struct journal journal;
 
@@ -95,6 +96,26 @@ int journal_run_current(journal *j, const char *code, run_view *out,
 int journal_run_start(journal *j, const char *code, const procedure *p,
                       run_view *out, ss_err *e);
 
+/* A console that holds a run: one console at a time works on a run. */
+typedef struct run_holder {
+    char operator_name[128]; /* who */
+    char host[256];          /* where */
+    long pid;                /* which process */
+    char since[32];          /* UTC time it took the run */
+} run_holder;
+
+/* Marks this handle as a console: it claims runs, and its marks are
+ * refused once another console has taken its run over. */
+void journal_set_console(journal *j, bool console);
+/* Claims the run for this console. 0 when claimed (or already ours, or
+ * the holder's process is gone); JOURNAL_HELD when another live console
+ * holds it, *by saying who, from where and since when. With takeover,
+ * takes it from that console and journals a "handover" event. */
+int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
+                      ss_err *e);
+/* Lets the run go when this console leaves it. */
+int journal_run_release(journal *j, int64_t run, ss_err *e);
+
 typedef struct mark_result {
     int64_t event;      /* id of the recorded event, 0 when nothing was */
     int64_t run;        /* the run it belongs to */
@@ -125,7 +146,7 @@ typedef struct event {
     char item[PROC_ID_MAX + 1]; /* "" when none */
     char kind[24];     /* import, site-added, site-updated, site-state,
                           run-started, done, skipped, failed, reopened,
-                          note, run-completed */
+                          note, run-completed, handover */
     char *note;        /* "" when none */
     char *data;        /* JSON details, "" when none */
     char prev[65];     /* hash of the event before */

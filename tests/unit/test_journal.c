@@ -503,6 +503,139 @@ static void test_resolve_path(void **state)
     assert_string_equal(buf, "/home/op/.local/share/sitesweep/journal.db");
 }
 
+static void test_migrates_older_schema(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    journal_close(f->j);
+    /* What a version-1 journal looked like: no holds table. */
+    assert_int_equal(raw_sql(f->path, "DROP TABLE holds; PRAGMA user_version = 1"),
+                     SQLITE_OK);
+    ss_err e;
+    assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+    sqlite3 *db;
+    sqlite3_open(f->path, &db);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+                           " (SELECT count(*) FROM sqlite_master WHERE name = 'holds')",
+                       -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), JOURNAL_SCHEMA_VERSION);
+    assert_int_equal(sqlite3_column_int(q, 1), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    /* The data survived the upgrade and the chain still verifies. */
+    site got;
+    assert_int_equal(journal_site_get(f->j, "K7Q", &got, &e), 0);
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+}
+
+/* A second console in another process: claims K7Q's run, then waits for
+ * a byte on `go` before trying to mark; exits 0 when its mark is refused
+ * as taken over. */
+static void other_console(const char *path, const procedure *p, int ready, int go)
+{
+    journal *j;
+    ss_err e;
+    if (journal_open(path, &j, &e))
+        _exit(10);
+    journal_set_actor(j, "bob", "host1");
+    journal_set_console(j, true);
+    run_view rv;
+    if (journal_run_current(j, "K7Q", &rv, &e) != 0)
+        _exit(11);
+    if (journal_run_claim(j, rv.id, false, NULL, &e) != 0)
+        _exit(12);
+    char c = 1;
+    if (write(ready, &c, 1) != 1 || read(go, &c, 1) != 1)
+        _exit(13);
+    mark_result r;
+    int rc = journal_mark(j, "K7Q", "2", OUT_DONE, NULL, p, &r, &e);
+    run_view_free(&rv);
+    journal_close(j);
+    _exit(rc == JOURNAL_EINPUT && strstr(e.msg, "taken over by alice") ? 0 : 14);
+}
+
+static void test_one_console_holds_a_run(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    int ready[2], go[2];
+    assert_int_equal(pipe(ready), 0);
+    assert_int_equal(pipe(go), 0);
+    pid_t pid = fork();
+    if (pid == 0)
+        other_console(f->path, &f->p, ready[1], go[0]);
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    journal_set_console(f->j, true);
+    run_holder by;
+    assert_int_equal(journal_run_claim(f->j, r.run, false, &by, &e), JOURNAL_HELD);
+    assert_string_equal(by.operator_name, "bob");
+    assert_int_equal(by.pid, pid);
+    assert_string_not_equal(by.since, "");
+    int64_t before = count_events(f);
+    /* An explicit takeover, journaled. */
+    assert_int_equal(journal_run_claim(f->j, r.run, true, &by, &e), 0);
+    assert_int_equal(count_events(f), before + 1);
+    event ev;
+    assert_int_equal(journal_event_get(f->j, before + 1, &ev, &e), 0);
+    assert_string_equal(ev.kind, "handover");
+    assert_string_equal(ev.site, "K7Q");
+    assert_non_null(strstr(ev.note, "taken over from bob on host1"));
+    event_clear(&ev);
+    /* The console that lost the run can no longer record in it. */
+    assert_int_equal(write(go[1], "x", 1), 1);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(count_events(f), before + 1);
+    /* Ours: claiming again is a no-op, marks go through. */
+    assert_int_equal(journal_run_claim(f->j, r.run, false, &by, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_run_release(f->j, r.run, &e), 0);
+    close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
+}
+
+static void test_dead_holder_holds_nothing(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        journal *j;
+        if (journal_open(f->path, &j, &e))
+            _exit(1);
+        journal_set_actor(j, "bob", "host1"); /* same host as the test's */
+        if (journal_run_claim(j, r.run, false, NULL, &e))
+            _exit(1);
+        _exit(0); /* dies holding the run, as after kill -9 */
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    int64_t before = count_events(f);
+    journal_set_console(f->j, true);
+    assert_int_equal(journal_run_claim(f->j, r.run, false, NULL, &e), 0);
+    assert_int_equal(count_events(f), before); /* no handover needed */
+    /* A holder on another host cannot be checked: it counts as alive. */
+    journal_set_actor(f->j, "carol", "host2");
+    run_holder by;
+    assert_int_equal(journal_run_claim(f->j, r.run, false, &by, &e), JOURNAL_HELD);
+    assert_string_equal(by.host, "host1");
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -520,6 +653,9 @@ int main(void)
         T(test_paging_and_filter),
         T(test_refuses_foreign_and_newer_files),
         T(test_read_only_journal_refuses_writes),
+        T(test_migrates_older_schema),
+        T(test_one_console_holds_a_run),
+        T(test_dead_holder_holds_nothing),
         cmocka_unit_test(test_resolve_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
