@@ -259,7 +259,7 @@ static int cmd_import(const opts *o)
     inventory_free(&inv);
     journal_close(j);
     if (rc)
-        return fail_with(&e, EXIT_FAIL);
+        return fail_with(&e, rc == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
     printf("imported %s: %zu sites (%zu added, %zu updated, %zu unchanged)\n",
            o->args[1], n, st.added, st.updated, st.unchanged);
     return EXIT_OK;

@@ -801,11 +801,40 @@ static int refresh_open_run(journal *j, const site *s, const char *ts,
                             ss_err *e);
 
 /* Adds or updates one site inside a transaction; *changed tells which. */
-static int site_put(journal *j, const site *s, const char *ts, int *changed,
-                    ss_err *e)
+static int open_run(journal *j, const char *code, int64_t *id, char hash[65],
+                    char started[32], ss_err *e);
+
+/* "cleaning" means a cleanup run is open, so the journal keeps that state
+ * itself: a site with an open run stays cleaning whatever it is given,
+ * and a site without one cannot be set to cleaning. */
+static int state_rule(journal *j, site *s, ss_err *e)
 {
-    site old;
-    int rc = journal_site_get(j, s->code, &old, e);
+    int64_t id;
+    char hash[65];
+    int rc = open_run(j, s->code, &id, hash, NULL, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        s->state = STATE_CLEANING;
+        return 0;
+    }
+    if (s->state == STATE_CLEANING) {
+        ss_errf(e, "field \"state\": \"cleaning\" is set by sitesweep while "
+                   "a cleanup run is open, and %s has none", s->code);
+        return JOURNAL_EINPUT;
+    }
+    return 0;
+}
+
+static int site_put(journal *j, const site *given, const char *ts,
+                    int *changed, ss_err *e)
+{
+    site old, copy = *given;
+    const site *s = &copy;
+    int rc = state_rule(j, &copy, e);
+    if (rc)
+        return rc;
+    rc = journal_site_get(j, s->code, &old, e);
     if (rc < 0)
         return -1;
     *changed = 0;
@@ -833,9 +862,18 @@ int journal_import(journal *j, const inventory *inv, const char *source,
         return -1;
     for (size_t i = 0; i < inv->n; i++) {
         int changed;
-        if (site_put(j, &inv->sites[i], ts, &changed, e)) {
+        int rc = site_put(j, &inv->sites[i], ts, &changed, e);
+        if (rc) {
             rollback(j);
-            return -1;
+            if (rc == JOURNAL_EINPUT) {
+                ss_err inner = *e;
+                if (inv->lines)
+                    ss_errf(e, "%s:%d: %s", source, inv->lines[i], inner.msg);
+                else
+                    ss_errf(e, "%s: site %s: %s", source, inv->sites[i].code,
+                            inner.msg);
+            }
+            return rc;
         }
         if (changed == 1)
             st.added++;
@@ -884,16 +922,17 @@ int journal_site_save(journal *j, const site *s, bool create, ss_err *e)
         return JOURNAL_EINPUT;
     }
     int changed;
-    if (site_put(j, s, ts, &changed, e) || commit(j, e)) {
+    rc = site_put(j, s, ts, &changed, e);
+    if (rc || commit(j, e)) {
         rollback(j);
-        return -1;
+        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
     }
     return 0;
 }
 
 /* Sets the state inside a transaction, journaled when it changes. */
 static int set_state(journal *j, const char *code, site_state to,
-                     const char *ts, ss_err *e)
+                     bool internal, const char *ts, ss_err *e)
 {
     site s;
     int rc = journal_site_get(j, code, &s, e);
@@ -905,6 +944,12 @@ static int set_state(journal *j, const char *code, site_state to,
     }
     if (s.state == to)
         return 0;
+    if (!internal && (to == STATE_CLEANING || s.state == STATE_CLEANING)) {
+        ss_errf(e, "%s: the state \"cleaning\" belongs to an open cleanup "
+                   "run; sitesweep sets it when a run starts and clears it "
+                   "when the run completes", s.code);
+        return JOURNAL_EINPUT;
+    }
     char *data = xasprintf("{\"from\":\"%s\",\"to\":\"%s\"}",
                            site_state_name(s.state), site_state_name(to));
     s.state = to;
@@ -921,7 +966,7 @@ int journal_site_set_state(journal *j, const char *code, site_state st,
     utc_now(ts);
     if (begin(j, e))
         return -1;
-    int rc = set_state(j, code, st, ts, e);
+    int rc = set_state(j, code, st, false, ts, e);
     if (rc || commit(j, e)) {
         rollback(j);
         return rc ? rc : -1;
@@ -1180,7 +1225,7 @@ static int start_run(journal *j, const site *s, const procedure *p,
     run_state_init(&rs, p, s);
     rc = store_progress(j, *id, p, &rs, e);
     run_state_free(&rs);
-    return rc ? -1 : set_state(j, s->code, STATE_CLEANING, ts, e);
+    return rc ? -1 : set_state(j, s->code, STATE_CLEANING, true, ts, e);
 }
 
 int journal_run_start(journal *j, const char *code, const procedure *p,
@@ -1253,7 +1298,7 @@ static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot close the run");
-    return set_state(j, s->code, STATE_CLEAN, ts, e);
+    return set_state(j, s->code, STATE_CLEAN, true, ts, e);
 }
 
 /* ---- consoles holding runs ---- */
