@@ -132,6 +132,7 @@ int ui_console(app *a)
     ui u;
     memset(&u, 0, sizeof u);
     u.a = a;
+    journal_set_console(a->j, true); /* claims runs, as one of many consoles */
     push(&u, sites_screen_new(&u));
     offer_demo(&u);
     run_loop(&u);

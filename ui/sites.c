@@ -144,6 +144,53 @@ static void sites_draw(ui *u, screen *s)
 
 /* Opens the walkthrough of the selected site, starting a run after a
  * confirmation when none is open. */
+/* Claims the run for this console. When another console holds it, says
+ * who, from where and since when, and takes it over only if the operator
+ * confirms (the journal records the handover). */
+static bool claim_run(ui *u, const char *code, run_view *rv)
+{
+    ss_err e = {{0}};
+    run_holder by;
+    int rc = journal_run_claim(u->a->j, rv->id, false, &by, &e);
+    if (rc == 0)
+        return true;
+    if (rc != JOURNAL_HELD) {
+        ui_error(u, "Cannot open the cleanup of %s: %s", code, e.msg);
+        return false;
+    }
+    char *q = xasprintf("The cleanup of %s is held by %s on %s (pid %ld) "
+                        "since %.19s. Take it over? [y/N]",
+                        code, by.operator_name, by.host, by.pid, by.since);
+    bool yes = prompt_confirm(u, q, false);
+    free(q);
+    if (!yes) {
+        ui_info(u, "Left the cleanup of %s to %s", code, by.operator_name);
+        return false;
+    }
+    if (journal_run_claim(u->a->j, rv->id, true, &by, &e) != 0) {
+        ui_error(u, "Cannot take over the cleanup of %s: %s", code, e.msg);
+        return false;
+    }
+    ui_info(u, "Took over the cleanup of %s from %s (handover recorded)",
+            code, by.operator_name);
+    return true;
+}
+
+/* Says so when the procedure file changed since the run started. */
+static void warn_drift(ui *u, const run_view *rv)
+{
+    char *d = procedure_drift(&rv->proc, u->a->proc);
+    if (!d)
+        return;
+    char *msg = xasprintf("This cleanup started with procedure %.12s. The "
+                          "file %s has changed since: %s. The run keeps the "
+                          "version it started with.",
+                          rv->proc.hash, u->a->proc_path, d);
+    prompt_message(u, "Procedure changed", msg);
+    free(msg);
+    free(d);
+}
+
 static ui_result sites_open(ui *u, sites_view *v)
 {
     const site_row *r = current(v);
@@ -177,6 +224,11 @@ static ui_result sites_open(ui *u, sites_view *v)
         ui_info(u, "Cleanup of %s started (run %lld)", code,
                 (long long)rv.id);
     }
+    if (!claim_run(u, code, &rv)) {
+        run_view_free(&rv);
+        return UI_STAY;
+    }
+    warn_drift(u, &rv);
     u->next = walk_screen_new(u, code, &rv);
     return UI_PUSH;
 }

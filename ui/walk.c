@@ -10,6 +10,7 @@
 #include "ui.h"
 
 typedef struct walk_view {
+    journal *j;            /* to let the run go when the screen closes */
     char code[4];          /* the site */
     site site;             /* its data, for the header and templates */
     char parent_server[SITE_HOST_MAX + 1]; /* the parent's server or "" */
@@ -431,6 +432,8 @@ static ui_result walk_handle(ui *u, screen *s, int key)
 static void walk_destroy(screen *s)
 {
     walk_view *v = s->data;
+    if (v->rv.id)
+        journal_run_release(v->j, v->rv.id, NULL);
     run_view_free(&v->rv);
     text_lines_free(&v->detail);
     free(v);
@@ -448,6 +451,7 @@ static const screen_ops walk_ops = {
 screen *walk_screen_new(ui *u, const char *code, run_view *rv)
 {
     walk_view *v = xcalloc(1, sizeof *v);
+    v->j = u->a->j;
     snprintf(v->code, sizeof v->code, "%s", code);
     v->rv = *rv;
     memset(rv, 0, sizeof *rv);
