@@ -1432,9 +1432,34 @@ typedef struct mark_ctx {
     bool started;
 } mark_ctx;
 
+/* Whether recording (item, o) with no open run would only repeat the
+ * confirmation that completed the site's latest run: an operator re-running
+ * the command after a crash that hid its success. */
+static int repeats_completion(journal *j, const site *s, const char *item,
+                              outcome o, int64_t *run, ss_err *e)
+{
+    sqlite3_stmt *st = prep(j,
+        "SELECT e.run, e.item, e.kind FROM sites s JOIN runs r ON r.id = s.run"
+        " JOIN events e ON e.run = r.id WHERE s.code = ? AND r.open = 0"
+        " AND e.kind IN ('done', 'skipped') ORDER BY e.id DESC LIMIT 1", e);
+    if (!st)
+        return -1;
+    bind_text(st, 1, s->code);
+    int rc = sqlite3_step(st), same = 0;
+    if (rc == SQLITE_ROW) {
+        same = str_ieq(col_text(st, 1), item) &&
+               strcmp(col_text(st, 2), outcome_name(o)) == 0;
+        *run = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(j, e, "cannot read runs");
+    return same;
+}
+
 static int mark_prepare(journal *j, const char *code, const char *item,
-                        const procedure *start_with, const char *ts,
-                        mark_ctx *m, ss_err *e)
+                        int retry_of, const procedure *start_with,
+                        const char *ts, mark_ctx *m, ss_err *e)
 {
     int rc = journal_site_get(j, code, &m->s, e);
     if (rc == JOURNAL_NOTFOUND) {
@@ -1455,6 +1480,12 @@ static int mark_prepare(journal *j, const char *code, const char *item,
         if (procedure_find(start_with, item) < 0) {
             ss_errf(e, "no item \"%s\" in procedure %s", item, start_with->name);
             return JOURNAL_EINPUT;
+        }
+        if (retry_of >= 0) {
+            int again = repeats_completion(j, &m->s, item, (outcome)retry_of,
+                                           &m->run, e);
+            if (again)
+                return again < 0 ? -1 : APPLY_ALREADY;
         }
         if (start_run(j, &m->s, start_with, ts, &m->run, e))
             return -1;
@@ -1502,7 +1533,15 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
     if (begin(j, e))
         return -1;
     mark_ctx m = {0};
-    int rc = mark_prepare(j, code, item, p, ts, &m, e);
+    int rc = mark_prepare(j, code, item, (int)o, p, ts, &m, e);
+    if (rc == APPLY_ALREADY) { /* it completed the latest run */
+        rollback(j);
+        r.already = true;
+        r.run = m.run;
+        if (res)
+            *res = r;
+        return 0;
+    }
     run_state rs = {0};
     if (rc == 0 && (rc = load_states(j, m.run, m.p, &m.s, &rs, e)) == 0) {
         rc = run_state_apply(&rs, m.p, (size_t)m.idx, o, e);
@@ -1552,7 +1591,7 @@ int journal_note(journal *j, const char *code, const char *item,
     if (begin(j, e))
         return -1;
     mark_ctx m = {0};
-    int rc = mark_prepare(j, code, item, NULL, ts, &m, e);
+    int rc = mark_prepare(j, code, item, -1, NULL, ts, &m, e);
     if (rc == 0)
         rc = append(j, m.s.code, m.run, m.p->items[m.idx].id, "note", note,
                     NULL, ts, event_id, e);

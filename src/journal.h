@@ -120,7 +120,9 @@ typedef struct mark_result {
     int64_t event;      /* id of the recorded event, 0 when nothing was */
     int64_t run;        /* the run it belongs to */
     bool started;       /* a run was started for it */
-    bool already;       /* the item already had that outcome: nothing new */
+    bool already;       /* the item already had that outcome (in the open
+                           run, or as the confirmation that completed the
+                           latest run): nothing new was recorded */
     bool completed;     /* this closed the run: the site is now clean */
 } mark_result;
 /* Returns 0, JOURNAL_EINPUT or -1.

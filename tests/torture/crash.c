@@ -172,12 +172,19 @@ int main(int argc, char **argv)
     while (t.kills < t.kills_wanted && t.attempts < MAX_ATTEMPTS - 1) {
         const char *code = sites[si % (sizeof sites / sizeof sites[0])];
         int64_t run = resume_of(&t, code, item, sizeof item);
-        if (!run && cur_run) { /* the run we walked is complete */
+        bool killed = t.attempts && t.att[t.attempts - 1] == ATT_KILLED;
+        if (!run && cur_run && !killed) { /* the run we walked is complete */
             t.completed++;
             si++;
             cur_run = 0;
             expect[0] = '\0';
             continue;
+        }
+        if (!run && cur_run) {
+            /* The kill hid whether the last step completed the run: the
+             * operator runs it again, which must not start a new run. */
+            snprintf(item, sizeof item, "%s", expect);
+            run = cur_run;
         }
         if (run && !item[0])
             die("an open run has nothing left to do: %s", code);

@@ -258,6 +258,14 @@ static void test_mark_walks_a_run_to_completion(void **state)
     assert_int_equal(rows[0].applicable, 2);
     assert_string_not_equal(rows[0].run_ended, "");
     free(rows);
+    /* Re-running the confirmation that completed the run (a retry after a
+     * crash) records nothing and starts no run. */
+    int64_t n_before = count_events(f);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.already);
+    assert_false(r.started);
+    assert_int_equal(r.run, 1);
+    assert_int_equal(count_events(f), n_before);
     /* A second cleanup starts a new run. */
     assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
     assert_true(r.started);
