@@ -105,10 +105,13 @@ asan:
 
 # Thousands of SIGKILLs during confirmations (make test runs a few hundred).
 TORTURE_KILLS ?= 3000
+CONSOLE_KILLS ?= 300
 torture: $(BIN) $(DRIVERS)
 	$(Q)rm -f $(BUILD)/torture.db*
 	$(Q)./$(BIN) --journal $(BUILD)/torture.db import data/demo-sites.csv >/dev/null
 	$(Q)$(BUILD)/tests/torture-crash $(abspath $(BIN)) $(BUILD)/torture.db $(TORTURE_KILLS)
+	$(Q)CONSOLE_KILLS=$(CONSOLE_KILLS) SITESWEEP_BIN=$(abspath $(BIN)) \
+	    TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 sh tests/e2e/console-crash-test
 
 install: $(BIN)
 	install -d $(DESTDIR)$(bindir) $(DESTDIR)$(datadir) $(DESTDIR)$(mandir)/man1
