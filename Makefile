@@ -71,7 +71,8 @@ DRIVERS := $(BUILD)/tests/torture-crash
 # Installs the Debian packages the build and the tests need when any is
 # missing (apt-get; sudo when not root). Quiet when all are present.
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev \
-            libcsv-dev libjansson-dev nettle-dev libcmocka-dev tmux sqlite3
+            libcsv-dev libjansson-dev nettle-dev libcmocka-dev tmux sqlite3 \
+            valgrind clang libclang-rt-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
