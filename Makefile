@@ -94,6 +94,7 @@ run: deps
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # The whole suite against one build tree (BUILD=build or build/asan).
 check: $(BIN) $(TESTS) $(DRIVERS)
@@ -126,3 +127,6 @@ uninstall:
 
 clean:
 	rm -rf build sitesweep
+
+# Fuzzing (make fuzz, fuzz-smoke) and benchmarks (make bench).
+include tests/extra.mk

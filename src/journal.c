@@ -257,6 +257,9 @@ static int migrate(journal *j, ss_err *e)
     if (appid != APPLICATION_ID && (appid != 0 || tables != 0))
         return ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
                           "of another program); nothing was changed", j->path);
+    if (version < 0)
+        return ss_errf(e, "%s: not a sitesweep journal (invalid schema "
+                          "version %d); nothing was changed", j->path, version);
     if (version > JOURNAL_SCHEMA_VERSION)
         return ss_errf(e, "%s: written by a newer sitesweep (journal schema "
                           "%d; this program knows up to %d); upgrade sitesweep",
@@ -269,6 +272,12 @@ static int migrate(journal *j, ss_err *e)
     if (pragma_int(j, "PRAGMA user_version", &version, e)) {
         rollback(j);
         return -1;
+    }
+    if (version < 0 || version > JOURNAL_SCHEMA_VERSION) {
+        rollback(j);
+        return ss_errf(e, "%s: the journal's schema version changed to %d "
+                          "while opening it; nothing was changed", j->path,
+                       version);
     }
     for (int v = version; v < JOURNAL_SCHEMA_VERSION; v++) {
         if (exec(j, migrations[v], "cannot upgrade the journal schema", e)) {
@@ -675,7 +684,8 @@ int journal_verify(journal *j, verify_result *res, ss_err *e)
         else if (strcmp(h, ev.hash) != 0)
             why = "its content does not match its hash (altered)";
         if (why) {
-            res->bad_id = ev.id;
+            /* A damaged row may carry an id of 0 or less: name its place. */
+            res->bad_id = ev.id > 0 ? ev.id : expect;
             snprintf(res->why, sizeof res->why, "%s", why);
             event_clear(&ev);
             sqlite3_finalize(st);

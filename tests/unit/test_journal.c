@@ -437,6 +437,11 @@ static void test_refuses_foreign_and_newer_files(void **state)
     assert_int_equal(raw_sql(path, "CREATE TABLE t(x)"), SQLITE_OK);
     assert_int_equal(journal_open(path, &j, &e), -1);
     assert_non_null(strstr(e.msg, "another program"));
+    /* A negative version (found by fuzzing: it indexed the migrations
+     * out of bounds) is refused, not migrated. */
+    assert_int_equal(raw_sql(f->path, "PRAGMA user_version = -88"), SQLITE_OK);
+    assert_int_equal(journal_open(f->path, &j, &e), -1);
+    assert_non_null(strstr(e.msg, "invalid schema version -88"));
     assert_int_equal(raw_sql(f->path, "PRAGMA user_version = 99"), SQLITE_OK);
     assert_int_equal(journal_open(f->path, &j, &e), -1);
     assert_non_null(strstr(e.msg, "newer sitesweep"));
