@@ -27,6 +27,12 @@ struct journal {
     procedure cached;          /* its parse */
 };
 
+/* The text a filter searches: time, operator, host, site, item, kind and
+ * note, lower-cased as the filter is. */
+#define EVENT_TEXT(p)                                                      \
+    "lower(" p "ts || ' ' || " p "operator || ' ' || " p "host || ' ' || " \
+    p "site || ' ' || " p "item || ' ' || " p "kind || ' ' || " p "note)"
+
 /* Schema migrations: entry i takes user_version i to i + 1. */
 static const char *const migrations[] = {
     "CREATE TABLE events("
@@ -66,6 +72,15 @@ static const char *const migrations[] = {
     /* 1 -> 2: which console holds an open run. */
     "CREATE TABLE holds(run INTEGER PRIMARY KEY, operator TEXT NOT NULL,"
     "  host TEXT NOT NULL, pid INTEGER NOT NULL, since TEXT NOT NULL);",
+    /* 2 -> 3: a trigram index of each event's searchable text, so a filter
+     * that matches rarely does not scan a million events per page. Kept by
+     * a trigger, in the same transaction as the event. */
+    "CREATE VIRTUAL TABLE events_text USING fts5(text, content = '',"
+    "  tokenize = 'trigram');"
+    "CREATE TRIGGER events_text_add AFTER INSERT ON events BEGIN"
+    "  INSERT INTO events_text(rowid, text) VALUES(new.id, " EVENT_TEXT("new.") ");"
+    "  END;"
+    "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -557,6 +572,27 @@ static void bind_filter(sqlite3_stmt *st, const event_filter *f)
         bind_text(st, i, f->text);
 }
 
+/* The filter text as an FTS5 phrase for the trigram index, or NULL when
+ * there is none or it is shorter than a trigram (then rows are scanned). */
+static char *fts_phrase(const event_filter *f)
+{
+    if (!f || !f->text)
+        return NULL;
+    size_t chars = 0, n = strlen(f->text);
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)f->text[i] & 0xC0) != 0x80;
+    if (chars < 3 || !utf8_valid(f->text, n))
+        return NULL;
+    strbuf b = {0};
+    sb_putc(&b, '"');
+    for (const char *p = f->text; *p; p++) {
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
+        sb_add(&b, c == '"' ? "\"\"" : &c, c == '"' ? 2 : 1);
+    }
+    sb_putc(&b, '"');
+    return sb_take(&b);
+}
+
 int journal_events_page(journal *j, const event_filter *f, int64_t from,
                         int dir, size_t limit, event **out, size_t *n,
                         ss_err *e)
@@ -564,20 +600,41 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     *out = NULL;
     *n = 0;
     strbuf b = {0};
-    sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
-    filter_sql(&b, f);
-    if (dir < 0)
-        sb_puts(&b, from > 0 ? " AND id < :from ORDER BY id DESC"
-                             : " ORDER BY id DESC");
-    else
-        sb_puts(&b, " AND id > :from ORDER BY id ASC");
+    char *fts = fts_phrase(f);
+    if (fts) {
+        /* Walk the trigram index in id order: a rare match costs the same
+         * as a common one, at any depth. */
+        event_filter rest = {f->site, f->run, NULL};
+        sb_puts(&b, "SELECT " EVENT_COLS " FROM events_text t JOIN events"
+                    " ON id = t.rowid");
+        filter_sql(&b, &rest);
+        sb_puts(&b, " AND events_text MATCH :fts");
+        if (dir < 0)
+            sb_puts(&b, from > 0 ? " AND t.rowid < :from ORDER BY t.rowid DESC"
+                                 : " ORDER BY t.rowid DESC");
+        else
+            sb_puts(&b, " AND t.rowid > :from ORDER BY t.rowid ASC");
+    } else {
+        sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
+        filter_sql(&b, f);
+        if (dir < 0)
+            sb_puts(&b, from > 0 ? " AND id < :from ORDER BY id DESC"
+                                 : " ORDER BY id DESC");
+        else
+            sb_puts(&b, " AND id > :from ORDER BY id ASC");
+    }
     sb_puts(&b, " LIMIT :limit");
     sqlite3_stmt *st = prep(j, b.s, e);
     sb_free(&b);
-    if (!st)
+    if (!st) {
+        free(fts);
         return -1;
-    bind_filter(st, f);
+    }
+    bind_filter(st, fts ? &(event_filter){f->site, f->run, NULL} : f);
     int i;
+    if (fts && (i = sqlite3_bind_parameter_index(st, ":fts")))
+        bind_text(st, i, fts);
+    free(fts);
     if ((i = sqlite3_bind_parameter_index(st, ":from")))
         sqlite3_bind_int64(st, i, from);
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),

@@ -14,7 +14,7 @@
 #include "site.h"
 #include "util.h"
 
-#define JOURNAL_SCHEMA_VERSION 2
+#define JOURNAL_SCHEMA_VERSION 3
 #define JOURNAL_NOTFOUND 1 /* returned by lookups that found nothing */
 #define JOURNAL_EINPUT (-2) /* the request itself is wrong (unknown site or
                                item, missing note, not allowed now); -1 is
