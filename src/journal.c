@@ -17,8 +17,18 @@
 #define APPLICATION_ID 0x53535750 /* "SSWP" */
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
+#define STMT_CACHE 48
+
+/* A prepared statement kept for reuse. */
+struct stmt_slot {
+    const char *sql;     /* the SQL literal it was prepared from */
+    sqlite3_stmt *st;    /* the statement */
+    bool busy;           /* in use now */
+};
+
 struct journal {
     sqlite3 *db;               /* the connection */
+    struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
     char *path;                /* as given */
     char operator_name[128];   /* who records */
     char host[256];            /* where */
@@ -111,7 +121,8 @@ static int db_fail(journal *j, ss_err *e, const char *what)
     return ss_errf(e, "%s: %s: %s%s", j->path, what, msg, hint);
 }
 
-static sqlite3_stmt *prep(journal *j, const char *sql, ss_err *e)
+/* A statement built at run time: prepared for one use, finalized by done. */
+static sqlite3_stmt *prep_dyn(journal *j, const char *sql, ss_err *e)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -119,6 +130,46 @@ static sqlite3_stmt *prep(journal *j, const char *sql, ss_err *e)
         return NULL;
     }
     return st;
+}
+
+/* A statement whose SQL is a string literal: prepared once per journal and
+ * kept (keyed by the literal's address), so a write does not re-parse its
+ * SQL. A statement already in use (a nested call) gets a fresh one. */
+static sqlite3_stmt *prep(journal *j, const char *sql, ss_err *e)
+{
+    size_t free_slot = STMT_CACHE;
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (j->cache[i].sql == sql && !j->cache[i].busy) {
+            j->cache[i].busy = true;
+            return j->cache[i].st;
+        }
+        if (!j->cache[i].sql && free_slot == STMT_CACHE)
+            free_slot = i;
+    }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+                           NULL) != SQLITE_OK) {
+        db_fail(j, e, "cannot read the journal");
+        return NULL;
+    }
+    if (free_slot < STMT_CACHE)
+        j->cache[free_slot] = (struct stmt_slot){sql, st, true};
+    return st;
+}
+
+/* Ends a statement's use: cached ones are reset for the next, others
+ * finalized. */
+static void done(journal *j, sqlite3_stmt *st)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        if (j->cache[i].st == st && j->cache[i].busy) {
+            sqlite3_reset(st);
+            sqlite3_clear_bindings(st);
+            j->cache[i].busy = false;
+            return;
+        }
+    }
+    sqlite3_finalize(st);
 }
 
 static int exec(journal *j, const char *sql, const char *what, ss_err *e)
@@ -256,7 +307,7 @@ static int pragma_int(journal *j, const char *sql, int *out, ss_err *e)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         *out = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_ROW)
         return db_fail(j, e, "cannot read the journal header");
     return 0;
@@ -324,6 +375,18 @@ static void default_actor(journal *j)
     j->host[sizeof j->host - 1] = '\0';
 }
 
+/* Finalizes the kept statements and closes the connection. */
+static void close_db(journal *j)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++)
+        if (j->cache[i].st)
+            sqlite3_finalize(j->cache[i].st);
+    memset(j->cache, 0, sizeof j->cache);
+    if (j->db)
+        sqlite3_close(j->db);
+    j->db = NULL;
+}
+
 /* A file: URI for path, percent-encoding what a URI must not hold. */
 static char *file_uri(const char *path, const char *query)
 {
@@ -382,8 +445,7 @@ int journal_open(const char *path, journal **out, ss_err *e)
         rc = migrate(j, e);
     if (rc && ro && j->db) {
         /* Read-only directory too: no WAL index can be made. */
-        sqlite3_close(j->db);
-        j->db = NULL;
+        close_db(j);
         rc = db_connect(j, true, true, e);
         if (rc == 0)
             rc = migrate(j, e);
@@ -400,8 +462,7 @@ void journal_close(journal *j)
 {
     if (!j)
         return;
-    if (j->db)
-        sqlite3_close(j->db);
+    close_db(j);
     procedure_free(&j->cached);
     free(j->path);
     free(j);
@@ -459,7 +520,7 @@ static int append(journal *j, const char *site_code, int64_t run,
         ev.id = 1;
         snprintf(ev.prev, sizeof ev.prev, "%s", GENESIS);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(j, e, "cannot read the journal");
     snprintf(ev.ts, sizeof ev.ts, "%s", ts);
@@ -490,7 +551,7 @@ static int append(journal *j, const char *site_code, int64_t run,
     bind_text(st, 11, ev.prev);
     bind_text(st, 12, ev.hash);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot record the event");
     if (site_code && *site_code) {
@@ -501,7 +562,7 @@ static int append(journal *j, const char *site_code, int64_t run,
         bind_text(st, 2, ev.ts);
         bind_text(st, 3, site_code);
         rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        done(j, st);
         if (rc != SQLITE_DONE)
             return db_fail(j, e, "cannot record the event");
     }
@@ -624,7 +685,7 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
             sb_puts(&b, " AND id > :from ORDER BY id ASC");
     }
     sb_puts(&b, " LIMIT :limit");
-    sqlite3_stmt *st = prep(j, b.s, e);
+    sqlite3_stmt *st = prep_dyn(j, b.s, e);
     sb_free(&b);
     if (!st) {
         free(fts);
@@ -645,11 +706,11 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     while (count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
         event_from_row(st, &evs[count++]);
     if (count < limit && rc != SQLITE_DONE) {
-        sqlite3_finalize(st);
+        done(j, st);
         events_free(evs, count);
         return db_fail(j, e, "cannot read events");
     }
-    sqlite3_finalize(st);
+    done(j, st);
     *out = evs;
     *n = count;
     return 0;
@@ -663,7 +724,7 @@ int journal_events_each(journal *j, const event_filter *f,
     sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
     filter_sql(&b, f);
     sb_puts(&b, " ORDER BY id");
-    sqlite3_stmt *st = prep(j, b.s, e);
+    sqlite3_stmt *st = prep_dyn(j, b.s, e);
     sb_free(&b);
     if (!st)
         return -1;
@@ -675,11 +736,11 @@ int journal_events_each(journal *j, const event_filter *f,
         int stop = cb(&ev, ctx);
         event_clear(&ev);
         if (stop) {
-            sqlite3_finalize(st);
+            done(j, st);
             return stop < 0 ? -1 : 0;
         }
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot read events");
     return 0;
@@ -694,7 +755,7 @@ int journal_event_get(journal *j, int64_t id, event *out, ss_err *e)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         event_from_row(st, out);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc == SQLITE_DONE)
         return JOURNAL_NOTFOUND;
     if (rc != SQLITE_ROW)
@@ -711,7 +772,7 @@ int journal_event_count(journal *j, int64_t *n, ss_err *e)
         return -1;
     int rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_ROW)
         return db_fail(j, e, "cannot count events");
     return 0;
@@ -745,14 +806,14 @@ int journal_verify(journal *j, verify_result *res, ss_err *e)
             res->bad_id = ev.id > 0 ? ev.id : expect;
             snprintf(res->why, sizeof res->why, "%s", why);
             event_clear(&ev);
-            sqlite3_finalize(st);
+            done(j, st);
             return 1;
         }
         memcpy(prev, ev.hash, sizeof prev);
         expect++;
         event_clear(&ev);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot read events");
     return 0;
@@ -802,7 +863,7 @@ int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         site_from_row(st, 0, out);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc == SQLITE_DONE)
         return JOURNAL_NOTFOUND;
     if (rc != SQLITE_ROW)
@@ -817,7 +878,7 @@ int journal_site_count(journal *j, size_t *n, ss_err *e)
         return -1;
     int rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_ROW)
         return db_fail(j, e, "cannot count sites");
     return 0;
@@ -846,7 +907,7 @@ static int site_store(journal *j, const site *s, ss_err *e)
     bind_text(st, 8, s->servers);
     bind_text(st, 9, s->pdc);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot store the site");
     return 0;
@@ -1071,7 +1132,7 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
         copy_col(st, 16, r->resume, sizeof r->resume);
         copy_col(st, 17, r->run_procedure, sizeof r->run_procedure);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE) {
         free(out);
         return db_fail(j, e, "cannot read sites");
@@ -1095,7 +1156,7 @@ static const procedure *stored_procedure(journal *j, const char *hash,
     bind_text(st, 1, hash);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        done(j, st);
         if (rc == SQLITE_DONE)
             ss_errf(e, "%s: the procedure %.12s of this run is missing from "
                        "the journal", j->path, hash);
@@ -1109,7 +1170,7 @@ static const procedure *stored_procedure(journal *j, const char *hash,
     char name[96];
     snprintf(name, sizeof name, "%s(procedure %.12s)", j->path, hash);
     rc = procedure_parse(text ? text : "", (size_t)len, name, &p, e);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc)
         return NULL;
     procedure_free(&j->cached);
@@ -1151,7 +1212,7 @@ static int load_states(journal *j, int64_t id, const procedure *p,
             if (strcmp(name, item_state_name((item_state)k)) == 0)
                 run_state_set(rs, (size_t)idx, (item_state)k);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE) {
         run_state_free(rs);
         return db_fail(j, e, "cannot read the run");
@@ -1175,7 +1236,7 @@ static int open_run(journal *j, const char *code, int64_t *id, char hash[65],
         if (started)
             copy_col(st, 2, started, 32);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc == SQLITE_DONE)
         return JOURNAL_NOTFOUND;
     if (rc != SQLITE_ROW)
@@ -1197,7 +1258,7 @@ static int store_progress(journal *j, int64_t id, const procedure *p,
     bind_text(st, 3, at >= 0 ? p->items[at].id : "");
     sqlite3_bind_int64(st, 4, id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     return rc == SQLITE_DONE ? 0 : db_fail(j, e, "cannot record progress");
 }
 
@@ -1258,7 +1319,7 @@ static int start_run(journal *j, const site *s, const procedure *p,
     bind_text(st, 2, p->name);
     sqlite3_bind_blob(st, 3, p->text, (int)p->textlen, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot store the procedure");
     st = prep(j, "INSERT INTO runs(site, procedure, started, open)"
@@ -1269,7 +1330,7 @@ static int start_run(journal *j, const site *s, const procedure *p,
     bind_text(st, 2, p->hash);
     bind_text(st, 3, ts);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot start the run");
     *id = sqlite3_last_insert_rowid(j->db);
@@ -1285,7 +1346,7 @@ static int start_run(journal *j, const site *s, const procedure *p,
     sqlite3_bind_int64(st, 1, *id);
     bind_text(st, 2, s->code);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot start the run");
     run_state rs;
@@ -1338,7 +1399,7 @@ static int store_item(journal *j, int64_t run, const char *item,
     bind_text(st, 3, item_state_name(s));
     sqlite3_bind_int64(st, 4, event_id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     return rc == SQLITE_DONE ? 0 : db_fail(j, e, "cannot record the item");
 }
 
@@ -1354,7 +1415,7 @@ static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
     bind_text(st, 1, ts);
     sqlite3_bind_int64(st, 2, run);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot close the run");
     st = prep(j, "DELETE FROM holds WHERE run = ?", e);
@@ -1362,7 +1423,7 @@ static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
         return -1;
     sqlite3_bind_int64(st, 1, run);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE)
         return db_fail(j, e, "cannot close the run");
     return set_state(j, s->code, STATE_CLEAN, true, ts, e);
@@ -1390,7 +1451,7 @@ static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
         h->pid = (long)sqlite3_column_int64(st, 2);
         copy_col(st, 3, h->since, sizeof h->since);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc == SQLITE_DONE)
         return JOURNAL_NOTFOUND;
     return rc == SQLITE_ROW ? 0 : db_fail(j, e, "cannot read who holds the run");
@@ -1446,7 +1507,7 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
             sqlite3_bind_int64(q, 1, run);
             if (sqlite3_step(q) == SQLITE_ROW)
                 copy_col(q, 0, site_code, sizeof site_code);
-            sqlite3_finalize(q);
+            done(j, q);
         }
         char *note = xasprintf("taken over from %s on %s (pid %ld, holding "
                                "since %s)", h.operator_name, h.host, h.pid,
@@ -1467,7 +1528,7 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
     sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
     bind_text(st, 5, ts);
     rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_DONE) {
         db_fail(j, e, "cannot claim the run");
         rollback(j);
@@ -1486,7 +1547,7 @@ int journal_run_release(journal *j, int64_t run, ss_err *e)
     sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
     bind_text(st, 3, j->host);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    done(j, st);
     return rc == SQLITE_DONE ? 0 : db_fail(j, e, "cannot release the run");
 }
 
@@ -1518,7 +1579,7 @@ static int repeats_completion(journal *j, const site *s, const char *item,
                strcmp(col_text(st, 2), outcome_name(o)) == 0;
         *run = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    done(j, st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(j, e, "cannot read runs");
     return same;
