@@ -1283,6 +1283,43 @@ static int refresh_open_run(journal *j, const site *s, const char *ts,
     return rc;
 }
 
+/* Fills out with run id of site s: its procedure, times and item states. */
+static int load_run(journal *j, const site *s, int64_t id, run_view *out,
+                    ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = prep(j, "SELECT procedure, started, ended, open"
+                               " FROM runs WHERE id = ? AND site = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    bind_text(st, 2, s->code);
+    char hash[65] = "";
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        copy_col(st, 0, hash, sizeof hash);
+        copy_col(st, 1, out->started, sizeof out->started);
+        copy_col(st, 2, out->ended, sizeof out->ended);
+        out->open = sqlite3_column_int(st, 3) != 0;
+    }
+    done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    if (rc != SQLITE_ROW)
+        return db_fail(j, e, "cannot read runs");
+    const procedure *p = stored_procedure(j, hash, e);
+    if (!p)
+        return -1;
+    procedure_copy(&out->proc, p);
+    out->id = id;
+    snprintf(out->site, sizeof out->site, "%s", s->code);
+    if (load_states(j, id, &out->proc, s, &out->st, e)) {
+        run_view_free(out);
+        return -1;
+    }
+    return 0;
+}
+
 int journal_run_current(journal *j, const char *code, run_view *out, ss_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -1290,21 +1327,21 @@ int journal_run_current(journal *j, const char *code, run_view *out, ss_err *e)
     int rc = journal_site_get(j, code, &s, e);
     if (rc)
         return rc == JOURNAL_NOTFOUND ? JOURNAL_NOTFOUND : -1;
+    int64_t id;
     char hash[65];
-    rc = open_run(j, s.code, &out->id, hash, out->started, e);
+    rc = open_run(j, s.code, &id, hash, NULL, e);
+    return rc ? rc : load_run(j, &s, id, out, e);
+}
+
+int journal_run_get(journal *j, const char *code, int64_t id, run_view *out,
+                    ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    site s;
+    int rc = journal_site_get(j, code, &s, e);
     if (rc)
-        return rc;
-    const procedure *p = stored_procedure(j, hash, e);
-    if (!p)
-        return -1;
-    procedure_copy(&out->proc, p);
-    snprintf(out->site, sizeof out->site, "%s", s.code);
-    out->open = true;
-    if (load_states(j, out->id, &out->proc, &s, &out->st, e)) {
-        run_view_free(out);
-        return -1;
-    }
-    return 0;
+        return rc == JOURNAL_NOTFOUND ? JOURNAL_NOTFOUND : -1;
+    return load_run(j, &s, id, out, e);
 }
 
 /* Starts a run inside a transaction. */

@@ -91,6 +91,9 @@ void run_view_free(run_view *rv);
 /* The site's open run: 0, JOURNAL_NOTFOUND when none is open, -1. */
 int journal_run_current(journal *j, const char *code, run_view *out,
                         ss_err *e);
+/* Run id of the site, open or closed: 0, JOURNAL_NOTFOUND, -1. */
+int journal_run_get(journal *j, const char *code, int64_t id, run_view *out,
+                    ss_err *e);
 /* Starts a run of p for the site ("run-started"; the site's state becomes
  * cleaning). Refused when one is open. p's text is stored with the run. */
 int journal_run_start(journal *j, const char *code, const procedure *p,

@@ -72,7 +72,9 @@ static void walk_reload(ui *u, walk_view *v)
     ss_err e = {{0}};
     run_view nv;
     memset(&nv, 0, sizeof nv);
-    int rc = journal_run_current(u->a->j, v->code, &nv, &e);
+    /* The run on screen, by id: once completed it is no longer the site's
+     * open run, but the journal still says what each item is. */
+    int rc = journal_run_get(u->a->j, v->code, v->rv.id, &nv, &e);
     if (rc == 0) {
         run_view_free(&v->rv);
         v->rv = nv;
@@ -227,10 +229,8 @@ static void walk_draw(ui *u, screen *s)
 }
 
 /* After a completed run: the state the journal recorded, shown. */
-static void walk_finish(ui *u, walk_view *v, int idx, outcome o)
+static void walk_finish(ui *u, walk_view *v)
 {
-    run_state_apply(&v->rv.st, &v->rv.proc, (size_t)idx, o, NULL);
-    v->rv.open = false;
     v->finished = true;
     v->detail_for = -1;
     char *msg = xasprintf(
@@ -264,7 +264,7 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
     }
     if (mr.completed) {
         walk_reload(u, v);
-        walk_finish(u, v, idx, o);
+        walk_finish(u, v);
         return;
     }
     walk_reload(u, v);

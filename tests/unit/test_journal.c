@@ -249,6 +249,15 @@ static void test_mark_walks_a_run_to_completion(void **state)
     journal_site_get(f->j, "K7Q", &got, &e);
     assert_int_equal(got.state, STATE_CLEAN);
     assert_int_equal(journal_run_current(f->j, "K7Q", &rv, &e), JOURNAL_NOTFOUND);
+    /* The closed run is still readable by id, as the journal recorded it. */
+    assert_int_equal(journal_run_get(f->j, "K7Q", 1, &rv, &e), 0);
+    assert_false(rv.open);
+    assert_string_not_equal(rv.ended, "");
+    assert_int_equal(rv.st.state[1], ITEM_DONE);
+    assert_int_equal(rv.st.state[2], ITEM_NA);
+    assert_true(run_state_complete(&rv.st));
+    run_view_free(&rv);
+    assert_int_equal(journal_run_get(f->j, "K7Q", 99, &rv, &e), JOURNAL_NOTFOUND);
     site_row *rows;
     size_t n;
     assert_int_equal(journal_sites(f->j, &rows, &n, &e), 0);
