@@ -117,6 +117,7 @@ static ui_result form_save(ui *u, form *f)
         return UI_STAY;
     }
     ui_info(u, "Site %s %s", s.code, f->create ? "added" : "saved");
+    snprintf(u->focus, sizeof u->focus, "%s", s.code);
     return UI_BACK;
 }
 

@@ -70,8 +70,12 @@ static void sites_reload(ui *u, sites_view *v)
 {
     char keep[4] = "";
     const site_row *r = current(v);
-    if (r)
+    if (u->focus[0]) { /* a site just added or saved */
+        snprintf(keep, sizeof keep, "%s", u->focus);
+        u->focus[0] = '\0';
+    } else if (r) {
         snprintf(keep, sizeof keep, "%s", r->site.code);
+    }
     free(v->rows);
     v->rows = NULL;
     v->n = 0;

@@ -54,6 +54,7 @@ struct ui {
     char msg[1024];  /* status message, "" for none */
     ui_role msg_role; /* ROLE_ERROR or ROLE_INFO */
     bool quit;       /* a signal arrived: unwind and leave */
+    char focus[4];   /* a site the screen below should select, "" none */
 };
 
 screen *screen_new(const screen_ops *ops, void *data);
