@@ -86,7 +86,7 @@ static const char *const migrations[] = {
      * that matches rarely does not scan a million events per page. Kept by
      * a trigger, in the same transaction as the event. */
     "CREATE VIRTUAL TABLE events_text USING fts5(text, content = '',"
-    "  tokenize = 'trigram');"
+    "  tokenize = 'trigram case_sensitive 1');"
     "CREATE TRIGGER events_text_add AFTER INSERT ON events BEGIN"
     "  INSERT INTO events_text(rowid, text) VALUES(new.id, " EVENT_TEXT("new.") ");"
     "  END;"
@@ -654,63 +654,93 @@ static char *fts_phrase(const event_filter *f)
     return sb_take(&b);
 }
 
+/* Events scanned directly before a filtered page turns to the trigram
+ * index: a common term fills its page within them (cheaper than reading
+ * long index lists), a rare one goes on through the index. */
+#define SCAN_WINDOW 256
+
+/* One query of a page: ids beyond `from` in direction dir (from <= 0 with
+ * dir < 0: from the newest), up to `bound` when bound is not 0, through
+ * the trigram index when fts is given. Appends to evs[*count..limit). */
+static int page_query(journal *j, const event_filter *f, const char *fts,
+                      int64_t from, int64_t bound, int dir, size_t limit,
+                      event *evs, size_t *count, ss_err *e)
+{
+    strbuf b = {0};
+    const char *id = fts ? "t.rowid" : "id";
+    event_filter rest = {f ? f->site : NULL, f ? f->run : 0,
+                         fts ? NULL : f ? f->text : NULL};
+    if (fts)
+        sb_puts(&b, "SELECT " EVENT_COLS " FROM events_text t JOIN events"
+                    " ON id = t.rowid");
+    else
+        sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
+    filter_sql(&b, &rest);
+    if (fts)
+        sb_puts(&b, " AND events_text MATCH :fts");
+    if (dir < 0 && from > 0)
+        sb_printf(&b, " AND %s < :from", id);
+    else if (dir > 0)
+        sb_printf(&b, " AND %s > :from", id);
+    if (bound)
+        sb_printf(&b, " AND %s %s :bound", id, dir < 0 ? ">=" : "<=");
+    sb_printf(&b, " ORDER BY %s %s LIMIT :limit", id, dir < 0 ? "DESC" : "ASC");
+    sqlite3_stmt *st = prep_dyn(j, b.s, e);
+    sb_free(&b);
+    if (!st)
+        return -1;
+    bind_filter(st, &rest);
+    int i;
+    if (fts && (i = sqlite3_bind_parameter_index(st, ":fts")))
+        bind_text(st, i, fts);
+    if ((i = sqlite3_bind_parameter_index(st, ":from")))
+        sqlite3_bind_int64(st, i, from);
+    if ((i = sqlite3_bind_parameter_index(st, ":bound")))
+        sqlite3_bind_int64(st, i, bound);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       (sqlite3_int64)(limit - *count));
+    int rc = SQLITE_DONE;
+    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        event_from_row(st, &evs[(*count)++]);
+    done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(j, e, "cannot read events");
+    return 0;
+}
+
 int journal_events_page(journal *j, const event_filter *f, int64_t from,
                         int dir, size_t limit, event **out, size_t *n,
                         ss_err *e)
 {
     *out = NULL;
     *n = 0;
-    strbuf b = {0};
-    char *fts = fts_phrase(f);
-    if (fts) {
-        /* Walk the trigram index in id order: a rare match costs the same
-         * as a common one, at any depth. */
-        event_filter rest = {f->site, f->run, NULL};
-        sb_puts(&b, "SELECT " EVENT_COLS " FROM events_text t JOIN events"
-                    " ON id = t.rowid");
-        filter_sql(&b, &rest);
-        sb_puts(&b, " AND events_text MATCH :fts");
-        if (dir < 0)
-            sb_puts(&b, from > 0 ? " AND t.rowid < :from ORDER BY t.rowid DESC"
-                                 : " ORDER BY t.rowid DESC");
-        else
-            sb_puts(&b, " AND t.rowid > :from ORDER BY t.rowid ASC");
-    } else {
-        sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
-        filter_sql(&b, f);
-        if (dir < 0)
-            sb_puts(&b, from > 0 ? " AND id < :from ORDER BY id DESC"
-                                 : " ORDER BY id DESC");
-        else
-            sb_puts(&b, " AND id > :from ORDER BY id ASC");
-    }
-    sb_puts(&b, " LIMIT :limit");
-    sqlite3_stmt *st = prep_dyn(j, b.s, e);
-    sb_free(&b);
-    if (!st) {
-        free(fts);
-        return -1;
-    }
-    bind_filter(st, fts ? &(event_filter){f->site, f->run, NULL} : f);
-    int i;
-    if (fts && (i = sqlite3_bind_parameter_index(st, ":fts")))
-        bind_text(st, i, fts);
-    free(fts);
-    if ((i = sqlite3_bind_parameter_index(st, ":from")))
-        sqlite3_bind_int64(st, i, from);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
-                       (sqlite3_int64)limit);
     event *evs = xcalloc(limit ? limit : 1, sizeof *evs);
     size_t count = 0;
+    char *fts = fts_phrase(f);
     int rc;
-    while (count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        event_from_row(st, &evs[count++]);
-    if (count < limit && rc != SQLITE_DONE) {
-        done(j, st);
-        events_free(evs, count);
-        return db_fail(j, e, "cannot read events");
+    if (!fts) {
+        rc = page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
+    } else {
+        /* Scan a window first, then the index beyond it: flat at any
+         * depth and journal size, whether the term is common or rare. */
+        int64_t start = from;
+        rc = 0;
+        if (dir < 0 && from <= 0 && (rc = journal_event_count(j, &start, e)) == 0)
+            start++;
+        int64_t bound = dir < 0 ? start - SCAN_WINDOW : start + SCAN_WINDOW;
+        if (dir < 0 && bound < 1)
+            bound = 1;
+        if (rc == 0)
+            rc = page_query(j, f, NULL, start, bound, dir, limit, evs, &count, e);
+        /* Beyond the window (ids below bound, or above it), by the index. */
+        if (rc == 0 && count < limit && !(dir < 0 && bound <= 1))
+            rc = page_query(j, f, fts, bound, 0, dir, limit, evs, &count, e);
     }
-    done(j, st);
+    free(fts);
+    if (rc) {
+        events_free(evs, count);
+        return -1;
+    }
     *out = evs;
     *n = count;
     return 0;

@@ -687,6 +687,61 @@ static void test_dead_holder_holds_nothing(void **state)
     assert_string_equal(by.host, "host1");
 }
 
+/* Past the first few thousand events a filtered page is served by the
+ * trigram index: the answers must be the same as a plain scan's. */
+static void test_filter_beyond_scan_window(void **state)
+{
+    fx *f = *state;
+    enum { N = 2600 };
+    site *s = xcalloc(N, sizeof *s);
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (int i = 0; i < N; i++) {
+        char code[4] = {'X', digits[i / 36 % 36], digits[i % 36], '\0'};
+        code[0] = (char)('Q' + i / 1296); /* no device names (AUX...) */
+        s[i] = make_site(code, false);
+        if (i == 7)
+            snprintf(s[i].name, sizeof s[i].name, "needle");
+    }
+    import_sites(f, s, N, NULL); /* events 1..N, N+1 the import */
+    ss_err e;
+    event *evs;
+    size_t n;
+    /* Site 7 (Q07) is 2594 events down: found, and only it. */
+    event_filter rare = {NULL, 0, "Q07"};
+    assert_int_equal(journal_events_page(f->j, &rare, 0, -1, 10, &evs, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(evs[0].id, 8);
+    events_free(evs, n);
+    /* Oldest first from the start: the window covers it. */
+    assert_int_equal(journal_events_page(f->j, &rare, 0, 1, 10, &evs, &n, &e), 0);
+    assert_int_equal(n, 1);
+    events_free(evs, n);
+    /* A term in every event, paged across the window's edge: contiguous,
+     * newest first, none skipped or repeated. */
+    event_filter all = {NULL, 0, "alice"};
+    int64_t from = 0, expect = N + 1;
+    for (int page = 0; page < 60; page++) {
+        assert_int_equal(journal_events_page(f->j, &all, from, -1, 50, &evs, &n, &e), 0);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(evs[i].id, expect--);
+        if (n)
+            from = evs[n - 1].id;
+        events_free(evs, n);
+    }
+    assert_int_equal(expect, 0); /* every event, once */
+    /* And forward from deep down, across the window's far edge. */
+    assert_int_equal(journal_events_page(f->j, &all, 10, 1, 50, &evs, &n, &e), 0);
+    assert_int_equal(n, 50);
+    assert_int_equal(evs[0].id, 11);
+    assert_int_equal(evs[49].id, 60);
+    events_free(evs, n);
+    assert_int_equal(journal_events_page(f->j, &all, 2005, 1, 10, &evs, &n, &e), 0);
+    assert_int_equal(n, 10);
+    assert_int_equal(evs[0].id, 2006);
+    events_free(evs, n);
+    free(s);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -702,6 +757,7 @@ int main(void)
         T(test_run_keeps_its_procedure),
         T(test_site_change_updates_progress),
         T(test_paging_and_filter),
+        T(test_filter_beyond_scan_window),
         T(test_refuses_foreign_and_newer_files),
         T(test_read_only_journal_refuses_writes),
         T(test_migrates_older_schema),
