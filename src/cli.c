@@ -327,8 +327,11 @@ static int cmd_mark(const opts *o)
         rc = fail_with(&e, mrc == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
         goto out;
     }
+    /* The run's pinned procedure is read back only when it differs from
+     * the file, to say how (drift). */
     run_view rv;
-    bool have = journal_run_current(j, o->args[1], &rv, &e) == 0;
+    bool have = !r.already && strcmp(r.procedure, p.hash) != 0 &&
+                journal_run_current(j, o->args[1], &rv, &e) == 0;
     char up[4];
     snprintf(up, sizeof up, "%s", o->args[1]);
     for (char *c = up; *c; c++)
@@ -342,8 +345,8 @@ static int cmd_mark(const opts *o)
                o->args[3], (long long)r.run);
     else
         printf("%s %s %s (run %lld%s, %zu/%zu)\n", up, o->args[2], o->args[3],
-               (long long)r.run, r.started ? ", started" : "",
-               have ? rv.st.closed : 0, have ? rv.st.applicable : 0);
+               (long long)r.run, r.started ? ", started" : "", r.closed,
+               r.applicable);
     if (have) {
         drift_note(&rv, &p, ppath);
         run_view_free(&rv);

@@ -490,7 +490,7 @@ const char *journal_operator(const journal *j)
 
 /* The bytes an event's hash covers: the previous hash, then each field as
  * length:value, so no two different events serialise alike. */
-static void event_hash(const event *ev, char out[65])
+void journal_event_hash(const event *ev, char out[65])
 {
     strbuf b = {0};
     sb_printf(&b, "sitesweep-event-v1\n%s\n", ev->prev);
@@ -532,7 +532,7 @@ static int append(journal *j, const char *site_code, int64_t run,
     snprintf(ev.kind, sizeof ev.kind, "%s", kind);
     ev.note = (char *)(note ? note : "");
     ev.data = (char *)(data ? data : "");
-    event_hash(&ev, ev.hash);
+    journal_event_hash(&ev, ev.hash);
     st = prep(j, "INSERT INTO events(id, ts, operator, host, site, run, item,"
                  " kind, note, data, prev, hash)"
                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", e);
@@ -821,7 +821,7 @@ int journal_verify(journal *j, verify_result *res, ss_err *e)
         event ev;
         event_from_row(st, &ev);
         char h[65];
-        event_hash(&ev, h);
+        journal_event_hash(&ev, h);
         res->checked++;
         const char *why = NULL;
         if (ev.id != expect)
@@ -1700,7 +1700,10 @@ static int mark_prepare(journal *j, const char *code, const char *item,
             return JOURNAL_EINPUT;
         }
     }
-    m->p = stored_procedure(j, hash, e);
+    /* The caller's procedure when it is the run's (same bytes): no need
+     * to parse the stored copy. */
+    m->p = start_with && strcmp(start_with->hash, hash) == 0
+               ? start_with : stored_procedure(j, hash, e);
     if (!m->p)
         return -1;
     m->idx = procedure_find(m->p, item);
@@ -1715,7 +1718,8 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
                  const char *note, const procedure *p, mark_result *res,
                  ss_err *e)
 {
-    mark_result r = {0, 0, false, false, false};
+    mark_result r;
+    memset(&r, 0, sizeof r);
     if (res)
         *res = r;
     if ((unsigned)o >= OUT_COUNT)
@@ -1760,6 +1764,10 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
         rc = store_item(j, m.run, id, rs.recorded[m.idx], r.event, e);
     if (rc == 0)
         rc = store_progress(j, m.run, m.p, &rs, e);
+    r.closed = rs.closed;
+    r.applicable = rs.applicable;
+    if (rc == 0)
+        snprintf(r.procedure, sizeof r.procedure, "%s", m.p->hash);
     if (rc == 0 && run_state_complete(&rs)) {
         rc = complete_run(j, &m.s, m.run, ts, e);
         r.completed = rc == 0;

@@ -127,6 +127,9 @@ typedef struct mark_result {
                            run, or as the confirmation that completed the
                            latest run): nothing new was recorded */
     bool completed;     /* this closed the run: the site is now clean */
+    size_t closed;      /* the run's items done or skipped, after it */
+    size_t applicable;  /* the run's applicable items */
+    char procedure[65]; /* hash of the procedure the run follows */
 } mark_result;
 /* Returns 0, JOURNAL_EINPUT or -1.
  * Records an outcome for an item of the site's open run, starting a run
@@ -158,6 +161,10 @@ typedef struct event {
     char hash[65];     /* SHA-256 over prev and this event's fields */
 } event;
 void event_clear(event *ev);
+/* The hash that chains ev: SHA-256 over ev->prev and each of its fields
+ * (id, run, ts, operator, host, site, item, kind, note, data), each
+ * written as length:value so no two events serialise alike. */
+void journal_event_hash(const event *ev, char out[65]);
 void events_free(event *evs, size_t n);
 
 typedef struct event_filter {

@@ -10,9 +10,9 @@
  * journal_mark commits each mark durably and the core has no bulk mode, so a
  * million marks through it would be a million fsyncs; this bulk phase
  * therefore writes the events with SQL in ONE transaction, chained with the
- * same hash as src/journal.c's event_hash (copied below: keep them in step),
- * and writes the derived tables (item_states, runs, sites.last_event) as
- * journal_mark would, with the item states computed by run_state_apply.
+ * same hash as the core (journal_event_hash), and writes the derived
+ * tables (item_states, runs, sites.last_event) as journal_mark would, with
+ * the item states computed by run_state_apply. The text index fills by trigger.
  * `sitesweep verify` on the result proves the chain; bench.sh runs it.
  * Every 1000th event carries a note; the event at 10% carries the rare note
  * "needle-xyzzy" (for the text-filter benchmark).
@@ -101,20 +101,6 @@ static int write_csv(const char *path, size_t n)
     return 0;
 }
 
-/* Copy of src/journal.c's event_hash: the bytes the chain covers. */
-static void event_hash(const event *ev, char out[65])
-{
-    strbuf b = {0};
-    sb_printf(&b, "sitesweep-event-v1\n%s\n", ev->prev);
-    const char *fields[] = {ev->ts, ev->operator_name, ev->host, ev->site,
-                            ev->item, ev->kind, ev->note, ev->data};
-    sb_printf(&b, "%lld\n%lld\n", (long long)ev->id, (long long)ev->run);
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        sb_printf(&b, "%zu:%s\n", strlen(fields[i]), fields[i]);
-    sha256_hex(b.s, b.len, out);
-    sb_free(&b);
-}
-
 /* A site's run as the bulk phase tracks it. */
 typedef struct gen_run {
     site s;          /* the site */
@@ -187,7 +173,7 @@ static void bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
         snprintf(ev.kind, sizeof ev.kind, "%s", outcome_name(o));
         ev.note = (char *)(id == needle ? "needle-xyzzy"
                            : id % 1000 == 0 ? "checked by the benchmark" : "");
-        event_hash(&ev, ev.hash);
+        journal_event_hash(&ev, ev.hash);
         sqlite3_bind_int64(st, 1, ev.id);
         bind_str(st, 2, ev.ts);
         bind_str(st, 3, ev.operator_name);
