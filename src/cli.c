@@ -467,6 +467,13 @@ static int cmd_verify(const opts *o)
         journal_close(j);
         return fail_with(&e, EXIT_FAIL);
     }
+    if (v == 1 && r.bad_id == 0) {
+        fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
+                        "but %s\n", journal_path(j), (long long)r.checked,
+                r.why);
+        journal_close(j);
+        return EXIT_FAIL;
+    }
     if (v == 1) {
         fprintf(stderr, "sitesweep: %s: event %lld is bad: %s (%lld events "
                         "checked)\n", journal_path(j), (long long)r.bad_id,

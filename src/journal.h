@@ -190,11 +190,14 @@ int journal_event_count(journal *j, int64_t *n, ss_err *e);
 
 typedef struct verify_result {
     int64_t checked;   /* events checked */
-    int64_t bad_id;    /* first bad event, 0 when all are good */
-    char why[256];     /* what is wrong with it */
+    int64_t bad_id;    /* first bad event, 0 when the events are good */
+    char why[256];     /* what is wrong */
 } verify_result;
-/* Recomputes the hash chain. 0 when intact, 1 when an event was altered,
- * removed or inserted (res says which and why), -1 on error. */
+/* Recomputes the hash chain, then derives sites, runs and item states from
+ * the events again and compares them with the tables the program reads.
+ * 0 when all agree; 1 when an event was altered, removed or inserted
+ * (bad_id says which) or a derived table was changed (bad_id 0, why says
+ * where); -1 on error. */
 int journal_verify(journal *j, verify_result *res, ss_err *e);
 
 #endif
