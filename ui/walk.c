@@ -156,11 +156,14 @@ static void draw_header(walk_view *v, const walk_layout *l)
     const run_state *st = &v->rv.st;
     char started[32];
     text_time(v->rv.started, false, started, sizeof started);
-    char *c = xasprintf("run %lld   started %s   progress %zu/%zu%s%s",
-                        (long long)v->rv.id, started, st->closed,
-                        st->applicable,
+    /* Most important first: a narrow terminal crops the end. */
+    char *c = xasprintf("run %lld   progress %zu/%zu%s%s   started %s   "
+                        "procedure %s %.8s",
+                        (long long)v->rv.id, st->closed, st->applicable,
                         st->failed ? "   failed items: see [!]" : "",
-                        v->rv.open ? "" : "   COMPLETE: site is clean");
+                        v->rv.open ? "" : "   COMPLETE: site is clean",
+                        started, v->rv.proc.name ? v->rv.proc.name : "?",
+                        v->rv.proc.hash);
     draw_text(l->header_top + 1, 0, c, COLS,
               v->rv.open ? ROLE_NORMAL : ROLE_DONE, false);
     free(c);
