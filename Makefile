@@ -108,11 +108,16 @@ asan:
 # Thousands of SIGKILLs during confirmations (make test runs a few hundred).
 TORTURE_KILLS ?= 3000
 CONSOLE_KILLS ?= 300
+# A private copy of the binary, so a rebuild meanwhile cannot disturb it.
 torture: $(BIN) $(DRIVERS)
-	$(Q)rm -f $(BUILD)/torture.db*
-	$(Q)./$(BIN) --journal $(BUILD)/torture.db import data/demo-sites.csv >/dev/null
-	$(Q)$(BUILD)/tests/torture-crash $(abspath $(BIN)) $(BUILD)/torture.db $(TORTURE_KILLS)
-	$(Q)CONSOLE_KILLS=$(CONSOLE_KILLS) SITESWEEP_BIN=$(abspath $(BIN)) \
+	$(Q)rm -rf $(BUILD)/torture && mkdir -p $(BUILD)/torture
+	$(Q)cp $(BIN) $(BUILD)/torture/sitesweep
+	$(Q)$(BUILD)/torture/sitesweep --journal $(BUILD)/torture/journal.db \
+	    import data/demo-sites.csv >/dev/null
+	$(Q)$(BUILD)/tests/torture-crash $(abspath $(BUILD))/torture/sitesweep \
+	    $(BUILD)/torture/journal.db $(TORTURE_KILLS)
+	$(Q)CONSOLE_KILLS=$(CONSOLE_KILLS) \
+	    SITESWEEP_BIN=$(abspath $(BUILD))/torture/sitesweep \
 	    TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8 sh tests/e2e/console-crash-test
 
 install: $(BIN)
