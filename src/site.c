@@ -122,6 +122,11 @@ static int check_host(site_field f, const char *v, bool required, char *out,
         if (!((c < 0x80) && (isalnum(c) || c == '-' || c == '_' || c == '.')))
             return bad(e, f, v, "is not a server name (letters, digits, '-', '_', '.')");
     }
+    /* "-x" would read as an option, "." or ".." as a directory in the
+     * commands sitesweep fills in. */
+    if (!isalnum((unsigned char)v[0]))
+        return bad(e, f, v, "is not a server name: it must start with a "
+                            "letter or digit");
     memcpy(out, v, n + 1);
     return 0;
 }

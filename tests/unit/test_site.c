@@ -175,6 +175,12 @@ static void test_servers(void **state)
             "\"\\\\CAP-B\" should be a bare server name", NULL);
     refused(FIELD_SERVERS, "SRV-A,CAP-B", "field \"servers\": "
             "\"SRV-A,CAP-B\" is not a server name", NULL);
+    refused(FIELD_SERVERS, "SRV-A;..", "field \"servers\": \"..\" is not a "
+            "server name: it must start with a letter or digit", NULL);
+    refused(FIELD_SERVER, "-rf", "field \"server\": \"-rf\" is not a server "
+            "name: it must start with a letter or digit", NULL);
+    refused(FIELD_PDC, "_pdc", "field \"pdc\": \"_pdc\" is not a server "
+            "name", NULL);
 
     char list[2048] = "";
     for (int i = 0; i < 65; i++) /* 65 distinct names, 7 bytes each */
