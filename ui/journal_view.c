@@ -169,10 +169,15 @@ static ui_result jv_move(ui *u, jview *v, ui_action act)
             jv_load(u, v, above);
         break;
     case ACT_PAGE_DOWN:
-        if ((int)v->n > rows)
-            jv_load(u, v, v->ev[rows].id);
-        else
+        if ((int)v->n > rows) {
+            /* A full page, or as far as keeps the last page full. */
+            int shift = (int)v->n - rows < rows ? (int)v->n - rows : rows;
+            jv_load(u, v, v->ev[shift].id);
+            if (shift < rows)
+                v->cur = (int)v->n - 1;
+        } else {
             v->cur = (int)v->n - 1;
+        }
         break;
     case ACT_PAGE_UP:
         if (top && (above = id_above(u, v, top, (size_t)rows)) != 0)
