@@ -1,0 +1,433 @@
+/* journal_events.c - appending events to the hash chain, reading
+ * them back a page at a time, and verifying the chain and the derived
+ * tables. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_int.h"
+
+/* ---- events and the hash chain ---- */
+
+/* The bytes an event's hash covers: the previous hash, then each field as
+ * length:value, so no two different events serialise alike. */
+void journal_event_hash(const event *ev, char out[65])
+{
+    strbuf b = {0};
+    sb_printf(&b, "sitesweep-event-v1\n%s\n", ev->prev);
+    const char *fields[] = {ev->ts, ev->operator_name, ev->host, ev->site,
+                            ev->item, ev->kind, ev->note, ev->data};
+    sb_printf(&b, "%lld\n%lld\n", (long long)ev->id, (long long)ev->run);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        sb_printf(&b, "%zu:%s\n", strlen(fields[i]), fields[i]);
+    sha256_hex(b.s, b.len, out);
+    sb_free(&b);
+}
+
+/* Appends one event inside the caller's transaction; *id receives its id. */
+int jdb_append(journal *j, const char *site_code, int64_t run,
+                  const char *item, const char *kind, const char *note,
+                  const char *data, const char *ts, int64_t *id, ss_err *e)
+{
+    event ev = {0};
+    sqlite3_stmt *st = jdb_prep(j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        ev.id = sqlite3_column_int64(st, 0) + 1;
+        jdb_copy_col(st, 1, ev.prev, sizeof ev.prev);
+    } else if (rc == SQLITE_DONE) {
+        ev.id = 1;
+        snprintf(ev.prev, sizeof ev.prev, "%s", GENESIS);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read the journal");
+    snprintf(ev.ts, sizeof ev.ts, "%s", ts);
+    ev.operator_name = j->operator_name;
+    ev.host = j->host;
+    snprintf(ev.site, sizeof ev.site, "%s", site_code ? site_code : "");
+    ev.run = run;
+    snprintf(ev.item, sizeof ev.item, "%s", item ? item : "");
+    snprintf(ev.kind, sizeof ev.kind, "%s", kind);
+    ev.note = (char *)(note ? note : "");
+    ev.data = (char *)(data ? data : "");
+    journal_event_hash(&ev, ev.hash);
+    st = jdb_prep(j, "INSERT INTO events(id, ts, operator, host, site, run, item,"
+                 " kind, note, data, prev, hash)"
+                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ev.id);
+    jdb_bind_text(st, 2, ev.ts);
+    jdb_bind_text(st, 3, ev.operator_name);
+    jdb_bind_text(st, 4, ev.host);
+    jdb_bind_text(st, 5, ev.site);
+    sqlite3_bind_int64(st, 6, ev.run);
+    jdb_bind_text(st, 7, ev.item);
+    jdb_bind_text(st, 8, ev.kind);
+    jdb_bind_text(st, 9, ev.note);
+    jdb_bind_text(st, 10, ev.data);
+    jdb_bind_text(st, 11, ev.prev);
+    jdb_bind_text(st, 12, ev.hash);
+    rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot record the event");
+    if (site_code && *site_code) {
+        st = jdb_prep(j, "UPDATE sites SET last_event = ?, last_ts = ? WHERE code = ?", e);
+        if (!st)
+            return -1;
+        sqlite3_bind_int64(st, 1, ev.id);
+        jdb_bind_text(st, 2, ev.ts);
+        jdb_bind_text(st, 3, site_code);
+        rc = sqlite3_step(st);
+        jdb_done(j, st);
+        if (rc != SQLITE_DONE)
+            return jdb_fail(j, e, "cannot record the event");
+    }
+    if (id)
+        *id = ev.id;
+    return 0;
+}
+
+static void event_from_row(sqlite3_stmt *st, event *ev)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->id = sqlite3_column_int64(st, 0);
+    jdb_copy_col(st, 1, ev->ts, sizeof ev->ts);
+    ev->operator_name = xstrdup(jdb_col_text(st, 2));
+    ev->host = xstrdup(jdb_col_text(st, 3));
+    jdb_copy_col(st, 4, ev->site, sizeof ev->site);
+    ev->run = sqlite3_column_int64(st, 5);
+    jdb_copy_col(st, 6, ev->item, sizeof ev->item);
+    jdb_copy_col(st, 7, ev->kind, sizeof ev->kind);
+    ev->note = xstrdup(jdb_col_text(st, 8));
+    ev->data = xstrdup(jdb_col_text(st, 9));
+    jdb_copy_col(st, 10, ev->prev, sizeof ev->prev);
+    jdb_copy_col(st, 11, ev->hash, sizeof ev->hash);
+}
+
+void event_clear(event *ev)
+{
+    free(ev->operator_name);
+    free(ev->host);
+    free(ev->note);
+    free(ev->data);
+    memset(ev, 0, sizeof *ev);
+}
+
+void events_free(event *evs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        event_clear(&evs[i]);
+    free(evs);
+}
+
+#define EVENT_COLS "id, ts, operator, host, site, run, item, kind, note, data, prev, hash"
+
+/* WHERE clause for a filter; parameters bound by bind_filter from 1. */
+static void filter_sql(strbuf *b, const event_filter *f)
+{
+    sb_puts(b, " WHERE 1");
+    if (f && f->site && *f->site)
+        sb_puts(b, " AND site = :site");
+    if (f && f->run)
+        sb_puts(b, " AND run = :run");
+    if (f && f->text && *f->text)
+        sb_puts(b, " AND instr(lower(ts || ' ' || operator || ' ' || host"
+                   " || ' ' || site || ' ' || item || ' ' || kind || ' ' ||"
+                   " note), lower(:text)) > 0");
+}
+
+static void bind_filter(sqlite3_stmt *st, const event_filter *f)
+{
+    if (!f)
+        return;
+    int i;
+    if ((i = sqlite3_bind_parameter_index(st, ":site")))
+        jdb_bind_text(st, i, f->site);
+    if ((i = sqlite3_bind_parameter_index(st, ":run")))
+        sqlite3_bind_int64(st, i, f->run);
+    if ((i = sqlite3_bind_parameter_index(st, ":text")))
+        jdb_bind_text(st, i, f->text);
+}
+
+/* The filter text as an FTS5 phrase for the trigram index, or NULL when
+ * there is none or it is shorter than a trigram (then rows are scanned). */
+static char *fts_phrase(const event_filter *f)
+{
+    if (!f || !f->text)
+        return NULL;
+    size_t chars = 0, n = strlen(f->text);
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)f->text[i] & 0xC0) != 0x80;
+    if (chars < 3 || !utf8_valid(f->text, n))
+        return NULL;
+    strbuf b = {0};
+    sb_putc(&b, '"');
+    for (const char *p = f->text; *p; p++) {
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
+        sb_add(&b, c == '"' ? "\"\"" : &c, c == '"' ? 2 : 1);
+    }
+    sb_putc(&b, '"');
+    return sb_take(&b);
+}
+
+/* Events scanned directly before a filtered page turns to the trigram
+ * index: a common term fills its page within them (cheaper than reading
+ * long index lists), a rare one goes on through the index. */
+#define SCAN_WINDOW 256
+
+/* One query of a page: ids beyond `from` in direction dir (from <= 0 with
+ * dir < 0: from the newest), up to `bound` when bound is not 0, through
+ * the trigram index when fts is given. Appends to evs[*count..limit). */
+static int page_query(journal *j, const event_filter *f, const char *fts,
+                      int64_t from, int64_t bound, int dir, size_t limit,
+                      event *evs, size_t *count, ss_err *e)
+{
+    strbuf b = {0};
+    const char *id = fts ? "t.rowid" : "id";
+    event_filter rest = {f ? f->site : NULL, f ? f->run : 0,
+                         fts ? NULL : f ? f->text : NULL};
+    if (fts)
+        sb_puts(&b, "SELECT " EVENT_COLS " FROM events_text t JOIN events"
+                    " ON id = t.rowid");
+    else
+        sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
+    filter_sql(&b, &rest);
+    if (fts)
+        sb_puts(&b, " AND events_text MATCH :fts");
+    if (dir < 0 && from > 0)
+        sb_printf(&b, " AND %s < :from", id);
+    else if (dir > 0)
+        sb_printf(&b, " AND %s > :from", id);
+    if (bound)
+        sb_printf(&b, " AND %s %s :bound", id, dir < 0 ? ">=" : "<=");
+    sb_printf(&b, " ORDER BY %s %s LIMIT :limit", id, dir < 0 ? "DESC" : "ASC");
+    sqlite3_stmt *st = jdb_prep_dyn(j, b.s, e);
+    sb_free(&b);
+    if (!st)
+        return -1;
+    bind_filter(st, &rest);
+    int i;
+    if (fts && (i = sqlite3_bind_parameter_index(st, ":fts")))
+        jdb_bind_text(st, i, fts);
+    if ((i = sqlite3_bind_parameter_index(st, ":from")))
+        sqlite3_bind_int64(st, i, from);
+    if ((i = sqlite3_bind_parameter_index(st, ":bound")))
+        sqlite3_bind_int64(st, i, bound);
+    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
+                       (sqlite3_int64)(limit - *count));
+    int rc = SQLITE_DONE;
+    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        event_from_row(st, &evs[(*count)++]);
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read events");
+    return 0;
+}
+
+int journal_events_page(journal *j, const event_filter *f, int64_t from,
+                        int dir, size_t limit, event **out, size_t *n,
+                        ss_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    event *evs = xcalloc(limit ? limit : 1, sizeof *evs);
+    size_t count = 0;
+    char *fts = fts_phrase(f);
+    int rc;
+    if (!fts) {
+        rc = page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
+    } else {
+        /* Scan a window first, then the index beyond it: flat at any
+         * depth and journal size, whether the term is common or rare. */
+        int64_t start = from;
+        rc = 0;
+        if (dir < 0 && from <= 0 && (rc = journal_event_count(j, &start, e)) == 0)
+            start++;
+        int64_t bound = dir < 0 ? start - SCAN_WINDOW : start + SCAN_WINDOW;
+        if (dir < 0 && bound < 1)
+            bound = 1;
+        if (rc == 0)
+            rc = page_query(j, f, NULL, start, bound, dir, limit, evs, &count, e);
+        /* Beyond the window (ids below bound, or above it), by the index. */
+        if (rc == 0 && count < limit && !(dir < 0 && bound <= 1))
+            rc = page_query(j, f, fts, bound, 0, dir, limit, evs, &count, e);
+    }
+    free(fts);
+    if (rc) {
+        events_free(evs, count);
+        return -1;
+    }
+    *out = evs;
+    *n = count;
+    return 0;
+}
+
+int journal_events_each(journal *j, const event_filter *f,
+                        int (*cb)(const event *ev, void *ctx), void *ctx,
+                        ss_err *e)
+{
+    strbuf b = {0};
+    sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
+    filter_sql(&b, f);
+    sb_puts(&b, " ORDER BY id");
+    sqlite3_stmt *st = jdb_prep_dyn(j, b.s, e);
+    sb_free(&b);
+    if (!st)
+        return -1;
+    bind_filter(st, f);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        event ev;
+        event_from_row(st, &ev);
+        int stop = cb(&ev, ctx);
+        event_clear(&ev);
+        if (stop) {
+            jdb_done(j, st);
+            return stop < 0 ? -1 : 0;
+        }
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read events");
+    return 0;
+}
+
+int journal_event_get(journal *j, int64_t id, event *out, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT " EVENT_COLS " FROM events WHERE id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        event_from_row(st, out);
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot read events");
+    return 0;
+}
+
+int journal_event_count(journal *j, int64_t *n, ss_err *e)
+{
+    /* ids are dense from 1 (deletes are refused), so max(id) is the count
+     * without a scan. */
+    sqlite3_stmt *st = jdb_prep(j, "SELECT coalesce(max(id), 0) FROM events", e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot count events");
+    return 0;
+}
+
+/* Checks that derive the state tables from the events again: each query
+ * returns the first thing that disagrees, as one text column. */
+static const struct {
+    const char *what; /* which table, for the message */
+    const char *sql;  /* first disagreement, or no row */
+} derived_checks[] = {
+    {"item_states",
+     "WITH last AS (SELECT run, item, CASE kind WHEN 'reopened' THEN 'open'"
+     "  ELSE kind END AS state, max(id) FROM events WHERE kind IN ('done',"
+     "  'skipped', 'failed', 'reopened') GROUP BY run, item)"
+     " SELECT 'run ' || run || ' item ' || item FROM (SELECT run, item, state"
+     "  FROM last EXCEPT SELECT run, item, state FROM item_states UNION ALL"
+     "  SELECT run, item, state FROM item_states EXCEPT SELECT run, item,"
+     "  state FROM last) LIMIT 1"},
+    {"runs",
+     "SELECT 'run ' || r.id FROM runs r WHERE r.site IS NOT (SELECT site"
+     "  FROM events WHERE run = r.id AND kind = 'run-started') OR r.open !="
+     "  NOT EXISTS (SELECT 1 FROM events WHERE run = r.id AND kind ="
+     "  'run-completed') LIMIT 1"},
+    {"runs",
+     "SELECT 'run ' || run || ' is missing' FROM events WHERE kind ="
+     "  'run-started' AND run NOT IN (SELECT id FROM runs) LIMIT 1"},
+    {"sites",
+     "SELECT 'site ' || s.code FROM sites s WHERE NOT EXISTS (SELECT 1 FROM"
+     "  (SELECT data FROM events WHERE site = s.code AND kind IN"
+     "  ('site-added', 'site-updated') ORDER BY id DESC LIMIT 1) d WHERE"
+     "  json_extract(d.data, '$.name') = s.name AND json_extract(d.data,"
+     "  '$.parent') = s.parent AND json_extract(d.data, '$.server') ="
+     "  s.server AND json_extract(d.data, '$.drive') = s.drive AND"
+     "  json_extract(d.data, '$.logon') = CASE s.logon WHEN 1 THEN 'yes'"
+     "  ELSE 'no' END AND json_extract(d.data, '$.servers') = s.servers AND"
+     "  json_extract(d.data, '$.pdc') = s.pdc) OR s.state IS NOT (SELECT"
+     "  CASE kind WHEN 'site-state' THEN json_extract(data, '$.to') ELSE"
+     "  json_extract(data, '$.state') END FROM events WHERE site = s.code"
+     "  AND kind IN ('site-added', 'site-updated', 'site-state') ORDER BY"
+     "  id DESC LIMIT 1) LIMIT 1"},
+    {"sites",
+     "SELECT 'site ' || site || ' is missing' FROM events WHERE kind ="
+     "  'site-added' AND site NOT IN (SELECT code FROM sites) LIMIT 1"},
+};
+
+/* The chain is intact: do the tables the program reads agree with it? */
+static int verify_derived(journal *j, verify_result *res, ss_err *e)
+{
+    for (size_t i = 0; i < sizeof derived_checks / sizeof derived_checks[0]; i++) {
+        sqlite3_stmt *st = jdb_prep(j, derived_checks[i].sql, e);
+        if (!st)
+            return -1;
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            snprintf(res->why, sizeof res->why, "the %s table disagrees with "
+                     "the events at %s (changed behind the program's back)",
+                     derived_checks[i].what, jdb_col_text(st, 0));
+        jdb_done(j, st);
+        if (rc == SQLITE_ROW)
+            return 1;
+        if (rc != SQLITE_DONE)
+            return jdb_fail(j, e, "cannot check the derived tables");
+    }
+    return 0;
+}
+
+int journal_verify(journal *j, verify_result *res, ss_err *e)
+{
+    memset(res, 0, sizeof *res);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT " EVENT_COLS " FROM events ORDER BY id", e);
+    if (!st)
+        return -1;
+    char prev[65] = GENESIS;
+    int64_t expect = 1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        event ev;
+        event_from_row(st, &ev);
+        char h[65];
+        journal_event_hash(&ev, h);
+        res->checked++;
+        const char *why = NULL;
+        if (ev.id != expect)
+            why = ev.id > expect ? "events before it are missing"
+                                 : "its id is out of sequence";
+        else if (strcmp(ev.prev, prev) != 0)
+            why = "it is not chained to the event before it";
+        else if (strcmp(h, ev.hash) != 0)
+            why = "its content does not match its hash (altered)";
+        if (why) {
+            /* A damaged row may carry an id of 0 or less: name its place. */
+            res->bad_id = ev.id > 0 ? ev.id : expect;
+            snprintf(res->why, sizeof res->why, "%s", why);
+            event_clear(&ev);
+            jdb_done(j, st);
+            return 1;
+        }
+        memcpy(prev, ev.hash, sizeof prev);
+        expect++;
+        event_clear(&ev);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read events");
+    return verify_derived(j, res, e);
+}

@@ -1,0 +1,132 @@
+/* journal_holds.c - which console holds an open run, and the
+ * journaled handover between consoles. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal_int.h"
+
+/* ---- consoles holding runs ---- */
+
+void journal_set_console(journal *j, bool console)
+{
+    j->console = console;
+}
+
+/* The run's holder: 0 found, JOURNAL_NOTFOUND, -1. */
+static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT operator, host, pid, since FROM holds"
+                               " WHERE run = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        jdb_copy_col(st, 0, h->operator_name, sizeof h->operator_name);
+        jdb_copy_col(st, 1, h->host, sizeof h->host);
+        h->pid = (long)sqlite3_column_int64(st, 2);
+        jdb_copy_col(st, 3, h->since, sizeof h->since);
+    }
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read who holds the run");
+}
+
+static bool holder_is_me(const journal *j, const run_holder *h)
+{
+    return h->pid == (long)getpid() && strcmp(h->host, j->host) == 0;
+}
+
+/* A holder on this host whose process is gone holds nothing. Holders on
+ * other hosts cannot be checked and count as alive. */
+static bool holder_alive(const journal *j, const run_holder *h)
+{
+    if (strcmp(h->host, j->host) != 0)
+        return true;
+    return h->pid > 0 && (kill((pid_t)h->pid, 0) == 0 || errno == EPERM);
+}
+
+/* Whether another live console holds the run; fills *by. */
+int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e)
+{
+    run_holder h;
+    int rc = holder_of(j, run, &h, e);
+    if (rc < 0)
+        return -1;
+    if (rc == JOURNAL_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, &h))
+        return 0;
+    if (by)
+        *by = h;
+    return 1;
+}
+
+int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
+                      ss_err *e)
+{
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    run_holder h;
+    int rc = jdb_held_by_other(j, run, &h, e);
+    if (rc == 1 && !takeover) {
+        jdb_rollback(j);
+        if (by)
+            *by = h;
+        return JOURNAL_HELD;
+    }
+    if (rc == 1) {
+        char site_code[4] = "";
+        sqlite3_stmt *q = jdb_prep(j, "SELECT site FROM runs WHERE id = ?", e);
+        if (q) {
+            sqlite3_bind_int64(q, 1, run);
+            if (sqlite3_step(q) == SQLITE_ROW)
+                jdb_copy_col(q, 0, site_code, sizeof site_code);
+            jdb_done(j, q);
+        }
+        char *note = xasprintf("taken over from %s on %s (pid %ld, holding "
+                               "since %s)", h.operator_name, h.host, h.pid,
+                               h.since);
+        rc = jdb_append(j, site_code, run, NULL, "handover", note, NULL, ts, NULL, e);
+        free(note);
+    }
+    sqlite3_stmt *st = rc < 0 ? NULL
+        : jdb_prep(j, "INSERT OR REPLACE INTO holds(run, operator, host, pid, since)"
+                  " VALUES(?, ?, ?, ?, ?)", e);
+    if (!st) {
+        jdb_rollback(j);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run);
+    jdb_bind_text(st, 2, j->operator_name);
+    jdb_bind_text(st, 3, j->host);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
+    jdb_bind_text(st, 5, ts);
+    rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        jdb_fail(j, e, "cannot claim the run");
+        jdb_rollback(j);
+        return -1;
+    }
+    return jdb_commit(j, e);
+}
+
+int journal_run_release(journal *j, int64_t run, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
+                               " AND host = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+    jdb_bind_text(st, 3, j->host);
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot release the run");
+}

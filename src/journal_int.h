@@ -1,0 +1,83 @@
+/* journal_int.h - what the journal's source files share: the handle, the
+ * statement cache and the helpers every write goes through. Not part of
+ * the public API (journal.h). */
+#ifndef SITESWEEP_JOURNAL_INT_H
+#define SITESWEEP_JOURNAL_INT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "journal.h"
+
+#define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+
+#define STMT_CACHE 48
+
+/* A prepared statement kept for reuse. */
+struct stmt_slot {
+    const char *sql;     /* the SQL literal it was prepared from */
+    sqlite3_stmt *st;    /* the statement */
+    bool busy;           /* in use now */
+};
+
+struct journal {
+    sqlite3 *db;               /* the connection */
+    struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
+    char *path;                /* as given */
+    char operator_name[128];   /* who records */
+    char host[256];            /* where */
+    bool console;              /* claims runs; marks need the claim */
+    char cached_hash[65];      /* procedure parsed last, by hash */
+    procedure cached;          /* its parse */
+};
+
+/* Fills e with what failed on the journal, with a hint for busy,
+ * read-only and full; returns -1. */
+int jdb_fail(journal *j, ss_err *e, const char *what);
+/* Prepares SQL built at run time, for one use (end it with jdb_done). */
+sqlite3_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e);
+/* Prepares SQL from a string literal, kept per journal for reuse. */
+sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e);
+/* Ends a statement's use: kept ones are reset, others finalized. */
+void jdb_done(journal *j, sqlite3_stmt *st);
+/* Runs SQL without results; what names the action in the error. */
+int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e);
+/* Binds a string (NULL as ""). */
+void jdb_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* A text column, "" for NULL. */
+const char *jdb_col_text(sqlite3_stmt *st, int i);
+/* Copies a text column into a fixed buffer. */
+void jdb_copy_col(sqlite3_stmt *st, int i, char *dst, size_t n);
+/* Starts a write transaction (BEGIN IMMEDIATE). */
+int jdb_begin(journal *j, ss_err *e);
+/* Rolls back the transaction, if one is open. */
+void jdb_rollback(journal *j);
+/* Commits durably; rolls back and fails plainly when it cannot. */
+int jdb_commit(journal *j, ss_err *e);
+/* Appends one event, chained to the last, inside the caller's
+ * transaction; *id receives its id. */
+int jdb_append(journal *j, const char *site_code, int64_t run,
+                  const char *item, const char *kind, const char *note,
+                  const char *data, const char *ts, int64_t *id, ss_err *e);
+/* Sets a site's install state inside a transaction, journaled; only
+ * internal callers (runs) may set or leave "cleaning". */
+int jdb_set_state(journal *j, const char *code, site_state to,
+                     bool internal, const char *ts, ss_err *e);
+/* The procedure a run pinned, by hash, parsed once and cached. */
+const procedure *jdb_stored_procedure(journal *j, const char *hash,
+                                         ss_err *e);
+/* The item states of run id, as a fresh run_state. */
+int jdb_load_states(journal *j, int64_t id, const procedure *p,
+                       const site *s, run_state *rs, ss_err *e);
+/* The site's open run: 0 with its id and procedure hash,
+ * JOURNAL_NOTFOUND, or -1. */
+int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
+                    char started[32], ss_err *e);
+/* A site's data changed: re-decides what applies in its open run. */
+int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
+                            ss_err *e);
+/* Whether another live console holds the run: 1 (filling *by), 0, -1. */
+int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
+
+#endif

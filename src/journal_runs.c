@@ -1,0 +1,518 @@
+/* journal_runs.c - cleanup runs: starting them, the procedure
+ * each pins, item outcomes (marks and notes) and completion. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_int.h"
+
+/* ---- runs ---- */
+
+/* The procedure stored under hash, parsed once and cached. */
+const procedure *jdb_stored_procedure(journal *j, const char *hash,
+                                         ss_err *e)
+{
+    if (strcmp(j->cached_hash, hash) == 0)
+        return &j->cached;
+    sqlite3_stmt *st = jdb_prep(j, "SELECT text FROM procedures WHERE hash = ?", e);
+    if (!st)
+        return NULL;
+    jdb_bind_text(st, 1, hash);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) {
+        jdb_done(j, st);
+        if (rc == SQLITE_DONE)
+            ss_errf(e, "%s: the procedure %.12s of this run is missing from "
+                       "the journal", j->path, hash);
+        else
+            jdb_fail(j, e, "cannot read the run's procedure");
+        return NULL;
+    }
+    procedure p;
+    const char *text = (const char *)sqlite3_column_blob(st, 0);
+    int len = sqlite3_column_bytes(st, 0);
+    char name[96];
+    snprintf(name, sizeof name, "%s(procedure %.12s)", j->path, hash);
+    rc = procedure_parse(text ? text : "", (size_t)len, name, &p, e);
+    jdb_done(j, st);
+    if (rc)
+        return NULL;
+    procedure_free(&j->cached);
+    j->cached = p;
+    snprintf(j->cached_hash, sizeof j->cached_hash, "%s", hash);
+    return &j->cached;
+}
+
+static void procedure_copy(procedure *dst, const procedure *src)
+{
+    ss_err e;
+    if (procedure_parse(src->text, src->textlen, "procedure", dst, &e) != 0)
+        memset(dst, 0, sizeof *dst); /* cannot happen: it parsed before */
+}
+
+void run_view_free(run_view *rv)
+{
+    procedure_free(&rv->proc);
+    run_state_free(&rv->st);
+    memset(rv, 0, sizeof *rv);
+}
+
+/* Loads the item states of run id into a fresh run_state. */
+int jdb_load_states(journal *j, int64_t id, const procedure *p,
+                       const site *s, run_state *rs, ss_err *e)
+{
+    run_state_init(rs, p, s);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT item, state FROM item_states WHERE run = ?", e);
+    if (!st) {
+        run_state_free(rs);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int idx = procedure_find(p, jdb_col_text(st, 0));
+        const char *name = jdb_col_text(st, 1);
+        for (int k = ITEM_OPEN; k < ITEM_NA && idx >= 0; k++)
+            if (strcmp(name, item_state_name((item_state)k)) == 0)
+                run_state_set(rs, (size_t)idx, (item_state)k);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        run_state_free(rs);
+        return jdb_fail(j, e, "cannot read the run");
+    }
+    return 0;
+}
+
+/* The open run of a site: id and procedure hash; JOURNAL_NOTFOUND. */
+int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
+                    char started[32], ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT id, procedure, started FROM runs"
+                               " WHERE site = upper(?) AND open = 1", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, code);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *id = sqlite3_column_int64(st, 0);
+        jdb_copy_col(st, 1, hash, 65);
+        if (started)
+            jdb_copy_col(st, 2, started, 32);
+    }
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot read runs");
+    return 0;
+}
+
+/* Stores the run's counters and resume point, derived from rs. */
+static int store_progress(journal *j, int64_t id, const procedure *p,
+                          const run_state *rs, ss_err *e)
+{
+    int at = run_state_resume(rs);
+    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET closed = ?, applicable = ?,"
+                               " resume = ? WHERE id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)rs->closed);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)rs->applicable);
+    jdb_bind_text(st, 3, at >= 0 ? p->items[at].id : "");
+    sqlite3_bind_int64(st, 4, id);
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot record progress");
+}
+
+/* A site's data changed: re-decide what applies in its open run. */
+int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
+                            ss_err *e)
+{
+    (void)ts;
+    int64_t id;
+    char hash[65];
+    int rc = jdb_open_run(j, s->code, &id, hash, NULL, e);
+    if (rc)
+        return rc == JOURNAL_NOTFOUND ? 0 : -1;
+    const procedure *p = jdb_stored_procedure(j, hash, e);
+    if (!p)
+        return -1;
+    run_state rs;
+    if (jdb_load_states(j, id, p, s, &rs, e))
+        return -1;
+    rc = store_progress(j, id, p, &rs, e);
+    run_state_free(&rs);
+    return rc;
+}
+
+/* Fills out with run id of site s: its procedure, times and item states. */
+static int load_run(journal *j, const site *s, int64_t id, run_view *out,
+                    ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT procedure, started, ended, open"
+                               " FROM runs WHERE id = ? AND site = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    jdb_bind_text(st, 2, s->code);
+    char hash[65] = "";
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        jdb_copy_col(st, 0, hash, sizeof hash);
+        jdb_copy_col(st, 1, out->started, sizeof out->started);
+        jdb_copy_col(st, 2, out->ended, sizeof out->ended);
+        out->open = sqlite3_column_int(st, 3) != 0;
+    }
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot read runs");
+    const procedure *p = jdb_stored_procedure(j, hash, e);
+    if (!p)
+        return -1;
+    procedure_copy(&out->proc, p);
+    out->id = id;
+    snprintf(out->site, sizeof out->site, "%s", s->code);
+    if (jdb_load_states(j, id, &out->proc, s, &out->st, e)) {
+        run_view_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+int journal_run_current(journal *j, const char *code, run_view *out, ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    site s;
+    int rc = journal_site_get(j, code, &s, e);
+    if (rc)
+        return rc == JOURNAL_NOTFOUND ? JOURNAL_NOTFOUND : -1;
+    int64_t id;
+    char hash[65];
+    rc = jdb_open_run(j, s.code, &id, hash, NULL, e);
+    return rc ? rc : load_run(j, &s, id, out, e);
+}
+
+int journal_run_get(journal *j, const char *code, int64_t id, run_view *out,
+                    ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    site s;
+    int rc = journal_site_get(j, code, &s, e);
+    if (rc)
+        return rc == JOURNAL_NOTFOUND ? JOURNAL_NOTFOUND : -1;
+    return load_run(j, &s, id, out, e);
+}
+
+/* Starts a run inside a transaction. */
+static int start_run(journal *j, const site *s, const procedure *p,
+                     const char *ts, int64_t *id, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "INSERT OR IGNORE INTO procedures(hash, name, text)"
+                               " VALUES(?, ?, ?)", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, p->hash);
+    jdb_bind_text(st, 2, p->name);
+    sqlite3_bind_blob(st, 3, p->text, (int)p->textlen, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot store the procedure");
+    st = jdb_prep(j, "INSERT INTO runs(site, procedure, started, open)"
+                 " VALUES(?, ?, ?, 1)", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, s->code);
+    jdb_bind_text(st, 2, p->hash);
+    jdb_bind_text(st, 3, ts);
+    rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot start the run");
+    *id = sqlite3_last_insert_rowid(j->db);
+    char *data = xasprintf("{\"procedure\":\"%s\",\"hash\":\"%s\"}",
+                           p->name, p->hash);
+    rc = jdb_append(j, s->code, *id, NULL, "run-started", NULL, data, ts, NULL, e);
+    free(data);
+    if (rc)
+        return -1;
+    st = jdb_prep(j, "UPDATE sites SET run = ? WHERE code = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, *id);
+    jdb_bind_text(st, 2, s->code);
+    rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot start the run");
+    run_state rs;
+    run_state_init(&rs, p, s);
+    rc = store_progress(j, *id, p, &rs, e);
+    run_state_free(&rs);
+    return rc ? -1 : jdb_set_state(j, s->code, STATE_CLEANING, true, ts, e);
+}
+
+int journal_run_start(journal *j, const char *code, const procedure *p,
+                      run_view *out, ss_err *e)
+{
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    site s;
+    int rc = journal_site_get(j, code, &s, e);
+    if (rc == JOURNAL_NOTFOUND) {
+        jdb_rollback(j);
+        ss_errf(e, "no site %s in the journal", code);
+        return JOURNAL_EINPUT;
+    }
+    int64_t id;
+    char hash[65];
+    if (rc == 0 && (rc = jdb_open_run(j, s.code, &id, hash, NULL, e)) == 0) {
+        jdb_rollback(j);
+        ss_errf(e, "site %s already has an open cleanup run (%lld)", s.code,
+                (long long)id);
+        return JOURNAL_EINPUT;
+    }
+    if (rc < 0 || start_run(j, &s, p, ts, &id, e) || jdb_commit(j, e)) {
+        jdb_rollback(j);
+        return -1;
+    }
+    return out ? journal_run_current(j, s.code, out, e) : 0;
+}
+
+/* Upserts the recorded state of one item. */
+static int store_item(journal *j, int64_t run, const char *item,
+                      item_state s, int64_t event_id, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "INSERT INTO item_states(run, item, state, event)"
+                               " VALUES(?,?,?,?) ON CONFLICT(run, item) DO UPDATE"
+                               " SET state = excluded.state, event = excluded.event", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    jdb_bind_text(st, 2, item);
+    jdb_bind_text(st, 3, item_state_name(s));
+    sqlite3_bind_int64(st, 4, event_id);
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot record the item");
+}
+
+/* Closes a completed run and marks the site clean. */
+static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
+                        ss_err *e)
+{
+    if (jdb_append(j, s->code, run, NULL, "run-completed", NULL, NULL, ts, NULL, e))
+        return -1;
+    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, ended = ? WHERE id = ?", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, ts);
+    sqlite3_bind_int64(st, 2, run);
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot close the run");
+    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, run);
+    rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot close the run");
+    return jdb_set_state(j, s->code, STATE_CLEAN, true, ts, e);
+}
+
+/* Resolves site, run (starting one when allowed) and item for a write. */
+typedef struct mark_ctx {
+    site s;
+    int64_t run;
+    const procedure *p;
+    int idx;
+    bool started;
+} mark_ctx;
+
+/* Whether recording (item, o) with no open run would only repeat the
+ * confirmation that completed the site's latest run: an operator re-running
+ * the command after a crash that hid its success. */
+static int repeats_completion(journal *j, const site *s, const char *item,
+                              outcome o, int64_t *run, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j,
+        "SELECT e.run, e.item, e.kind FROM sites s JOIN runs r ON r.id = s.run"
+        " JOIN events e ON e.run = r.id WHERE s.code = ? AND r.open = 0"
+        " AND e.kind IN ('done', 'skipped') ORDER BY e.id DESC LIMIT 1", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, s->code);
+    int rc = sqlite3_step(st), same = 0;
+    if (rc == SQLITE_ROW) {
+        same = str_ieq(jdb_col_text(st, 1), item) &&
+               strcmp(jdb_col_text(st, 2), outcome_name(o)) == 0;
+        *run = sqlite3_column_int64(st, 0);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read runs");
+    return same;
+}
+
+static int mark_prepare(journal *j, const char *code, const char *item,
+                        int retry_of, const procedure *start_with,
+                        const char *ts, mark_ctx *m, ss_err *e)
+{
+    int rc = journal_site_get(j, code, &m->s, e);
+    if (rc == JOURNAL_NOTFOUND) {
+        ss_errf(e, "no site %s in the journal", code);
+        return JOURNAL_EINPUT;
+    }
+    if (rc)
+        return -1;
+    char hash[65];
+    rc = jdb_open_run(j, m->s.code, &m->run, hash, NULL, e);
+    if (rc < 0)
+        return -1;
+    if (rc == JOURNAL_NOTFOUND) {
+        if (!start_with) {
+            ss_errf(e, "site %s has no open cleanup run", m->s.code);
+            return JOURNAL_EINPUT;
+        }
+        if (procedure_find(start_with, item) < 0) {
+            ss_errf(e, "no item \"%s\" in procedure %s", item, start_with->name);
+            return JOURNAL_EINPUT;
+        }
+        if (retry_of >= 0) {
+            int again = repeats_completion(j, &m->s, item, (outcome)retry_of,
+                                           &m->run, e);
+            if (again)
+                return again < 0 ? -1 : APPLY_ALREADY;
+        }
+        if (start_run(j, &m->s, start_with, ts, &m->run, e))
+            return -1;
+        m->started = true;
+        m->s.state = STATE_CLEANING;
+        snprintf(hash, sizeof hash, "%s", start_with->hash);
+    }
+    run_holder h;
+    if (j->console && !m->started) {
+        int held = jdb_held_by_other(j, m->run, &h, e);
+        if (held < 0)
+            return -1;
+        if (held) {
+            ss_errf(e, "the cleanup of %s was taken over by %s on %s at %s; "
+                       "nothing was recorded", m->s.code, h.operator_name,
+                    h.host, h.since);
+            return JOURNAL_EINPUT;
+        }
+    }
+    /* The caller's procedure when it is the run's (same bytes): no need
+     * to parse the stored copy. */
+    m->p = start_with && strcmp(start_with->hash, hash) == 0
+               ? start_with : jdb_stored_procedure(j, hash, e);
+    if (!m->p)
+        return -1;
+    m->idx = procedure_find(m->p, item);
+    if (m->idx < 0) {
+        ss_errf(e, "no item \"%s\" in procedure %s", item, m->p->name);
+        return JOURNAL_EINPUT;
+    }
+    return 0;
+}
+
+int journal_mark(journal *j, const char *code, const char *item, outcome o,
+                 const char *note, const procedure *p, mark_result *res,
+                 ss_err *e)
+{
+    mark_result r;
+    memset(&r, 0, sizeof r);
+    if (res)
+        *res = r;
+    if ((unsigned)o >= OUT_COUNT)
+        return ss_errf(e, "unknown outcome"), JOURNAL_EINPUT;
+    if (outcome_needs_note(o) && (!note || !note[strspn(note, " \t")]))
+        return ss_errf(e, "%s needs a note saying why", outcome_name(o)),
+               JOURNAL_EINPUT;
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    mark_ctx m = {0};
+    int rc = mark_prepare(j, code, item, (int)o, p, ts, &m, e);
+    if (rc == APPLY_ALREADY) { /* it completed the latest run */
+        jdb_rollback(j);
+        r.already = true;
+        r.run = m.run;
+        if (res)
+            *res = r;
+        return 0;
+    }
+    run_state rs = {0};
+    if (rc == 0 && (rc = jdb_load_states(j, m.run, m.p, &m.s, &rs, e)) == 0) {
+        rc = run_state_apply(&rs, m.p, (size_t)m.idx, o, e);
+        if (rc < 0)
+            rc = JOURNAL_EINPUT;
+    }
+    const char *id = rc >= 0 ? m.p->items[m.idx].id : item;
+    if (rc == APPLY_ALREADY) {
+        r.already = true;
+        r.run = m.run;
+        jdb_rollback(j);
+        run_state_free(&rs);
+        if (res)
+            *res = r;
+        return 0;
+    }
+    if (rc == 0)
+        rc = jdb_append(j, m.s.code, m.run, id, outcome_name(o), note, NULL, ts,
+                    &r.event, e);
+    if (rc == 0)
+        rc = store_item(j, m.run, id, rs.recorded[m.idx], r.event, e);
+    if (rc == 0)
+        rc = store_progress(j, m.run, m.p, &rs, e);
+    r.closed = rs.closed;
+    r.applicable = rs.applicable;
+    if (rc == 0)
+        snprintf(r.procedure, sizeof r.procedure, "%s", m.p->hash);
+    if (rc == 0 && run_state_complete(&rs)) {
+        rc = complete_run(j, &m.s, m.run, ts, e);
+        r.completed = rc == 0;
+    }
+    run_state_free(&rs);
+    if (rc || (rc = jdb_commit(j, e))) {
+        jdb_rollback(j);
+        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
+    }
+    r.run = m.run;
+    r.started = m.started;
+    if (res)
+        *res = r;
+    return 0;
+}
+
+int journal_note(journal *j, const char *code, const char *item,
+                 const char *note, int64_t *event_id, ss_err *e)
+{
+    if (!note || !note[strspn(note, " \t")])
+        return ss_errf(e, "the note is empty"), JOURNAL_EINPUT;
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    mark_ctx m = {0};
+    int rc = mark_prepare(j, code, item, -1, NULL, ts, &m, e);
+    if (rc == 0)
+        rc = jdb_append(j, m.s.code, m.run, m.p->items[m.idx].id, "note", note,
+                    NULL, ts, event_id, e);
+    if (rc || (rc = jdb_commit(j, e))) {
+        jdb_rollback(j);
+        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
+    }
+    return 0;
+}

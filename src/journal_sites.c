@@ -1,0 +1,325 @@
+/* journal_sites.c - the site inventory in the journal: import,
+ * the site form, install states and the site list. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_int.h"
+
+/* ---- sites ---- */
+
+static char *site_json(const site *s)
+{
+    json_t *o = json_object();
+    for (int f = 0; f < FIELD_COUNT; f++) {
+        char buf[SITE_SERVERS_MAX + 1];
+        site_get_field(s, (site_field)f, buf, sizeof buf);
+        json_object_set_new(o, site_field_name((site_field)f), json_string(buf));
+    }
+    char *out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    char *copy = xstrdup(out ? out : "{}");
+    free(out);
+    return copy;
+}
+
+static void site_from_row(sqlite3_stmt *st, int c, site *s)
+{
+    site_init(s);
+    jdb_copy_col(st, c + 0, s->code, sizeof s->code);
+    jdb_copy_col(st, c + 1, s->name, sizeof s->name);
+    jdb_copy_col(st, c + 2, s->parent, sizeof s->parent);
+    jdb_copy_col(st, c + 3, s->server, sizeof s->server);
+    s->drive = jdb_col_text(st, c + 4)[0];
+    int state = site_state_parse(jdb_col_text(st, c + 5));
+    s->state = state < 0 ? STATE_PENDING : (site_state)state;
+    s->logon = sqlite3_column_int(st, c + 6) != 0;
+    jdb_copy_col(st, c + 7, s->servers, sizeof s->servers);
+    jdb_copy_col(st, c + 8, s->pdc, sizeof s->pdc);
+}
+
+#define SITE_COLS "code, name, parent, server, drive, state, logon, servers, pdc"
+
+int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT " SITE_COLS " FROM sites"
+                               " WHERE code = upper(?)", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, code);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        site_from_row(st, 0, out);
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot read sites");
+    return 0;
+}
+
+int journal_site_count(journal *j, size_t *n, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT count(*) FROM sites", e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    *n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot count sites");
+    return 0;
+}
+
+/* Writes the site row (insert or replace), keeping its activity columns. */
+static int site_store(journal *j, const site *s, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j,
+        "INSERT INTO sites(" SITE_COLS ") VALUES(?,?,?,?,?,?,?,?,?)"
+        " ON CONFLICT(code) DO UPDATE SET name = excluded.name,"
+        " parent = excluded.parent, server = excluded.server,"
+        " drive = excluded.drive, state = excluded.state,"
+        " logon = excluded.logon, servers = excluded.servers,"
+        " pdc = excluded.pdc", e);
+    if (!st)
+        return -1;
+    char drive[2] = {s->drive, '\0'};
+    jdb_bind_text(st, 1, s->code);
+    jdb_bind_text(st, 2, s->name);
+    jdb_bind_text(st, 3, s->parent);
+    jdb_bind_text(st, 4, s->server);
+    jdb_bind_text(st, 5, drive);
+    jdb_bind_text(st, 6, site_state_name(s->state));
+    sqlite3_bind_int(st, 7, s->logon);
+    jdb_bind_text(st, 8, s->servers);
+    jdb_bind_text(st, 9, s->pdc);
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot store the site");
+    return 0;
+}
+
+static bool site_equal(const site *a, const site *b)
+{
+    for (int f = 0; f < FIELD_COUNT; f++) {
+        char x[SITE_SERVERS_MAX + 1], y[SITE_SERVERS_MAX + 1];
+        site_get_field(a, (site_field)f, x, sizeof x);
+        site_get_field(b, (site_field)f, y, sizeof y);
+        if (strcmp(x, y) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Adds or updates one site inside a transaction; *changed tells which. */
+/* "cleaning" means a cleanup run is open, so the journal keeps that state
+ * itself: a site with an open run stays cleaning whatever it is given,
+ * and a site without one cannot be set to cleaning. */
+static int state_rule(journal *j, site *s, ss_err *e)
+{
+    int64_t id;
+    char hash[65];
+    int rc = jdb_open_run(j, s->code, &id, hash, NULL, e);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        s->state = STATE_CLEANING;
+        return 0;
+    }
+    if (s->state == STATE_CLEANING) {
+        ss_errf(e, "field \"state\": \"cleaning\" is set by sitesweep while "
+                   "a cleanup run is open, and %s has none", s->code);
+        return JOURNAL_EINPUT;
+    }
+    return 0;
+}
+
+static int site_put(journal *j, const site *given, const char *ts,
+                    int *changed, ss_err *e)
+{
+    site old, copy = *given;
+    const site *s = &copy;
+    int rc = state_rule(j, &copy, e);
+    if (rc)
+        return rc;
+    rc = journal_site_get(j, s->code, &old, e);
+    if (rc < 0)
+        return -1;
+    *changed = 0;
+    if (rc == 0 && site_equal(&old, s))
+        return 0;
+    char *data = site_json(s);
+    if (site_store(j, s, e) ||
+        jdb_append(j, s->code, 0, NULL, rc == 0 ? "site-updated" : "site-added",
+               NULL, data, ts, NULL, e)) {
+        free(data);
+        return -1;
+    }
+    free(data);
+    *changed = rc == 0 ? 2 : 1;
+    return rc == 0 ? jdb_refresh_open_run(j, s, ts, e) : 0;
+}
+
+int journal_import(journal *j, const inventory *inv, const char *source,
+                   import_stats *stats, ss_err *e)
+{
+    import_stats st = {0, 0, 0};
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    for (size_t i = 0; i < inv->n; i++) {
+        int changed;
+        int rc = site_put(j, &inv->sites[i], ts, &changed, e);
+        if (rc) {
+            jdb_rollback(j);
+            if (rc == JOURNAL_EINPUT) {
+                ss_err inner = *e;
+                if (inv->lines)
+                    ss_errf(e, "%s:%d: %s", source, inv->lines[i], inner.msg);
+                else
+                    ss_errf(e, "%s: site %s: %s", source, inv->sites[i].code,
+                            inner.msg);
+            }
+            return rc;
+        }
+        if (changed == 1)
+            st.added++;
+        else if (changed == 2)
+            st.updated++;
+        else
+            st.unchanged++;
+    }
+    char *data = xasprintf("{\"sites\":%zu,\"added\":%zu,\"updated\":%zu,"
+                           "\"unchanged\":%zu}",
+                           inv->n, st.added, st.updated, st.unchanged);
+    int rc = jdb_append(j, NULL, 0, NULL, "import", source, data, ts, NULL, e);
+    free(data);
+    if (rc || jdb_commit(j, e)) {
+        jdb_rollback(j);
+        return -1;
+    }
+    if (stats)
+        *stats = st;
+    return 0;
+}
+
+int journal_site_save(journal *j, const site *s, bool create, ss_err *e)
+{
+    site_field bad;
+    if (site_check(s, &bad, e))
+        return JOURNAL_EINPUT;
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    site old;
+    int rc = journal_site_get(j, s->code, &old, e);
+    if (rc < 0) {
+        jdb_rollback(j);
+        return -1;
+    }
+    if (create && rc == 0) {
+        jdb_rollback(j);
+        ss_errf(e, "site %s already exists", s->code);
+        return JOURNAL_EINPUT;
+    }
+    if (!create && rc == JOURNAL_NOTFOUND) {
+        jdb_rollback(j);
+        ss_errf(e, "no site %s in the journal", s->code);
+        return JOURNAL_EINPUT;
+    }
+    int changed;
+    rc = site_put(j, s, ts, &changed, e);
+    if (rc || jdb_commit(j, e)) {
+        jdb_rollback(j);
+        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
+    }
+    return 0;
+}
+
+/* Sets the state inside a transaction, journaled when it changes. */
+int jdb_set_state(journal *j, const char *code, site_state to,
+                     bool internal, const char *ts, ss_err *e)
+{
+    site s;
+    int rc = journal_site_get(j, code, &s, e);
+    if (rc < 0)
+        return -1;
+    if (rc == JOURNAL_NOTFOUND) {
+        ss_errf(e, "no site %s in the journal", code);
+        return JOURNAL_EINPUT;
+    }
+    if (s.state == to)
+        return 0;
+    if (!internal && (to == STATE_CLEANING || s.state == STATE_CLEANING)) {
+        ss_errf(e, "%s: the state \"cleaning\" belongs to an open cleanup "
+                   "run; sitesweep sets it when a run starts and clears it "
+                   "when the run completes", s.code);
+        return JOURNAL_EINPUT;
+    }
+    char *data = xasprintf("{\"from\":\"%s\",\"to\":\"%s\"}",
+                           site_state_name(s.state), site_state_name(to));
+    s.state = to;
+    rc = site_store(j, &s, e) ||
+         jdb_append(j, s.code, 0, NULL, "site-state", NULL, data, ts, NULL, e);
+    free(data);
+    return rc ? -1 : 0;
+}
+
+int journal_site_set_state(journal *j, const char *code, site_state st,
+                           ss_err *e)
+{
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    int rc = jdb_set_state(j, code, st, false, ts, e);
+    if (rc || jdb_commit(j, e)) {
+        jdb_rollback(j);
+        return rc ? rc : -1;
+    }
+    return 0;
+}
+
+int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
+{
+    *rows = NULL;
+    *n = 0;
+    sqlite3_stmt *st = jdb_prep(j,
+        "SELECT s.code, s.name, s.parent, s.server, s.drive, s.state,"
+        " s.logon, s.servers, s.pdc, s.last_ts, r.id, r.open, r.closed,"
+        " r.applicable, r.started, r.ended, r.resume, r.procedure"
+        " FROM sites s LEFT JOIN runs r ON r.id = s.run ORDER BY s.code", e);
+    if (!st)
+        return -1;
+    size_t cap = 16, count = 0;
+    site_row *out = xcalloc(cap, sizeof *out);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap)
+            out = xrealloc(out, (cap *= 2) * sizeof *out);
+        site_row *r = &out[count++];
+        memset(r, 0, sizeof *r);
+        site_from_row(st, 0, &r->site);
+        jdb_copy_col(st, 9, r->last_activity, sizeof r->last_activity);
+        r->run = sqlite3_column_int64(st, 10);
+        r->run_open = sqlite3_column_int(st, 11) != 0;
+        r->closed = (size_t)sqlite3_column_int64(st, 12);
+        r->applicable = (size_t)sqlite3_column_int64(st, 13);
+        jdb_copy_col(st, 14, r->run_started, sizeof r->run_started);
+        jdb_copy_col(st, 15, r->run_ended, sizeof r->run_ended);
+        jdb_copy_col(st, 16, r->resume, sizeof r->resume);
+        jdb_copy_col(st, 17, r->run_procedure, sizeof r->run_procedure);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        free(out);
+        return jdb_fail(j, e, "cannot read sites");
+    }
+    *rows = out;
+    *n = count;
+    return 0;
+}
