@@ -153,6 +153,13 @@ void jdb_done(journal *j, sqlite3_stmt *st)
     sqlite3_finalize(st);
 }
 
+int jdb_run(journal *j, sqlite3_stmt *st, const char *what, ss_err *e)
+{
+    int rc = sqlite3_step(st);
+    jdb_done(j, st);
+    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, what);
+}
+
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e)
 {
     if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)

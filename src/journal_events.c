@@ -26,8 +26,8 @@ void journal_event_hash(const event *ev, char out[65])
 
 /* Appends one event inside the caller's transaction; *id receives its id. */
 int jdb_append(journal *j, const char *site_code, int64_t run,
-                  const char *item, const char *kind, const char *note,
-                  const char *data, const char *ts, int64_t *id, ss_err *e)
+               const char *item, const char *kind, const char *note,
+               const char *data, const char *ts, int64_t *id, ss_err *e)
 {
     event ev = {0};
     sqlite3_stmt *st = jdb_prep(j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
@@ -55,8 +55,8 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
     ev.data = (char *)(data ? data : "");
     journal_event_hash(&ev, ev.hash);
     st = jdb_prep(j, "INSERT INTO events(id, ts, operator, host, site, run, item,"
-                 " kind, note, data, prev, hash)"
-                 " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", e);
+                     " kind, note, data, prev, hash)"
+                     " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, ev.id);
@@ -71,10 +71,8 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
     jdb_bind_text(st, 10, ev.data);
     jdb_bind_text(st, 11, ev.prev);
     jdb_bind_text(st, 12, ev.hash);
-    rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot record the event");
+    if (jdb_run(j, st, "cannot record the event", e))
+        return -1;
     if (site_code && *site_code) {
         st = jdb_prep(j, "UPDATE sites SET last_event = ?, last_ts = ? WHERE code = ?", e);
         if (!st)
@@ -82,10 +80,8 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
         sqlite3_bind_int64(st, 1, ev.id);
         jdb_bind_text(st, 2, ev.ts);
         jdb_bind_text(st, 3, site_code);
-        rc = sqlite3_step(st);
-        jdb_done(j, st);
-        if (rc != SQLITE_DONE)
-            return jdb_fail(j, e, "cannot record the event");
+        if (jdb_run(j, st, "cannot record the event", e))
+            return -1;
     }
     if (id)
         *id = ev.id;

@@ -20,7 +20,7 @@ void journal_set_console(journal *j, bool console)
 static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT operator, host, pid, since FROM holds"
-                               " WHERE run = ?", e);
+                                   " WHERE run = ?", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, run);
@@ -97,7 +97,7 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
     }
     sqlite3_stmt *st = rc < 0 ? NULL
         : jdb_prep(j, "INSERT OR REPLACE INTO holds(run, operator, host, pid, since)"
-                  " VALUES(?, ?, ?, ?, ?)", e);
+                      " VALUES(?, ?, ?, ?, ?)", e);
     if (!st) {
         jdb_rollback(j);
         return -1;
@@ -120,13 +120,11 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
 int journal_run_release(journal *j, int64_t run, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
-                               " AND host = ?", e);
+                                   " AND host = ?", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
     jdb_bind_text(st, 3, j->host);
-    int rc = sqlite3_step(st);
-    jdb_done(j, st);
-    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot release the run");
+    return jdb_run(j, st, "cannot release the run", e);
 }

@@ -41,6 +41,9 @@ sqlite3_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e);
 sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e);
 /* Ends a statement's use: kept ones are reset, others finalized. */
 void jdb_done(journal *j, sqlite3_stmt *st);
+/* Steps a statement that returns no rows and ends its use: 0, or -1 with
+ * e saying what failed (what: "cannot record the event"). */
+int jdb_run(journal *j, sqlite3_stmt *st, const char *what, ss_err *e);
 /* Runs SQL without results; what names the action in the error. */
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e);
 /* Binds a string (NULL as ""). */
@@ -58,25 +61,25 @@ int jdb_commit(journal *j, ss_err *e);
 /* Appends one event, chained to the last, inside the caller's
  * transaction; *id receives its id. */
 int jdb_append(journal *j, const char *site_code, int64_t run,
-                  const char *item, const char *kind, const char *note,
-                  const char *data, const char *ts, int64_t *id, ss_err *e);
+               const char *item, const char *kind, const char *note,
+               const char *data, const char *ts, int64_t *id, ss_err *e);
 /* Sets a site's install state inside a transaction, journaled; only
  * internal callers (runs) may set or leave "cleaning". */
 int jdb_set_state(journal *j, const char *code, site_state to,
-                     bool internal, const char *ts, ss_err *e);
+                  bool internal, const char *ts, ss_err *e);
 /* The procedure a run pinned, by hash, parsed once and cached. */
 const procedure *jdb_stored_procedure(journal *j, const char *hash,
-                                         ss_err *e);
+                                      ss_err *e);
 /* The item states of run id, as a fresh run_state. */
 int jdb_load_states(journal *j, int64_t id, const procedure *p,
-                       const site *s, run_state *rs, ss_err *e);
+                    const site *s, run_state *rs, ss_err *e);
 /* The site's open run: 0 with its id and procedure hash,
  * JOURNAL_NOTFOUND, or -1. */
 int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
-                    char started[32], ss_err *e);
+                 char started[32], ss_err *e);
 /* A site's data changed: re-decides what applies in its open run. */
 int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
-                            ss_err *e);
+                         ss_err *e);
 /* Whether another live console holds the run: 1 (filling *by), 0, -1. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
 

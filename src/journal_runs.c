@@ -10,7 +10,7 @@
 
 /* The procedure stored under hash, parsed once and cached. */
 const procedure *jdb_stored_procedure(journal *j, const char *hash,
-                                         ss_err *e)
+                                      ss_err *e)
 {
     if (strcmp(j->cached_hash, hash) == 0)
         return &j->cached;
@@ -59,7 +59,7 @@ void run_view_free(run_view *rv)
 
 /* Loads the item states of run id into a fresh run_state. */
 int jdb_load_states(journal *j, int64_t id, const procedure *p,
-                       const site *s, run_state *rs, ss_err *e)
+                    const site *s, run_state *rs, ss_err *e)
 {
     run_state_init(rs, p, s);
     sqlite3_stmt *st = jdb_prep(j, "SELECT item, state FROM item_states WHERE run = ?", e);
@@ -86,10 +86,10 @@ int jdb_load_states(journal *j, int64_t id, const procedure *p,
 
 /* The open run of a site: id and procedure hash; JOURNAL_NOTFOUND. */
 int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
-                    char started[32], ss_err *e)
+                 char started[32], ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT id, procedure, started FROM runs"
-                               " WHERE site = upper(?) AND open = 1", e);
+                                   " WHERE site = upper(?) AND open = 1", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, code);
@@ -114,21 +114,19 @@ static int store_progress(journal *j, int64_t id, const procedure *p,
 {
     int at = run_state_resume(rs);
     sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET closed = ?, applicable = ?,"
-                               " resume = ? WHERE id = ?", e);
+                                   " resume = ? WHERE id = ?", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)rs->closed);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)rs->applicable);
     jdb_bind_text(st, 3, at >= 0 ? p->items[at].id : "");
     sqlite3_bind_int64(st, 4, id);
-    int rc = sqlite3_step(st);
-    jdb_done(j, st);
-    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot record progress");
+    return jdb_run(j, st, "cannot record progress", e);
 }
 
 /* A site's data changed: re-decide what applies in its open run. */
 int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
-                            ss_err *e)
+                         ss_err *e)
 {
     (void)ts;
     int64_t id;
@@ -153,7 +151,7 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = jdb_prep(j, "SELECT procedure, started, ended, open"
-                               " FROM runs WHERE id = ? AND site = ?", e);
+                                   " FROM runs WHERE id = ? AND site = ?", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
@@ -213,31 +211,27 @@ static int start_run(journal *j, const site *s, const procedure *p,
                      const char *ts, int64_t *id, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "INSERT OR IGNORE INTO procedures(hash, name, text)"
-                               " VALUES(?, ?, ?)", e);
+                                   " VALUES(?, ?, ?)", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, p->hash);
     jdb_bind_text(st, 2, p->name);
     sqlite3_bind_blob(st, 3, p->text, (int)p->textlen, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot store the procedure");
+    if (jdb_run(j, st, "cannot store the procedure", e))
+        return -1;
     st = jdb_prep(j, "INSERT INTO runs(site, procedure, started, open)"
-                 " VALUES(?, ?, ?, 1)", e);
+                     " VALUES(?, ?, ?, 1)", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, s->code);
     jdb_bind_text(st, 2, p->hash);
     jdb_bind_text(st, 3, ts);
-    rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot start the run");
+    if (jdb_run(j, st, "cannot start the run", e))
+        return -1;
     *id = sqlite3_last_insert_rowid(j->db);
     char *data = xasprintf("{\"procedure\":\"%s\",\"hash\":\"%s\"}",
                            p->name, p->hash);
-    rc = jdb_append(j, s->code, *id, NULL, "run-started", NULL, data, ts, NULL, e);
+    int rc = jdb_append(j, s->code, *id, NULL, "run-started", NULL, data, ts, NULL, e);
     free(data);
     if (rc)
         return -1;
@@ -246,10 +240,8 @@ static int start_run(journal *j, const site *s, const procedure *p,
         return -1;
     sqlite3_bind_int64(st, 1, *id);
     jdb_bind_text(st, 2, s->code);
-    rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot start the run");
+    if (jdb_run(j, st, "cannot start the run", e))
+        return -1;
     run_state rs;
     run_state_init(&rs, p, s);
     rc = store_progress(j, *id, p, &rs, e);
@@ -291,17 +283,15 @@ static int store_item(journal *j, int64_t run, const char *item,
                       item_state s, int64_t event_id, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "INSERT INTO item_states(run, item, state, event)"
-                               " VALUES(?,?,?,?) ON CONFLICT(run, item) DO UPDATE"
-                               " SET state = excluded.state, event = excluded.event", e);
+                                   " VALUES(?,?,?,?) ON CONFLICT(run, item) DO UPDATE"
+                                   " SET state = excluded.state, event = excluded.event", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, run);
     jdb_bind_text(st, 2, item);
     jdb_bind_text(st, 3, item_state_name(s));
     sqlite3_bind_int64(st, 4, event_id);
-    int rc = sqlite3_step(st);
-    jdb_done(j, st);
-    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot record the item");
+    return jdb_run(j, st, "cannot record the item", e);
 }
 
 /* Closes a completed run and marks the site clean. */
@@ -315,18 +305,14 @@ static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
         return -1;
     jdb_bind_text(st, 1, ts);
     sqlite3_bind_int64(st, 2, run);
-    int rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot close the run");
+    if (jdb_run(j, st, "cannot close the run", e))
+        return -1;
     st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, run);
-    rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot close the run");
+    if (jdb_run(j, st, "cannot close the run", e))
+        return -1;
     return jdb_set_state(j, s->code, STATE_CLEAN, true, ts, e);
 }
 

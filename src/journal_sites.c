@@ -44,7 +44,7 @@ static void site_from_row(sqlite3_stmt *st, int c, site *s)
 int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT " SITE_COLS " FROM sites"
-                               " WHERE code = upper(?)", e);
+                                   " WHERE code = upper(?)", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, code);
@@ -94,10 +94,8 @@ static int site_store(journal *j, const site *s, ss_err *e)
     sqlite3_bind_int(st, 7, s->logon);
     jdb_bind_text(st, 8, s->servers);
     jdb_bind_text(st, 9, s->pdc);
-    int rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot store the site");
+    if (jdb_run(j, st, "cannot store the site", e))
+        return -1;
     return 0;
 }
 
@@ -242,7 +240,7 @@ int journal_site_save(journal *j, const site *s, bool create, ss_err *e)
 
 /* Sets the state inside a transaction, journaled when it changes. */
 int jdb_set_state(journal *j, const char *code, site_state to,
-                     bool internal, const char *ts, ss_err *e)
+                  bool internal, const char *ts, ss_err *e)
 {
     site s;
     int rc = journal_site_get(j, code, &s, e);
