@@ -289,6 +289,11 @@ int read_file(const char *path, char **out, size_t *len, size_t max,
     FILE *f = fopen(path, "rb");
     if (!f)
         return ss_errf(e, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return ss_errf(e, "%s: is a directory, not a file", path);
+    }
     strbuf b = {0};
     char buf[65536];
     size_t n;
@@ -304,7 +309,7 @@ int read_file(const char *path, char **out, size_t *len, size_t max,
     fclose(f);
     if (err) {
         sb_free(&b);
-        return ss_errf(e, "%s: read error", path);
+        return ss_errf(e, "%s: cannot read: %s", path, strerror(errno));
     }
     *len = b.len;
     *out = sb_take(&b);
