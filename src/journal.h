@@ -188,6 +188,22 @@ int journal_event_get(journal *j, int64_t id, event *out, ss_err *e);
 /* Number of events. */
 int journal_event_count(journal *j, int64_t *n, ss_err *e);
 
+/* A checkpoint names the journal's whole history in one string: the number
+ * of events and the newest event's hash, written "N:HASH" (HASH 64
+ * lower-case hex digits; "0:" + 64 zeros for an empty journal). */
+#define CHECKPOINT_MAX (21 + 1 + 64 + 1)
+typedef struct checkpoint {
+    int64_t events;    /* N: number of events */
+    char hash[65];     /* hash of event N (the genesis hash when N is 0) */
+} checkpoint;
+/* The journal's checkpoint now: 0, or -1 with e set. Reads one row. */
+int journal_checkpoint(journal *j, checkpoint *out, ss_err *e);
+/* Writes "N:HASH" into out (CHECKPOINT_MAX bytes). */
+void checkpoint_format(const checkpoint *c, char out[CHECKPOINT_MAX]);
+/* Parses "N:HASH" (N >= 0, HASH 64 hex digits, upper case accepted and
+ * stored lower): 0, or -1 with e naming what is wrong with s. */
+int checkpoint_parse(const char *s, checkpoint *out, ss_err *e);
+
 typedef struct verify_result {
     int64_t checked;   /* events checked */
     int64_t bad_id;    /* first bad event, 0 when the events are good */

@@ -325,6 +325,60 @@ int journal_event_count(journal *j, int64_t *n, ss_err *e)
     return 0;
 }
 
+int journal_checkpoint(journal *j, checkpoint *out, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(
+        j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        out->events = sqlite3_column_int64(st, 0);
+        jdb_copy_col(st, 1, out->hash, sizeof out->hash);
+    } else {
+        out->events = 0;
+        memcpy(out->hash, GENESIS, sizeof out->hash);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read the newest event");
+    return 0;
+}
+
+void checkpoint_format(const checkpoint *c, char out[CHECKPOINT_MAX])
+{
+    snprintf(out, CHECKPOINT_MAX, "%lld:%s", (long long)c->events, c->hash);
+}
+
+int checkpoint_parse(const char *s, checkpoint *out, ss_err *e)
+{
+    const char *colon = strchr(s, ':');
+    if (!colon || colon == s)
+        return ss_errf(e, "checkpoint \"%s\": expected N:HASH", s);
+    int64_t n = 0;
+    for (const char *p = s; p < colon; p++) {
+        if (*p < '0' || *p > '9' || n > (INT64_MAX - 9) / 10)
+            return ss_errf(e, "checkpoint \"%s\": N is not a count of events",
+                           s);
+        n = n * 10 + (*p - '0');
+    }
+    const char *h = colon + 1;
+    if (strlen(h) != 64)
+        return ss_errf(e, "checkpoint \"%s\": HASH must be 64 hex digits", s);
+    for (size_t i = 0; i < 64; i++) {
+        char c = h[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return ss_errf(e, "checkpoint \"%s\": HASH must be 64 hex digits",
+                           s);
+        out->hash[i] = c;
+    }
+    out->hash[64] = '\0';
+    out->events = n;
+    return 0;
+}
+
 /* Checks that derive the state tables from the events again: each query
  * returns the first thing that disagrees, as one text column. */
 static const struct {

@@ -742,6 +742,44 @@ static void test_filter_beyond_scan_window(void **state)
     free(s);
 }
 
+static void test_checkpoint_names_the_newest_event(void **state)
+{
+    fx *f = *state;
+    checkpoint c;
+    ss_err e;
+    char txt[CHECKPOINT_MAX];
+    assert_int_equal(journal_checkpoint(f->j, &c, &e), 0);
+    assert_int_equal(c.events, 0);
+    checkpoint_format(&c, txt);
+    assert_string_equal(txt, "0:" "0000000000000000000000000000000000000000000000000000000000000000");
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    assert_int_equal(journal_checkpoint(f->j, &c, &e), 0);
+    int64_t n = count_events(f);
+    assert_int_equal(c.events, n);
+    event ev;
+    assert_int_equal(journal_event_get(f->j, n, &ev, &e), 0);
+    assert_string_equal(c.hash, ev.hash);
+    event_clear(&ev);
+    /* Round trip, upper-case hex accepted and folded. */
+    checkpoint_format(&c, txt);
+    for (char *p = txt; *p; p++)
+        if (*p >= 'a' && *p <= 'f')
+            *p = (char)(*p - 'a' + 'A');
+    checkpoint back;
+    assert_int_equal(checkpoint_parse(txt, &back, &e), 0);
+    assert_int_equal(back.events, n);
+    assert_string_equal(back.hash, c.hash);
+    /* Malformed forms are refused with the text named. */
+    const char *bad[] = {"", ":", "12", "x:abc", "-1:" "00",
+                         "3:0000", "99999999999999999999:00",
+                         "1:zz00000000000000000000000000000000000000000000000000000000000000"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        assert_int_equal(checkpoint_parse(bad[i], &back, &e), -1);
+        assert_non_null(strstr(e.msg, "checkpoint"));
+    }
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -763,6 +801,7 @@ int main(void)
         T(test_migrates_older_schema),
         T(test_one_console_holds_a_run),
         T(test_dead_holder_holds_nothing),
+        T(test_checkpoint_names_the_newest_event),
         cmocka_unit_test(test_resolve_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
