@@ -23,6 +23,7 @@
 #define PROCEDURE_FILE "q287717.procedure"
 #define DEMO_FILE "demo-sites.csv"
 #define MAX_ARGS 8
+#define MAX_CHECKPOINTS 16 /* --checkpoint given to one verify */
 
 static const char usage[] =
     "usage: sitesweep [--journal PATH] [--operator NAME] [--procedure FILE]\n"
@@ -42,7 +43,12 @@ static const char usage[] =
     "                                     the checklist, values filled in\n"
     "  journal [--site CODE] [--format table|csv|json|md]\n"
     "                                     every event, oldest first\n"
-    "  verify                             check the journal's hash chain\n"
+    "  verify [--checkpoint N:HASH]...    check the whole journal: file,\n"
+    "                                     hash chain, procedures, derived\n"
+    "                                     tables; prints its checkpoint;\n"
+    "                                     each --checkpoint (from an earlier\n"
+    "                                     verify or md report) must still\n"
+    "                                     name the same history\n"
     "\n"
     "Options:\n"
     "  --journal PATH     journal file (default $SITESWEEP_JOURNAL, else\n"
@@ -66,6 +72,8 @@ typedef struct opts {
     const char *note;       /* --note */
     const char *args[MAX_ARGS]; /* command and its positional arguments */
     int nargs;
+    const char *checkpoints[MAX_CHECKPOINTS]; /* --checkpoint, repeatable */
+    int ncheckpoints;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -104,6 +112,18 @@ static int parse(int argc, char **argv, opts *o)
         if (!only_args && strcmp(a, "--version") == 0) {
             printf("sitesweep %s\n", SITESWEEP_VERSION);
             return EXIT_OK;
+        }
+        if (!only_args && strncmp(a, "--checkpoint", 12) == 0 &&
+            (a[12] == '\0' || a[12] == '=')) {
+            if (o->ncheckpoints == MAX_CHECKPOINTS)
+                return usage_error("too many checkpoints at '%s'", a);
+            if (a[12] == '=')
+                o->checkpoints[o->ncheckpoints++] = a + 13;
+            else if (i + 1 < argc)
+                o->checkpoints[o->ncheckpoints++] = argv[++i];
+            else
+                return usage_error("option '%s' needs a value", a);
+            continue;
         }
         if (!only_args && a[0] == '-' && a[1] != '\0') {
             size_t k;
@@ -452,37 +472,71 @@ static int cmd_journal(const opts *o)
     return wrc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* The verify problem as one line for stderr. */
+static void verify_report(const journal *j, const verify_result *r)
+{
+    const char *path = journal_path(j);
+    switch (r->problem) {
+    case VERIFY_CHAIN:
+        fprintf(stderr, "sitesweep: %s: event %lld is bad: %s (%lld events "
+                        "checked)\n", path, (long long)r->bad_id, r->why,
+                (long long)r->checked);
+        break;
+    case VERIFY_CHECKPOINT:
+        fprintf(stderr, "sitesweep: %s: checkpoint does not hold: %s\n"
+                        "sitesweep: event %lld: expected hash %s, found %s\n",
+                path, r->why, (long long)r->event, r->expected, r->found);
+        break;
+    case VERIFY_PROCEDURE:
+    case VERIFY_DERIVED:
+        fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
+                        "but %s\n", path, (long long)r->checked, r->why);
+        break;
+    case VERIFY_FILE:
+    case VERIFY_OK:
+    default:
+        fprintf(stderr, "sitesweep: %s: %s; nothing in it can be trusted "
+                        "until it is restored from a copy\n", path, r->why);
+        break;
+    }
+}
+
 static int cmd_verify(const opts *o)
 {
-    int rc = need_args(o, 1, "verify");
+    int rc = need_args(o, 1, "verify [--checkpoint N:HASH]...");
     if (rc)
         return rc;
+    checkpoint anchors[MAX_CHECKPOINTS];
+    ss_err e;
+    for (int i = 0; i < o->ncheckpoints; i++)
+        if (checkpoint_parse(o->checkpoints[i], &anchors[i], &e))
+            return usage_error("%s", e.msg);
     journal *j;
     if ((rc = open_journal(o, false, &j)))
         return rc;
     verify_result r;
-    ss_err e;
-    int v = journal_verify(j, &r, &e);
+    int v = journal_verify_checkpoints(j, anchors, (size_t)o->ncheckpoints,
+                                       &r, &e);
     if (v < 0) {
         journal_close(j);
         return fail_with(&e, EXIT_FAIL);
     }
-    if (v == 1 && r.bad_id == 0) {
-        fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
-                        "but %s\n", journal_path(j), (long long)r.checked,
-                r.why);
-        journal_close(j);
-        return EXIT_FAIL;
-    }
     if (v == 1) {
-        fprintf(stderr, "sitesweep: %s: event %lld is bad: %s (%lld events "
-                        "checked)\n", journal_path(j), (long long)r.bad_id,
-                r.why, (long long)r.checked);
+        verify_report(j, &r);
         journal_close(j);
         return EXIT_FAIL;
     }
-    printf("%s: %lld events, hash chain intact\n", journal_path(j),
+    printf("%s: %lld events, hash chain intact; file, stored procedures and "
+           "derived tables agree with it\n", journal_path(j),
            (long long)r.checked);
+    for (int i = 0; i < o->ncheckpoints; i++) {
+        char c[CHECKPOINT_MAX];
+        checkpoint_format(&anchors[i], c);
+        printf("holds: %s\n", c);
+    }
+    char c[CHECKPOINT_MAX];
+    checkpoint_format(&r.head, c);
+    printf("checkpoint: %s\n", c);
     journal_close(j);
     return EXIT_OK;
 }

@@ -1,6 +1,6 @@
 /* journal_events.c - appending events to the hash chain, reading
- * them back a page at a time, and verifying the chain and the derived
- * tables. */
+ * them back a page at a time, and checkpoints of the chain. Verifying the
+ * journal is in journal_verify.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,107 +377,4 @@ int checkpoint_parse(const char *s, checkpoint *out, ss_err *e)
     out->hash[64] = '\0';
     out->events = n;
     return 0;
-}
-
-/* Checks that derive the state tables from the events again: each query
- * returns the first thing that disagrees, as one text column. */
-static const struct {
-    const char *what; /* which table, for the message */
-    const char *sql;  /* first disagreement, or no row */
-} derived_checks[] = {
-    {"item_states",
-     "WITH last AS (SELECT run, item, CASE kind WHEN 'reopened' THEN 'open'"
-     "  ELSE kind END AS state, max(id) FROM events WHERE kind IN ('done',"
-     "  'skipped', 'failed', 'reopened') GROUP BY run, item)"
-     " SELECT 'run ' || run || ' item ' || item FROM (SELECT run, item, state"
-     "  FROM last EXCEPT SELECT run, item, state FROM item_states UNION ALL"
-     "  SELECT run, item, state FROM item_states EXCEPT SELECT run, item,"
-     "  state FROM last) LIMIT 1"},
-    {"runs",
-     "SELECT 'run ' || r.id FROM runs r WHERE r.site IS NOT (SELECT site"
-     "  FROM events WHERE run = r.id AND kind = 'run-started') OR r.open !="
-     "  NOT EXISTS (SELECT 1 FROM events WHERE run = r.id AND kind ="
-     "  'run-completed') LIMIT 1"},
-    {"runs",
-     "SELECT 'run ' || run || ' is missing' FROM events WHERE kind ="
-     "  'run-started' AND run NOT IN (SELECT id FROM runs) LIMIT 1"},
-    {"sites",
-     "SELECT 'site ' || s.code FROM sites s WHERE NOT EXISTS (SELECT 1 FROM"
-     "  (SELECT data FROM events WHERE site = s.code AND kind IN"
-     "  ('site-added', 'site-updated') ORDER BY id DESC LIMIT 1) d WHERE"
-     "  json_extract(d.data, '$.name') = s.name AND json_extract(d.data,"
-     "  '$.parent') = s.parent AND json_extract(d.data, '$.server') ="
-     "  s.server AND json_extract(d.data, '$.drive') = s.drive AND"
-     "  json_extract(d.data, '$.logon') = CASE s.logon WHEN 1 THEN 'yes'"
-     "  ELSE 'no' END AND json_extract(d.data, '$.servers') = s.servers AND"
-     "  json_extract(d.data, '$.pdc') = s.pdc) OR s.state IS NOT (SELECT"
-     "  CASE kind WHEN 'site-state' THEN json_extract(data, '$.to') ELSE"
-     "  json_extract(data, '$.state') END FROM events WHERE site = s.code"
-     "  AND kind IN ('site-added', 'site-updated', 'site-state') ORDER BY"
-     "  id DESC LIMIT 1) LIMIT 1"},
-    {"sites",
-     "SELECT 'site ' || site || ' is missing' FROM events WHERE kind ="
-     "  'site-added' AND site NOT IN (SELECT code FROM sites) LIMIT 1"},
-};
-
-/* The chain is intact: do the tables the program reads agree with it? */
-static int verify_derived(journal *j, verify_result *res, ss_err *e)
-{
-    for (size_t i = 0; i < sizeof derived_checks / sizeof derived_checks[0]; i++) {
-        sqlite3_stmt *st = jdb_prep(j, derived_checks[i].sql, e);
-        if (!st)
-            return -1;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            snprintf(res->why, sizeof res->why, "the %s table disagrees with "
-                     "the events at %s (changed behind the program's back)",
-                     derived_checks[i].what, jdb_col_text(st, 0));
-        jdb_done(j, st);
-        if (rc == SQLITE_ROW)
-            return 1;
-        if (rc != SQLITE_DONE)
-            return jdb_fail(j, e, "cannot check the derived tables");
-    }
-    return 0;
-}
-
-int journal_verify(journal *j, verify_result *res, ss_err *e)
-{
-    memset(res, 0, sizeof *res);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT " EVENT_COLS " FROM events ORDER BY id", e);
-    if (!st)
-        return -1;
-    char prev[65] = GENESIS;
-    int64_t expect = 1;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        event ev;
-        event_from_row(st, &ev);
-        char h[65];
-        journal_event_hash(&ev, h);
-        res->checked++;
-        const char *why = NULL;
-        if (ev.id != expect)
-            why = ev.id > expect ? "events before it are missing"
-                                 : "its id is out of sequence";
-        else if (strcmp(ev.prev, prev) != 0)
-            why = "it is not chained to the event before it";
-        else if (strcmp(h, ev.hash) != 0)
-            why = "its content does not match its hash (altered)";
-        if (why) {
-            /* A damaged row may carry an id of 0 or less: name its place. */
-            res->bad_id = ev.id > 0 ? ev.id : expect;
-            snprintf(res->why, sizeof res->why, "%s", why);
-            event_clear(&ev);
-            jdb_done(j, st);
-            return 1;
-        }
-        memcpy(prev, ev.hash, sizeof prev);
-        expect++;
-        event_clear(&ev);
-    }
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot read events");
-    return verify_derived(j, res, e);
 }
