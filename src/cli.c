@@ -297,11 +297,15 @@ static int cmd_sites(const opts *o)
     site_row *rows;
     size_t n;
     ss_err e;
-    if (journal_sites(j, &rows, &n, &e)) {
+    checkpoint cp;
+    if ((f == FMT_MD && journal_checkpoint(j, &cp, &e)) ||
+        journal_sites(j, &rows, &n, &e)) {
         journal_close(j);
         return fail_with(&e, EXIT_FAIL);
     }
     rc = export_sites(stdout, f, rows, n);
+    if (rc == 0 && f == FMT_MD)
+        rc = export_md_checkpoint(stdout, &cp);
     free(rows);
     journal_close(j);
     return rc ? EXIT_FAIL : EXIT_OK;
@@ -459,6 +463,12 @@ static int cmd_journal(const opts *o)
         }
         memcpy(code, s.code, sizeof code);
     }
+    /* Taken before the events are read: every event up to it is listed. */
+    checkpoint cp;
+    if (f == FMT_MD && journal_checkpoint(j, &cp, &e)) {
+        journal_close(j);
+        return fail_with(&e, EXIT_FAIL);
+    }
     event_filter flt = {code[0] ? code : NULL, 0, NULL};
     char *title = code[0] ? xasprintf("sitesweep journal: site %s", code)
                           : xstrdup("sitesweep journal");
@@ -466,6 +476,8 @@ static int cmd_journal(const opts *o)
     free(title);
     int erc = journal_events_each(j, &flt, write_event, w, &e);
     int wrc = event_writer_end(w);
+    if (erc == 0 && wrc == 0 && f == FMT_MD)
+        wrc = export_md_checkpoint(stdout, &cp);
     journal_close(j);
     if (erc)
         return fail_with(&e, EXIT_FAIL);
