@@ -170,9 +170,9 @@ static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
         return -1;
     int rc, out = 0;
     while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char hash[65], name[64], h[65];
+        char hash[65], h[65];
         jdb_copy_col(st, 0, hash, sizeof hash);
-        jdb_copy_col(st, 1, name, sizeof name);
+        char *name = xstrdup(jdb_col_text(st, 1));
         const char *text = (const char *)sqlite3_column_blob(st, 2);
         size_t len = (size_t)sqlite3_column_bytes(st, 2);
         sha256_hex(text ? text : "", len, h);
@@ -185,6 +185,7 @@ static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
             out = problem(res, VERIFY_PROCEDURE, "the stored procedure %.12s "
                           "was replaced: its text no longer matches its hash",
                           hash);
+            free(name);
             break;
         }
         procedure p;
@@ -197,6 +198,7 @@ static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
             snprintf(res->found, sizeof res->found, "%s", "text that does not parse");
             out = problem(res, VERIFY_PROCEDURE, "the stored procedure %.12s "
                           "no longer parses: %s", hash, pe.msg);
+            free(name);
             break;
         }
         if (strcmp(p.name, name) != 0) {
@@ -207,6 +209,7 @@ static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
                           "has another name than its text", hash);
         }
         procedure_free(&p);
+        free(name);
     }
     jdb_done(j, st);
     if (out)

@@ -1036,6 +1036,21 @@ static void test_verify_procedure_that_no_longer_parses(void **state)
     assert_non_null(strstr(v.why, "no longer parses"));
 }
 
+static void test_verify_procedure_name(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    assert_int_equal(raw_sql(f->path, "DROP TRIGGER procedures_no_update;"
+        " UPDATE procedures SET name = 'q287717-approved'"), SQLITE_OK);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 1);
+    assert_int_equal(v.problem, VERIFY_PROCEDURE);
+    assert_string_equal(v.column, "name");
+    assert_string_equal(v.expected, "t");
+    assert_string_equal(v.found, "q287717-approved");
+}
+
 static void test_verify_run_procedure_link(void **state)
 {
     fx *f = *state;
@@ -1186,6 +1201,7 @@ int main(void)
         T(test_verify_rewrite_needs_an_earlier_checkpoint),
         T(test_verify_procedure_swap),
         T(test_verify_procedure_that_no_longer_parses),
+        T(test_verify_procedure_name),
         T(test_verify_run_procedure_link),
         T(test_verify_every_derived_column),
         T(test_verify_damaged_pages),
