@@ -598,6 +598,9 @@ int cli_main(int argc, char **argv, console_fn console)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* A checkpoint silently ignored would look like one that held. */
+    if (o.ncheckpoints && (o.nargs == 0 || strcmp(o.args[0], "verify") != 0))
+        return usage_error("%s", "--checkpoint is an option of verify");
     if (o.nargs == 0)
         return run_console(&o, console);
     static const struct {
