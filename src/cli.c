@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "export.h"
@@ -200,7 +201,8 @@ static int open_journal(const opts *o, bool create, journal **j)
         fprintf(stderr, "sitesweep: %s\n", e.msg);
         return EXIT_USAGE;
     }
-    if (!create && !file_exists(path)) {
+    struct stat st; /* lstat: a dangling link gets journal_open's message */
+    if (!create && lstat(path, &st) != 0) {
         fprintf(stderr, "sitesweep: %s: no journal yet; start with "
                         "'sitesweep import FILE' or the console\n", path);
         return EXIT_FAIL;
