@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,10 @@ static const char usage[] =
     "\n"
     "Exit status: 0 ok, 1 failure (e.g. verification failed), 2 usage or\n"
     "input error. See sitesweep(1).\n";
+
+/* Why a command's write to stdout failed, when it saw it first (a flush
+ * inside the command drops the data, so a later fflush succeeds). */
+static int out_errno;
 
 /* The parsed command line. */
 typedef struct opts {
@@ -217,7 +222,8 @@ static int open_journal(const opts *o, bool create, journal **j)
 
 static int fail_with(const ss_err *e, int code)
 {
-    fprintf(stderr, "sitesweep: %s\n", e->msg);
+    if (e->msg[0])
+        fprintf(stderr, "sitesweep: %s\n", e->msg);
     return code;
 }
 
@@ -412,9 +418,10 @@ out:
     return rc;
 }
 
+/* Stops at the first failed write; cli_main reports it. */
 static int write_event(const event *ev, void *ctx)
 {
-    return event_writer_add(ctx, ev) ? -1 : 0;
+    return event_writer_add(ctx, ev) ? 1 : 0;
 }
 
 static int cmd_journal(const opts *o)
@@ -427,7 +434,7 @@ static int cmd_journal(const opts *o)
     if ((rc = open_journal(o, false, &j)))
         return rc;
     char code[4] = "";
-    ss_err e;
+    ss_err e = {""};
     if (o->site) {
         site s;
         int g = journal_site_get(j, o->site, &s, &e);
@@ -448,6 +455,8 @@ static int cmd_journal(const opts *o)
     free(title);
     int erc = journal_events_each(j, &flt, write_event, w, &e);
     int wrc = event_writer_end(w);
+    if (wrc)
+        out_errno = errno; /* the failed flush's reason, for check_output */
     journal_close(j);
     if (erc)
         return fail_with(&e, EXIT_FAIL);
@@ -502,6 +511,7 @@ static int run_console(const opts *o, console_fn console)
     procedure p = {0};
     char *ppath = NULL;
     journal *j = NULL;
+    signal(SIGPIPE, SIG_DFL);
     int rc = load_procedure(o, &p, &ppath);
     if (rc == 0 && (rc = open_journal(o, true, &j)) == 0) {
         char *demo = cli_find_data(DEMO_FILE);
@@ -515,7 +525,27 @@ static int run_console(const opts *o, console_fn console)
     return rc;
 }
 
-int cli_main(int argc, char **argv, console_fn console)
+/* Every command's output is checked once, here: a failed or short write
+ * (a full disk, a closed pipe) is an error, never a silent success. */
+static int check_output(int rc)
+{
+    int before = out_errno ? out_errno : errno;
+    errno = 0;
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (!err && !ferror(stdout))
+        return rc;
+    /* An earlier flush failed and dropped its data: errno may still say
+     * why, if it is a reason a write gives. */
+    if (!err && (before == EPIPE || before == ENOSPC || before == EIO ||
+                 before == EFBIG || before == EDQUOT))
+        err = before;
+    fprintf(stderr, "sitesweep: write error: %s\n",
+            err ? strerror(err) : "the output was cut short");
+    clearerr(stdout);
+    return rc == EXIT_OK ? EXIT_FAIL : rc;
+}
+
+static int run_command(int argc, char **argv, console_fn console)
 {
     opts o;
     memset(&o, 0, sizeof o);
@@ -536,4 +566,12 @@ int cli_main(int argc, char **argv, console_fn console)
         if (strcmp(o.args[0], cmds[i].name) == 0)
             return cmds[i].fn(&o);
     return usage_error("unknown command '%s'", o.args[0]);
+}
+
+int cli_main(int argc, char **argv, console_fn console)
+{
+    /* A closed pipe is a write error (EPIPE) to report, not a silent
+     * death; the console puts the default back. */
+    signal(SIGPIPE, SIG_IGN);
+    return check_output(run_command(argc, argv, console));
 }
