@@ -53,6 +53,8 @@ static const char usage[] =
     "                     the login name)\n"
     "  --procedure FILE   procedure for new runs (default $SITESWEEP_PROCEDURE,\n"
     "                     else the bundled " PROCEDURE_FILE ")\n"
+    "  --raw-csv          csv cells exactly as stored (by default a cell a\n"
+    "                     spreadsheet would run as a formula gets a leading ')\n"
     "  --help, --version\n"
     "\n"
     "Exit status: 0 ok, 1 failure (e.g. verification failed), 2 usage or\n"
@@ -70,6 +72,7 @@ typedef struct opts {
     const char *format;     /* --format */
     const char *site;       /* --site */
     const char *note;       /* --note */
+    bool raw_csv;           /* --raw-csv */
     const char *args[MAX_ARGS]; /* command and its positional arguments */
     int nargs;
 } opts;
@@ -80,6 +83,35 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'sitesweep --help'.\n", stderr);
     return EXIT_USAGE;
+}
+
+/* Text that goes into the journal follows the import's rules: valid UTF-8,
+ * no control or bidirectional character. -1 when fine, else EXIT_USAGE. */
+static int check_texts(const opts *o)
+{
+    const char *env = getenv("SITESWEEP_OPERATOR");
+    const struct {
+        const char *name, *value;
+        size_t max; /* bytes */
+    } texts[] = {
+        {"--note", o->note, 4096},
+        {"--operator", o->operator_name, 127},
+        {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        ss_err e;
+        const char *v = texts[i].value;
+        if (!v)
+            continue;
+        if (text_check_arg(texts[i].name, v, &e))
+            return usage_error("%s", e.msg);
+        if (strlen(v) > texts[i].max) {
+            snprintf(e.msg, sizeof e.msg, "%s: %zu bytes long (at most %zu)",
+                     texts[i].name, strlen(v), texts[i].max);
+            return usage_error("%s", e.msg);
+        }
+    }
+    return -1;
 }
 
 /* Returns -1 to continue, else an exit code (help, version, error). */
@@ -111,6 +143,10 @@ static int parse(int argc, char **argv, opts *o)
             printf("sitesweep %s\n", SITESWEEP_VERSION);
             return EXIT_OK;
         }
+        if (!only_args && strcmp(a, "--raw-csv") == 0) {
+            o->raw_csv = true;
+            continue;
+        }
         if (!only_args && a[0] == '-' && a[1] != '\0') {
             size_t k;
             for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
@@ -135,7 +171,7 @@ static int parse(int argc, char **argv, opts *o)
             return usage_error("too many arguments at '%s'", a);
         o->args[o->nargs++] = a;
     }
-    return -1;
+    return check_texts(o);
 }
 
 static bool file_exists(const char *path)
@@ -552,6 +588,7 @@ static int run_command(int argc, char **argv, console_fn console)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    export_csv_raw(o.raw_csv);
     if (o.nargs == 0)
         return run_console(&o, console);
     static const struct {
