@@ -331,6 +331,26 @@ static int cmd_sites(const opts *o)
     return rc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Names on stderr each item of a run's procedure beyond the expansion
+ * limits (pinned before they existed): it is shown cut. Returns how many. */
+static size_t too_big_note(const run_view *rv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rv->proc.nitems; i++) {
+        const proc_item *it = &rv->proc.items[i];
+        if (!proc_item_too_big(it))
+            continue;
+        fprintf(stderr, "sitesweep: item %s of the procedure run %lld of %s "
+                        "keeps (%.12s, line %d) can expand to %zu bytes, "
+                        "beyond the limits (%u per command, %u per item): "
+                        "it is shown cut\n", it->id, (long long)rv->id,
+                rv->site, rv->proc.hash, it->line, it->worst,
+                PROC_COMMAND_EXPANDED_MAX, PROC_ITEM_EXPANDED_MAX);
+        n++;
+    }
+    return n;
+}
+
 /* Says on stderr when an open run keeps a procedure the file no longer
  * matches. */
 static void drift_note(const run_view *rv, const procedure *current,
@@ -393,6 +413,7 @@ static int cmd_mark(const opts *o)
                r.applicable);
     if (have) {
         drift_note(&rv, &p, ppath);
+        too_big_note(&rv);
         run_view_free(&rv);
     }
 out:
@@ -445,6 +466,8 @@ static int cmd_procedure(const opts *o)
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
                           have_run ? &rv.st : NULL) ? EXIT_FAIL : EXIT_OK;
+    if (have_run && too_big_note(&rv))
+        rc = EXIT_FAIL; /* not all of it was shown */
 out:
     if (have_run)
         run_view_free(&rv);
