@@ -528,6 +528,9 @@ static long long wal_size(const char *path)
     return n;
 }
 
+/* Connects, checks the file is a journal, sets it up and migrates it:
+ * 0; -1 when it could not be read; -2 when it was read but not set up or
+ * migrated. */
 static int open_as(journal *j, bool ro, bool immutable, file_identity id,
                    ss_err *e)
 {
@@ -535,9 +538,9 @@ static int open_as(journal *j, bool ro, bool immutable, file_identity id,
         return -1;
     if (id != ID_NEW && check_identity(j, e))
         return -1;
-    if (db_setup(j, ro, e))
-        return -1;
-    return migrate(j, e);
+    if (db_setup(j, ro, e) || migrate(j, e))
+        return -2;
+    return 0;
 }
 
 int journal_open(const char *path, journal **out, ss_err *e)
@@ -553,7 +556,8 @@ int journal_open(const char *path, journal **out, ss_err *e)
      * read-write connection would fail at the first read (no -shm). */
     bool ro = access(path, W_OK) != 0 || !dir_writable(path);
     int rc = open_as(j, ro, false, id, e);
-    int why = rc && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff : 0;
+    int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff
+                                      : 0;
     if (why == SQLITE_CANTOPEN || why == SQLITE_READONLY) {
         /* A read-only directory without a -shm file: SQLite cannot read
          * the -wal. Reading the main file alone is right only when the

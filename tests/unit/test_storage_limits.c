@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "journal.h"
 #include "procedure.h"
 #include "site.h"
 #include "util.h"
@@ -282,6 +283,76 @@ static void test_open_regular_refuses_what_is_not_a_file(void **state)
     free(file);
 }
 
+/* Reads a whole file for comparison; *n its size. */
+static char *slurp(const char *path, size_t *n)
+{
+    char *data;
+    ss_err e;
+    assert_int_equal(read_file(path, &data, n, 1 << 24, &e), 0);
+    return data;
+}
+
+static void test_journal_open_leaves_foreign_files_alone(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/ss-limits-j-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *db = xasprintf("%s/other.db", dir);
+    char *cmd = xasprintf("sqlite3 %s 'PRAGMA journal_mode = WAL; CREATE "
+                          "TABLE t(x); INSERT INTO t VALUES(1);' >/dev/null",
+                          db);
+    assert_int_equal(system(cmd), 0);
+    size_t n0, n1;
+    char *before = slurp(db, &n0);
+    journal *j = NULL;
+    ss_err e = {""};
+    assert_int_equal(journal_open(db, &j, &e), -1);
+    assert_null(j);
+    assert_non_null(strstr(e.msg, "not a sitesweep journal (a SQLite "
+                                  "database of another program); nothing "
+                                  "was changed"));
+    char *after = slurp(db, &n1);
+    assert_int_equal(n0, n1);
+    assert_memory_equal(before, after, n0);
+    /* Names that are not files. */
+    assert_int_equal(journal_open(":memory:", &j, &e), -1);
+    assert_non_null(strstr(e.msg, "in-memory database"));
+    assert_int_equal(journal_open("file:x.db?mode=memory", &j, &e), -1);
+    assert_non_null(strstr(e.msg, "is a SQLite URI"));
+    assert_int_equal(journal_open("", &j, &e), -1);
+    char *fifo = xasprintf("%s/fifo", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(journal_open(fifo, &j, &e), -1);
+    assert_non_null(strstr(e.msg, "is a FIFO (named pipe), not a file"));
+    assert_int_equal(journal_open("/dev/null", &j, &e), -1);
+    assert_int_equal(access("/dev/null-journal", F_OK), -1);
+    /* A journal of ours opens, through a link too. */
+    char *mine = xasprintf("%s/mine.db", dir), *link = xasprintf("%s/l.db", dir);
+    assert_int_equal(journal_open(mine, &j, &e), 0);
+    journal_close(j);
+    assert_int_equal(symlink(mine, link), 0);
+    assert_int_equal(journal_open(link, &j, &e), 0);
+    journal_close(j);
+    free(before);
+    free(after);
+    snprintf(e.msg, sizeof e.msg, "rm -rf %s", dir);
+    assert_int_equal(system(e.msg), 0);
+    free(db);
+    free(cmd);
+    free(fifo);
+    free(mine);
+    free(link);
+}
+
+static void test_disk_full_hint(void **state)
+{
+    (void)state;
+    char buf[256];
+    /* /tmp has room (the suite could not run otherwise): no hint. */
+    assert_string_equal(disk_full_hint("/tmp/no-such-file", buf, sizeof buf), "");
+    assert_string_equal(disk_full_hint("relative-name", buf, sizeof buf), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +364,8 @@ int main(void)
         cmocka_unit_test(test_46656_items_parse_linear),
         cmocka_unit_test(test_text_check_arg),
         cmocka_unit_test(test_open_regular_refuses_what_is_not_a_file),
+        cmocka_unit_test(test_journal_open_leaves_foreign_files_alone),
+        cmocka_unit_test(test_disk_full_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
