@@ -633,5 +633,6 @@ int cli_main(int argc, char **argv, console_fn console)
     /* A closed pipe is a write error (EPIPE) to report, not a silent
      * death; the console puts the default back. */
     signal(SIGPIPE, SIG_IGN);
+    out_errno = 0;
     return check_output(run_command(argc, argv, console));
 }

@@ -518,6 +518,17 @@ static bool dir_writable(const char *path)
     return ok;
 }
 
+/* Whether path's -wal and -shm files exist and can be written, so a
+ * read-write connection works even where they could not be created. */
+static bool wal_files_writable(const char *path)
+{
+    char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+    bool ok = access(wal, W_OK) == 0 && access(shm, W_OK) == 0;
+    free(wal);
+    free(shm);
+    return ok;
+}
+
 /* Size of path's -wal file; 0 when there is none. */
 static long long wal_size(const char *path)
 {
@@ -552,9 +563,11 @@ int journal_open(const char *path, journal **out, ss_err *e)
     journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
     default_actor(j);
-    /* Read-only when the file or its directory cannot be written: a
-     * read-write connection would fail at the first read (no -shm). */
-    bool ro = access(path, W_OK) != 0 || !dir_writable(path);
+    /* Read-only when the file cannot be written, or its directory cannot
+     * and SQLite's -wal and -shm files are not there to be written: a
+     * read-write connection would fail at the first read. */
+    bool ro = access(path, W_OK) != 0 ||
+              (!dir_writable(path) && !wal_files_writable(path));
     int rc = open_as(j, ro, false, id, e);
     int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff
                                       : 0;
