@@ -460,16 +460,25 @@ static char *file_uri(const char *path, const char *query)
     return sb_take(&b);
 }
 
+/* How a connection opens the journal. */
+typedef enum open_mode {
+    OPEN_RW,        /* read-write, shared (the -shm file is the WAL index) */
+    OPEN_RO,        /* read-only ("mode=ro") */
+    OPEN_IMMUTABLE, /* the main file alone: only when no -wal holds events */
+    OPEN_EXCLUSIVE, /* read-write, exclusive locking: the WAL index is kept
+                       in memory, so no -shm file is needed */
+} open_mode;
+
 /* Opens the connection (no setting changed yet: checkpoints on close are
- * off until check_identity has said the file is ours). read_only uses a
- * "mode=ro" URI built from the path (percent-encoded, so nothing in the
- * name is read as a parameter); immutable reads the main file alone, only
- * safe when no -wal file holds events. Otherwise the name is passed as a
- * plain file name. */
-static int db_connect(journal *j, bool read_only, bool immutable, ss_err *e)
+ * off until check_identity has said the file is ours). The read-only
+ * modes use a URI built from the path (percent-encoded, so nothing in the
+ * name is read as a parameter); the others pass it as a plain file name. */
+static int db_connect(journal *j, open_mode mode, ss_err *e)
 {
-    char *name = read_only ? file_uri(j->path, immutable ? "immutable=1"
-                                                         : "mode=ro")
+    bool read_only = mode == OPEN_RO || mode == OPEN_IMMUTABLE;
+    char *name = read_only ? file_uri(j->path, mode == OPEN_IMMUTABLE
+                                                   ? "immutable=1"
+                                                   : "mode=ro")
                            : xstrdup(j->path);
     int flags = (read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
                            : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
@@ -487,6 +496,10 @@ static int db_connect(journal *j, bool read_only, bool immutable, ss_err *e)
     sqlite3_extended_result_codes(j->db, 1);
     sqlite3_busy_timeout(j->db, JOURNAL_BUSY_MS);
     sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    if (mode == OPEN_EXCLUSIVE &&
+        jdb_exec(j, "PRAGMA locking_mode = EXCLUSIVE",
+                 "cannot lock the journal", e))
+        return -1;
     return jdb_exec(j, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
                     "cannot configure the journal", e);
 }
@@ -542,13 +555,13 @@ static long long wal_size(const char *path)
 /* Connects, checks the file is a journal, sets it up and migrates it:
  * 0; -1 when it could not be read; -2 when it was read but not set up or
  * migrated. */
-static int open_as(journal *j, bool ro, bool immutable, file_identity id,
-                   ss_err *e)
+static int open_as(journal *j, open_mode mode, file_identity id, ss_err *e)
 {
-    if (db_connect(j, ro, immutable, e))
+    if (db_connect(j, mode, e))
         return -1;
     if (id != ID_NEW && check_identity(j, e))
         return -1;
+    bool ro = mode == OPEN_RO || mode == OPEN_IMMUTABLE;
     if (db_setup(j, ro, e) || migrate(j, e))
         return -2;
     return 0;
@@ -568,24 +581,33 @@ int journal_open(const char *path, journal **out, ss_err *e)
      * read-write connection would fail at the first read. */
     bool ro = access(path, W_OK) != 0 ||
               (!dir_writable(path) && !wal_files_writable(path));
-    int rc = open_as(j, ro, false, id, e);
+    int rc = open_as(j, ro ? OPEN_RO : OPEN_RW, id, e);
     int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff
                                       : 0;
     if (why == SQLITE_CANTOPEN || why == SQLITE_READONLY) {
         /* A read-only directory without a -shm file: SQLite cannot read
-         * the -wal. Reading the main file alone is right only when the
-         * -wal holds nothing; otherwise say why rather than show a part. */
+         * the -wal through a shared WAL index. Reading the main file alone
+         * is right only when the -wal holds nothing. Otherwise a journal
+         * this user may write is opened with exclusive locking, which
+         * keeps the WAL index in memory; else say why rather than show a
+         * part. */
         long long wal = wal_size(path);
+        char *walpath = xasprintf("%s-wal", path);
+        bool writable = access(path, W_OK) == 0 && access(walpath, W_OK) == 0;
+        free(walpath);
         close_db(j);
-        if (wal > 0) {
+        if (wal > 0 && writable) {
+            rc = open_as(j, OPEN_EXCLUSIVE, id, e);
+        } else if (wal > 0) {
             ss_errf(e, "%s: cannot read the journal: its directory is "
                        "read-only and %s-wal still holds %lld bytes of "
                        "events that SQLite can read only by creating %s-shm "
-                       "there; open it once where its directory can be "
-                       "written (or copy the journal with its -wal file); "
-                       "nothing was changed", path, path, wal, path);
+                       "there, or with write access to both files; open it "
+                       "once where its directory can be written (or copy "
+                       "the journal with its -wal file); nothing was "
+                       "changed", path, path, wal, path);
         } else {
-            rc = open_as(j, true, true, id, e);
+            rc = open_as(j, OPEN_IMMUTABLE, id, e);
         }
     }
     if (rc) {
