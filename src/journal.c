@@ -567,6 +567,48 @@ static int open_as(journal *j, open_mode mode, file_identity id, ss_err *e)
     return 0;
 }
 
+/* Whether a rollback journal (PATH-journal) with content lies beside
+ * path: a transaction a crashed program left, which opening the database
+ * read-write would roll back. sitesweep journals use WAL, never this. */
+static bool hot_journal(const char *path)
+{
+    char *rj = xasprintf("%s-journal", path);
+    struct stat st;
+    bool hot = stat(rj, &st) == 0 && st.st_size > 0;
+    free(rj);
+    return hot;
+}
+
+/* For a database whose header does not say it is a journal: asks SQLite
+ * through a read-only connection, which cannot change the file (a
+ * read-write one would roll back another program's unfinished
+ * transaction). 0 when it is a journal or empty, or could not be read this
+ * way (the caller's own open will say why); -1 when it is not one. */
+static int probe_identity(journal *j, ss_err *e)
+{
+    ss_err pe;
+    int rc = db_connect(j, OPEN_RO, &pe);
+    if (rc == 0)
+        rc = check_identity(j, &pe);
+    if (rc != 0) {
+        int code = j->db ? sqlite3_extended_errcode(j->db) : SQLITE_CANTOPEN;
+        if ((code & 0xff) == SQLITE_READONLY && hot_journal(j->path)) {
+            ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
+                       "with another program's unfinished transaction in "
+                       "%s-journal); nothing was changed", j->path, j->path);
+            rc = -1;
+        } else if (code == SQLITE_OK || code == SQLITE_ROW ||
+                   code == SQLITE_DONE) {
+            *e = pe; /* read, and not ours */
+            rc = -1;
+        } else {
+            rc = 0; /* not readable this way: the real open says why */
+        }
+    }
+    close_db(j);
+    return rc;
+}
+
 int journal_open(const char *path, journal **out, ss_err *e)
 {
     *out = NULL;
@@ -581,7 +623,9 @@ int journal_open(const char *path, journal **out, ss_err *e)
      * read-write connection would fail at the first read. */
     bool ro = access(path, W_OK) != 0 ||
               (!dir_writable(path) && !wal_files_writable(path));
-    int rc = open_as(j, ro ? OPEN_RO : OPEN_RW, id, e);
+    int rc = id == ID_UNKNOWN && !ro ? probe_identity(j, e) : 0;
+    if (rc == 0)
+        rc = open_as(j, ro ? OPEN_RO : OPEN_RW, id, e);
     int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff
                                       : 0;
     if (why == SQLITE_CANTOPEN || why == SQLITE_READONLY) {
