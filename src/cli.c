@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,10 +59,16 @@ static const char usage[] =
     "                     the login name)\n"
     "  --procedure FILE   procedure for new runs (default $SITESWEEP_PROCEDURE,\n"
     "                     else the bundled " PROCEDURE_FILE ")\n"
+    "  --raw-csv          csv cells exactly as stored (by default a cell a\n"
+    "                     spreadsheet would run as a formula gets a leading ')\n"
     "  --help, --version\n"
     "\n"
     "Exit status: 0 ok, 1 failure (e.g. verification failed), 2 usage or\n"
     "input error. See sitesweep(1).\n";
+
+/* Why a command's write to stdout failed, when it saw it first (a flush
+ * inside the command drops the data, so a later fflush succeeds). */
+static int out_errno;
 
 /* The parsed command line. */
 typedef struct opts {
@@ -71,6 +78,7 @@ typedef struct opts {
     const char *format;     /* --format */
     const char *site;       /* --site */
     const char *note;       /* --note */
+    bool raw_csv;           /* --raw-csv */
     const char *args[MAX_ARGS]; /* command and its positional arguments */
     int nargs;
     const char *checkpoints[MAX_CHECKPOINTS]; /* --checkpoint, repeatable */
@@ -83,6 +91,35 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'sitesweep --help'.\n", stderr);
     return EXIT_USAGE;
+}
+
+/* Text that goes into the journal follows the import's rules: valid UTF-8,
+ * no control or bidirectional character. -1 when fine, else EXIT_USAGE. */
+static int check_texts(const opts *o)
+{
+    const char *env = getenv("SITESWEEP_OPERATOR");
+    const struct {
+        const char *name, *value;
+        size_t max; /* bytes */
+    } texts[] = {
+        {"--note", o->note, 4096},
+        {"--operator", o->operator_name, 127},
+        {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127},
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        ss_err e;
+        const char *v = texts[i].value;
+        if (!v)
+            continue;
+        if (text_check_arg(texts[i].name, v, &e))
+            return usage_error("%s", e.msg);
+        if (strlen(v) > texts[i].max) {
+            snprintf(e.msg, sizeof e.msg, "%s: %zu bytes long (at most %zu)",
+                     texts[i].name, strlen(v), texts[i].max);
+            return usage_error("%s", e.msg);
+        }
+    }
+    return -1;
 }
 
 /* Returns -1 to continue, else an exit code (help, version, error). */
@@ -126,6 +163,10 @@ static int parse(int argc, char **argv, opts *o)
                 return usage_error("option '%s' needs a value", a);
             continue;
         }
+        if (!only_args && strcmp(a, "--raw-csv") == 0) {
+            o->raw_csv = true;
+            continue;
+        }
         if (!only_args && a[0] == '-' && a[1] != '\0') {
             size_t k;
             for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
@@ -150,7 +191,7 @@ static int parse(int argc, char **argv, opts *o)
             return usage_error("too many arguments at '%s'", a);
         o->args[o->nargs++] = a;
     }
-    return -1;
+    return check_texts(o);
 }
 
 static bool file_exists(const char *path)
@@ -221,7 +262,8 @@ static int open_journal(const opts *o, bool create, journal **j)
         fprintf(stderr, "sitesweep: %s\n", e.msg);
         return EXIT_USAGE;
     }
-    if (!create && !file_exists(path)) {
+    struct stat st; /* lstat: a dangling link gets journal_open's message */
+    if (!create && lstat(path, &st) != 0) {
         fprintf(stderr, "sitesweep: %s: no journal yet; start with "
                         "'sitesweep import FILE' or the console\n", path);
         return EXIT_FAIL;
@@ -236,7 +278,8 @@ static int open_journal(const opts *o, bool create, journal **j)
 
 static int fail_with(const ss_err *e, int code)
 {
-    fprintf(stderr, "sitesweep: %s\n", e->msg);
+    if (e->msg[0])
+        fprintf(stderr, "sitesweep: %s\n", e->msg);
     return code;
 }
 
@@ -312,6 +355,26 @@ static int cmd_sites(const opts *o)
     return rc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* Names on stderr each item of a run's procedure beyond the expansion
+ * limits (pinned before they existed): it is shown cut. Returns how many. */
+static size_t too_big_note(const run_view *rv)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < rv->proc.nitems; i++) {
+        const proc_item *it = &rv->proc.items[i];
+        if (!proc_item_too_big(it))
+            continue;
+        fprintf(stderr, "sitesweep: item %s of the procedure run %lld of %s "
+                        "keeps (%.12s, line %d) can expand to %zu bytes, "
+                        "beyond the limits (%u per command, %u per item): "
+                        "it is shown cut\n", it->id, (long long)rv->id,
+                rv->site, rv->proc.hash, it->line, it->worst,
+                PROC_COMMAND_EXPANDED_MAX, PROC_ITEM_EXPANDED_MAX);
+        n++;
+    }
+    return n;
+}
+
 /* Says on stderr when an open run keeps a procedure the file no longer
  * matches. */
 static void drift_note(const run_view *rv, const procedure *current,
@@ -374,6 +437,7 @@ static int cmd_mark(const opts *o)
                r.applicable);
     if (have) {
         drift_note(&rv, &p, ppath);
+        too_big_note(&rv);
         run_view_free(&rv);
     }
 out:
@@ -426,6 +490,8 @@ static int cmd_procedure(const opts *o)
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
                           have_run ? &rv.st : NULL) ? EXIT_FAIL : EXIT_OK;
+    if (have_run && too_big_note(&rv))
+        rc = EXIT_FAIL; /* not all of it was shown */
 out:
     if (have_run)
         run_view_free(&rv);
@@ -435,9 +501,10 @@ out:
     return rc;
 }
 
+/* Stops at the first failed write; cli_main reports it. */
 static int write_event(const event *ev, void *ctx)
 {
-    return event_writer_add(ctx, ev) ? -1 : 0;
+    return event_writer_add(ctx, ev) ? 1 : 0;
 }
 
 static int cmd_journal(const opts *o)
@@ -450,7 +517,7 @@ static int cmd_journal(const opts *o)
     if ((rc = open_journal(o, false, &j)))
         return rc;
     char code[4] = "";
-    ss_err e;
+    ss_err e = {""};
     if (o->site) {
         site s;
         int g = journal_site_get(j, o->site, &s, &e);
@@ -479,6 +546,8 @@ static int cmd_journal(const opts *o)
     int wrc = event_writer_end(w);
     if (erc == 0 && wrc == 0 && f == FMT_MD)
         wrc = export_md_checkpoint(stdout, &cp);
+    if (wrc)
+        out_errno = errno; /* the failed flush's reason, for check_output */
     journal_close(j);
     if (erc)
         return fail_with(&e, EXIT_FAIL);
@@ -578,6 +647,7 @@ static int run_console(const opts *o, console_fn console)
     procedure p = {0};
     char *ppath = NULL;
     journal *j = NULL;
+    signal(SIGPIPE, SIG_DFL);
     int rc = load_procedure(o, &p, &ppath);
     if (rc == 0 && (rc = open_journal(o, true, &j)) == 0) {
         char *demo = cli_find_data(DEMO_FILE);
@@ -591,7 +661,27 @@ static int run_console(const opts *o, console_fn console)
     return rc;
 }
 
-int cli_main(int argc, char **argv, console_fn console)
+/* Every command's output is checked once, here: a failed or short write
+ * (a full disk, a closed pipe) is an error, never a silent success. */
+static int check_output(int rc)
+{
+    int before = out_errno ? out_errno : errno;
+    errno = 0;
+    int err = fflush(stdout) != 0 ? errno : 0;
+    if (!err && !ferror(stdout))
+        return rc;
+    /* An earlier flush failed and dropped its data: errno may still say
+     * why, if it is a reason a write gives. */
+    if (!err && (before == EPIPE || before == ENOSPC || before == EIO ||
+                 before == EFBIG || before == EDQUOT))
+        err = before;
+    fprintf(stderr, "sitesweep: write error: %s\n",
+            err ? strerror(err) : "the output was cut short");
+    clearerr(stdout);
+    return rc == EXIT_OK ? EXIT_FAIL : rc;
+}
+
+static int run_command(int argc, char **argv, console_fn console)
 {
     opts o;
     memset(&o, 0, sizeof o);
@@ -601,6 +691,7 @@ int cli_main(int argc, char **argv, console_fn console)
     /* A checkpoint silently ignored would look like one that held. */
     if (o.ncheckpoints && (o.nargs == 0 || strcmp(o.args[0], "verify") != 0))
         return usage_error("%s", "--checkpoint is an option of verify");
+    export_csv_raw(o.raw_csv);
     if (o.nargs == 0)
         return run_console(&o, console);
     static const struct {
@@ -615,4 +706,13 @@ int cli_main(int argc, char **argv, console_fn console)
         if (strcmp(o.args[0], cmds[i].name) == 0)
             return cmds[i].fn(&o);
     return usage_error("unknown command '%s'", o.args[0]);
+}
+
+int cli_main(int argc, char **argv, console_fn console)
+{
+    /* A closed pipe is a write error (EPIPE) to report, not a silent
+     * death; the console puts the default back. */
+    signal(SIGPIPE, SIG_IGN);
+    out_errno = 0;
+    return check_output(run_command(argc, argv, console));
 }

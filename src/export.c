@@ -85,9 +85,30 @@ static void md_cell(FILE *f, const char *s)
     free(m);
 }
 
+static bool csv_raw; /* --raw-csv: cells exactly as stored */
+
+void export_csv_raw(bool raw)
+{
+    csv_raw = raw;
+}
+
+/* One quoted CSV cell. Unless raw: unsafe characters escaped, and a cell
+ * a spreadsheet would take for a formula prefixed with ' (OWASP). */
 static void csv_field(FILE *f, const char *s, bool last)
 {
-    csv_fwrite(f, s, strlen(s));
+    if (csv_raw) {
+        csv_fwrite(f, s, strlen(s));
+    } else {
+        char *esc = str_escape_unsafe(s);
+        bool formula = strchr("=+-@\t\r", s[0]) && s[0];
+        strbuf b = {0};
+        if (formula)
+            sb_putc(&b, '\'');
+        sb_puts(&b, esc);
+        csv_fwrite(f, b.s, b.len);
+        sb_free(&b);
+        free(esc);
+    }
     fputs(last ? "\r\n" : ",", f);
 }
 

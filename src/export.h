@@ -19,6 +19,12 @@ typedef enum out_format { FMT_TABLE, FMT_CSV, FMT_JSON, FMT_MD } out_format;
 int out_format_parse(const char *s, unsigned allowed);
 const char *out_format_name(out_format f);
 
+/* CSV cells a spreadsheet would run as a formula (a leading =, +, -, @,
+ * tab or CR) get a leading ' and control or bidirectional characters are
+ * escaped as in the table format (OWASP CSV injection); raw true writes
+ * every cell exactly as stored. Process-wide; false by default. */
+void export_csv_raw(bool raw);
+
 /* Writes every site with its progress. */
 int export_sites(FILE *f, out_format fmt, const site_row *rows, size_t n);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -85,6 +86,7 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
     int code = sqlite3_extended_errcode(j->db);
     const char *msg = sqlite3_errmsg(j->db);
     const char *hint = "";
+    char full[PATH_MAX + 64];
     switch (code & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -94,7 +96,13 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
         hint = " (the journal or its directory is read-only)";
         break;
     case SQLITE_FULL:
-        hint = " (the disk is full)";
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        /* Say "no space left" whenever the file system is full: at 0
+         * bytes free even a read fails, as "disk I/O error". */
+        hint = disk_full_hint(j->path, full, sizeof full);
+        if (!*hint && (code & 0xff) == SQLITE_FULL)
+            hint = " (the disk is full)";
         break;
     default:
         break;
@@ -257,33 +265,84 @@ static int make_parent_dirs(const char *path, ss_err *e)
     return 0;
 }
 
-/* Creates the file 0600 when missing; refuses a non-SQLite file early with
- * a clearer message than SQLite's. */
-static int prepare_file(const char *path, ss_err *e)
+/* What the file's header says it is, before SQLite touches it. */
+typedef enum file_identity {
+    ID_NEW,     /* empty: a journal is made in it */
+    ID_OURS,    /* the header carries sitesweep's application_id */
+    ID_UNKNOWN, /* a SQLite database with application_id 0: ask SQLite
+                   (a journal whose header is still in its -wal) */
+} file_identity;
+
+/* Refuses names SQLite would not take as a file: ":memory:", "" and
+ * "file:" URIs (which could name an in-memory database and "store"
+ * nothing). "./file:x" names a file called file:x. */
+static int check_name(const char *path, ss_err *e)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (!*path)
+        return ss_errf(e, "the journal path is empty: name a file");
+    if (strcmp(path, ":memory:") == 0)
+        return ss_errf(e, "%s: is SQLite's name for an in-memory database, "
+                          "which would keep nothing: the journal must be a "
+                          "file; nothing was changed", path);
+    if (strncmp(path, "file:", 5) == 0)
+        return ss_errf(e, "%s: is a SQLite URI, not a file name: the journal "
+                          "must be a file (write ./%s for a file of that "
+                          "name); nothing was changed", path, path);
+    return 0;
+}
+
+/* Creates the file 0600 when missing; refuses anything that is not a
+ * regular file, and a file that is not a sitesweep journal, before SQLite
+ * opens it (SQLite would block on a FIFO, make "/dev/null-journal", or
+ * change another program's database). */
+static int prepare_file(const char *path, file_identity *id, ss_err *e)
+{
+    *id = ID_NEW;
+    if (check_name(path, e))
+        return -1;
+    int fd = file_open_regular(path, O_RDONLY, "journal", e);
     if (fd < 0) {
-        if (errno != ENOENT)
-            return ss_errf(e, "%s: cannot open journal: %s", path,
-                           strerror(errno));
+        if (errno != ENOENT) {
+            if (errno == EACCES || errno == EPERM)
+                ss_errf(e, "%s: cannot open journal: %s", path,
+                        strerror(errno));
+            return -1;
+        }
         if (make_parent_dirs(path, e))
             return -1;
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+                  0600);
         if (fd < 0 && errno != EEXIST)
             return ss_errf(e, "%s: cannot create journal: %s", path,
                            strerror(errno));
-        if (fd >= 0)
+        if (fd >= 0) {
             close(fd);
-        return 0;
+            return 0;
+        }
+        /* Another process made it meanwhile: look at what it is. */
+        if ((fd = file_open_regular(path, O_RDONLY, "journal", e)) < 0)
+            return -1;
     }
-    char head[16];
+    unsigned char head[100];
     ssize_t got = read(fd, head, sizeof head);
     close(fd);
     if (got == 0)
         return 0;
-    if (got != (ssize_t)sizeof head || memcmp(head, "SQLite format 3", 16) != 0)
+    if (got != (ssize_t)sizeof head ||
+        memcmp(head, "SQLite format 3", 16) != 0)
         return ss_errf(e, "%s: not a sitesweep journal (not a SQLite "
                           "database); nothing was changed", path);
+    uint32_t appid = (uint32_t)head[68] << 24 | (uint32_t)head[69] << 16 |
+                     (uint32_t)head[70] << 8 | head[71];
+    if (appid == APPLICATION_ID) {
+        *id = ID_OURS;
+        return 0;
+    }
+    if (appid != 0)
+        return ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
+                          "of another program, application id 0x%08X); "
+                          "nothing was changed", path, (unsigned)appid);
+    *id = ID_UNKNOWN;
     return 0;
 }
 
@@ -301,16 +360,26 @@ static int pragma_int(journal *j, const char *sql, int *out, ss_err *e)
     return 0;
 }
 
-static int migrate(journal *j, ss_err *e)
+/* Refuses a database that is not a sitesweep journal: reads only, before
+ * any setting is changed. An empty database (no schema, application id 0)
+ * is taken as a new journal. */
+static int check_identity(journal *j, ss_err *e)
 {
-    int version, appid, tables;
-    if (pragma_int(j, "PRAGMA user_version", &version, e) ||
-        pragma_int(j, "PRAGMA application_id", &appid, e) ||
+    int appid, tables;
+    if (pragma_int(j, "PRAGMA application_id", &appid, e) ||
         pragma_int(j, "SELECT count(*) FROM sqlite_master", &tables, e))
         return -1;
     if (appid != APPLICATION_ID && (appid != 0 || tables != 0))
         return ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
                           "of another program); nothing was changed", j->path);
+    return 0;
+}
+
+static int migrate(journal *j, ss_err *e)
+{
+    int version;
+    if (pragma_int(j, "PRAGMA user_version", &version, e))
+        return -1;
     if (version < 0)
         return ss_errf(e, "%s: not a sitesweep journal (invalid schema "
                           "version %d); nothing was changed", j->path, version);
@@ -391,52 +460,199 @@ static char *file_uri(const char *path, const char *query)
     return sb_take(&b);
 }
 
-/* Opens the connection. A file this user cannot write is opened read-only
- * (reads work, writes fail plainly); when its directory is not writable
- * either, SQLite cannot make the WAL index, so it is read as immutable. */
-static int db_connect(journal *j, bool read_only, bool immutable, ss_err *e)
+/* How a connection opens the journal. */
+typedef enum open_mode {
+    OPEN_RW,        /* read-write, shared (the -shm file is the WAL index) */
+    OPEN_RO,        /* read-only ("mode=ro") */
+    OPEN_IMMUTABLE, /* the main file alone: only when no -wal holds events */
+    OPEN_EXCLUSIVE, /* read-write, exclusive locking: the WAL index is kept
+                       in memory, so no -shm file is needed */
+} open_mode;
+
+/* Opens the connection (no setting changed yet: checkpoints on close are
+ * off until check_identity has said the file is ours). The read-only
+ * modes use a URI built from the path (percent-encoded, so nothing in the
+ * name is read as a parameter); the others pass it as a plain file name. */
+static int db_connect(journal *j, open_mode mode, ss_err *e)
 {
-    char *uri = read_only ? file_uri(j->path, immutable ? "immutable=1" : "mode=ro")
-                          : xstrdup(j->path);
-    int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) |
-                SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-    int rc = sqlite3_open_v2(uri, &j->db, flags, NULL);
-    free(uri);
+    bool read_only = mode == OPEN_RO || mode == OPEN_IMMUTABLE;
+    char *name = read_only ? file_uri(j->path, mode == OPEN_IMMUTABLE
+                                                   ? "immutable=1"
+                                                   : "mode=ro")
+                           : xstrdup(j->path);
+    int flags = (read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
+                           : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+    int rc = sqlite3_open_v2(name, &j->db, flags, NULL);
+    free(name);
     if (rc != SQLITE_OK) {
-        ss_errf(e, "%s: cannot open journal: %s", j->path,
-                j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc));
+        char hint[PATH_MAX + 64];
+        ss_errf(e, "%s: cannot open journal: %s%s", j->path,
+                j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc),
+                disk_full_hint(j->path, hint, sizeof hint));
         sqlite3_close(j->db);
         j->db = NULL;
         return -1;
     }
     sqlite3_extended_result_codes(j->db, 1);
     sqlite3_busy_timeout(j->db, JOURNAL_BUSY_MS);
-    if (jdb_exec(j, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
-             "cannot configure the journal", e) ||
-        (!read_only && jdb_exec(j, "PRAGMA journal_mode = WAL",
-                            "cannot switch the journal to WAL", e)))
+    sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    if (mode == OPEN_EXCLUSIVE &&
+        jdb_exec(j, "PRAGMA locking_mode = EXCLUSIVE",
+                 "cannot lock the journal", e))
         return -1;
+    return jdb_exec(j, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
+                    "cannot configure the journal", e);
+}
+
+/* Settings that change the file, once it is known to be a journal. */
+static int db_setup(journal *j, bool read_only, ss_err *e)
+{
+    if (read_only)
+        return 0;
+    sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+    return jdb_exec(j, "PRAGMA journal_mode = WAL",
+                    "cannot switch the journal to WAL", e);
+}
+
+/* Whether the directory holding path can be written (SQLite makes the
+ * -wal and -shm files there). */
+static bool dir_writable(const char *path)
+{
+    char *dir = xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    bool ok = access(dir, W_OK) == 0;
+    free(dir);
+    return ok;
+}
+
+/* Whether path's -wal and -shm files exist and can be written, so a
+ * read-write connection works even where they could not be created. */
+static bool wal_files_writable(const char *path)
+{
+    char *wal = xasprintf("%s-wal", path), *shm = xasprintf("%s-shm", path);
+    bool ok = access(wal, W_OK) == 0 && access(shm, W_OK) == 0;
+    free(wal);
+    free(shm);
+    return ok;
+}
+
+/* Size of path's -wal file; 0 when there is none. */
+static long long wal_size(const char *path)
+{
+    char *wal = xasprintf("%s-wal", path);
+    struct stat st;
+    long long n = stat(wal, &st) == 0 ? (long long)st.st_size : 0;
+    free(wal);
+    return n;
+}
+
+/* Connects, checks the file is a journal, sets it up and migrates it:
+ * 0; -1 when it could not be read; -2 when it was read but not set up or
+ * migrated. */
+static int open_as(journal *j, open_mode mode, file_identity id, ss_err *e)
+{
+    if (db_connect(j, mode, e))
+        return -1;
+    if (id != ID_NEW && check_identity(j, e))
+        return -1;
+    bool ro = mode == OPEN_RO || mode == OPEN_IMMUTABLE;
+    if (db_setup(j, ro, e) || migrate(j, e))
+        return -2;
     return 0;
+}
+
+/* Whether a rollback journal (PATH-journal) with content lies beside
+ * path: a transaction a crashed program left, which opening the database
+ * read-write would roll back. sitesweep journals use WAL, never this. */
+static bool hot_journal(const char *path)
+{
+    char *rj = xasprintf("%s-journal", path);
+    struct stat st;
+    bool hot = stat(rj, &st) == 0 && st.st_size > 0;
+    free(rj);
+    return hot;
+}
+
+/* For a database whose header does not say it is a journal: asks SQLite
+ * through a read-only connection, which cannot change the file (a
+ * read-write one would roll back another program's unfinished
+ * transaction). 0 when it is a journal or empty, or could not be read this
+ * way (the caller's own open will say why); -1 when it is not one. */
+static int probe_identity(journal *j, ss_err *e)
+{
+    ss_err pe;
+    int rc = db_connect(j, OPEN_RO, &pe);
+    if (rc == 0)
+        rc = check_identity(j, &pe);
+    if (rc != 0) {
+        int code = j->db ? sqlite3_extended_errcode(j->db) : SQLITE_CANTOPEN;
+        if ((code & 0xff) == SQLITE_READONLY && hot_journal(j->path)) {
+            ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
+                       "with another program's unfinished transaction in "
+                       "%s-journal); nothing was changed", j->path, j->path);
+            rc = -1;
+        } else if (code == SQLITE_OK || code == SQLITE_ROW ||
+                   code == SQLITE_DONE) {
+            *e = pe; /* read, and not ours */
+            rc = -1;
+        } else {
+            rc = 0; /* not readable this way: the real open says why */
+        }
+    }
+    close_db(j);
+    return rc;
 }
 
 int journal_open(const char *path, journal **out, ss_err *e)
 {
     *out = NULL;
-    if (prepare_file(path, e))
+    file_identity id;
+    if (prepare_file(path, &id, e))
         return -1;
     journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
     default_actor(j);
-    bool ro = access(path, W_OK) != 0;
-    int rc = db_connect(j, ro, false, e);
+    /* Read-only when the file cannot be written, or its directory cannot
+     * and SQLite's -wal and -shm files are not there to be written: a
+     * read-write connection would fail at the first read. */
+    bool ro = access(path, W_OK) != 0 ||
+              (!dir_writable(path) && !wal_files_writable(path));
+    int rc = id == ID_UNKNOWN && !ro ? probe_identity(j, e) : 0;
     if (rc == 0)
-        rc = migrate(j, e);
-    if (rc && ro && j->db) {
-        /* Read-only directory too: no WAL index can be made. */
+        rc = open_as(j, ro ? OPEN_RO : OPEN_RW, id, e);
+    int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff
+                                      : 0;
+    if (why == SQLITE_CANTOPEN || why == SQLITE_READONLY) {
+        /* A read-only directory without a -shm file: SQLite cannot read
+         * the -wal through a shared WAL index. Reading the main file alone
+         * is right only when the -wal holds nothing. Otherwise a journal
+         * this user may write is opened with exclusive locking, which
+         * keeps the WAL index in memory; else say why rather than show a
+         * part. */
+        long long wal = wal_size(path);
+        char *walpath = xasprintf("%s-wal", path);
+        bool writable = access(path, W_OK) == 0 && access(walpath, W_OK) == 0;
+        free(walpath);
         close_db(j);
-        rc = db_connect(j, true, true, e);
-        if (rc == 0)
-            rc = migrate(j, e);
+        if (wal > 0 && writable) {
+            rc = open_as(j, OPEN_EXCLUSIVE, id, e);
+        } else if (wal > 0) {
+            ss_errf(e, "%s: cannot read the journal: its directory is "
+                       "read-only and %s-wal still holds %lld bytes of "
+                       "events that SQLite can read only by creating %s-shm "
+                       "there, or with write access to both files; open it "
+                       "once where its directory can be written (or copy "
+                       "the journal with its -wal file); nothing was "
+                       "changed", path, path, wal, path);
+        } else {
+            rc = open_as(j, OPEN_IMMUTABLE, id, e);
+        }
     }
     if (rc) {
         journal_close(j);

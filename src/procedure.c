@@ -2,6 +2,8 @@
  * item templates with a site's values. */
 #include "procedure.h"
 
+#include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,15 @@ static const char *const ph_names[] = {
 #define PH_LIST "{code} {name} {parent} {parent_server} {server} {drive} " \
                 "{pdc} {servers} {cap}"
 
+/* The most bytes each placeholder can put in, in ph_names order: the
+ * longest value a site may hold, or "<name>" when it has none. {servers}
+ * joins up to PROC_CAP_MAX names with ", " (one byte more per ';'). */
+static const size_t ph_max[] = {
+    3, SITE_NAME_MAX, 3, SITE_HOST_MAX, SITE_HOST_MAX, 1, SITE_HOST_MAX,
+    SITE_SERVERS_MAX + PROC_CAP_MAX, SITE_HOST_MAX,
+};
+_Static_assert(sizeof ph_max / sizeof ph_max[0] == 9, "one bound per placeholder");
+
 /* What starts at a position of a template. */
 typedef enum tmpl_tok {
     T_END,   /* end of the template */
@@ -97,6 +108,26 @@ static int ph_lookup(const char *name, size_t n)
         if (strlen(ph_names[i]) == n && memcmp(ph_names[i], name, n) == 0)
             return (int)i;
     return -1;
+}
+
+/* The most bytes tmpl can expand to, whatever the site. */
+static size_t tmpl_worst(const char *s)
+{
+    size_t adv, n, total = 0;
+    const char *at;
+    tmpl_tok t;
+    while (s && (t = tmpl_scan(s, &adv, &at, &n)) != T_END) {
+        int ph = t == T_PH ? ph_lookup(at, n) : -1;
+        if (t == T_LIT)
+            total += n;
+        else if (ph >= 0)
+            total += ph_max[ph] > strlen(ph_names[ph]) + 2
+                         ? ph_max[ph] : strlen(ph_names[ph]) + 2;
+        else
+            total += adv;
+        s += adv;
+    }
+    return total;
 }
 
 /* Whether a template names {cap}. */
@@ -157,30 +188,42 @@ static void put_value(strbuf *b, size_t ph, const proc_values *v,
 }
 
 /* Fills tmpl into b; cap is the CAP/DP for {cap}, or NULL. Anything that
- * is not a known placeholder is copied as written. */
-static void expand_into(strbuf *b, const char *tmpl, const proc_values *v,
-                        const char *cap)
+ * is not a known placeholder is copied as written. Stops once it has put
+ * more than limit bytes, cutting at a character boundary with a note;
+ * returns true when it cut. */
+static bool expand_into(strbuf *b, const char *tmpl, const proc_values *v,
+                        const char *cap, size_t limit)
 {
-    size_t adv, n;
+    size_t adv, n, start = b->len;
     const char *at, *s = tmpl;
     tmpl_tok t;
     while ((t = tmpl_scan(s, &adv, &at, &n)) != T_END) {
         int ph = t == T_PH ? ph_lookup(at, n) : -1;
         if (t == T_LIT)
-            sb_add(b, at, n);
+            sb_add(b, at, n > limit ? limit + 1 : n);
         else if (ph >= 0)
             put_value(b, (size_t)ph, v, cap);
         else
             sb_add(b, s, adv);
         s += adv;
+        if (b->len - start > limit) {
+            size_t cut = start + limit;
+            while (cut > start && ((unsigned char)b->s[cut] & 0xC0) == 0x80)
+                cut--;
+            b->len = cut;
+            b->s[cut] = '\0';
+            sb_printf(b, " [cut: expands beyond %zu bytes]", limit);
+            return true;
+        }
     }
+    return false;
 }
 
 char *procedure_expand(const char *tmpl, const proc_values *v)
 {
     strbuf b = {0};
     if (tmpl)
-        expand_into(&b, tmpl, v, NULL);
+        expand_into(&b, tmpl, v, NULL, PROC_ITEM_EXPANDED_MAX);
     return sb_take(&b);
 }
 
@@ -200,15 +243,25 @@ char **proc_item_commands(const proc_item *it, const proc_values *v,
     const site *s = v ? v->site : NULL;
     char (*caps)[SITE_HOST_MAX + 1] = xmalloc(PROC_CAP_MAX * sizeof *caps);
     size_t ncaps = s ? site_servers_split(s, caps, PROC_CAP_MAX) : 0;
+    size_t total = 0; /* bytes so far: the item's commands are bounded */
     for (size_t i = 0; it && i < it->ncommands; i++) {
         const char *cmd = it->commands[i];
         size_t reps = tmpl_has_cap(cmd) && ncaps ? ncaps : 1;
         for (size_t r = 0; r < reps; r++) {
+            if (total > PROC_ITEM_EXPANDED_MAX) {
+                strv_push(&out, &n, xasprintf("[cut: the commands of item "
+                          "%s expand beyond %u bytes]", it->id,
+                          PROC_ITEM_EXPANDED_MAX));
+                goto done;
+            }
             strbuf b = {0};
-            expand_into(&b, cmd, v, ncaps ? caps[r] : NULL);
+            expand_into(&b, cmd, v, ncaps ? caps[r] : NULL,
+                        PROC_COMMAND_EXPANDED_MAX);
+            total += b.len;
             strv_push(&out, &n, sb_take(&b));
         }
     }
+done:
     free(caps);
     if (count)
         *count = n;
@@ -226,14 +279,67 @@ void procedure_strv_free(char **v)
 
 /* ---- queries ---- */
 
+/* strcmp ignoring ASCII case (ids are ASCII). */
+static int id_cmp(const char *a, const char *b)
+{
+    for (;; a++, b++) {
+        int ca = tolower((unsigned char)*a), cb = tolower((unsigned char)*b);
+        if (ca != cb || !ca)
+            return ca - cb;
+    }
+}
+
 int procedure_find(const procedure *p, const char *id)
 {
     if (!p || !id)
         return -1;
-    for (size_t i = 0; i < p->nitems; i++)
-        if (str_ieq(p->items[i].id, id))
-            return (int)i;
+    if (!p->order) {
+        for (size_t i = 0; i < p->nitems; i++)
+            if (str_ieq(p->items[i].id, id))
+                return (int)i;
+        return -1;
+    }
+    size_t lo = 0, hi = p->nitems;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = id_cmp(p->items[p->order[mid]].id, id);
+        if (c == 0)
+            return (int)p->order[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return -1;
+}
+
+/* Ids with their index, for sorting. */
+typedef struct id_slot {
+    char key[PROC_ID_MAX + 1]; /* lower-cased id */
+    size_t idx;
+} id_slot;
+
+static int id_slot_cmp(const void *a, const void *b)
+{
+    return strcmp(((const id_slot *)a)->key, ((const id_slot *)b)->key);
+}
+
+/* Builds p->order, so procedure_find is a binary search. */
+static void build_order(procedure *p)
+{
+    id_slot *slots = xmalloc(p->nitems * sizeof *slots);
+    for (size_t i = 0; i < p->nitems; i++) {
+        size_t k = 0;
+        for (; p->items[i].id[k]; k++)
+            slots[i].key[k] = (char)tolower((unsigned char)p->items[i].id[k]);
+        slots[i].key[k] = '\0';
+        slots[i].idx = i;
+    }
+    qsort(slots, p->nitems, sizeof *slots, id_slot_cmp);
+    p->order = xmalloc(p->nitems * sizeof *p->order);
+    for (size_t i = 0; i < p->nitems; i++)
+        p->order[i] = slots[i].idx;
+    free(slots);
 }
 
 /* Without a site nothing rules an item out, so every item applies. */
@@ -268,6 +374,7 @@ void procedure_free(procedure *p)
     free(p->title);
     free(p->source);
     free(p->text);
+    free(p->order);
     memset(p, 0, sizeof *p);
 }
 
@@ -286,8 +393,54 @@ typedef struct parser {
     strbuf val;        /* the open field's value so far */
     int pending_break; /* line of a "." not yet followed by text, or 0 */
     int seen[F_COUNT]; /* line of each single field in its scope, or 0 */
+    size_t *ids;       /* hash set of item indices + 1 by id (0: empty) */
+    size_t nids;       /* its slots, a power of two */
     ss_err *e;         /* where errors go */
 } parser;
+
+/* FNV-1a of an id, ignoring ASCII case. */
+static uint64_t id_hash(const char *id)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *id; id++)
+        h = (h ^ (unsigned char)tolower((unsigned char)*id)) * 1099511628211u;
+    return h;
+}
+
+/* The index of the item with this id so far, or -1: linear probing. */
+static int ids_find(const parser *ps, const char *id)
+{
+    if (!ps->nids)
+        return -1;
+    for (size_t i = id_hash(id) & (ps->nids - 1);; i = (i + 1) & (ps->nids - 1)) {
+        if (!ps->ids[i])
+            return -1;
+        if (str_ieq(ps->p->items[ps->ids[i] - 1].id, id))
+            return (int)(ps->ids[i] - 1);
+    }
+}
+
+/* Adds item idx to the set, growing it to stay under half full. */
+static void ids_add(parser *ps, size_t idx)
+{
+    if (2 * (idx + 1) >= ps->nids) {
+        size_t old = ps->nids, *slots = ps->ids;
+        ps->nids = old ? old * 2 : 64;
+        ps->ids = xcalloc(ps->nids, sizeof *ps->ids);
+        for (size_t i = 0; i < old; i++)
+            if (slots[i]) {
+                size_t k = id_hash(ps->p->items[slots[i] - 1].id) & (ps->nids - 1);
+                while (ps->ids[k])
+                    k = (k + 1) & (ps->nids - 1);
+                ps->ids[k] = slots[i];
+            }
+        free(slots);
+    }
+    size_t k = id_hash(ps->p->items[idx].id) & (ps->nids - 1);
+    while (ps->ids[k])
+        k = (k + 1) & (ps->nids - 1);
+    ps->ids[k] = idx + 1;
+}
 
 /* Reports "fname:line: message" and returns -1. */
 static int perr(parser *ps, int line, const char *fmt, ...)
@@ -368,7 +521,15 @@ static int field_store(parser *ps, char *v)
     case F_SOURCE: ps->p->source = v; break;
     case F_TEXT: it->text = v; break;
     case F_WHERE: it->where = v; break;
-    case F_COMMAND: strv_push(&it->commands, &it->ncommands, v); break;
+    case F_COMMAND: {
+        size_t w = tmpl_worst(v);
+        if (w > it->worst_cmd) {
+            it->worst_cmd = w;
+            it->worst_cmd_line = ps->field_line;
+        }
+        strv_push(&it->commands, &it->ncommands, v);
+        break;
+    }
     case F_CAUTION: strv_push(&it->cautions, &it->ncautions, v); break;
     case F_APPLIES:
         if (strcmp(v, "always") != 0 && strcmp(v, "logon") != 0) {
@@ -448,9 +609,17 @@ static int item_close(parser *ps)
 {
     if (!ps->cur)
         return 0;
-    if (!ps->cur->text)
-        return perr(ps, ps->cur->line, "item %s has no \"text:\" field: "
-                    "every item needs its instruction", ps->cur->id);
+    proc_item *it = ps->cur;
+    if (!it->text)
+        return perr(ps, it->line, "item %s has no \"text:\" field: "
+                    "every item needs its instruction", it->id);
+    it->worst = tmpl_worst(it->title) + tmpl_worst(it->text) +
+                tmpl_worst(it->where);
+    for (size_t i = 0; i < it->ncautions; i++)
+        it->worst += tmpl_worst(it->cautions[i]);
+    for (size_t i = 0; i < it->ncommands; i++)
+        it->worst += tmpl_worst(it->commands[i]) *
+                     (tmpl_has_cap(it->commands[i]) ? PROC_CAP_MAX : 1);
     return 0;
 }
 
@@ -472,7 +641,7 @@ static int check_id(parser *ps, const char *id, size_t n)
     char buf[PROC_ID_MAX + 1];
     memcpy(buf, id, n);
     buf[n] = '\0';
-    int dup = procedure_find(ps->p, buf);
+    int dup = ids_find(ps, buf);
     if (dup >= 0)
         return perr(ps, ps->line, "duplicate item id \"%s\": item %s is "
                     "at line %d (ids are compared ignoring case)", buf,
@@ -524,6 +693,7 @@ static int parse_item(parser *ps, const char *s)
     it->applies = APPLIES_ALWAYS;
     it->line = ps->line;
     ps->cur = it;
+    ids_add(ps, ps->p->nitems - 1);
     memset(ps->seen, 0, sizeof ps->seen);
     return 0;
 }
@@ -668,13 +838,48 @@ int procedure_parse(const char *text, size_t len, const char *fname,
         text = "";
     int rc = parse_all(&ps, text, len);
     sb_free(&ps.val);
+    free(ps.ids);
     if (rc < 0) {
         procedure_free(out);
         return -1;
     }
+    build_order(out);
     out->text = xstrndup(text, len);
     out->textlen = len;
     sha256_hex(text, len, out->hash);
+    return 0;
+}
+
+bool proc_item_too_big(const proc_item *it)
+{
+    return it->worst > PROC_ITEM_EXPANDED_MAX ||
+           it->worst_cmd > PROC_COMMAND_EXPANDED_MAX;
+}
+
+int procedure_check_limits(const procedure *p, const char *fname, ss_err *e)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < p->nitems; i++) {
+        const proc_item *it = &p->items[i];
+        if (it->worst_cmd > PROC_COMMAND_EXPANDED_MAX)
+            return ss_errf(e, "%s:%d: item %s: this command can expand to "
+                              "%zu bytes with a site's values (each {servers} "
+                              "up to %zu): at most %u", fname,
+                           it->worst_cmd_line, it->id, it->worst_cmd,
+                           ph_max[PH_COUNT - 2], PROC_COMMAND_EXPANDED_MAX);
+        if (it->worst > PROC_ITEM_EXPANDED_MAX)
+            return ss_errf(e, "%s:%d: item %s can expand to %zu bytes with a "
+                              "site's values ({cap} commands repeat once per "
+                              "CAP/DP, up to %d): at most %u", fname, it->line,
+                           it->id, it->worst, PROC_CAP_MAX,
+                           PROC_ITEM_EXPANDED_MAX);
+        total += it->worst;
+        if (total > PROC_EXPANDED_MAX)
+            return ss_errf(e, "%s:%d: item %s: the items up to here can "
+                              "expand to %zu bytes with a site's values: at "
+                              "most %u in all", fname, it->line, it->id,
+                           total, PROC_EXPANDED_MAX);
+    }
     return 0;
 }
 
@@ -687,6 +892,10 @@ int procedure_load(const char *path, procedure *out, ss_err *e)
         return -1;
     int rc = procedure_parse(buf, len, path, out, e);
     free(buf);
+    if (rc == 0 && procedure_check_limits(out, path, e) < 0) {
+        procedure_free(out);
+        return -1;
+    }
     return rc;
 }
 

@@ -10,6 +10,14 @@
 #include "util.h"
 
 #define PROC_ID_MAX 15 /* bytes of an item id such as "4b.9" */
+/* Limits on what an item expands to with a site's values (documented in
+ * data/procedure-format.md), so a file under 1 MiB cannot fill gigabytes:
+ * one filled command, and the whole item (title, text, where, cautions and
+ * every command, {cap} commands once per CAP/DP). Worst cases are reckoned
+ * with the longest values a site may hold. */
+#define PROC_COMMAND_EXPANDED_MAX (16u * 1024)  /* bytes of one command */
+#define PROC_ITEM_EXPANDED_MAX (256u * 1024)    /* bytes of one item */
+#define PROC_EXPANDED_MAX (16u * 1024 * 1024)   /* bytes of all the items */
 
 /* When an item applies to a site; otherwise it is "not applicable". */
 typedef enum proc_applies {
@@ -28,6 +36,9 @@ typedef struct proc_item {
     size_t ncautions;
     proc_applies applies; /* applicability rule */
     int line;         /* line of the item header in the file */
+    size_t worst;     /* bytes the item can expand to (longest values) */
+    size_t worst_cmd; /* bytes its longest command can expand to */
+    int worst_cmd_line; /* line of that command */
 } proc_item;
 
 typedef struct procedure {
@@ -39,17 +50,27 @@ typedef struct procedure {
     char hash[65];  /* SHA-256 of the exact file text */
     char *text;     /* the exact file text (kept so a run can pin it) */
     size_t textlen;
+    size_t *order;  /* item indices sorted by id ignoring case (owned) */
 } procedure;
 
-/* Parses text (len bytes, need not be NUL-terminated). fname is used only
- * in messages: "fname:line: what is wrong". On error *out is left empty. */
+/* Parses text (len bytes, need not be NUL-terminated) in linear time.
+ * fname is used only in messages: "fname:line: what is wrong". On error
+ * *out is left empty. An item beyond the expansion limits still parses
+ * (a run may have pinned it before the limits existed): check with
+ * procedure_check_limits, and expansion cuts it (see procedure_expand). */
 int procedure_parse(const char *text, size_t len, const char *fname,
                     procedure *out, ss_err *e);
-/* Reads and parses a file. */
+/* 0 when every item is within PROC_COMMAND_EXPANDED_MAX and
+ * PROC_ITEM_EXPANDED_MAX and all of them within PROC_EXPANDED_MAX; else -1
+ * with e saying "fname:line: item ID: ..." for the first item beyond. */
+int procedure_check_limits(const procedure *p, const char *fname, ss_err *e);
+/* Whether an item is beyond the expansion limits. */
+bool proc_item_too_big(const proc_item *it);
+/* Reads and parses a file, refusing one beyond the expansion limits. */
 int procedure_load(const char *path, procedure *out, ss_err *e);
 void procedure_free(procedure *p);
 
-/* Index of the item with this id (case-insensitive), or -1. */
+/* Index of the item with this id (case-insensitive), or -1. O(log n). */
 int procedure_find(const procedure *p, const char *id);
 
 /* Whether the item applies to the site (e.g. 4e needs logon=yes). */
@@ -65,10 +86,14 @@ typedef struct proc_values {
     const char *parent_server; /* the parent site's server if known, or NULL */
 } proc_values;
 
-/* Fills the placeholders of one template (text, title, where, caution). */
+/* Fills the placeholders of one template (text, title, where, caution).
+ * The result is cut at PROC_ITEM_EXPANDED_MAX bytes, ending with
+ * " [cut: ...]", so an item beyond the limits costs bounded memory. */
 char *procedure_expand(const char *tmpl, const proc_values *v);
 /* The item's commands filled in, with {cap} commands repeated per CAP/DP.
- * Returns a NULL-terminated array; free with procedure_strv_free. */
+ * Returns a NULL-terminated array; free with procedure_strv_free. Each
+ * command is cut at PROC_COMMAND_EXPANDED_MAX bytes and the whole at
+ * PROC_ITEM_EXPANDED_MAX, a last string saying what was cut. */
 char **proc_item_commands(const proc_item *it, const proc_values *v,
                           size_t *count);
 void procedure_strv_free(char **v);

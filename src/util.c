@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 #include <wchar.h>
@@ -283,16 +284,123 @@ void sha256_hex(const void *data, size_t n, char out[65])
     out[64] = '\0';
 }
 
+const char *file_kind_name(unsigned mode)
+{
+    switch (mode & S_IFMT) {
+    case S_IFREG: return "a file";
+    case S_IFDIR: return "a directory";
+    case S_IFIFO: return "a FIFO (named pipe)";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    case S_IFSOCK: return "a socket";
+    default: return "not a regular file";
+    }
+}
+
+static int not_regular(const char *path, const char *what, unsigned mode,
+                       ss_err *e)
+{
+    ss_errf(e, "%s: is %s, not a file%s%s%s", path, file_kind_name(mode),
+            what ? " (the " : "", what ? what : "",
+            what ? " must be a regular file)" : "");
+    errno = EINVAL;
+    return -1;
+}
+
+int file_open_regular(const char *path, int flags, const char *what,
+                      ss_err *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        int err = errno;
+        struct stat lst;
+        if (err == ENOENT && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+            char to[512];
+            ssize_t k = readlink(path, to, sizeof to - 1);
+            to[k > 0 ? k : 0] = '\0';
+            ss_errf(e, "%s: is a symbolic link to %s, which does not exist "
+                       "(a dangling link)", path, to);
+            errno = ENOTDIR; /* not ENOENT: nothing may be created here */
+            return -1;
+        }
+        ss_errf(e, "%s: cannot open: %s", path, strerror(err));
+        errno = err;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode))
+        return not_regular(path, what, st.st_mode, e);
+    /* O_NONBLOCK: a FIFO swapped in after stat must not block the open. */
+    int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int err = errno;
+        ss_errf(e, "%s: cannot open: %s", path, strerror(err));
+        errno = err;
+        return -1;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return not_regular(path, what, st.st_mode, e);
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    return fd;
+}
+
+char *disk_full_hint(const char *path, char *buf, size_t n)
+{
+    if (n == 0)
+        return buf;
+    buf[0] = '\0';
+    char *dir = xstrdup(path && *path ? path : ".");
+    struct statvfs vs;
+    int rc = statvfs(dir, &vs);
+    if (rc != 0) {
+        char *slash = strrchr(dir, '/');
+        if (slash == dir)
+            slash[1] = '\0';
+        else if (slash)
+            *slash = '\0';
+        else
+            strcpy(dir, ".");
+        rc = statvfs(dir, &vs);
+    }
+    if (rc == 0 && vs.f_bavail == 0)
+        snprintf(buf, n, " (no space left on the device holding %s)", path);
+    free(dir);
+    return buf;
+}
+
+int text_check_arg(const char *opt, const char *s, ss_err *e)
+{
+    size_t n = strlen(s);
+    size_t i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0)
+            return ss_errf(e, "%s: not valid UTF-8 (byte 0x%02X at byte %zu)",
+                           opt, (unsigned char)s[i], i + 1);
+        if (cp_is_unsafe(cp))
+            return ss_errf(e, "%s: control or bidirectional character "
+                              "U+%04X at byte %zu is not allowed (the text "
+                              "is one line of printable characters)",
+                           opt, cp, i + 1);
+        i += k;
+    }
+    return 0;
+}
+
 int read_file(const char *path, char **out, size_t *len, size_t max,
               ss_err *e)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = file_open_regular(path, O_RDONLY, NULL, e);
+    if (fd < 0)
+        return -1;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        close(fd);
         return ss_errf(e, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return ss_errf(e, "%s: is a directory, not a file", path);
     }
     strbuf b = {0};
     char buf[65536];
@@ -305,11 +413,11 @@ int read_file(const char *path, char **out, size_t *len, size_t max,
         }
         sb_add(&b, buf, n);
     }
-    int err = ferror(f);
+    int err = ferror(f) ? errno : 0;
     fclose(f);
     if (err) {
         sb_free(&b);
-        return ss_errf(e, "%s: cannot read: %s", path, strerror(errno));
+        return ss_errf(e, "%s: cannot read: %s", path, strerror(err));
     }
     *len = b.len;
     *out = sb_take(&b);

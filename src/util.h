@@ -65,9 +65,36 @@ size_t str_width(const char *s);
 /* Lower-case SHA-256 of data, hex, 65 bytes with the NUL (nettle). */
 void sha256_hex(const void *data, size_t n, char out[65]);
 
-/* Reads a whole file; NUL-terminated; *len without the NUL. */
+/* Reads a whole file; NUL-terminated; *len without the NUL. Refuses at
+ * once anything that is not a regular file (see file_open_regular). */
 int read_file(const char *path, char **out, size_t *len, size_t max,
               ss_err *e);
+
+/* What kind of file a mode names: "a directory", "a FIFO (named pipe)",
+ * "a character device", "a block device", "a socket"; "a file" for a
+ * regular file. Static string. */
+const char *file_kind_name(unsigned mode);
+
+/* Opens path (O_RDONLY or O_RDWR in flags; O_CLOEXEC is added) only when
+ * it is a regular file, without ever blocking: a FIFO, device, directory
+ * or socket is refused with "PATH: is a FIFO (named pipe), not a file";
+ * a symbolic link is followed, a dangling one refused saying so. what
+ * names the file's role in messages ("journal"), or NULL. Returns
+ * the descriptor (blocking mode), or -1 with e set and errno kept (ENOENT
+ * for a missing file, so a caller may create it). */
+int file_open_regular(const char *path, int flags, const char *what,
+                      ss_err *e);
+
+/* A hint for an I/O failure on path's file system: " (no space left on
+ * the device holding PATH)" when statvfs says it is full, else "".
+ * Writes at most n bytes into buf (NUL-terminated); returns buf. */
+char *disk_full_hint(const char *path, char *buf, size_t n);
+
+/* Checks text given on the command line for option opt ("--note"):
+ * valid UTF-8 and no control or bidirectional character (the rules of
+ * imported fields and of the console's line editor). 0, or -1 with e
+ * naming the option, the character and its byte offset. */
+int text_check_arg(const char *opt, const char *s, ss_err *e);
 
 /* ASCII helpers that ignore the locale. */
 bool str_ieq(const char *a, const char *b);

@@ -36,3 +36,13 @@ event_count() {
 
 # SQL straight on the journal file, behind the program's back.
 raw_sql() { sqlite3 "$J" "$@"; }
+
+# legacy_note SITE KIND NOTE: appends an event carrying NOTE straight into
+# the journal, as a journal written before notes were checked (or another
+# tool) may hold; its hash is not chained, so only output tests use it.
+legacy_note() {
+    printf '%s' "$3" >"$T/legacy-note"
+    sqlite3 "$J" "INSERT INTO events(ts, operator, host, site, run, item, kind, note, prev, hash)
+        VALUES('2026-01-01T00:00:00.000Z', 'legacy', 'h', '$1', 1, '1', '$2',
+               CAST(readfile('$T/legacy-note') AS TEXT), '', '')"
+}
