@@ -295,9 +295,9 @@ static void drift_note(const run_view *rv, const procedure *current,
     char *d = procedure_drift(&rv->proc, current);
     if (!d)
         return;
-    fprintf(stderr, "sitesweep: note: run %lld of %s keeps the procedure it "
-                    "started with (%.12s); %s now differs: %s\n",
-            (long long)rv->id, rv->site, rv->proc.hash, path, d);
+    fprintf(stderr, "sitesweep: note: cleanup %s #%lld keeps the procedure "
+                    "it started with (%.12s); %s now differs: %s\n",
+            rv->site, (long long)rv->number, rv->proc.hash, path, d);
     free(d);
 }
 
@@ -340,13 +340,13 @@ static int cmd_mark(const opts *o)
         printf("%s %s is already %s: nothing recorded\n", up, o->args[2],
                out == OUT_REOPENED ? "open" : o->args[3]);
     else if (r.completed)
-        printf("%s %s %s (run %lld): cleanup complete; the site can be "
+        printf("%s %s %s (run %s #%lld): cleanup complete; the site can be "
                "reinstalled with the same site code\n", up, o->args[2],
-               o->args[3], (long long)r.run);
+               o->args[3], up, (long long)r.number);
     else
-        printf("%s %s %s (run %lld%s, %zu/%zu)\n", up, o->args[2], o->args[3],
-               (long long)r.run, r.started ? ", started" : "", r.closed,
-               r.applicable);
+        printf("%s %s %s (run %s #%lld%s, %zu/%zu)\n", up, o->args[2],
+               o->args[3], up, (long long)r.number,
+               r.started ? ", started" : "", r.closed, r.applicable);
     if (have) {
         drift_note(&rv, &p, ppath);
         run_view_free(&rv);

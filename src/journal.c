@@ -72,6 +72,20 @@ static const char *const migrations[] = {
     "  INSERT INTO events_text(rowid, text) VALUES(new.id, " EVENT_TEXT("new.") ");"
     "  END;"
     "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;",
+    /* 3 -> 4: runs numbered per site (K7Q #1, K7Q #2; the global id stays
+     * for the chain), the run's end state (open, complete, abandoned) and
+     * the install state the site had before the run, which abandoning the
+     * run restores. Derived from the events for existing runs. */
+    "ALTER TABLE runs ADD COLUMN number INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'open';"
+    "ALTER TABLE runs ADD COLUMN prior TEXT NOT NULL DEFAULT '';"
+    "UPDATE runs SET number = (SELECT count(*) FROM runs r WHERE r.site ="
+    "  runs.site AND r.id <= runs.id), state = CASE open WHEN 1 THEN 'open'"
+    "  ELSE 'complete' END, prior = coalesce((SELECT json_extract(e.data,"
+    "  '$.from') FROM events e WHERE e.site = runs.site AND e.kind ="
+    "  'site-state' AND e.id > (SELECT s.id FROM events s WHERE s.run ="
+    "  runs.id AND s.kind = 'run-started') ORDER BY e.id LIMIT 1), '');"
+    "CREATE UNIQUE INDEX runs_site_number ON runs(site, number);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -396,11 +396,27 @@ static const struct {
     {"runs",
      "SELECT 'run ' || r.id FROM runs r WHERE r.site IS NOT (SELECT site"
      "  FROM events WHERE run = r.id AND kind = 'run-started') OR r.open !="
-     "  NOT EXISTS (SELECT 1 FROM events WHERE run = r.id AND kind ="
-     "  'run-completed') LIMIT 1"},
+     "  NOT EXISTS (SELECT 1 FROM events WHERE run = r.id AND kind IN"
+     "  ('run-completed', 'run-abandoned')) LIMIT 1"},
     {"runs",
      "SELECT 'run ' || run || ' is missing' FROM events WHERE kind ="
      "  'run-started' AND run NOT IN (SELECT id FROM runs) LIMIT 1"},
+    {"runs",
+     "SELECT 'run ' || r.id || ' (its number)' FROM runs r WHERE r.number"
+     "  IS NOT (SELECT count(*) FROM events WHERE site = r.site AND kind ="
+     "  'run-started' AND run <= r.id) LIMIT 1"},
+    {"runs",
+     "SELECT 'run ' || r.id || ' (its state)' FROM runs r WHERE r.state IS"
+     "  NOT CASE WHEN EXISTS (SELECT 1 FROM events WHERE run = r.id AND"
+     "  kind = 'run-abandoned') THEN 'abandoned' WHEN EXISTS (SELECT 1 FROM"
+     "  events WHERE run = r.id AND kind = 'run-completed') THEN 'complete'"
+     "  ELSE 'open' END LIMIT 1"},
+    {"runs",
+     "SELECT 'run ' || r.id || ' (the state before it)' FROM runs r WHERE"
+     "  r.prior IS NOT coalesce((SELECT json_extract(e.data, '$.from') FROM"
+     "  events e WHERE e.site = r.site AND e.kind = 'site-state' AND e.id >"
+     "  (SELECT s.id FROM events s WHERE s.run = r.id AND s.kind ="
+     "  'run-started') ORDER BY e.id LIMIT 1), '') LIMIT 1"},
     {"sites",
      "SELECT 'site ' || s.code FROM sites s WHERE NOT EXISTS (SELECT 1 FROM"
      "  (SELECT data FROM events WHERE site = s.code AND kind IN"
