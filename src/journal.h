@@ -157,10 +157,13 @@ typedef struct event {
     char *host;
     char site[4];      /* "" when the event concerns no one site */
     int64_t run;       /* 0 when none */
+    int64_t run_number; /* the run's number at its site (K7Q #2: 2) when a
+                           writer looked it up (journal_run_number), else 0;
+                           not part of the hash */
     char item[PROC_ID_MAX + 1]; /* "" when none */
     char kind[24];     /* import, site-added, site-updated, site-state,
                           run-started, done, skipped, failed, reopened,
-                          note, run-completed, handover */
+                          note, run-completed, run-abandoned, handover */
     char *note;        /* "" when none */
     char *data;        /* JSON details, "" when none */
     char prev[65];     /* hash of the event before */

@@ -434,6 +434,21 @@ int journal_run_abandon(journal *j, const char *code, const char *reason,
     return 0;
 }
 
+int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *number = sqlite3_column_int64(st, 0);
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read runs");
+}
+
 const char *event_display_note(const event *ev, char *buf, size_t n)
 {
     if (ev->note[0] || strcmp(ev->kind, "site-state") != 0 || !ev->data[0])

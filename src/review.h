@@ -81,6 +81,9 @@ int journal_run_abandon(journal *j, const char *code, const char *reason,
                         bool takeover, run_holder *by, int64_t *number,
                         ss_err *e);
 
+/* The number at its site of run id (K7Q #2: 2): 0, JOURNAL_NOTFOUND, -1. */
+int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e);
+
 /* What the note column shows for an event: its note, or for a site-state
  * change "hung -> cleaning" (from its data). Points into ev or buf (n
  * bytes). */

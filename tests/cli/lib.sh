@@ -36,3 +36,6 @@ event_count() {
 
 # SQL straight on the journal file, behind the program's back.
 raw_sql() { sqlite3 "$J" "$@"; }
+
+# jget FILE PATH: a value of the JSON document in FILE (sqlite3's JSON).
+jget() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2')"; }
