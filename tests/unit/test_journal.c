@@ -548,7 +548,9 @@ static void test_resolve_path(void **state)
 /* Undoes migration 3 -> 4 on a file, behind the program's back. */
 #define V4_TO_V3                                                          \
     "DROP INDEX runs_site_number; ALTER TABLE runs DROP COLUMN number;"    \
-    "ALTER TABLE runs DROP COLUMN state; ALTER TABLE runs DROP COLUMN prior;"
+    "ALTER TABLE runs DROP COLUMN state; ALTER TABLE runs DROP COLUMN prior;" \
+    "DROP TRIGGER events_grams_add; DROP TABLE events_grams;"              \
+    "DROP TABLE gram_pos;"
 
 /* A version-3 journal with runs: the migration numbers them per site, in
  * the order they started, and finds each one's end state and the install
@@ -586,6 +588,16 @@ static void test_migrates_v3_runs(void **state)
     }
     verify_result v;
     assert_int_equal(journal_verify(f->j, &v, &e), 0);
+    /* The short-term index covers the events from before the upgrade. */
+    sqlite3 *db;
+    sqlite3_open(f->path, &db);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM events_grams WHERE gram = 'k7'",
+                       -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
     /* The next run of BLV after the migration is BLV #2. */
     site_row *rows;
     size_t n;
