@@ -599,10 +599,14 @@ static int cmd_report(const opts *o)
     int64_t number = 0;
     if (o->run && (number = parse_run_number(o->run)) < 0)
         return usage_error("--run '%s' is not a run number (1, 2, ...)", o->run);
-    /* The procedure file now, only to say whether it drifted. */
+    /* The procedure file now, only to say whether it drifted: quietly
+     * none when it cannot be read. */
     procedure p = {0};
-    char *ppath = NULL;
-    bool have_proc = load_procedure(o, &p, &ppath) == 0;
+    const char *env = getenv("SITESWEEP_PROCEDURE");
+    char *ppath = o->procedure ? xstrdup(o->procedure)
+                  : env && *env ? xstrdup(env) : cli_find_data(PROCEDURE_FILE);
+    ss_err pe;
+    bool have_proc = ppath && procedure_load(ppath, &p, &pe) == 0;
     journal *j;
     if ((rc = open_journal(o, false, &j))) {
         procedure_free(&p);

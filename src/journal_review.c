@@ -89,8 +89,11 @@ int journal_run_times(journal *j, int64_t id, const procedure *p,
     return 0;
 }
 
-int journal_run_estimate(journal *j, const char *hash, size_t open_items,
-                         int64_t *seconds, ss_err *e)
+/* The median time per closed item over the last REVIEW_ESTIMATE_RUNS
+ * completed runs of procedure hash: 0 with *median, JOURNAL_NOTFOUND when
+ * there is none (fewer than TIMING_MIN_RUNS runs, or no timed item), -1. */
+static int estimate_median(journal *j, const char *hash, int64_t *median,
+                           ss_err *e)
 {
     const procedure *cached = jdb_stored_procedure(j, hash, e);
     if (!cached)
@@ -123,7 +126,7 @@ int journal_run_estimate(journal *j, const char *hash, size_t open_items,
     int64_t *per = xcalloc(p.nitems + 1, sizeof *per);
     size_t ns = 0;
     int out = 0;
-    for (size_t r = 0; r < nruns && out == 0; r++) {
+    for (size_t r = 0; r < nruns; r++) {
         int64_t active;
         if (journal_run_times(j, ids[r], &p, per, &active, e)) {
             out = -1;
@@ -134,13 +137,31 @@ int journal_run_estimate(journal *j, const char *hash, size_t open_items,
                 samples[ns++] = per[i];
     }
     if (out == 0)
-        out = timing_estimate(samples, ns, nruns, open_items, seconds)
-                  ? 0 : JOURNAL_NOTFOUND;
+        out = timing_estimate(samples, ns, nruns, 1, median) ? 0
+                                                            : JOURNAL_NOTFOUND;
     free(samples);
     free(per);
     procedure_free(&p);
     return out;
 }
+
+int journal_run_estimate(journal *j, const char *hash, size_t open_items,
+                         int64_t *seconds, ss_err *e)
+{
+    int64_t median;
+    int rc = estimate_median(j, hash, &median, e);
+    if (rc == 0)
+        *seconds = median * (int64_t)open_items;
+    return rc;
+}
+
+/* The estimate's median per procedure, kept for one listing: every open
+ * run of a procedure shares it. */
+typedef struct estimate_cache {
+    char hash[65];   /* procedure, "" when nothing is kept */
+    int rc;          /* estimate_median's answer for it */
+    int64_t median;
+} estimate_cache;
 
 #define SUMMARY_SQL                                                        \
     "SELECT r.id, r.number, r.site, r.state, r.procedure,"                 \
@@ -148,7 +169,8 @@ int journal_run_estimate(journal *j, const char *hash, size_t open_items,
     " LEFT JOIN procedures p ON p.hash = r.procedure"
 
 /* Fills the counts, times and people of a summary whose row is read. */
-static int summary_finish(journal *j, run_summary *r, ss_err *e)
+static int summary_finish(journal *j, run_summary *r, estimate_cache *ec,
+                          ss_err *e)
 {
     site s;
     int rc = journal_site_get(j, r->site, &s, e);
@@ -190,11 +212,15 @@ static int summary_finish(journal *j, run_summary *r, ss_err *e)
     }
     procedure_free(&p);
     if (rc == 0 && strcmp(r->state, "open") == 0) {
-        int er = journal_run_estimate(j, r->procedure, r->open + r->failed,
-                                      &r->estimate, e);
-        if (er < 0)
+        if (strcmp(ec->hash, r->procedure) != 0) {
+            ec->rc = estimate_median(j, r->procedure, &ec->median, e);
+            snprintf(ec->hash, sizeof ec->hash, "%s", r->procedure);
+        }
+        if (ec->rc < 0)
             rc = -1;
-        r->has_estimate = er == 0;
+        r->has_estimate = ec->rc == 0;
+        if (r->has_estimate)
+            r->estimate = ec->median * (int64_t)(r->open + r->failed);
     }
     return rc;
 }
@@ -241,8 +267,9 @@ int journal_runs_list(journal *j, const char *code, const char *state,
         run_summaries_free(v, count);
         return jdb_fail(j, e, "cannot read runs");
     }
+    estimate_cache ec = {"", 0, 0};
     for (size_t i = 0; i < count; i++) {
-        if (summary_finish(j, &v[i], e)) {
+        if (summary_finish(j, &v[i], &ec, e)) {
             run_summaries_free(v, count);
             return -1;
         }
@@ -267,7 +294,8 @@ int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e)
         return JOURNAL_NOTFOUND;
     if (rc != SQLITE_ROW)
         return jdb_fail(j, e, "cannot read runs");
-    if (summary_finish(j, out, e)) {
+    estimate_cache ec = {"", 0, 0};
+    if (summary_finish(j, out, &ec, e)) {
         run_summary_clear(out);
         return -1;
     }
