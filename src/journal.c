@@ -28,17 +28,17 @@
 #define GRAM_MAX "1024"
 /* Statements that add the two-character substrings of text (of the event
  * id), the text ended by char(1) so that its last character has one too,
- * to events_grams, per block of 256 events: every character of the text
+ * to events_grams, per block of 64 events: every character of the text
  * starts a gram, so a one-character term is found by prefix. A text
  * longer than GRAM_MAX marks its block with the gram ''. from: "" (one
  * row, in the trigger) or " FROM events" (to fill it for existing
  * events). CROSS JOIN keeps gram_pos inside, searched by its key. */
 #define GRAMS_OF(id, text, from)                                           \
     "INSERT OR IGNORE INTO events_grams(gram, block) SELECT substr(x, i,"  \
-    " 2), b FROM (SELECT " text " || char(1) AS x, " id " >> 8 AS b" from  \
+    " 2), b FROM (SELECT " text " || char(1) AS x, " id " >> 6 AS b" from  \
     ") AS t CROSS JOIN gram_pos WHERE i < length(x);"                      \
     "INSERT OR IGNORE INTO events_grams(gram, block) SELECT '', " id       \
-    " >> 8" from " WHERE length(" text ") > " GRAM_MAX ";"
+    " >> 6" from " WHERE length(" text ") > " GRAM_MAX ";"
 
 /* Schema migrations: entry i takes user_version i to i + 1. */
 static const char *const migrations[] = {
@@ -103,7 +103,7 @@ static const char *const migrations[] = {
     "  runs.id AND s.kind = 'run-started') ORDER BY e.id LIMIT 1), '');"
     "CREATE UNIQUE INDEX runs_site_number ON runs(site, number);"
     /* ... and an index of the two-character substrings of each block of
-     * 256 events, so filters too short for the trigram index stay instant
+     * 64 events, so filters too short for the trigram index stay instant
      * (journal_filter.c). gram_pos numbers the characters; a text longer
      * than it marks its block with the gram ''. */
     "CREATE TABLE gram_pos(i INTEGER PRIMARY KEY);"

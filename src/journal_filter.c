@@ -2,7 +2,7 @@
  * trigram index (events_text) needs three characters, so a short term
  * would scan until it fills its page: up to a second at a million events
  * for a rare one. Instead, events_grams keeps, per block of
- * 256 consecutive events, every distinct two-character substring of
+ * 64 consecutive events, every distinct two-character substring of
  * their lower-cased text (the last character paired with char(1)) (kept by a trigger in
  * the event's transaction; schema 4). A short filter reads the blocks
  * holding its term, nearest first, and scans only those: each such block
@@ -11,7 +11,7 @@
 
 #include "journal_int.h"
 
-#define GRAM_BLOCK_SHIFT 8 /* blocks of 256 events: id >> 8 */
+#define GRAM_BLOCK_SHIFT 6 /* blocks of 64 events: id >> 6 */
 
 bool jdb_short_filter(const event_filter *f)
 {

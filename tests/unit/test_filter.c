@@ -162,7 +162,8 @@ static void test_short_terms_match_a_scan(void **state)
 {
     fx *f = *state;
     import_n(f, 2000);
-    /* Rare short terms far down and across a block edge (ids 255/256). */
+    /* Rare short terms at the newest end, beyond the scan window from the
+     * oldest. */
     mark_result r;
     ss_err e;
     assert_int_equal(journal_mark(f->j, "Q00", "1", OUT_FAILED, "§", &f->p, &r, &e), 0);
@@ -179,7 +180,7 @@ static void test_short_terms_match_a_scan(void **state)
         check_term(f, terms[i], 7);
     }
     /* The pages beyond the scan window came from the short-term index:
-     * blocks of 256 events, each listing its one- and two-character
+     * blocks of 64 events, each listing its two-character
      * substrings once. */
     sqlite3 *db;
     sqlite3_stmt *q;
@@ -188,7 +189,7 @@ static void test_short_terms_match_a_scan(void **state)
                            " events_grams WHERE gram = 'q0'", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), sqlite3_column_int(q, 1));
-    /* Q00..Q0Z (block 0), QQ0 (id 937, block 3), the marks (block 7). */
+    /* Q00..Q0Z (block 0), QQ0 (id 937, block 14), the marks (block 31). */
     assert_int_equal(sqlite3_column_int(q, 1), 3);
     sqlite3_finalize(q);
     sqlite3_close(db);
