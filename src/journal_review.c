@@ -344,19 +344,6 @@ int journal_run_latest(journal *j, const char *code, run_view *out,
 
 /* ---- abandoning ---- */
 
-/* The number of run id at its site, 0 when unknown. */
-static int64_t run_number_of(journal *j, int64_t id)
-{
-    ss_err e;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", &e);
-    if (!st)
-        return 0;
-    sqlite3_bind_int64(st, 1, id);
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    jdb_done(j, st);
-    return n;
-}
-
 /* The run's prior install state, for giving it back. */
 static int run_prior(journal *j, int64_t id, char prior[16], ss_err *e)
 {
@@ -389,8 +376,8 @@ static int abandon_in_tx(journal *j, const char *code, const char *reason,
                JOURNAL_EINPUT;
     if (rc)
         return -1;
-    if (number)
-        *number = run_number_of(j, id);
+    if (number && journal_run_number(j, id, number, e) < 0)
+        return -1;
     run_holder h;
     int held = jdb_held_by_other(j, id, &h, e);
     if (held < 0)
