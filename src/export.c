@@ -109,7 +109,7 @@ static void progress_text(const site_row *r, char *buf, size_t n)
 static const char *const site_cols[] = {
     "code", "name", "parent", "server", "drive", "state", "logon", "servers",
     "pdc", "run", "run_open", "closed", "applicable", "run_started",
-    "run_ended", "resume", "last_activity", "procedure",
+    "run_ended", "resume", "last_activity", "procedure", "run_number",
 };
 #define NSITE_COLS (sizeof site_cols / sizeof site_cols[0])
 
@@ -130,6 +130,7 @@ static void site_values(const site_row *r, char *v[NSITE_COLS])
     v[15] = xstrdup(r->resume);
     v[16] = xstrdup(r->last_activity);
     v[17] = xstrdup(r->run_procedure);
+    v[18] = r->run ? xasprintf("%lld", (long long)r->run_number) : xstrdup("");
 }
 
 static json_t *site_json_row(const site_row *r)
