@@ -14,6 +14,8 @@
 #include "inventory.h"
 #include "journal.h"
 #include "procedure.h"
+#include "report.h"
+#include "review.h"
 
 #ifndef SITESWEEP_VERSION
 #define SITESWEEP_VERSION "0.0.0"
@@ -45,6 +47,15 @@ static const char usage[] =
     "                                     the checklist, values filled in\n"
     "  journal [--site CODE] [--format table|csv|json|md]\n"
     "                                     every event, oldest first\n"
+    "  runs [--site CODE] [--state open|complete|abandoned]\n"
+    "       [--format table|csv|json|md]  every cleanup, newest first, with\n"
+    "                                     counts, operators and times\n"
+    "  report CODE [--run N] [--format md|json]\n"
+    "                                     one cleanup as it ended (default:\n"
+    "                                     the site's latest), for the ticket\n"
+    "  abandon CODE --note REASON [--take-over]\n"
+    "                                     end an open cleanup as abandoned;\n"
+    "                                     the site gets back its state\n"
     "  verify [--checkpoint N:HASH]...    check the whole journal: file,\n"
     "                                     hash chain, procedures, derived\n"
     "                                     tables; prints its checkpoint;\n"
@@ -79,6 +90,9 @@ typedef struct opts {
     const char *site;       /* --site */
     const char *note;       /* --note */
     bool raw_csv;           /* --raw-csv */
+    const char *state;      /* --state */
+    const char *run;        /* --run */
+    bool take_over;         /* --take-over */
     const char *args[MAX_ARGS]; /* command and its positional arguments */
     int nargs;
     const char *checkpoints[MAX_CHECKPOINTS]; /* --checkpoint, repeatable */
@@ -100,18 +114,19 @@ static int check_texts(const opts *o)
     const char *env = getenv("SITESWEEP_OPERATOR");
     const struct {
         const char *name, *value;
-        size_t max; /* bytes */
+        size_t max;     /* bytes */
+        bool multiline; /* line feeds allowed */
     } texts[] = {
-        {"--note", o->note, 4096},
-        {"--operator", o->operator_name, 127},
-        {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127},
+        {"--note", o->note, 4096, true},
+        {"--operator", o->operator_name, 127, false},
+        {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127, false},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         ss_err e;
         const char *v = texts[i].value;
         if (!v)
             continue;
-        if (text_check_arg(texts[i].name, v, &e))
+        if (text_check_arg(texts[i].name, v, texts[i].multiline, &e))
             return usage_error("%s", e.msg);
         if (strlen(v) > texts[i].max) {
             snprintf(e.msg, sizeof e.msg, "%s: %zu bytes long (at most %zu)",
@@ -135,6 +150,8 @@ static int parse(int argc, char **argv, opts *o)
         {"--format", offsetof(opts, format)},
         {"--site", offsetof(opts, site)},
         {"--note", offsetof(opts, note)},
+        {"--state", offsetof(opts, state)},
+        {"--run", offsetof(opts, run)},
     };
     bool only_args = false;
     for (int i = 1; i < argc; i++) {
@@ -165,6 +182,10 @@ static int parse(int argc, char **argv, opts *o)
         }
         if (!only_args && strcmp(a, "--raw-csv") == 0) {
             o->raw_csv = true;
+            continue;
+        }
+        if (!only_args && strcmp(a, "--take-over") == 0) {
+            o->take_over = true;
             continue;
         }
         if (!only_args && a[0] == '-' && a[1] != '\0') {
@@ -383,9 +404,9 @@ static void drift_note(const run_view *rv, const procedure *current,
     char *d = procedure_drift(&rv->proc, current);
     if (!d)
         return;
-    fprintf(stderr, "sitesweep: note: run %lld of %s keeps the procedure it "
-                    "started with (%.12s); %s now differs: %s\n",
-            (long long)rv->id, rv->site, rv->proc.hash, path, d);
+    fprintf(stderr, "sitesweep: note: cleanup %s #%lld keeps the procedure "
+                    "it started with (%.12s); %s now differs: %s\n",
+            rv->site, (long long)rv->number, rv->proc.hash, path, d);
     free(d);
 }
 
@@ -428,13 +449,13 @@ static int cmd_mark(const opts *o)
         printf("%s %s is already %s: nothing recorded\n", up, o->args[2],
                out == OUT_REOPENED ? "open" : o->args[3]);
     else if (r.completed)
-        printf("%s %s %s (run %lld): cleanup complete; the site can be "
+        printf("%s %s %s (run %s #%lld): cleanup complete; the site can be "
                "reinstalled with the same site code\n", up, o->args[2],
-               o->args[3], (long long)r.run);
+               o->args[3], up, (long long)r.number);
     else
-        printf("%s %s %s (run %lld%s, %zu/%zu)\n", up, o->args[2], o->args[3],
-               (long long)r.run, r.started ? ", started" : "", r.closed,
-               r.applicable);
+        printf("%s %s %s (run %s #%lld%s, %zu/%zu)\n", up, o->args[2],
+               o->args[3], up, (long long)r.number,
+               r.started ? ", started" : "", r.closed, r.applicable);
     if (have) {
         drift_note(&rv, &p, ppath);
         too_big_note(&rv);
@@ -479,13 +500,15 @@ static int cmd_procedure(const opts *o)
         v.site = &s;
         if (s.parent[0] && journal_site_get(j, s.parent, &parent, &e) == 0)
             v.parent_server = parent.server;
-        int c = journal_run_current(j, s.code, &rv, &e);
+        /* The latest run's states, whether it is open, complete or
+         * abandoned; drift matters only while a run is open. */
+        int c = journal_run_latest(j, s.code, &rv, &e);
         if (c < 0) {
             rc = fail_with(&e, EXIT_FAIL);
             goto out;
         }
         have_run = c == 0;
-        if (have_run)
+        if (have_run && rv.open)
             drift_note(&rv, &p, ppath);
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
@@ -501,10 +524,27 @@ out:
     return rc;
 }
 
-/* Stops at the first failed write; cli_main reports it. */
+/* Writes events with their run's number at its site looked up (runs are
+ * few: one lookup per change of run). Stops at the first failed write
+ * (returns 1); cli_main reports it. */
+typedef struct event_out {
+    event_writer *w;
+    journal *j;
+    int64_t run, number; /* the last run looked up */
+} event_out;
+
 static int write_event(const event *ev, void *ctx)
 {
-    return event_writer_add(ctx, ev) ? 1 : 0;
+    event_out *o = ctx;
+    event copy = *ev;
+    if (ev->run && ev->run != o->run) {
+        ss_err e;
+        o->run = ev->run;
+        if (journal_run_number(o->j, ev->run, &o->number, &e) != 0)
+            o->number = 0;
+    }
+    copy.run_number = ev->run ? o->number : 0;
+    return event_writer_add(o->w, &copy) ? 1 : 0;
 }
 
 static int cmd_journal(const opts *o)
@@ -542,7 +582,8 @@ static int cmd_journal(const opts *o)
                           : xstrdup("sitesweep journal");
     event_writer *w = event_writer_new(stdout, f, title);
     free(title);
-    int erc = journal_events_each(j, &flt, write_event, w, &e);
+    event_out out = {w, j, 0, 0};
+    int erc = journal_events_each(j, &flt, write_event, &out, &e);
     int wrc = event_writer_end(w);
     if (erc == 0 && wrc == 0 && f == FMT_MD)
         wrc = export_md_checkpoint(stdout, &cp);
@@ -634,6 +675,149 @@ static int cmd_verify(const opts *o)
     return EXIT_OK;
 }
 
+/* ---- cleanups as cleanups: runs, report, abandon ---- */
+
+/* Looks the site up for a command; prints why not. 0, or an exit code. */
+static int need_site(journal *j, const char *code, site *s)
+{
+    ss_err e;
+    int g = journal_site_get(j, code, s, &e);
+    if (g == JOURNAL_NOTFOUND) {
+        fprintf(stderr, "sitesweep: no site %s in %s\n", code, journal_path(j));
+        return EXIT_USAGE;
+    }
+    return g ? fail_with(&e, EXIT_FAIL) : 0;
+}
+
+static int cmd_runs(const opts *o)
+{
+    out_format f;
+    int rc = need_args(o, 1, "runs [--site CODE] [--state open|complete|"
+                             "abandoned] [--format table|csv|json|md]");
+    if (rc || (rc = get_format(o, FMTS_ALL, &f)))
+        return rc;
+    if (o->state && strcmp(o->state, "open") != 0 &&
+        strcmp(o->state, "complete") != 0 && strcmp(o->state, "abandoned") != 0)
+        return usage_error("'%s' is not a run state: open, complete or "
+                           "abandoned", o->state);
+    journal *j;
+    if ((rc = open_journal(o, false, &j)))
+        return rc;
+    site s;
+    if (o->site && (rc = need_site(j, o->site, &s))) {
+        journal_close(j);
+        return rc;
+    }
+    run_summary *v;
+    size_t n;
+    ss_err e;
+    int lr = journal_runs_list(j, o->site ? s.code : NULL, o->state, &v, &n, &e);
+    journal_close(j);
+    if (lr)
+        return fail_with(&e, lr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
+    rc = export_runs(stdout, f, v, n) ? EXIT_FAIL : EXIT_OK;
+    run_summaries_free(v, n);
+    return rc;
+}
+
+/* "3" or "#3" as a run number; -1 when it is not one. */
+static int64_t parse_run_number(const char *s)
+{
+    if (*s == '#')
+        s++;
+    if (!*s || strlen(s) > 9 || s[strspn(s, "0123456789")])
+        return -1;
+    int64_t n = atol(s);
+    return n > 0 ? n : -1;
+}
+
+static int cmd_report(const opts *o)
+{
+    int rc = need_args(o, 2, "report CODE [--run N] [--format md|json]");
+    if (rc)
+        return rc;
+    out_format f = FMT_MD;
+    if (o->format) {
+        int v = out_format_parse(o->format, FMTS_REPORT);
+        if (v < 0)
+            return usage_error("unknown format '%s' for report: md or json",
+                               o->format);
+        f = (out_format)v;
+    }
+    int64_t number = 0;
+    if (o->run && (number = parse_run_number(o->run)) < 0)
+        return usage_error("--run '%s' is not a run number (1, 2, ...)", o->run);
+    /* The procedure file now, only to say whether it drifted: quietly
+     * none when it cannot be read. */
+    procedure p = {0};
+    const char *env = getenv("SITESWEEP_PROCEDURE");
+    char *ppath = o->procedure ? xstrdup(o->procedure)
+                  : env && *env ? xstrdup(env) : cli_find_data(PROCEDURE_FILE);
+    ss_err pe;
+    bool have_proc = ppath && procedure_load(ppath, &p, &pe) == 0;
+    journal *j;
+    if ((rc = open_journal(o, false, &j))) {
+        procedure_free(&p);
+        free(ppath);
+        return rc;
+    }
+    site s;
+    run_report r;
+    ss_err e;
+    if ((rc = need_site(j, o->args[1], &s)) == 0) {
+        int lr = run_report_load(j, s.code, number, have_proc ? &p : NULL, &r, &e);
+        if (lr == JOURNAL_NOTFOUND) {
+            if (number)
+                fprintf(stderr, "sitesweep: site %s has no cleanup #%lld\n",
+                        s.code, (long long)number);
+            else
+                fprintf(stderr, "sitesweep: site %s has no cleanup yet\n", s.code);
+            rc = EXIT_USAGE;
+        } else if (lr) {
+            rc = fail_with(&e, EXIT_FAIL);
+        } else {
+            rc = export_report(stdout, f, &r) ? EXIT_FAIL : EXIT_OK;
+            run_report_free(&r);
+        }
+    }
+    journal_close(j);
+    procedure_free(&p);
+    free(ppath);
+    return rc;
+}
+
+static int cmd_abandon(const opts *o)
+{
+    int rc = need_args(o, 2, "abandon CODE --note REASON [--take-over]");
+    if (rc)
+        return rc;
+    if (!o->note || !o->note[strspn(o->note, " \t\r\n")])
+        return usage_error("%s", "abandon needs --note REASON saying why the "
+                                 "cleanup is abandoned");
+    journal *j;
+    if ((rc = open_journal(o, false, &j)))
+        return rc;
+    site s;
+    if ((rc = need_site(j, o->args[1], &s))) {
+        journal_close(j);
+        return rc;
+    }
+    ss_err e;
+    int64_t number = 0;
+    int ar = journal_run_abandon(j, s.code, o->note, o->take_over, NULL,
+                                 &number, &e);
+    if (ar == 0) {
+        site now;
+        if (journal_site_get(j, s.code, &now, &e) == 0)
+            printf("%s #%lld abandoned; %s is %s again\n", s.code,
+                   (long long)number, s.code, site_state_name(now.state));
+    }
+    journal_close(j);
+    if (ar)
+        return fail_with(&e, ar == -1 ? EXIT_FAIL : EXIT_USAGE);
+    return EXIT_OK;
+}
+
 static int run_console(const opts *o, console_fn console)
 {
     if (!console)
@@ -700,7 +884,8 @@ static int run_command(int argc, char **argv, console_fn console)
     } cmds[] = {
         {"import", cmd_import}, {"sites", cmd_sites}, {"mark", cmd_mark},
         {"procedure", cmd_procedure}, {"journal", cmd_journal},
-        {"verify", cmd_verify},
+        {"verify", cmd_verify}, {"runs", cmd_runs}, {"report", cmd_report},
+        {"abandon", cmd_abandon},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(o.args[0], cmds[i].name) == 0)

@@ -1,5 +1,6 @@
 /* export.c - table, csv (libcsv), json (jansson) and md writers. */
 #include "export.h"
+#include "review.h"
 
 #include <csv.h>
 #include <jansson.h>
@@ -118,6 +119,8 @@ static void progress_text(const site_row *r, char *buf, size_t n)
         snprintf(buf, n, "-");
     else if (r->run_open)
         snprintf(buf, n, "%zu/%zu", r->closed, r->applicable);
+    else if (strcmp(r->run_state, "abandoned") == 0)
+        snprintf(buf, n, "abandoned %.10s", r->run_ended);
     else
         snprintf(buf, n, "done %.10s", r->run_ended);
 }
@@ -127,7 +130,7 @@ static void progress_text(const site_row *r, char *buf, size_t n)
 static const char *const site_cols[] = {
     "code", "name", "parent", "server", "drive", "state", "logon", "servers",
     "pdc", "run", "run_open", "closed", "applicable", "run_started",
-    "run_ended", "resume", "last_activity", "procedure",
+    "run_ended", "resume", "last_activity", "procedure", "run_number",
 };
 #define NSITE_COLS (sizeof site_cols / sizeof site_cols[0])
 
@@ -148,6 +151,7 @@ static void site_values(const site_row *r, char *v[NSITE_COLS])
     v[15] = xstrdup(r->resume);
     v[16] = xstrdup(r->last_activity);
     v[17] = xstrdup(r->run_procedure);
+    v[18] = r->run ? xasprintf("%lld", (long long)r->run_number) : xstrdup("");
 }
 
 static json_t *site_json_row(const site_row *r)
@@ -172,6 +176,8 @@ static json_t *site_json_row(const site_row *r)
     if (r->run) {
         json_t *run = json_object();
         json_object_set_new(run, "id", json_integer(r->run));
+        json_object_set_new(run, "number", json_integer(r->run_number));
+        json_object_set_new(run, "state", json_string(r->run_state));
         json_object_set_new(run, "open", json_boolean(r->run_open));
         json_object_set_new(run, "closed", json_integer((json_int_t)r->closed));
         json_object_set_new(run, "applicable",
@@ -297,7 +303,7 @@ struct event_writer {
 
 static const char *const event_cols[] = {
     "id", "time", "operator", "host", "site", "run", "item", "kind", "note",
-    "data", "prev", "hash",
+    "data", "prev", "hash", "run_number",
 };
 #define NEVENT_COLS (sizeof event_cols / sizeof event_cols[0])
 
@@ -339,11 +345,16 @@ static json_t *event_json(const event *ev)
     json_object_set_new(o, "host", json_stringn(ev->host, strlen(ev->host)));
     json_object_set_new(o, "site", ev->site[0] ? json_string(ev->site) : json_null());
     json_object_set_new(o, "run", ev->run ? json_integer(ev->run) : json_null());
+    json_object_set_new(o, "run_number", ev->run_number
+                                             ? json_integer(ev->run_number)
+                                             : json_null());
     json_object_set_new(o, "item", ev->item[0] ? json_string(ev->item) : json_null());
     json_object_set_new(o, "kind", json_string(ev->kind));
-    json_t *note = json_stringn(ev->note, strlen(ev->note));
-    json_object_set_new(o, "note", ev->note[0] && note ? note : json_null());
-    if (!ev->note[0] || !note)
+    char shown[64];
+    const char *text = event_display_note(ev, shown, sizeof shown);
+    json_t *note = json_stringn(text, strlen(text));
+    json_object_set_new(o, "note", text[0] && note ? note : json_null());
+    if (!text[0] || !note)
         json_decref(note);
     json_t *data = ev->data[0] ? json_loads(ev->data, 0, NULL) : NULL;
     json_object_set_new(o, "data", data ? data : json_null());
@@ -355,21 +366,25 @@ static json_t *event_json(const event *ev)
 int event_writer_add(event_writer *w, const event *ev)
 {
     FILE *f = w->f;
+    char shown[64]; /* a site-state change shows as "hung -> cleaning" */
+    const char *note = event_display_note(ev, shown, sizeof shown);
     switch (w->fmt) {
     case FMT_TABLE:
         fprintf(f, "%-6lld  %-24s  ", (long long)ev->id, ev->ts);
         put_cell(f, ev->operator_name, 12, true);
         fprintf(f, "  %-4s  %-5s  %-13s  ", ev->site, ev->item, ev->kind);
-        put_cell(f, ev->note, 200, false);
+        put_cell(f, note, 200, false);
         fputc('\n', f);
         break;
     case FMT_CSV: {
-        char id[24], run[24];
+        char id[24], run[24], num[24];
         snprintf(id, sizeof id, "%lld", (long long)ev->id);
         snprintf(run, sizeof run, "%lld", (long long)ev->run);
+        snprintf(num, sizeof num, "%lld", (long long)ev->run_number);
         const char *v[] = {id, ev->ts, ev->operator_name, ev->host, ev->site,
-                           ev->run ? run : "", ev->item, ev->kind, ev->note,
-                           ev->data, ev->prev, ev->hash};
+                           ev->run ? run : "", ev->item, ev->kind, note,
+                           ev->data, ev->prev, ev->hash,
+                           ev->run_number ? num : ""};
         for (size_t c = 0; c < NEVENT_COLS; c++)
             csv_field(f, v[c], c + 1 == NEVENT_COLS);
         break;
@@ -383,9 +398,12 @@ int event_writer_add(event_writer *w, const event *ev)
     }
     case FMT_MD: {
         char run[24];
-        snprintf(run, sizeof run, "%lld", (long long)ev->run);
+        if (ev->run_number)
+            snprintf(run, sizeof run, "#%lld", (long long)ev->run_number);
+        else
+            snprintf(run, sizeof run, "%lld", (long long)ev->run);
         const char *v[] = {ev->ts, ev->operator_name, ev->host, ev->site,
-                           ev->run ? run : "", ev->item, ev->kind, ev->note};
+                           ev->run ? run : "", ev->item, ev->kind, note};
         fputc('|', f);
         for (size_t c = 0; c < sizeof v / sizeof v[0]; c++)
             md_cell(f, v[c]);

@@ -25,6 +25,22 @@
     "lower(" p "ts || ' ' || " p "operator || ' ' || " p "host || ' ' || " \
     p "site || ' ' || " p "item || ' ' || " p "kind || ' ' || " p "note)"
 
+/* Characters of an event's text indexed by events_grams. */
+#define GRAM_MAX "1024"
+/* Statements that add the two-character substrings of text (of the event
+ * id), the text ended by char(1) so that its last character has one too,
+ * to events_grams, per block of 64 events: every character of the text
+ * starts a gram, so a one-character term is found by prefix. A text
+ * longer than GRAM_MAX marks its block with the gram ''. from: "" (one
+ * row, in the trigger) or " FROM events" (to fill it for existing
+ * events). CROSS JOIN keeps gram_pos inside, searched by its key. */
+#define GRAMS_OF(id, text, from)                                           \
+    "INSERT OR IGNORE INTO events_grams(gram, block) SELECT substr(x, i,"  \
+    " 2), b FROM (SELECT " text " || char(1) AS x, " id " >> 6 AS b" from  \
+    ") AS t CROSS JOIN gram_pos WHERE i < length(x);"                      \
+    "INSERT OR IGNORE INTO events_grams(gram, block) SELECT '', " id       \
+    " >> 6" from " WHERE length(" text ") > " GRAM_MAX ";"
+
 /* Schema migrations: entry i takes user_version i to i + 1. */
 static const char *const migrations[] = {
     "CREATE TABLE events("
@@ -73,6 +89,32 @@ static const char *const migrations[] = {
     "  INSERT INTO events_text(rowid, text) VALUES(new.id, " EVENT_TEXT("new.") ");"
     "  END;"
     "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;",
+    /* 3 -> 4: runs numbered per site (K7Q #1, K7Q #2; the global id stays
+     * for the chain), the run's end state (open, complete, abandoned) and
+     * the install state the site had before the run, which abandoning the
+     * run restores. Derived from the events for existing runs. */
+    "ALTER TABLE runs ADD COLUMN number INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'open';"
+    "ALTER TABLE runs ADD COLUMN prior TEXT NOT NULL DEFAULT '';"
+    "UPDATE runs SET number = (SELECT count(*) FROM runs r WHERE r.site ="
+    "  runs.site AND r.id <= runs.id), state = CASE open WHEN 1 THEN 'open'"
+    "  ELSE 'complete' END, prior = coalesce((SELECT json_extract(e.data,"
+    "  '$.from') FROM events e WHERE e.site = runs.site AND e.kind ="
+    "  'site-state' AND e.id > (SELECT s.id FROM events s WHERE s.run ="
+    "  runs.id AND s.kind = 'run-started') ORDER BY e.id LIMIT 1), '');"
+    "CREATE UNIQUE INDEX runs_site_number ON runs(site, number);"
+    /* ... and an index of the two-character substrings of each block of
+     * 64 events, so filters too short for the trigram index stay instant
+     * (journal_filter.c). gram_pos numbers the characters; a text longer
+     * than it marks its block with the gram ''. */
+    "CREATE TABLE gram_pos(i INTEGER PRIMARY KEY);"
+    "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE"
+    "  i < " GRAM_MAX ") INSERT INTO gram_pos SELECT i FROM c;"
+    "CREATE TABLE events_grams(gram TEXT NOT NULL, block INTEGER NOT NULL,"
+    "  PRIMARY KEY(gram, block)) WITHOUT ROWID;"
+    "CREATE TRIGGER events_grams_add AFTER INSERT ON events BEGIN "
+    GRAMS_OF("new.id", EVENT_TEXT("new."), "") " END;"
+    GRAMS_OF("id", EVENT_TEXT(""), " FROM events"),
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -14,7 +14,7 @@
 #include "site.h"
 #include "util.h"
 
-#define JOURNAL_SCHEMA_VERSION 3
+#define JOURNAL_SCHEMA_VERSION 4
 #define JOURNAL_NOTFOUND 1 /* returned by lookups that found nothing */
 #define JOURNAL_EINPUT (-2) /* the request itself is wrong (unknown site or
                                item, missing note, not allowed now); -1 is
@@ -71,6 +71,8 @@ typedef struct site_row {
     char resume[PROC_ID_MAX + 1]; /* first open item of an open run */
     char last_activity[32]; /* UTC time of the site's latest event */
     char run_procedure[65]; /* SHA-256 of the procedure the run pinned */
+    int64_t run_number;   /* the latest run's number at this site (1, 2..) */
+    char run_state[12];   /* "open", "complete", "abandoned"; "" if none */
 } site_row;
 /* All sites ordered by code; reads only the derived tables (constant per
  * site, whatever the journal's length). */
@@ -78,9 +80,12 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e);
 
 /* A run with the procedure it pinned when it started. */
 typedef struct run_view {
-    int64_t id;
+    int64_t id;            /* the journal's run id (global, for the chain) */
+    int64_t number;        /* the run's number at its site: K7Q #1, #2.. */
     char site[4];
     bool open;
+    char state[12];        /* "open", "complete" or "abandoned" */
+    char prior[16];        /* install state of the site before the run */
     char started[32];
     char ended[32];        /* "" while open */
     procedure proc;        /* parsed from the text stored with the run */
@@ -122,6 +127,7 @@ int journal_run_release(journal *j, int64_t run, ss_err *e);
 typedef struct mark_result {
     int64_t event;      /* id of the recorded event, 0 when nothing was */
     int64_t run;        /* the run it belongs to */
+    int64_t number;     /* that run's number at the site (K7Q #2: 2) */
     bool started;       /* a run was started for it */
     bool already;       /* the item already had that outcome (in the open
                            run, or as the confirmation that completed the
@@ -151,10 +157,13 @@ typedef struct event {
     char *host;
     char site[4];      /* "" when the event concerns no one site */
     int64_t run;       /* 0 when none */
+    int64_t run_number; /* the run's number at its site (K7Q #2: 2) when a
+                           writer looked it up (journal_run_number), else 0;
+                           not part of the hash */
     char item[PROC_ID_MAX + 1]; /* "" when none */
     char kind[24];     /* import, site-added, site-updated, site-state,
                           run-started, done, skipped, failed, reopened,
-                          note, run-completed, handover */
+                          note, run-completed, run-abandoned, handover */
     char *note;        /* "" when none */
     char *data;        /* JSON details, "" when none */
     char prev[65];     /* hash of the event before */

@@ -105,6 +105,12 @@ static void event_from_row(sqlite3_stmt *st, event *ev)
     jdb_copy_col(st, 11, ev->hash, sizeof ev->hash);
 }
 
+/* For the other journal files: an event from a row of EVENT_COLS. */
+void jdb_event_from_row(sqlite3_stmt *st, event *ev)
+{
+    event_from_row(st, ev);
+}
+
 void event_clear(event *ev)
 {
     free(ev->operator_name);
@@ -179,9 +185,9 @@ static char *fts_phrase(const event_filter *f)
 /* One query of a page: ids beyond `from` in direction dir (from <= 0 with
  * dir < 0: from the newest), up to `bound` when bound is not 0, through
  * the trigram index when fts is given. Appends to evs[*count..limit). */
-static int page_query(journal *j, const event_filter *f, const char *fts,
-                      int64_t from, int64_t bound, int dir, size_t limit,
-                      event *evs, size_t *count, ss_err *e)
+int jdb_page_query(journal *j, const event_filter *f, const char *fts,
+                   int64_t from, int64_t bound, int dir, size_t limit,
+                   event *evs, size_t *count, ss_err *e)
 {
     strbuf b = {0};
     const char *id = fts ? "t.rowid" : "id";
@@ -235,8 +241,8 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     size_t count = 0;
     char *fts = fts_phrase(f);
     int rc;
-    if (!fts) {
-        rc = page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
+    if (!fts && !jdb_short_filter(f)) {
+        rc = jdb_page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
     } else {
         /* Scan a window first, then the index beyond it: flat at any
          * depth and journal size, whether the term is common or rare. */
@@ -248,10 +254,11 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
         if (dir < 0 && bound < 1)
             bound = 1;
         if (rc == 0)
-            rc = page_query(j, f, NULL, start, bound, dir, limit, evs, &count, e);
+            rc = jdb_page_query(j, f, NULL, start, bound, dir, limit, evs, &count, e);
         /* Beyond the window (ids below bound, or above it), by the index. */
         if (rc == 0 && count < limit && !(dir < 0 && bound <= 1))
-            rc = page_query(j, f, fts, bound, 0, dir, limit, evs, &count, e);
+            rc = fts ? jdb_page_query(j, f, fts, bound, 0, dir, limit, evs, &count, e)
+                     : jdb_page_short(j, f, bound, dir, limit, evs, &count, e);
     }
     free(fts);
     if (rc) {

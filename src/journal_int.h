@@ -80,6 +80,25 @@ int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
 /* A site's data changed: re-decides what applies in its open run. */
 int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
                          ss_err *e);
+/* One query of a filtered page (journal_events.c): ids beyond `from` in
+ * direction dir (from <= 0 with dir < 0: from the newest), up to `bound`
+ * when bound is not 0, through the trigram index when fts is given;
+ * appends to evs[*count..limit). */
+int jdb_page_query(journal *j, const event_filter *f, const char *fts,
+                   int64_t from, int64_t bound, int dir, size_t limit,
+                   event *evs, size_t *count, ss_err *e);
+/* An event from a row of "id, ts, operator, host, site, run, item, kind,
+ * note, data, prev, hash"; the strings are allocated (event_clear). */
+void jdb_event_from_row(sqlite3_stmt *st, event *ev);
+/* Whether the filter's text is one or two characters (valid UTF-8): too
+ * short for the trigram index, served by the short-term index. */
+bool jdb_short_filter(const event_filter *f);
+/* The rest of a page for a one- or two-character filter, beyond `from`
+ * (exclusive) in direction dir: only the blocks of events whose text holds
+ * the term are scanned (journal_filter.c). */
+int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
+                   size_t limit, event *evs, size_t *count, ss_err *e);
+
 /* Whether another live console holds the run: 1 (filling *by), 0, -1. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
 

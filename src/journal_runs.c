@@ -115,6 +115,19 @@ int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
     return 0;
 }
 
+/* The number of run id at its site, 0 when there is no such run. */
+static int64_t run_number(journal *j, int64_t id)
+{
+    ss_err e;
+    sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", &e);
+    if (!st)
+        return 0;
+    sqlite3_bind_int64(st, 1, id);
+    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    jdb_done(j, st);
+    return n;
+}
+
 /* Stores the run's counters and resume point, derived from rs. */
 static int store_progress(journal *j, int64_t id, const procedure *p,
                           const run_state *rs, ss_err *e)
@@ -157,7 +170,8 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
                     ss_err *e)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT procedure, started, ended, open"
+    sqlite3_stmt *st = jdb_prep(j, "SELECT procedure, started, ended, open,"
+                                   " number, state, prior"
                                    " FROM runs WHERE id = ? AND site = ?", e);
     if (!st)
         return -1;
@@ -170,6 +184,9 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
         jdb_copy_col(st, 1, out->started, sizeof out->started);
         jdb_copy_col(st, 2, out->ended, sizeof out->ended);
         out->open = sqlite3_column_int(st, 3) != 0;
+        out->number = sqlite3_column_int64(st, 4);
+        jdb_copy_col(st, 5, out->state, sizeof out->state);
+        jdb_copy_col(st, 6, out->prior, sizeof out->prior);
     }
     jdb_done(j, st);
     if (rc == SQLITE_DONE)
@@ -226,13 +243,16 @@ static int start_run(journal *j, const site *s, const procedure *p,
     sqlite3_bind_blob(st, 3, p->text, (int)p->textlen, SQLITE_TRANSIENT);
     if (jdb_run(j, st, "cannot store the procedure", e))
         return -1;
-    st = jdb_prep(j, "INSERT INTO runs(site, procedure, started, open)"
-                     " VALUES(?, ?, ?, 1)", e);
+    /* Numbered per site; prior is the state abandoning the run restores. */
+    st = jdb_prep(j, "INSERT INTO runs(site, procedure, started, open, number,"
+                     " state, prior) VALUES(?1, ?2, ?3, 1, 1 + (SELECT"
+                     " count(*) FROM runs WHERE site = ?1), 'open', ?4)", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, s->code);
     jdb_bind_text(st, 2, p->hash);
     jdb_bind_text(st, 3, ts);
+    jdb_bind_text(st, 4, site_state_name(s->state));
     if (jdb_run(j, st, "cannot start the run", e))
         return -1;
     *id = sqlite3_last_insert_rowid(j->db);
@@ -307,7 +327,8 @@ static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
 {
     if (jdb_append(j, s->code, run, NULL, "run-completed", NULL, NULL, ts, NULL, e))
         return -1;
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, ended = ? WHERE id = ?", e);
+    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = 'complete', ended = ?"
+                                   " WHERE id = ?", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, ts);
@@ -340,7 +361,7 @@ static int repeats_completion(journal *j, const site *s, const char *item,
 {
     sqlite3_stmt *st = jdb_prep(j,
         "SELECT e.run, e.item, e.kind FROM sites s JOIN runs r ON r.id = s.run"
-        " JOIN events e ON e.run = r.id WHERE s.code = ? AND r.open = 0"
+        " JOIN events e ON e.run = r.id WHERE s.code = ? AND r.state = 'complete'"
         " AND e.kind IN ('done', 'skipped') ORDER BY e.id DESC LIMIT 1", e);
     if (!st)
         return -1;
@@ -442,6 +463,7 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
         jdb_rollback(j);
         r.already = true;
         r.run = m.run;
+        r.number = run_number(j, m.run);
         if (res)
             *res = r;
         return 0;
@@ -456,6 +478,7 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
     if (rc == APPLY_ALREADY) {
         r.already = true;
         r.run = m.run;
+        r.number = run_number(j, m.run);
         jdb_rollback(j);
         run_state_free(&rs);
         if (res)
@@ -483,6 +506,7 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
         return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
     }
     r.run = m.run;
+    r.number = run_number(j, m.run);
     r.started = m.started;
     if (res)
         *res = r;

@@ -289,7 +289,8 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
     sqlite3_stmt *st = jdb_prep(j,
         "SELECT s.code, s.name, s.parent, s.server, s.drive, s.state,"
         " s.logon, s.servers, s.pdc, s.last_ts, r.id, r.open, r.closed,"
-        " r.applicable, r.started, r.ended, r.resume, r.procedure"
+        " r.applicable, r.started, r.ended, r.resume, r.procedure, r.number,"
+        " r.state"
         " FROM sites s LEFT JOIN runs r ON r.id = s.run ORDER BY s.code", e);
     if (!st)
         return -1;
@@ -311,6 +312,8 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
         jdb_copy_col(st, 15, r->run_ended, sizeof r->run_ended);
         jdb_copy_col(st, 16, r->resume, sizeof r->resume);
         jdb_copy_col(st, 17, r->run_procedure, sizeof r->run_procedure);
+        r->run_number = sqlite3_column_int64(st, 18);
+        jdb_copy_col(st, 19, r->run_state, sizeof r->run_state);
     }
     jdb_done(j, st);
     if (rc != SQLITE_DONE) {

@@ -263,11 +263,19 @@ static const struct derived_table {
      "SELECT s.run AS id, s.site AS site, json_extract(s.data, '$.hash') AS"
      " procedure, s.ts AS started, coalesce(c.ts, '') AS ended, c.id IS NULL"
      " AS open, NULL AS closed, NULL AS applicable, NULL AS resume, s.id AS"
-     " event, coalesce(c.id, 0) AS completed FROM main.events s LEFT JOIN"
-     " main.events c ON c.run = s.run AND c.kind = 'run-completed'"
+     " event, coalesce(c.id, 0) AS completed,"
+     " (SELECT count(*) FROM main.events n WHERE n.site = s.site AND n.kind ="
+     "  'run-started' AND n.id <= s.id) AS number,"
+     " CASE c.kind WHEN 'run-abandoned' THEN 'abandoned' WHEN 'run-completed'"
+     "  THEN 'complete' ELSE 'open' END AS state,"
+     " coalesce((SELECT json_extract(p.data, '$.from') FROM main.events p"
+     "  WHERE p.site = s.site AND p.kind = 'site-state' AND p.id > s.id"
+     "  ORDER BY p.id LIMIT 1), '') AS prior"
+     " FROM main.events s LEFT JOIN main.events c ON c.run = s.run AND"
+     " c.kind IN ('run-completed', 'run-abandoned')"
      " WHERE s.kind = 'run-started'",
      {"site", "procedure", "started", "ended", "open", "closed", "applicable",
-      "resume"}},
+      "resume", "number", "state", "prior"}},
     {"sites", {"code"}, "'site ' || code",
      "SELECT a.site AS code, json_extract(d.data, '$.name') AS name,"
      " json_extract(d.data, '$.parent') AS parent, json_extract(d.data,"

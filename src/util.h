@@ -92,9 +92,10 @@ char *disk_full_hint(const char *path, char *buf, size_t n);
 
 /* Checks text given on the command line for option opt ("--note"):
  * valid UTF-8 and no control or bidirectional character (the rules of
- * imported fields and of the console's line editor). 0, or -1 with e
- * naming the option, the character and its byte offset. */
-int text_check_arg(const char *opt, const char *s, ss_err *e);
+ * imported fields), except line feeds when multiline (notes and reasons
+ * may hold several lines, such as pasted command output). 0, or -1 with
+ * e naming the option, the character and its byte offset. */
+int text_check_arg(const char *opt, const char *s, bool multiline, ss_err *e);
 
 /* ASCII helpers that ignore the locale. */
 bool str_ieq(const char *a, const char *b);

@@ -225,8 +225,8 @@ static ui_result sites_open(ui *u, sites_view *v)
             sites_reload(u, v);
             return UI_STAY;
         }
-        ui_info(u, "Cleanup of %s started (run %lld)", code,
-                (long long)rv.id);
+        ui_info(u, "Cleanup of %s started (%s #%lld)", code, code,
+                (long long)rv.number);
     }
     if (!claim_run(u, code, &rv)) {
         run_view_free(&rv);

@@ -157,9 +157,9 @@ static void draw_header(walk_view *v, const walk_layout *l)
     char started[32];
     text_time(v->rv.started, false, started, sizeof started);
     /* Most important first: a narrow terminal crops the end. */
-    char *c = xasprintf("run %lld   progress %zu/%zu%s%s   started %s   "
+    char *c = xasprintf("run #%lld   progress %zu/%zu%s%s   started %s   "
                         "procedure %s %.8s",
-                        (long long)v->rv.id, st->closed, st->applicable,
+                        (long long)v->rv.number, st->closed, st->applicable,
                         st->failed ? "   failed items: see [!]" : "",
                         v->rv.open ? "" : "   COMPLETE: site is clean",
                         started, v->rv.proc.name ? v->rv.proc.name : "?",

@@ -11,6 +11,12 @@
  *            generated events)
  *   rare     from the newest, filtered by "needle-xyzzy" (one event, 90%
  *            down; gen_journal puts it there): the page must scan to it
+ *   short1   the same by the one character "§" (only in that note): too
+ *            short for the trigram index, served by the short-term index
+ *   short2   the same by the two characters "zz"
+ *   sparse   from the newest, filtered by "th" (in one event of 1000, the
+ *            benchmark's periodic note "checked by the benchmark"): a page
+ *            of 50 reaches 50,000 events down
  * Prints "name microseconds events-returned" lines for bench.sh. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +96,14 @@ int main(int argc, char **argv)
     printf("common %.1f %zu\n", us, n);
     us = time_page(j, &rare, 0, reps < 11 ? reps : 11, &n);
     printf("rare %.1f %zu\n", us, n);
+    event_filter short1 = {NULL, 0, "\xc2\xa7"}, short2 = {NULL, 0, "zz"};
+    event_filter sparse = {NULL, 0, "th"};
+    us = time_page(j, &short1, 0, reps < 11 ? reps : 11, &n);
+    printf("short1 %.1f %zu\n", us, n);
+    us = time_page(j, &short2, 0, reps < 11 ? reps : 11, &n);
+    printf("short2 %.1f %zu\n", us, n);
+    us = time_page(j, &sparse, 0, reps < 11 ? reps : 11, &n);
+    printf("sparse %.1f %zu\n", us, n);
     journal_close(j);
     return 0;
 }

@@ -15,7 +15,8 @@
  * the item states computed by run_state_apply. The text index fills by trigger.
  * `sitesweep verify` on the result proves the chain; bench.sh runs it.
  * Every 1000th event carries a note; the event at 10% carries the rare note
- * "needle-xyzzy" (for the text-filter benchmark).
+ * "needle-xyzzy §" (for the text-filter benchmarks: "§" and "zz" occur
+ * nowhere else).
  *
  * "csv": writes an inventory of SITES sites (at most 46,652: every
  * three-character code but the four device names).
@@ -171,7 +172,7 @@ static void bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
         ev.run = g->run;
         snprintf(ev.item, sizeof ev.item, "%s", p->items[idx].id);
         snprintf(ev.kind, sizeof ev.kind, "%s", outcome_name(o));
-        ev.note = (char *)(id == needle ? "needle-xyzzy"
+        ev.note = (char *)(id == needle ? "needle-xyzzy \xc2\xa7"
                            : id % 1000 == 0 ? "checked by the benchmark" : "");
         journal_event_hash(&ev, ev.hash);
         sqlite3_bind_int64(st, 1, ev.id);

@@ -46,3 +46,5 @@ legacy_note() {
         VALUES('2026-01-01T00:00:00.000Z', 'legacy', 'h', '$1', 1, '1', '$2',
                CAST(readfile('$T/legacy-note') AS TEXT), '', '')"
 }
+# jget FILE PATH: a value of the JSON document in FILE (sqlite3's JSON).
+jget() { sqlite3 :memory: "SELECT json_extract(readfile('$1'), '$2')"; }

@@ -547,14 +547,95 @@ static void test_resolve_path(void **state)
     assert_string_equal(buf, "/home/op/.local/share/sitesweep/journal.db");
 }
 
+/* Undoes migration 3 -> 4 on a file, behind the program's back. */
+#define V4_TO_V3                                                          \
+    "DROP INDEX runs_site_number; ALTER TABLE runs DROP COLUMN number;"    \
+    "ALTER TABLE runs DROP COLUMN state; ALTER TABLE runs DROP COLUMN prior;" \
+    "DROP TRIGGER events_grams_add; DROP TABLE events_grams;"              \
+    "DROP TABLE gram_pos;"
+
+/* A version-3 journal with runs: the migration numbers them per site, in
+ * the order they started, and finds each one's end state and the install
+ * state the site had before it; verify agrees with what it derived. */
+static void test_migrates_v3_runs(void **state)
+{
+    fx *f = *state;
+    site s[2] = {make_site("K7Q", false), make_site("BLV", false)};
+    s[1].state = STATE_FAILED;
+    import_sites(f, s, 2, NULL);
+    mark_result r;
+    ss_err e;
+    /* K7Q run 1 completes, BLV run 2 stays open, K7Q run 3 stays open. */
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.completed);
+    assert_int_equal(journal_mark(f->j, "BLV", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(r.run, 3);
+    journal_close(f->j);
+    assert_int_equal(raw_sql(f->path, V4_TO_V3 "PRAGMA user_version = 3"), SQLITE_OK);
+    assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+    struct { const char *code; int64_t id, number; const char *st, *prior; } want[] = {
+        {"K7Q", 1, 1, "complete", "hung"},
+        {"BLV", 2, 1, "open", "failed"},
+        {"K7Q", 3, 2, "open", "clean"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        run_view rv;
+        assert_int_equal(journal_run_get(f->j, want[i].code, want[i].id, &rv, &e), 0);
+        assert_int_equal(rv.number, want[i].number);
+        assert_string_equal(rv.state, want[i].st);
+        assert_string_equal(rv.prior, want[i].prior);
+        run_view_free(&rv);
+    }
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+    /* The short-term index covers the events from before the upgrade. */
+    sqlite3 *db;
+    sqlite3_open(f->path, &db);
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM events_grams WHERE gram = 'k7'",
+                       -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    /* The next run of BLV after the migration is BLV #2. */
+    site_row *rows;
+    size_t n;
+    assert_int_equal(journal_sites(f->j, &rows, &n, &e), 0);
+    assert_string_equal(rows[1].site.code, "K7Q");
+    assert_int_equal(rows[1].run_number, 2);
+    assert_string_equal(rows[1].run_state, "open");
+    free(rows);
+    /* verify derives the new columns too. */
+    const char *tamper[] = {"UPDATE runs SET number = 3 WHERE id = 3",
+                            "UPDATE runs SET state = 'abandoned' WHERE id = 2",
+                            "UPDATE runs SET prior = 'active' WHERE id = 1"};
+    const char *why[] = {"at run 3, column number", "at run 2, column state",
+                         "at run 1, column prior"};
+    const char *undo[] = {"UPDATE runs SET number = 2 WHERE id = 3",
+                          "UPDATE runs SET state = 'open' WHERE id = 2",
+                          "UPDATE runs SET prior = 'hung' WHERE id = 1"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(raw_sql(f->path, tamper[i]), SQLITE_OK);
+        assert_int_equal(journal_verify(f->j, &v, &e), 1);
+        assert_non_null(strstr(v.why, why[i]));
+        assert_int_equal(raw_sql(f->path, undo[i]), SQLITE_OK);
+    }
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+}
+
 static void test_migrates_older_schema(void **state)
 {
     fx *f = *state;
     site s = make_site("K7Q", false);
     import_sites(f, &s, 1, NULL);
     journal_close(f->j);
-    /* What a version-1 journal looked like: no holds, no text index. */
-    assert_int_equal(raw_sql(f->path, "DROP TABLE holds; DROP TRIGGER events_text_add;"
+    /* What a version-1 journal looked like: no holds, no text index, no
+     * run numbers. */
+    assert_int_equal(raw_sql(f->path, V4_TO_V3 "DROP TABLE holds;"
+                                      "DROP TRIGGER events_text_add;"
                                       "DROP TABLE events_text; PRAGMA user_version = 1"),
                      SQLITE_OK);
     ss_err e;
@@ -1216,6 +1297,7 @@ int main(void)
         T(test_refuses_foreign_and_newer_files),
         T(test_read_only_journal_refuses_writes),
         T(test_migrates_older_schema),
+        T(test_migrates_v3_runs),
         T(test_one_console_holds_a_run),
         T(test_dead_holder_holds_nothing),
         T(test_checkpoint_names_the_newest_event),

@@ -227,18 +227,23 @@ static void test_text_check_arg(void **state)
 {
     (void)state;
     ss_err e = {""};
-    assert_int_equal(text_check_arg("--note", "café 東京 ok", &e), 0);
-    assert_int_equal(text_check_arg("--note", "", &e), 0);
-    assert_int_equal(text_check_arg("--note", "a\xff", &e), -1);
+    assert_int_equal(text_check_arg("--note", "café 東京 ok", true, &e), 0);
+    assert_int_equal(text_check_arg("--note", "", true, &e), 0);
+    assert_int_equal(text_check_arg("--note", "a\xff", true, &e), -1);
     assert_string_equal(e.msg, "--note: not valid UTF-8 (byte 0xFF at byte 2)");
-    assert_int_equal(text_check_arg("--note", "\xc0\xaf", &e), -1);
-    assert_int_equal(text_check_arg("--note", "\xed\xa0\x80", &e), -1); /* surrogate */
-    assert_int_equal(text_check_arg("--operator", "a\nb", &e), -1);
+    assert_int_equal(text_check_arg("--note", "\xc0\xaf", true, &e), -1);
+    assert_int_equal(text_check_arg("--note", "\xed\xa0\x80", true, &e), -1); /* surrogate */
+    assert_int_equal(text_check_arg("--operator", "a\nb", false, &e), -1);
     assert_non_null(strstr(e.msg, "--operator: control or bidirectional "
                                   "character U+000A at byte 2"));
-    assert_int_equal(text_check_arg("--note", "x\xe2\x80\xae", &e), -1);
+    assert_int_equal(text_check_arg("--note", "x\xe2\x80\xae", true, &e), -1);
     assert_non_null(strstr(e.msg, "U+202E at byte 2"));
-    assert_int_equal(text_check_arg("--note", "\xc2\x9b", &e), -1); /* C1 CSI */
+    assert_int_equal(text_check_arg("--note", "\xc2\x9b", true, &e), -1); /* C1 CSI */
+    /* A note may hold several lines; CR and other controls stay refused. */
+    assert_int_equal(text_check_arg("--note", "line 1\nline 2", true, &e), 0);
+    assert_int_equal(text_check_arg("--note", "line 1\r\nline 2", true, &e), -1);
+    assert_non_null(strstr(e.msg, "U+000D at byte 7"));
+    assert_int_equal(text_check_arg("--note", "a\tb", true, &e), -1);
 }
 
 static void test_open_regular_refuses_what_is_not_a_file(void **state)

@@ -1,0 +1,478 @@
+/* journal_review.c - runs as cleanups: per-site numbers, the run list
+ * with counts and times, item times, the estimate of the time left, and
+ * abandoning an open run. See review.h. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_int.h"
+#include "review.h"
+
+void run_summary_clear(run_summary *r)
+{
+    for (size_t i = 0; i < r->noperators; i++)
+        free(r->operators[i]);
+    for (size_t i = 0; i < r->nhosts; i++)
+        free(r->hosts[i]);
+    free(r->operators);
+    free(r->hosts);
+    memset(r, 0, sizeof *r);
+}
+
+void run_summaries_free(run_summary *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        run_summary_clear(&r[i]);
+    free(r);
+}
+
+/* Adds s to the list when it is not in it yet. */
+static void add_distinct(char ***v, size_t *n, const char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*v)[i], s) == 0)
+            return;
+    *v = xrealloc(*v, (*n + 1) * sizeof **v);
+    (*v)[(*n)++] = xstrdup(s);
+}
+
+/* The run's own events as timing events (by the events_run index), with
+ * who and where into r when given. *out is allocated. */
+static int run_events(journal *j, int64_t id, const procedure *p,
+                      timing_event **out, size_t *n, run_summary *r,
+                      ss_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind, operator, host"
+                                   " FROM events WHERE run = ? ORDER BY id", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap)
+            *out = xrealloc(*out, (cap = cap ? cap * 2 : 32) * sizeof **out);
+        timing_event *t = &(*out)[(*n)++];
+        const char *ts = jdb_col_text(st, 0);
+        if (timing_parse_ts(ts, &t->ms))
+            t->ms = *n > 1 ? (*out)[*n - 2].ms : 0;
+        const char *item = jdb_col_text(st, 1);
+        t->item = *item && p ? procedure_find(p, item) : -1;
+        t->kind = timing_kind_of(jdb_col_text(st, 2));
+        if (r) {
+            add_distinct(&r->operators, &r->noperators, jdb_col_text(st, 3));
+            add_distinct(&r->hosts, &r->nhosts, jdb_col_text(st, 4));
+            snprintf(r->last, sizeof r->last, "%s", ts);
+        }
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        free(*out);
+        *out = NULL;
+        return jdb_fail(j, e, "cannot read the run's events");
+    }
+    return 0;
+}
+
+int journal_run_times(journal *j, int64_t id, const procedure *p,
+                      int64_t *item_seconds, int64_t *active, ss_err *e)
+{
+    timing_event *ev;
+    size_t n;
+    if (run_events(j, id, p, &ev, &n, NULL, e))
+        return -1;
+    timing_run(ev, n, item_seconds, p->nitems, active);
+    free(ev);
+    return 0;
+}
+
+/* The median time per closed item over the last REVIEW_ESTIMATE_RUNS
+ * completed runs of procedure hash: 0 with *median, JOURNAL_NOTFOUND when
+ * there is none (fewer than TIMING_MIN_RUNS runs, or no timed item), -1. */
+static int estimate_median(journal *j, const char *hash, int64_t *median,
+                           ss_err *e)
+{
+    const procedure *cached = jdb_stored_procedure(j, hash, e);
+    if (!cached)
+        return -1;
+    procedure p; /* a copy: the cache may be replaced meanwhile */
+    if (procedure_parse(cached->text, cached->textlen, "procedure", &p, e))
+        return -1;
+    sqlite3_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE procedure = ?"
+                                   " AND state = 'complete' ORDER BY id DESC"
+                                   " LIMIT ?", e);
+    if (!st) {
+        procedure_free(&p);
+        return -1;
+    }
+    jdb_bind_text(st, 1, hash);
+    sqlite3_bind_int(st, 2, REVIEW_ESTIMATE_RUNS);
+    int64_t ids[REVIEW_ESTIMATE_RUNS];
+    size_t nruns = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && nruns < REVIEW_ESTIMATE_RUNS)
+        ids[nruns++] = sqlite3_column_int64(st, 0);
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        procedure_free(&p);
+        return jdb_fail(j, e, "cannot read runs");
+    }
+    /* Per past run, the time of each item it closed that took any time
+     * (an item right after an idle gap counts 0 and says nothing). */
+    int64_t *samples = xcalloc(nruns * p.nitems + 1, sizeof *samples);
+    int64_t *per = xcalloc(p.nitems + 1, sizeof *per);
+    size_t ns = 0;
+    int out = 0;
+    for (size_t r = 0; r < nruns; r++) {
+        int64_t active;
+        if (journal_run_times(j, ids[r], &p, per, &active, e)) {
+            out = -1;
+            break;
+        }
+        for (size_t i = 0; i < p.nitems; i++)
+            if (per[i] > 0)
+                samples[ns++] = per[i];
+    }
+    if (out == 0)
+        out = timing_estimate(samples, ns, nruns, 1, median) ? 0
+                                                            : JOURNAL_NOTFOUND;
+    free(samples);
+    free(per);
+    procedure_free(&p);
+    return out;
+}
+
+int journal_run_estimate(journal *j, const char *hash, size_t open_items,
+                         int64_t *seconds, ss_err *e)
+{
+    int64_t median;
+    int rc = estimate_median(j, hash, &median, e);
+    if (rc == 0)
+        *seconds = median * (int64_t)open_items;
+    return rc;
+}
+
+/* The estimate's median per procedure, kept for one listing: every open
+ * run of a procedure shares it. */
+typedef struct estimate_cache {
+    char hash[65];   /* procedure, "" when nothing is kept */
+    int rc;          /* estimate_median's answer for it */
+    int64_t median;
+} estimate_cache;
+
+#define SUMMARY_SQL                                                        \
+    "SELECT r.id, r.number, r.site, r.state, r.procedure,"                 \
+    " coalesce(p.name, ''), r.started, r.ended FROM runs r"                \
+    " LEFT JOIN procedures p ON p.hash = r.procedure"
+
+/* Fills the counts, times and people of a summary whose row is read. */
+static int summary_finish(journal *j, run_summary *r, estimate_cache *ec,
+                          ss_err *e)
+{
+    site s;
+    int rc = journal_site_get(j, r->site, &s, e);
+    if (rc)
+        return rc == JOURNAL_NOTFOUND
+                   ? ss_errf(e, "run %lld: no site %s", (long long)r->id, r->site)
+                   : -1;
+    const procedure *cached = jdb_stored_procedure(j, r->procedure, e);
+    if (!cached)
+        return -1;
+    procedure p;
+    if (procedure_parse(cached->text, cached->textlen, "procedure", &p, e))
+        return -1;
+    run_state rs;
+    if (jdb_load_states(j, r->id, &p, &s, &rs, e)) {
+        procedure_free(&p);
+        return -1;
+    }
+    for (size_t i = 0; i < rs.nitems; i++) {
+        switch (rs.state[i]) {
+        case ITEM_DONE: r->done++; break;
+        case ITEM_SKIPPED: r->skipped++; break;
+        case ITEM_FAILED: r->failed++; break;
+        case ITEM_NA: r->na++; break;
+        default: r->open++; break;
+        }
+    }
+    run_state_free(&rs);
+    timing_event *ev;
+    size_t n;
+    rc = run_events(j, r->id, &p, &ev, &n, r, e);
+    if (rc == 0) {
+        timing_run(ev, n, NULL, 0, &r->active);
+        int64_t a, b;
+        const char *end = r->ended[0] ? r->ended : r->last;
+        if (timing_parse_ts(r->started, &a) == 0 && timing_parse_ts(end, &b) == 0)
+            r->elapsed = b > a ? (b - a) / 1000 : 0;
+        free(ev);
+    }
+    procedure_free(&p);
+    if (rc == 0 && strcmp(r->state, "open") == 0) {
+        if (strcmp(ec->hash, r->procedure) != 0) {
+            ec->rc = estimate_median(j, r->procedure, &ec->median, e);
+            snprintf(ec->hash, sizeof ec->hash, "%s", r->procedure);
+        }
+        if (ec->rc < 0)
+            rc = -1;
+        r->has_estimate = ec->rc == 0;
+        if (r->has_estimate)
+            r->estimate = ec->median * (int64_t)(r->open + r->failed);
+    }
+    return rc;
+}
+
+static void summary_row(sqlite3_stmt *st, run_summary *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->number = sqlite3_column_int64(st, 1);
+    jdb_copy_col(st, 2, r->site, sizeof r->site);
+    jdb_copy_col(st, 3, r->state, sizeof r->state);
+    jdb_copy_col(st, 4, r->procedure, sizeof r->procedure);
+    jdb_copy_col(st, 5, r->procedure_name, sizeof r->procedure_name);
+    jdb_copy_col(st, 6, r->started, sizeof r->started);
+    jdb_copy_col(st, 7, r->ended, sizeof r->ended);
+}
+
+int journal_runs_list(journal *j, const char *code, const char *state,
+                      run_summary **out, size_t *n, ss_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    if (state && strcmp(state, "open") != 0 && strcmp(state, "complete") != 0 &&
+        strcmp(state, "abandoned") != 0)
+        return ss_errf(e, "'%s' is not a run state: open, complete or "
+                          "abandoned", state), JOURNAL_EINPUT;
+    sqlite3_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE (?1 = '' OR r.site ="
+                                   " upper(?1)) AND (?2 = '' OR r.state = ?2)"
+                                   " ORDER BY r.id DESC", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, code);
+    jdb_bind_text(st, 2, state);
+    size_t cap = 0, count = 0;
+    run_summary *v = NULL;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap)
+            v = xrealloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
+        summary_row(st, &v[count++]);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        run_summaries_free(v, count);
+        return jdb_fail(j, e, "cannot read runs");
+    }
+    estimate_cache ec = {"", 0, 0};
+    for (size_t i = 0; i < count; i++) {
+        if (summary_finish(j, &v[i], &ec, e)) {
+            run_summaries_free(v, count);
+            return -1;
+        }
+    }
+    *out = v;
+    *n = count;
+    return 0;
+}
+
+int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    sqlite3_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE r.id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        summary_row(st, out);
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot read runs");
+    estimate_cache ec = {"", 0, 0};
+    if (summary_finish(j, out, &ec, e)) {
+        run_summary_clear(out);
+        return -1;
+    }
+    return 0;
+}
+
+/* The id of the site's run: the latest (number 0) or number n. */
+static int run_id_of(journal *j, const char *code, int64_t number,
+                     int64_t *id, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE site = upper(?1)"
+                                   " AND (?2 = 0 OR number = ?2)"
+                                   " ORDER BY id DESC LIMIT 1", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, code);
+    sqlite3_bind_int64(st, 2, number);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read runs");
+}
+
+int journal_run_numbered(journal *j, const char *code, int64_t number,
+                         run_view *out, ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    int64_t id;
+    if (number < 1)
+        return JOURNAL_NOTFOUND;
+    int rc = run_id_of(j, code, number, &id, e);
+    return rc ? rc : journal_run_get(j, code, id, out, e);
+}
+
+int journal_run_latest(journal *j, const char *code, run_view *out,
+                       ss_err *e)
+{
+    memset(out, 0, sizeof *out);
+    int64_t id;
+    int rc = run_id_of(j, code, 0, &id, e);
+    return rc ? rc : journal_run_get(j, code, id, out, e);
+}
+
+/* ---- abandoning ---- */
+
+/* The run's prior install state, for giving it back. */
+static int run_prior(journal *j, int64_t id, char prior[16], ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT prior FROM runs WHERE id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        jdb_copy_col(st, 0, prior, 16);
+    jdb_done(j, st);
+    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read the run");
+}
+
+static int abandon_in_tx(journal *j, const char *code, const char *reason,
+                         bool takeover, run_holder *by, int64_t *number,
+                         const char *ts, ss_err *e)
+{
+    site s;
+    int rc = journal_site_get(j, code, &s, e);
+    if (rc == JOURNAL_NOTFOUND)
+        return ss_errf(e, "no site %s in the journal", code), JOURNAL_EINPUT;
+    if (rc)
+        return -1;
+    int64_t id;
+    char hash[65];
+    rc = jdb_open_run(j, s.code, &id, hash, NULL, e);
+    if (rc == JOURNAL_NOTFOUND)
+        return ss_errf(e, "site %s has no open cleanup to abandon", s.code),
+               JOURNAL_EINPUT;
+    if (rc)
+        return -1;
+    if (number && journal_run_number(j, id, number, e) < 0)
+        return -1;
+    run_holder h;
+    int held = jdb_held_by_other(j, id, &h, e);
+    if (held < 0)
+        return -1;
+    if (held && !takeover) {
+        if (by)
+            *by = h;
+        ss_errf(e, "the cleanup of %s is held by %s on %s (pid %ld) since "
+                   "%s; nothing was recorded (--take-over takes it over, "
+                   "journaled as a handover)", s.code, h.operator_name, h.host,
+                h.pid, h.since);
+        return JOURNAL_HELD;
+    }
+    if (held) {
+        char *note = xasprintf("taken over from %s on %s (pid %ld, holding "
+                               "since %s)", h.operator_name, h.host, h.pid,
+                               h.since);
+        rc = jdb_append(j, s.code, id, NULL, "handover", note, NULL, ts, NULL, e);
+        free(note);
+        if (rc)
+            return -1;
+    }
+    char prior[16] = "";
+    if (run_prior(j, id, prior, e))
+        return -1;
+    int back = site_state_parse(prior);
+    /* A run from before the prior state was kept, with none derivable. */
+    site_state to = back < 0 || back == STATE_CLEANING ? STATE_FAILED
+                                                       : (site_state)back;
+    char *data = xasprintf("{\"prior\":\"%s\"}", site_state_name(to));
+    rc = jdb_append(j, s.code, id, NULL, "run-abandoned", reason, data, ts,
+                    NULL, e);
+    free(data);
+    if (rc)
+        return -1;
+    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state ="
+                                   " 'abandoned', ended = ? WHERE id = ?", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, ts);
+    sqlite3_bind_int64(st, 2, id);
+    if (jdb_run(j, st, "cannot abandon the run", e))
+        return -1;
+    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (jdb_run(j, st, "cannot abandon the run", e))
+        return -1;
+    return jdb_set_state(j, s.code, to, true, ts, e);
+}
+
+int journal_run_abandon(journal *j, const char *code, const char *reason,
+                        bool takeover, run_holder *by, int64_t *number,
+                        ss_err *e)
+{
+    if (!reason || !reason[strspn(reason, " \t\r\n")])
+        return ss_errf(e, "abandoning a cleanup needs a reason"),
+               JOURNAL_EINPUT;
+    char ts[32];
+    utc_now(ts);
+    if (jdb_begin(j, e))
+        return -1;
+    int rc = abandon_in_tx(j, code, reason, takeover, by, number, ts, e);
+    if (rc || (rc = jdb_commit(j, e))) {
+        jdb_rollback(j);
+        return rc == JOURNAL_EINPUT || rc == JOURNAL_HELD ? rc : -1;
+    }
+    return 0;
+}
+
+int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *number = sqlite3_column_int64(st, 0);
+    jdb_done(j, st);
+    if (rc == SQLITE_DONE)
+        return JOURNAL_NOTFOUND;
+    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read runs");
+}
+
+const char *event_display_note(const event *ev, char *buf, size_t n)
+{
+    if (ev->note[0] || strcmp(ev->kind, "site-state") != 0 || !ev->data[0])
+        return ev->note;
+    json_t *d = json_loads(ev->data, 0, NULL);
+    const char *from = json_string_value(json_object_get(d, "from"));
+    const char *to = json_string_value(json_object_get(d, "to"));
+    if (from && to)
+        snprintf(buf, n, "%s -> %s", from, to);
+    json_decref(d);
+    return from && to ? buf : ev->note;
+}

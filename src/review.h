@@ -1,0 +1,92 @@
+/* review.h - reviewing cleanups as cleanups: runs numbered per site, the
+ * list of every run with its counts and times, one run's item times, the
+ * estimate of the time left, and abandoning an open run. Reads the derived
+ * runs and item_states tables plus each run's own events (never the whole
+ * journal). Implemented in journal_review.c. */
+#ifndef SITESWEEP_REVIEW_H
+#define SITESWEEP_REVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "journal.h"
+#include "timing.h"
+
+/* Past completed runs of a procedure an estimate looks at, newest first. */
+#define REVIEW_ESTIMATE_RUNS 20
+
+/* One cleanup run, summed up for lists. */
+typedef struct run_summary {
+    int64_t id;             /* the journal's run id (global) */
+    int64_t number;         /* its number at the site: K7Q #2 is 2 */
+    char site[4];
+    char state[12];         /* "open", "complete" or "abandoned" */
+    char procedure[65];     /* SHA-256 of the procedure it pinned */
+    char procedure_name[64];
+    char started[32];       /* UTC */
+    char ended[32];         /* UTC completion or abandonment, "" if open */
+    char last[32];          /* UTC time of the run's latest event */
+    int64_t elapsed;        /* seconds from start to end (to the latest
+                               event while open) */
+    int64_t active;         /* seconds of work: see timing_run */
+    char **operators;       /* who recorded in it, first seen first */
+    size_t noperators;
+    char **hosts;           /* from where, first seen first */
+    size_t nhosts;
+    size_t done, skipped, failed, na, open; /* items by state now */
+    bool has_estimate;      /* an open run with >= TIMING_MIN_RUNS past runs */
+    int64_t estimate;       /* seconds left, when has_estimate */
+} run_summary;
+
+/* Frees what the summary owns and zeroes it. */
+void run_summary_clear(run_summary *r);
+void run_summaries_free(run_summary *r, size_t n);
+
+/* Every run, newest first, of site code (NULL: all) in state (NULL: any;
+ * "open", "complete" or "abandoned"). *out is allocated (free with
+ * run_summaries_free). 0, JOURNAL_EINPUT (unknown state), or -1. */
+int journal_runs_list(journal *j, const char *code, const char *state,
+                      run_summary **out, size_t *n, ss_err *e);
+/* The summary of run id: 0, JOURNAL_NOTFOUND, -1. */
+int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e);
+
+/* The site's latest run (open or not): 0, JOURNAL_NOTFOUND (no site or no
+ * run), -1. Free out with run_view_free. */
+int journal_run_latest(journal *j, const char *code, run_view *out,
+                       ss_err *e);
+/* The site's run number `number` (K7Q #2: 2): 0, JOURNAL_NOTFOUND, -1. */
+int journal_run_numbered(journal *j, const char *code, int64_t number,
+                         run_view *out, ss_err *e);
+
+/* Seconds spent per item of run id (item_seconds: p->nitems entries, p the
+ * run's procedure) and its active seconds, from the run's own events. */
+int journal_run_times(journal *j, int64_t id, const procedure *p,
+                      int64_t *item_seconds, int64_t *active, ss_err *e);
+/* Estimate of the seconds left for open_items items of a run of procedure
+ * hash: 0 with *seconds, JOURNAL_NOTFOUND when fewer than TIMING_MIN_RUNS
+ * completed runs of it exist, -1. */
+int journal_run_estimate(journal *j, const char *hash, size_t open_items,
+                         int64_t *seconds, ss_err *e);
+
+/* Ends the site's open run as abandoned ("run-abandoned", the reason as
+ * its note) and gives the site back the install state it had before the
+ * run ("site-state"), in one transaction; a new run may then start.
+ * Refused with JOURNAL_EINPUT when reason is empty, the site unknown or it
+ * has no open run; JOURNAL_HELD (filling *by when given) when another live
+ * console holds the run, unless takeover, which journals a "handover"
+ * first. *number (may be NULL) receives the run's number. -1 on storage
+ * errors. */
+int journal_run_abandon(journal *j, const char *code, const char *reason,
+                        bool takeover, run_holder *by, int64_t *number,
+                        ss_err *e);
+
+/* The number at its site of run id (K7Q #2: 2): 0, JOURNAL_NOTFOUND, -1. */
+int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e);
+
+/* What the note column shows for an event: its note, or for a site-state
+ * change "hung -> cleaning" (from its data). Points into ev or buf (n
+ * bytes). */
+const char *event_display_note(const event *ev, char *buf, size_t n);
+
+#endif

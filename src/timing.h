@@ -1,0 +1,67 @@
+/* timing.h - time spent per checklist item and per run, from a run's
+ * events, and an estimate of the time left. Pure: no I/O and no clock, so
+ * every rule is tested with injected timestamps. */
+#ifndef SITESWEEP_TIMING_H
+#define SITESWEEP_TIMING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A gap between two events of a run longer than this (seconds) is idle
+ * time (a break, a night, a console left open) and is not counted. */
+#define TIMING_IDLE_LIMIT (30 * 60)
+/* Past completed runs of the same procedure needed before estimating. */
+#define TIMING_MIN_RUNS 3
+
+/* What an event of a run means for timing. */
+typedef enum timing_kind {
+    TK_START,  /* the run was opened or resumed (run-started, handover, a
+                  console resuming it): time restarts here, nothing counted
+                  up to it */
+    TK_ITEM,   /* an event on an item (done, skipped, failed, reopened,
+                  note): the time since the previous event was spent on it */
+    TK_END,    /* the run ended (run-completed, run-abandoned): counted as
+                  active time, on no item */
+    TK_OTHER,  /* anything else of the run: counted nowhere, but it is the
+                  "previous event" of the next one */
+} timing_kind;
+
+typedef struct timing_event {
+    int64_t ms;      /* UTC milliseconds since the epoch */
+    int item;        /* index of the item (0..nitems-1), -1 for none */
+    timing_kind kind;
+} timing_event;
+
+/* The kind an event kind name ("done", "run-started", ...) has. */
+timing_kind timing_kind_of(const char *event_kind);
+
+/* Parses "2026-11-27T02:20:24.123Z" (milliseconds optional) into UTC
+ * milliseconds since the epoch: 0, or -1 when it is not that form. */
+int timing_parse_ts(const char *ts, int64_t *ms);
+
+/* Time per item and the run's active time, from ev[0..n) in the order they
+ * were written (timestamps that go backwards count as 0). item_seconds has
+ * nitems entries and is filled (zeroed first): per item the sum of the
+ * intervals that ended at an event on it, each interval from the previous
+ * event of the run, gaps over TIMING_IDLE_LIMIT not counted. *active is
+ * the sum of every counted interval. Seconds are whole, rounded down from
+ * the milliseconds summed. item_seconds may be NULL. */
+void timing_run(const timing_event *ev, size_t n, int64_t *item_seconds,
+                size_t nitems, int64_t *active);
+
+/* The median of v[0..n) (the lower middle for even n); sorts v. 0 when n
+ * is 0. */
+int64_t timing_median(int64_t *v, size_t n);
+
+/* Estimate of the time left in seconds: the median of samples (the time
+ * spent per closed item in past completed runs of the same procedure,
+ * sorted in place) times open_items. Returns false (no estimate) when
+ * past_runs < TIMING_MIN_RUNS or there are no samples. */
+bool timing_estimate(int64_t *samples, size_t n, size_t past_runs,
+                     size_t open_items, int64_t *seconds);
+
+/* Writes seconds as "1h 05m", "12m 30s" or "45s" into out (n bytes). */
+void timing_format(int64_t seconds, char *out, size_t n);
+
+#endif

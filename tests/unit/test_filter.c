@@ -1,0 +1,217 @@
+/* test_filter.c - journal filters of one or two characters, served by
+ * the short-term index: the same answers as a plain scan, in both
+ * directions, deep down, across block edges, for long texts, and for
+ * events from before the index. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal.h"
+
+static const char proc_text[] =
+    "procedure: t\n"
+    "title: Test\n"
+    "item 1: One\n"
+    "text: first\n";
+
+typedef struct fx {
+    char dir[64];
+    char path[128];
+    journal *j;
+    procedure p;
+} fx;
+
+static int setup(void **state)
+{
+    fx *f = xcalloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/ss-filter-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
+    ss_err e;
+    if (procedure_parse(proc_text, strlen(proc_text), "t", &f->p, &e) ||
+        journal_open(f->path, &f->j, &e))
+        return -1;
+    journal_set_actor(f->j, "alice", "host1");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    journal_close(f->j);
+    procedure_free(&f->p);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* n sites: events 1..n, then the import event. */
+static void import_n(fx *f, int n)
+{
+    site *s = xcalloc((size_t)n, sizeof *s);
+    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    ss_err e;
+    for (int i = 0; i < n; i++) {
+        site_init(&s[i]);
+        char code[4] = {(char)('Q' + i / 1296), digits[i / 36 % 36],
+                        digits[i % 36], '\0'};
+        assert_int_equal(site_set_field(&s[i], FIELD_CODE, code, &e), 0);
+        assert_int_equal(site_set_field(&s[i], FIELD_SERVER, "SRV-X", &e), 0);
+        assert_int_equal(site_set_field(&s[i], FIELD_STATE, "hung", &e), 0);
+    }
+    inventory inv = {s, (size_t)n, NULL};
+    assert_int_equal(journal_import(f->j, &inv, "t.csv", NULL, &e), 0);
+    free(s);
+}
+
+/* Every id matching text, newest first, by reading all pages of a plain
+ * scan of the whole journal (journal_events_each). */
+typedef struct ids {
+    int64_t v[8192];
+    size_t n;
+    const char *text;
+} ids;
+
+static int lower_has(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (const char *p = hay; *p; p++) {
+        size_t k = 0;
+        while (k < n && p[k]) {
+            char a = p[k], b = needle[k];
+            if (a >= 'A' && a <= 'Z') a = (char)(a + 32);
+            if (b >= 'A' && b <= 'Z') b = (char)(b + 32);
+            if (a != b)
+                break;
+            k++;
+        }
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+static int collect(const event *ev, void *ctx)
+{
+    ids *r = ctx;
+    char *text = xasprintf("%s %s %s %s %s %s %s", ev->ts, ev->operator_name,
+                           ev->host, ev->site, ev->item, ev->kind, ev->note);
+    if (lower_has(text, r->text) && r->n < 8192)
+        r->v[r->n++] = ev->id;
+    free(text);
+    return 0;
+}
+
+/* Pages through the filter both ways with the given page size and checks
+ * each against the reference. */
+static void check_term(fx *f, const char *term, size_t page)
+{
+    ids ref = {.n = 0, .text = term};
+    ss_err e;
+    assert_int_equal(journal_events_each(f->j, NULL, collect, &ref, &e), 0);
+    event_filter flt = {NULL, 0, term};
+    /* Newest first. */
+    size_t k = ref.n;
+    int64_t from = 0;
+    for (;;) {
+        event *evs;
+        size_t n;
+        assert_int_equal(journal_events_page(f->j, &flt, from, -1, page, &evs, &n, &e), 0);
+        for (size_t i = 0; i < n; i++) {
+            assert_true(k > 0);
+            assert_int_equal(evs[i].id, ref.v[--k]);
+        }
+        if (n)
+            from = evs[n - 1].id;
+        events_free(evs, n);
+        if (n < page)
+            break;
+    }
+    assert_int_equal(k, 0);
+    /* Oldest first. */
+    k = 0;
+    from = 0;
+    for (;;) {
+        event *evs;
+        size_t n;
+        assert_int_equal(journal_events_page(f->j, &flt, from, 1, page, &evs, &n, &e), 0);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(evs[i].id, ref.v[k++]);
+        if (n)
+            from = evs[n - 1].id;
+        events_free(evs, n);
+        if (n < page)
+            break;
+    }
+    assert_int_equal(k, ref.n);
+}
+
+static void test_short_terms_match_a_scan(void **state)
+{
+    fx *f = *state;
+    import_n(f, 2000);
+    /* Rare short terms at the newest end, beyond the scan window from the
+     * oldest. */
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "Q00", "1", OUT_FAILED, "§", &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "Q00", "1", OUT_REOPENED, NULL, &f->p, &r, &e), 0);
+    /* A note longer than the indexed length, its term at the end. */
+    char *longnote = xcalloc(3000, 1);
+    memset(longnote, 'x', 2990);
+    memcpy(longnote + 2990, "Zy", 2);
+    assert_int_equal(journal_mark(f->j, "Q01", "1", OUT_SKIPPED, longnote, &f->p, &r, &e), 0);
+    free(longnote);
+    const char *terms[] = {"§", "zy", "ZY", "q0", "Q7", "7", "xx", "@", "-s"};
+    for (size_t i = 0; i < sizeof terms / sizeof *terms; i++) {
+        check_term(f, terms[i], 50);
+        check_term(f, terms[i], 7);
+    }
+    /* The pages beyond the scan window came from the short-term index:
+     * blocks of 64 events, each listing its two-character
+     * substrings once. */
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_prepare_v2(db, "SELECT count(*), count(DISTINCT block) FROM"
+                           " events_grams WHERE gram = 'q0'", -1, &q, NULL);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), sqlite3_column_int(q, 1));
+    /* Q00..Q0Z (block 0), QQ0 (id 937, block 14), the marks (block 31). */
+    assert_int_equal(sqlite3_column_int(q, 1), 3);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    event *evs;
+    size_t n;
+    /* The site filter still applies on top of the term. */
+    event_filter both = {"Q00", 0, "§"};
+    assert_int_equal(journal_events_page(f->j, &both, 0, -1, 10, &evs, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(evs[0].kind, "failed");
+    events_free(evs, n);
+    event_filter other = {"Q01", 0, "§"};
+    assert_int_equal(journal_events_page(f->j, &other, 0, -1, 10, &evs, &n, &e), 0);
+    assert_int_equal(n, 0);
+    events_free(evs, n);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_short_terms_match_a_scan),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,179 @@
+/* test_timing.c - time per item and per run from injected timestamps:
+ * idle gaps, resumes, reopened items, notes; the estimate of time left. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "timing.h"
+
+#define S(x) ((int64_t)(x) * 1000) /* seconds as milliseconds */
+
+static void test_parse_ts(void **state)
+{
+    (void)state;
+    int64_t ms;
+    assert_int_equal(timing_parse_ts("1970-01-01T00:00:00.000Z", &ms), 0);
+    assert_int_equal(ms, 0);
+    assert_int_equal(timing_parse_ts("2026-11-27T02:20:24.123Z", &ms), 0);
+    assert_int_equal(ms, INT64_C(1795746024123));
+    assert_int_equal(timing_parse_ts("2000-03-01T00:00:01Z", &ms), 0);
+    assert_int_equal(ms, INT64_C(951868801000));
+    const char *bad[] = {"", "2026-11-27", "2026-11-27 02:20:24.123Z",
+                         "2026-13-27T02:20:24.123Z", "2026-11-27T02:20:24.1Z",
+                         "2026-11-27T02:20:24.123", "x026-11-27T02:20:24.123Z"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        assert_int_equal(timing_parse_ts(bad[i], &ms), -1);
+}
+
+static void test_kinds(void **state)
+{
+    (void)state;
+    assert_int_equal(timing_kind_of("done"), TK_ITEM);
+    assert_int_equal(timing_kind_of("note"), TK_ITEM);
+    assert_int_equal(timing_kind_of("reopened"), TK_ITEM);
+    assert_int_equal(timing_kind_of("run-started"), TK_START);
+    assert_int_equal(timing_kind_of("handover"), TK_START);
+    assert_int_equal(timing_kind_of("run-completed"), TK_END);
+    assert_int_equal(timing_kind_of("run-abandoned"), TK_END);
+    assert_int_equal(timing_kind_of("site-state"), TK_OTHER);
+}
+
+/* Each item's time runs from the previous event of the run. */
+static void test_time_from_previous_event(void **state)
+{
+    (void)state;
+    timing_event ev[] = {
+        {S(1000), -1, TK_START},
+        {S(1060), 0, TK_ITEM},   /* item 0: 60 s after the start */
+        {S(1090), 1, TK_ITEM},   /* item 1: 30 s */
+        {S(1300), 2, TK_ITEM},   /* item 2: 210 s */
+        {S(1300), -1, TK_END},   /* completion, same moment */
+    };
+    int64_t per[3], active;
+    timing_run(ev, 5, per, 3, &active);
+    assert_int_equal(per[0], 60);
+    assert_int_equal(per[1], 30);
+    assert_int_equal(per[2], 210);
+    assert_int_equal(active, 300);
+}
+
+/* A gap over the idle limit counts for nothing; one at the limit counts. */
+static void test_idle_gaps_not_counted(void **state)
+{
+    (void)state;
+    timing_event ev[] = {
+        {S(0), -1, TK_START},
+        {S(TIMING_IDLE_LIMIT), 0, TK_ITEM},             /* at the limit */
+        {S(2 * TIMING_IDLE_LIMIT + 1), 1, TK_ITEM},     /* over: idle */
+        {S(2 * TIMING_IDLE_LIMIT + 41), 1, TK_ITEM},    /* a note, 40 s */
+        {S(9 * 3600), 2, TK_ITEM},                      /* overnight */
+    };
+    int64_t per[3], active;
+    timing_run(ev, 5, per, 3, &active);
+    assert_int_equal(per[0], TIMING_IDLE_LIMIT);
+    assert_int_equal(per[1], 40);
+    assert_int_equal(per[2], 0);
+    assert_int_equal(active, TIMING_IDLE_LIMIT + 40);
+}
+
+/* A resume (or handover) starts the clock again: the time up to it is not
+ * counted, the next item's time runs from it. */
+static void test_resume_restarts_the_clock(void **state)
+{
+    (void)state;
+    timing_event ev[] = {
+        {S(0), -1, TK_START},
+        {S(100), 0, TK_ITEM},
+        {S(700), -1, TK_START},  /* resumed 10 min later */
+        {S(745), 1, TK_ITEM},    /* 45 s after the resume */
+        {S(800), -1, TK_OTHER},
+        {S(810), 2, TK_ITEM},    /* 10 s after the other event */
+    };
+    int64_t per[3], active;
+    timing_run(ev, 6, per, 3, &active);
+    assert_int_equal(per[0], 100);
+    assert_int_equal(per[1], 45);
+    assert_int_equal(per[2], 10);
+    assert_int_equal(active, 155);
+}
+
+/* A reopened item's time is every interval that ended on it: the first
+ * attempt, the reopen and the second attempt. */
+static void test_reopened_item_sums(void **state)
+{
+    (void)state;
+    timing_event ev[] = {
+        {S(0), -1, TK_START},
+        {S(50), 0, TK_ITEM},     /* done: 50 */
+        {S(70), 1, TK_ITEM},     /* other item: 20 */
+        {S(75), 0, TK_ITEM},     /* reopened: 5 */
+        {S(175), 0, TK_ITEM},    /* done again: 100 */
+        {S(170), 1, TK_ITEM},    /* clock went back: 0 */
+    };
+    int64_t per[2], active;
+    timing_run(ev, 6, per, 2, &active);
+    assert_int_equal(per[0], 155);
+    assert_int_equal(per[1], 20);
+    assert_int_equal(active, 175);
+    /* Milliseconds add up before rounding down; no items, no events. */
+    timing_event ms[] = {{0, -1, TK_START}, {400, 0, TK_ITEM},
+                         {800, 0, TK_ITEM}, {1400, 0, TK_ITEM}};
+    timing_run(ms, 4, per, 1, &active);
+    assert_int_equal(per[0], 1);
+    assert_int_equal(active, 1);
+    timing_run(NULL, 0, NULL, 0, &active);
+    assert_int_equal(active, 0);
+    /* Out-of-range items count as active time only. */
+    timing_event odd[] = {{0, -1, TK_START}, {S(9), 7, TK_ITEM}};
+    timing_run(odd, 2, per, 2, &active);
+    assert_int_equal(per[0] + per[1], 0);
+    assert_int_equal(active, 9);
+}
+
+static void test_estimate_needs_three_runs(void **state)
+{
+    (void)state;
+    int64_t v[] = {90, 30, 60, 600, 45};
+    int64_t s = -1;
+    assert_false(timing_estimate(v, 5, 2, 4, &s));
+    assert_int_equal(s, -1);
+    assert_false(timing_estimate(v, 0, 5, 4, &s));
+    assert_true(timing_estimate(v, 5, 3, 4, &s));
+    assert_int_equal(s, 60 * 4); /* median 60, not the mean (165) */
+    int64_t even[] = {40, 10, 30, 20};
+    assert_int_equal(timing_median(even, 4), 20);
+    assert_true(timing_estimate(even, 4, 3, 0, &s));
+    assert_int_equal(s, 0);
+}
+
+static void test_format(void **state)
+{
+    (void)state;
+    char b[32];
+    timing_format(45, b, sizeof b);
+    assert_string_equal(b, "45s");
+    timing_format(750, b, sizeof b);
+    assert_string_equal(b, "12m 30s");
+    timing_format(3900, b, sizeof b);
+    assert_string_equal(b, "1h 05m");
+    timing_format(-5, b, sizeof b);
+    assert_string_equal(b, "0s");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_ts),
+        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_time_from_previous_event),
+        cmocka_unit_test(test_idle_gaps_not_counted),
+        cmocka_unit_test(test_resume_restarts_the_clock),
+        cmocka_unit_test(test_reopened_item_sums),
+        cmocka_unit_test(test_estimate_needs_three_runs),
+        cmocka_unit_test(test_format),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
