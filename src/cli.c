@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "export.h"
@@ -25,6 +26,7 @@
 #define PROCEDURE_FILE "q287717.procedure"
 #define DEMO_FILE "demo-sites.csv"
 #define MAX_ARGS 8
+#define MAX_CHECKPOINTS 16 /* --checkpoint given to one verify */
 
 static const char usage[] =
     "usage: sitesweep [--journal PATH] [--operator NAME] [--procedure FILE]\n"
@@ -53,7 +55,12 @@ static const char usage[] =
     "  abandon CODE --note REASON [--take-over]\n"
     "                                     end an open cleanup as abandoned;\n"
     "                                     the site gets back its state\n"
-    "  verify                             check the journal's hash chain\n"
+    "  verify [--checkpoint N:HASH]...    check the whole journal: file,\n"
+    "                                     hash chain, procedures, derived\n"
+    "                                     tables; prints its checkpoint;\n"
+    "                                     each --checkpoint (from an earlier\n"
+    "                                     verify or md report) must still\n"
+    "                                     name the same history\n"
     "\n"
     "Options:\n"
     "  --journal PATH     journal file (default $SITESWEEP_JOURNAL, else\n"
@@ -80,6 +87,8 @@ typedef struct opts {
     bool take_over;         /* --take-over */
     const char *args[MAX_ARGS]; /* command and its positional arguments */
     int nargs;
+    const char *checkpoints[MAX_CHECKPOINTS]; /* --checkpoint, repeatable */
+    int ncheckpoints;
 } opts;
 
 static int usage_error(const char *fmt, const char *arg)
@@ -123,6 +132,18 @@ static int parse(int argc, char **argv, opts *o)
         }
         if (!only_args && strcmp(a, "--take-over") == 0) {
             o->take_over = true;
+            continue;
+        }
+        if (!only_args && strncmp(a, "--checkpoint", 12) == 0 &&
+            (a[12] == '\0' || a[12] == '=')) {
+            if (o->ncheckpoints == MAX_CHECKPOINTS)
+                return usage_error("too many checkpoints at '%s'", a);
+            if (a[12] == '=')
+                o->checkpoints[o->ncheckpoints++] = a + 13;
+            else if (i + 1 < argc)
+                o->checkpoints[o->ncheckpoints++] = argv[++i];
+            else
+                return usage_error("option '%s' needs a value", a);
             continue;
         }
         if (!only_args && a[0] == '-' && a[1] != '\0') {
@@ -297,11 +318,15 @@ static int cmd_sites(const opts *o)
     site_row *rows;
     size_t n;
     ss_err e;
-    if (journal_sites(j, &rows, &n, &e)) {
+    checkpoint cp;
+    if ((f == FMT_MD && journal_checkpoint(j, &cp, &e)) ||
+        journal_sites(j, &rows, &n, &e)) {
         journal_close(j);
         return fail_with(&e, EXIT_FAIL);
     }
     rc = export_sites(stdout, f, rows, n);
+    if (rc == 0 && f == FMT_MD)
+        rc = export_md_checkpoint(stdout, &cp);
     free(rows);
     journal_close(j);
     return rc ? EXIT_FAIL : EXIT_OK;
@@ -478,6 +503,12 @@ static int cmd_journal(const opts *o)
         }
         memcpy(code, s.code, sizeof code);
     }
+    /* Taken before the events are read: every event up to it is listed. */
+    checkpoint cp;
+    if (f == FMT_MD && journal_checkpoint(j, &cp, &e)) {
+        journal_close(j);
+        return fail_with(&e, EXIT_FAIL);
+    }
     event_filter flt = {code[0] ? code : NULL, 0, NULL};
     char *title = code[0] ? xasprintf("sitesweep journal: site %s", code)
                           : xstrdup("sitesweep journal");
@@ -486,43 +517,90 @@ static int cmd_journal(const opts *o)
     event_out out = {w, j, 0, 0};
     int erc = journal_events_each(j, &flt, write_event, &out, &e);
     int wrc = event_writer_end(w);
+    if (erc == 0 && wrc == 0 && f == FMT_MD)
+        wrc = export_md_checkpoint(stdout, &cp);
     journal_close(j);
     if (erc)
         return fail_with(&e, EXIT_FAIL);
     return wrc ? EXIT_FAIL : EXIT_OK;
 }
 
+/* The verify problem as one line for stderr. */
+static void verify_report(const journal *j, const verify_result *r)
+{
+    const char *path = journal_path(j);
+    switch (r->problem) {
+    case VERIFY_CHAIN:
+        fprintf(stderr, "sitesweep: %s: event %lld is bad: %s (%lld events "
+                        "checked)\n", path, (long long)r->bad_id, r->why,
+                (long long)r->checked);
+        break;
+    case VERIFY_CHECKPOINT:
+        fprintf(stderr, "sitesweep: %s: checkpoint does not hold: %s\n"
+                        "sitesweep: event %lld: expected hash %s, found %s\n",
+                path, r->why, (long long)r->event, r->expected, r->found);
+        break;
+    case VERIFY_PROCEDURE:
+    case VERIFY_DERIVED:
+        fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
+                        "but %s\n", path, (long long)r->checked, r->why);
+        break;
+    case VERIFY_FILE:
+    case VERIFY_OK:
+    default:
+        fprintf(stderr, "sitesweep: %s: %s; nothing in it can be trusted "
+                        "until it is restored from a copy\n", path, r->why);
+        break;
+    }
+}
+
 static int cmd_verify(const opts *o)
 {
-    int rc = need_args(o, 1, "verify");
+    int rc = need_args(o, 1, "verify [--checkpoint N:HASH]...");
     if (rc)
         return rc;
+    checkpoint anchors[MAX_CHECKPOINTS];
+    ss_err e;
+    for (int i = 0; i < o->ncheckpoints; i++)
+        if (checkpoint_parse(o->checkpoints[i], &anchors[i], &e))
+            return usage_error("%s", e.msg);
+    /* An empty file would be opened as a new journal (schema written,
+     * "0 events, intact"); every journal holds its schema, so it was
+     * truncated or is not one. */
+    char path[PATH_MAX];
+    struct stat sb;
+    if (journal_resolve_path(o->journal, path, sizeof path, &e) == 0 &&
+        stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
+        fprintf(stderr, "sitesweep: %s: the file is empty: not a journal "
+                        "(truncated?); nothing was changed\n", path);
+        return EXIT_FAIL;
+    }
     journal *j;
     if ((rc = open_journal(o, false, &j)))
         return rc;
     verify_result r;
-    ss_err e;
-    int v = journal_verify(j, &r, &e);
+    int v = journal_verify_checkpoints(j, anchors, (size_t)o->ncheckpoints,
+                                       &r, &e);
     if (v < 0) {
         journal_close(j);
         return fail_with(&e, EXIT_FAIL);
     }
-    if (v == 1 && r.bad_id == 0) {
-        fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
-                        "but %s\n", journal_path(j), (long long)r.checked,
-                r.why);
-        journal_close(j);
-        return EXIT_FAIL;
-    }
     if (v == 1) {
-        fprintf(stderr, "sitesweep: %s: event %lld is bad: %s (%lld events "
-                        "checked)\n", journal_path(j), (long long)r.bad_id,
-                r.why, (long long)r.checked);
+        verify_report(j, &r);
         journal_close(j);
         return EXIT_FAIL;
     }
-    printf("%s: %lld events, hash chain intact\n", journal_path(j),
+    printf("%s: %lld events, hash chain intact; file, stored procedures and "
+           "derived tables agree with it\n", journal_path(j),
            (long long)r.checked);
+    for (int i = 0; i < o->ncheckpoints; i++) {
+        char c[CHECKPOINT_MAX];
+        checkpoint_format(&anchors[i], c);
+        printf("holds: %s\n", c);
+    }
+    char c[CHECKPOINT_MAX];
+    checkpoint_format(&r.head, c);
+    printf("checkpoint: %s\n", c);
     journal_close(j);
     return EXIT_OK;
 }
@@ -703,6 +781,9 @@ int cli_main(int argc, char **argv, console_fn console)
     int rc = parse(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    /* A checkpoint silently ignored would look like one that held. */
+    if (o.ncheckpoints && (o.nargs == 0 || strcmp(o.args[0], "verify") != 0))
+        return usage_error("%s", "--checkpoint is an option of verify");
     if (o.nargs == 0)
         return run_console(&o, console);
     static const struct {

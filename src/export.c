@@ -406,6 +406,14 @@ int event_writer_end(event_writer *w)
     return rc;
 }
 
+int export_md_checkpoint(FILE *f, const checkpoint *c)
+{
+    char text[CHECKPOINT_MAX];
+    checkpoint_format(c, text);
+    fprintf(f, "\nCheckpoint: `%s`\n", text);
+    return ferror(f) || fflush(f) ? -1 : 0;
+}
+
 /* ---- procedure ---- */
 
 /* Word-wraps text at width columns with an indent, for the table format. */

@@ -35,6 +35,13 @@ int event_writer_end(event_writer *w);
 int export_procedure(FILE *f, out_format fmt, const procedure *p,
                      const proc_values *v, const run_state *st);
 
+/* Ends a Markdown report with the journal's checkpoint: a blank line, then
+ * "Checkpoint: `N:HASH`" and a newline, the text `sitesweep verify
+ * --checkpoint N:HASH` takes back to prove the journal still holds that
+ * history (data/output-formats.md). Every md report ends with it. Returns
+ * 0, or -1 when writing to f failed. */
+int export_md_checkpoint(FILE *f, const checkpoint *c);
+
 /* Markdown-escapes text for a table cell or paragraph (newlines become
  * <br> when in_cell). Exposed for tests. */
 char *md_escape(const char *s, bool in_cell);

@@ -213,16 +213,48 @@ void checkpoint_format(const checkpoint *c, char out[CHECKPOINT_MAX]);
  * stored lower): 0, or -1 with e naming what is wrong with s. */
 int checkpoint_parse(const char *s, checkpoint *out, ss_err *e);
 
+/* What verify found wrong first. */
+typedef enum verify_problem {
+    VERIFY_OK,         /* nothing: the journal is intact */
+    VERIFY_FILE,       /* SQLite's integrity check failed: damaged pages */
+    VERIFY_CHAIN,      /* an event altered, removed or inserted (bad_id) */
+    VERIFY_CHECKPOINT, /* the history differs from a given checkpoint */
+    VERIFY_PROCEDURE,  /* a stored procedure changed or no longer parses */
+    VERIFY_DERIVED,    /* a derived table disagrees with the events */
+} verify_problem;
+
 typedef struct verify_result {
     int64_t checked;   /* events checked */
-    int64_t bad_id;    /* first bad event, 0 when the events are good */
-    char why[256];     /* what is wrong */
+    int64_t bad_id;    /* first bad event of the chain, 0 when the chain is
+                          good (VERIFY_CHAIN only) */
+    char why[256];     /* what is wrong, in words */
+    verify_problem problem; /* which check failed first */
+    int64_t event;     /* the event the disagreement is about: the
+                          checkpoint's N, the event a derived row comes
+                          from; 0 when none */
+    char table[32];    /* the table that disagrees, "" when none */
+    char column[32];   /* its column ("(row)": a whole row), "" when none */
+    char key[64];      /* which row: "run 2 item 4a", "site K7Q" */
+    char expected[96]; /* what the events say (SQL-quoted for derived
+                          rows, the hash for a checkpoint) */
+    char found[96];    /* what the file holds */
+    checkpoint head;   /* the history checked: events and the last hash */
 } verify_result;
-/* Recomputes the hash chain, then derives sites, runs and item states from
- * the events again and compares them with the tables the program reads.
- * 0 when all agree; 1 when an event was altered, removed or inserted
- * (bad_id says which) or a derived table was changed (bad_id 0, why says
- * where); -1 on error. */
+/* journal_verify_checkpoints with no checkpoints. */
 int journal_verify(journal *j, verify_result *res, ss_err *e);
+/* Checks everything the journal can prove about itself, inside one read
+ * transaction, and stops at the first problem: SQLite's integrity check of
+ * every page; the hash chain from the genesis hash; each of the n
+ * checkpoints (the journal still holds exactly that history: at least N
+ * events, event N with that hash); each stored procedure against its hash
+ * and parsed; each run's procedure against its run-started event; and
+ * every row and column of sites, runs and item_states derived again from
+ * the events. A checkpoint proves nothing about events after it. anchors
+ * may be NULL when n is 0; nothing is written to the journal.
+ * Returns 0 when all hold (res->head is the history checked); 1 when one
+ * does not (res->problem and the fields after it say which); -1 when the
+ * journal cannot be read (e set; never "intact"). */
+int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
+                               size_t n, verify_result *res, ss_err *e);
 
 #endif

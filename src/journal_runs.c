@@ -37,6 +37,13 @@ const procedure *jdb_stored_procedure(journal *j, const char *hash,
     jdb_done(j, st);
     if (rc)
         return NULL;
+    if (strcmp(p.hash, hash) != 0) {
+        /* Replaced behind the program's back: never show its commands. */
+        procedure_free(&p);
+        ss_errf(e, "%s: the procedure %.12s of this run was changed behind "
+                   "the program's back; run 'sitesweep verify'", j->path, hash);
+        return NULL;
+    }
     procedure_free(&j->cached);
     j->cached = p;
     snprintf(j->cached_hash, sizeof j->cached_hash, "%s", hash);

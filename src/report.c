@@ -133,15 +133,6 @@ static const char *state_label(item_state s)
 
 /* ---- the report as Markdown ---- */
 
-/* The final line of every Markdown export; to be replaced by the shared
- * export_md_checkpoint when it lands. */
-static void md_checkpoint(FILE *f, const checkpoint *c)
-{
-    char txt[CHECKPOINT_MAX];
-    checkpoint_format(c, txt);
-    fprintf(f, "Checkpoint: `%s`\n", txt);
-}
-
 static void md_text(FILE *f, const char *s)
 {
     char *m = md_escape(s, false);
@@ -378,11 +369,11 @@ static void report_md(FILE *f, const run_report *r)
         fprintf(f, "The procedure file differs from the version this run "
                    "follows (`%.12s`): ", r->rv.proc.hash);
         md_text(f, r->drift);
-        fputs(". The run kept the version it started with.\n\n", f);
+        fputs(". The run kept the version it started with.\n", f);
     } else {
-        fputs("None: the procedure file is the version this run follows.\n\n", f);
+        fputs("None: the procedure file is the version this run follows.\n", f);
     }
-    md_checkpoint(f, &r->cp);
+    export_md_checkpoint(f, &r->cp);
 }
 
 /* ---- the report as JSON ---- */

@@ -67,7 +67,7 @@ bench_mark() {
         VALUES(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'bench', 'host', 'K7Q',
             1, '1', 'done', '', coalesce((SELECT hash FROM events
             ORDER BY id DESC LIMIT 1), ''), lower(hex(randomblob(32))));"
-    ev0=$("$bin" --journal "$j" verify | sed 's/.*: \([0-9]*\) events.*/\1/')
+    ev0=$("$bin" --journal "$j" verify | sed -n 's/.*: \([0-9]*\) events.*/\1/p')
     t_ss=0 t_sq=0 i=0 kind=reopened
     # Four alternating blocks, so drift in the machine hits both sides.
     for block in 1 2 3 4; do
@@ -87,7 +87,7 @@ bench_mark() {
         t_ss=$((t_ss + t1 - t0)) t_sq=$((t_sq + t2 - t1))
     done
     runs=$(( (n / 4) * 4 ))
-    ev1=$("$bin" --journal "$j" verify | sed 's/.*: \([0-9]*\) events.*/\1/')
+    ev1=$("$bin" --journal "$j" verify | sed -n 's/.*: \([0-9]*\) events.*/\1/p')
     rows=$(sqlite "$sq" "SELECT count(*) FROM events")
     grep -q already "$w/mark.out" && die "a mark recorded nothing (already): $(grep -m1 already "$w/mark.out")"
     [ "$((ev1 - ev0))" -eq "$runs" ] || die "expected $runs new events, got $((ev1 - ev0)): $(grep -v '^K7Q 1 ' "$w/mark.out" | head -n 3)"
@@ -107,7 +107,7 @@ gen() { # gen OUT EVENTS
     out=$("$dir/gen_journal" journal "$1" $SITES "$2" "$proc") || die "gen_journal failed"
     say "   $out"
     v=$("$bin" --journal "$1" verify) || die "verify failed on $1: $v"
-    say "   sitesweep verify: $v"
+    say "   sitesweep verify: $(echo "$v" | head -n 1)"
 }
 
 # time_sites SMALL BIG: `sitesweep sites` on each, alternately, 21 times;

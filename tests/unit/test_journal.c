@@ -16,6 +16,8 @@
 
 #include "journal.h"
 
+#define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
 static const char proc_text[] =
     "procedure: t\n"
     "title: Test\n"
@@ -610,8 +612,9 @@ static void test_migrates_v3_runs(void **state)
     const char *tamper[] = {"UPDATE runs SET number = 3 WHERE id = 3",
                             "UPDATE runs SET state = 'abandoned' WHERE id = 2",
                             "UPDATE runs SET prior = 'active' WHERE id = 1"};
-    const char *why[] = {"run 3 (its number)", "run 2 (its state)",
-                         "run 1 (the state before it)"};
+    const char *why[] = {"run 3, column number: expected 2, found 3",
+                         "run 2, column state: expected 'open', found 'abandoned'",
+                         "run 1, column prior: expected 'hung', found 'active'"};
     const char *undo[] = {"UPDATE runs SET number = 2 WHERE id = 3",
                           "UPDATE runs SET state = 'open' WHERE id = 2",
                           "UPDATE runs SET prior = 'hung' WHERE id = 1"};
@@ -861,6 +864,410 @@ static void test_checkpoint_names_the_newest_event(void **state)
     }
 }
 
+/* ---- verify: every tampering class ---- */
+
+/* A journal with two sites, an open run of K7Q (1 done, 2 failed), then a
+ * second import (an event that changes no derived row). */
+static void verify_fixture(fx *f)
+{
+    site s[2] = {make_site("K7Q", false), make_site("AB1", true)};
+    import_sites(f, s, 2, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_FAILED, "access denied", &f->p, &r, &e), 0);
+    assert_false(r.completed);
+    import_sites(f, s, 2, NULL);
+}
+
+/* Reopens the fixture's journal on the file as it is now (a fresh
+ * connection sees changes made to the file behind its back). */
+static void reopen(fx *f)
+{
+    ss_err e;
+    journal_close(f->j);
+    assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+}
+
+/* Verifies with the given checkpoints; returns journal_verify's code. */
+static int verify_with(fx *f, const checkpoint *c, size_t n, verify_result *v)
+{
+    ss_err e;
+    int rc = journal_verify_checkpoints(f->j, c, n, v, &e);
+    if (rc < 0)
+        fprintf(stderr, "%s\n", e.msg);
+    return rc;
+}
+
+/* Appends, behind the program's back, an event chained to the current
+ * head with a correctly recomputed hash: what a forger with the file and
+ * the source code can do. */
+static void forge_append(fx *f, const char *note)
+{
+    checkpoint head;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &head, &e), 0);
+    event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.id = head.events + 1;
+    snprintf(ev.ts, sizeof ev.ts, "%s", "2026-11-27T02:20:24.123Z");
+    ev.operator_name = (char *)"alice";
+    ev.host = (char *)"host1";
+    snprintf(ev.kind, sizeof ev.kind, "%s", "import");
+    ev.note = (char *)note;
+    ev.data = (char *)"";
+    memcpy(ev.prev, head.hash, sizeof ev.prev);
+    journal_event_hash(&ev, ev.hash);
+    char sql[512];
+    snprintf(sql, sizeof sql, "INSERT INTO events(id, ts, operator, host, kind,"
+             " note, prev, hash) VALUES(%lld, '%s', 'alice', 'host1', 'import',"
+             " '%s', '%s', '%s')", (long long)ev.id, ev.ts, note, ev.prev, ev.hash);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+}
+
+static void test_verify_prints_head_and_holds_checkpoints(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    checkpoint now, old = {0, GENESIS_HASH};
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &now, &e), 0);
+    verify_result v;
+    checkpoint both[2] = {old, now};
+    assert_int_equal(verify_with(f, both, 2, &v), 0);
+    assert_int_equal(v.problem, VERIFY_OK);
+    assert_int_equal(v.head.events, now.events);
+    assert_string_equal(v.head.hash, now.hash);
+    /* A checkpoint beyond the head, or with another hash, does not hold. */
+    checkpoint ahead = now;
+    ahead.events++;
+    assert_int_equal(verify_with(f, &ahead, 1, &v), 1);
+    assert_int_equal(v.problem, VERIFY_CHECKPOINT);
+    checkpoint other = now;
+    other.hash[0] = other.hash[0] == 'a' ? 'b' : 'a';
+    assert_int_equal(verify_with(f, &other, 1, &v), 1);
+    assert_int_equal(v.problem, VERIFY_CHECKPOINT);
+    assert_int_equal(v.event, now.events);
+    assert_string_equal(v.expected, other.hash);
+    assert_string_equal(v.found, now.hash);
+}
+
+static void test_verify_truncation_needs_a_later_checkpoint(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    checkpoint after;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &after, &e), 0);
+    /* The newest event is the second import: removing it leaves every
+     * derived row right, so only a checkpoint taken after it can tell. */
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP TRIGGER events_no_delete; DELETE FROM"
+             " events WHERE id = %lld", (long long)after.events);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 0); /* the documented limit */
+    assert_int_equal(verify_with(f, &after, 1, &v), 1);
+    assert_int_equal(v.problem, VERIFY_CHECKPOINT);
+    assert_int_equal(v.event, after.events);
+    assert_string_equal(v.expected, after.hash);
+    assert_non_null(strstr(v.why, "removed"));
+}
+
+static void test_verify_wipe_needs_a_checkpoint(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    checkpoint c;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &c, &e), 0);
+    assert_int_equal(raw_sql(f->path,
+        "DROP TRIGGER events_no_delete; DROP TRIGGER procedures_no_delete;"
+        " DELETE FROM events; DELETE FROM procedures; DELETE FROM sites;"
+        " DELETE FROM runs; DELETE FROM item_states; DELETE FROM holds;"), SQLITE_OK);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 0); /* like a new journal */
+    assert_int_equal(v.head.events, 0);
+    assert_int_equal(verify_with(f, &c, 1, &v), 1);
+    assert_int_equal(v.problem, VERIFY_CHECKPOINT);
+    assert_int_equal(v.checked, 0);
+}
+
+static void test_verify_forged_append(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    checkpoint real;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &real, &e), 0);
+    /* The forger removes the newest event and appends his own in its
+     * place, hash recomputed: the chain alone cannot tell... */
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP TRIGGER events_no_delete; DELETE FROM"
+             " events WHERE id = %lld", (long long)real.events);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+    reopen(f);
+    forge_append(f, "forged.csv");
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 0);
+    /* ...the checkpoint taken after the real event can. */
+    assert_int_equal(verify_with(f, &real, 1, &v), 1);
+    assert_int_equal(v.problem, VERIFY_CHECKPOINT);
+    assert_int_equal(v.event, real.events);
+    assert_string_equal(v.expected, real.hash);
+    assert_string_not_equal(v.found, real.hash);
+    /* An event forged after the newest checkpoint cannot be told from a
+     * real one: what a checkpoint does not prove. */
+    forge_append(f, "later.csv");
+    reopen(f);
+    checkpoint forged;
+    assert_int_equal(journal_checkpoint(f->j, &forged, &e), 0);
+    assert_int_equal(forged.events, real.events + 1);
+}
+
+/* Recomputes prev and hash of every event from id `from` on, as a forger
+ * rewriting the history would. */
+static void rehash_from(fx *f, int64_t from)
+{
+    int64_t n = count_events(f);
+    char prev[65] = GENESIS_HASH;
+    ss_err e;
+    if (from > 1) {
+        event ev;
+        assert_int_equal(journal_event_get(f->j, from - 1, &ev, &e), 0);
+        memcpy(prev, ev.hash, sizeof prev);
+        event_clear(&ev);
+    }
+    for (int64_t id = from; id <= n; id++) {
+        event ev;
+        assert_int_equal(journal_event_get(f->j, id, &ev, &e), 0);
+        memcpy(ev.prev, prev, sizeof prev);
+        journal_event_hash(&ev, ev.hash);
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE events SET prev = '%s', hash = '%s'"
+                 " WHERE id = %lld", ev.prev, ev.hash, (long long)id);
+        assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+        memcpy(prev, ev.hash, sizeof prev);
+        event_clear(&ev);
+    }
+}
+
+static void test_verify_rewrite_needs_an_earlier_checkpoint(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    checkpoint early;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &early, &e), 0);
+    mark_result r;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    /* Who imported the site is rewritten, and the whole chain with it. */
+    assert_int_equal(raw_sql(f->path, "DROP TRIGGER events_no_update;"
+        " UPDATE events SET operator = 'mallory' WHERE id = 1"), SQLITE_OK);
+    reopen(f);
+    rehash_from(f, 1);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 0);
+    assert_int_equal(verify_with(f, &early, 1, &v), 1);
+    assert_int_equal(v.problem, VERIFY_CHECKPOINT);
+    assert_int_equal(v.event, early.events);
+    assert_string_equal(v.expected, early.hash);
+}
+
+static void test_verify_procedure_swap(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    /* New text under the same hash key: what the console would show. */
+    assert_int_equal(raw_sql(f->path, "DROP TRIGGER procedures_no_update;"
+        " UPDATE procedures SET text = replace(text, 'first', 'format C:')"), SQLITE_OK);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 1);
+    assert_int_equal(v.problem, VERIFY_PROCEDURE);
+    assert_string_equal(v.table, "procedures");
+    assert_string_equal(v.column, "text");
+    assert_non_null(strstr(v.why, "replaced"));
+    /* And the run refuses to show the poisoned commands. */
+    run_view rv;
+    ss_err e;
+    assert_int_equal(journal_run_current(f->j, "K7Q", &rv, &e), -1);
+    assert_non_null(strstr(e.msg, "changed behind"));
+}
+
+static void test_verify_procedure_that_no_longer_parses(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    /* Text and hash key changed together: the hash agrees, the text is
+     * not a procedure. */
+    char h[65], sql[256];
+    sha256_hex("garbage", 7, h);
+    snprintf(sql, sizeof sql, "DROP TRIGGER procedures_no_update;"
+             " UPDATE procedures SET text = 'garbage', hash = '%s'", h);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 1);
+    assert_int_equal(v.problem, VERIFY_PROCEDURE);
+    assert_non_null(strstr(v.why, "no longer parses"));
+}
+
+static void test_verify_procedure_name(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    assert_int_equal(raw_sql(f->path, "DROP TRIGGER procedures_no_update;"
+        " UPDATE procedures SET name = 'q287717-approved'"), SQLITE_OK);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 1);
+    assert_int_equal(v.problem, VERIFY_PROCEDURE);
+    assert_string_equal(v.column, "name");
+    assert_string_equal(v.expected, "t");
+    assert_string_equal(v.found, "q287717-approved");
+}
+
+static void test_verify_run_procedure_link(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    /* A second, valid procedure stored and the run pointed at it. */
+    procedure q;
+    ss_err e;
+    static const char other[] = "procedure: evil\ntitle: Evil\nitem 1: One\n"
+                                "text: format C:\nitem 2: Two\ntext: x\n";
+    assert_int_equal(procedure_parse(other, strlen(other), "evil", &q, &e), 0);
+    char sql[512];
+    snprintf(sql, sizeof sql, "INSERT INTO procedures VALUES('%s', 'evil', '%s');"
+             " UPDATE runs SET procedure = '%s'", q.hash, other, q.hash);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+    procedure_free(&q);
+    reopen(f);
+    verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 1);
+    assert_int_equal(v.problem, VERIFY_PROCEDURE);
+    assert_string_equal(v.column, "(row)"); /* stored, but no run started with it */
+}
+
+/* Each derived column changed behind the program's back is named. */
+static void test_verify_every_derived_column(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    static const struct {
+        const char *sql, *table, *column;
+    } cases[] = {
+        {"UPDATE item_states SET state = 'failed' WHERE item = '1'", "item_states", "state"},
+        {"UPDATE item_states SET event = 1 WHERE item = '1'", "item_states", "event"},
+        {"DELETE FROM item_states WHERE item = '2'", "item_states", "(row)"},
+        {"INSERT INTO item_states VALUES(1, '3', 'done', 3)", "item_states", "(row)"},
+        {"UPDATE runs SET site = 'AB1'", "runs", "site"},
+        {"UPDATE runs SET procedure = 'x'", "runs", "procedure"},
+        {"UPDATE runs SET started = '2020-01-01T00:00:00.000Z'", "runs", "started"},
+        {"UPDATE runs SET ended = '2026-11-27T02:20:24.123Z'", "runs", "ended"},
+        {"UPDATE runs SET open = 0", "runs", "open"},
+        {"UPDATE runs SET closed = closed + 1", "runs", "closed"},
+        {"UPDATE runs SET applicable = applicable + 1", "runs", "applicable"},
+        {"UPDATE runs SET resume = '1'", "runs", "resume"},
+        {"DELETE FROM runs", "runs", "(row)"},
+        {"INSERT INTO runs(id, site, procedure, started, open) SELECT 9, 'AB1',"
+         " procedure, started, 1 FROM runs", "runs", "(row)"},
+        {"UPDATE sites SET name = 'x' WHERE code = 'AB1'", "sites", "name"},
+        {"UPDATE sites SET parent = '' WHERE code = 'AB1'", "sites", "parent"},
+        {"UPDATE sites SET server = 'EVIL' WHERE code = 'AB1'", "sites", "server"},
+        {"UPDATE sites SET drive = 'Z' WHERE code = 'AB1'", "sites", "drive"},
+        {"UPDATE sites SET state = 'clean' WHERE code = 'K7Q'", "sites", "state"},
+        {"UPDATE sites SET logon = 0 WHERE code = 'AB1'", "sites", "logon"},
+        {"UPDATE sites SET servers = 'X' WHERE code = 'AB1'", "sites", "servers"},
+        {"UPDATE sites SET pdc = 'X' WHERE code = 'AB1'", "sites", "pdc"},
+        {"UPDATE sites SET last_event = 1 WHERE code = 'K7Q'", "sites", "last_event"},
+        {"UPDATE sites SET last_ts = '' WHERE code = 'K7Q'", "sites", "last_ts"},
+        {"UPDATE sites SET run = 0 WHERE code = 'K7Q'", "sites", "run"},
+        {"DELETE FROM sites WHERE code = 'AB1'", "sites", "(row)"},
+        {"INSERT INTO sites(code, name, parent, server, drive, state, logon,"
+         " servers, pdc) VALUES('ZZ9', '', 'CEN', 'S', 'C', 'hung', 0, '', '')",
+         "sites", "(row)"},
+    };
+    journal_close(f->j);
+    f->j = NULL;
+    char good[160], cmd[640];
+    snprintf(good, sizeof good, "%s.good", f->path);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->path, good);
+    assert_int_equal(system(cmd), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        journal_close(f->j);
+        f->j = NULL;
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'",
+                 good, f->path, f->path, f->path);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(raw_sql(f->path, cases[i].sql), SQLITE_OK);
+        reopen(f);
+        verify_result v;
+        int rc = verify_with(f, NULL, 0, &v);
+        if (rc != 1 || strcmp(v.table, cases[i].table) != 0 ||
+            strcmp(v.column, cases[i].column) != 0)
+            fail_msg("%s: verify %d, %s.%s: %s", cases[i].sql, rc, v.table,
+                     v.column, v.why);
+        assert_int_equal(v.problem, VERIFY_DERIVED);
+    }
+}
+
+/* Points the first freeblock of a table's root page (a leaf in these
+ * small journals) beyond the page: every read still works, the page is
+ * damaged. */
+static void corrupt_root_page(fx *f, const char *table)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT rootpage, (SELECT page_size FROM"
+             " pragma_page_size) FROM sqlite_master WHERE name = '%s'", table);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long page = sqlite3_column_int(q, 0), size = sqlite3_column_int(q, 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    FILE *fp = fopen(f->path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (page - 1) * size + 1, SEEK_SET), 0);
+    assert_int_equal(fwrite("\040", 1, 1, fp), 1);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static void test_verify_damaged_pages(void **state)
+{
+    fx *f = *state;
+    verify_fixture(f);
+    journal_close(f->j);
+    f->j = NULL;
+    char good[160], cmd[640];
+    snprintf(good, sizeof good, "%s.good", f->path);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", f->path, good);
+    assert_int_equal(system(cmd), 0);
+    const char *tables[] = {"runs", "sites", "item_states", "procedures"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        snprintf(cmd, sizeof cmd, "cp '%s' '%s' && rm -f '%s-wal' '%s-shm'",
+                 good, f->path, f->path, f->path);
+        assert_int_equal(system(cmd), 0);
+        corrupt_root_page(f, tables[i]);
+        ss_err e;
+        assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+        verify_result v;
+        int rc = verify_with(f, NULL, 0, &v);
+        if (rc != 1 || v.problem != VERIFY_FILE)
+            fail_msg("%s: verify %d (%d): %s", tables[i], rc, v.problem, v.why);
+        journal_close(f->j);
+        f->j = NULL;
+    }
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -870,6 +1277,17 @@ int main(void)
         T(test_events_are_append_only),
         T(test_verify_detects_tampering),
         T(test_verify_detects_removed_event),
+        T(test_verify_prints_head_and_holds_checkpoints),
+        T(test_verify_truncation_needs_a_later_checkpoint),
+        T(test_verify_wipe_needs_a_checkpoint),
+        T(test_verify_forged_append),
+        T(test_verify_rewrite_needs_an_earlier_checkpoint),
+        T(test_verify_procedure_swap),
+        T(test_verify_procedure_that_no_longer_parses),
+        T(test_verify_procedure_name),
+        T(test_verify_run_procedure_link),
+        T(test_verify_every_derived_column),
+        T(test_verify_damaged_pages),
         T(test_mark_walks_a_run_to_completion),
         T(test_mark_refusals_change_nothing),
         T(test_resume_survives_reopen),

@@ -1,0 +1,552 @@
+/* journal_verify.c - what a journal proves about itself: SQLite's page
+ * integrity, the hash chain from the genesis hash, the checkpoints it is
+ * given, its stored procedures, and every derived table (sites, runs,
+ * item_states) derived again from the events and compared column by
+ * column. Reads only: the derived copies live in temporary tables that are
+ * rolled back with the read transaction. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_int.h"
+
+#define VERIFY_COLS "id, ts, operator, host, site, run, item, kind, note, data, prev, hash"
+
+/* Records the first problem: which, and why in words; returns 1. */
+static int problem(verify_result *res, verify_problem p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int problem(verify_result *res, verify_problem p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(res->why, sizeof res->why, fmt, ap);
+    va_end(ap);
+    for (char *c = res->why; *c; c++) /* one line, whatever SQLite said */
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    res->problem = p;
+    return 1;
+}
+
+/* ---- pages ---- */
+
+/* Whether an error says the file itself is damaged. */
+static bool is_damage(journal *j)
+{
+    int c = sqlite3_errcode(j->db);
+    return c == SQLITE_CORRUPT || c == SQLITE_NOTADB;
+}
+
+/* SQLite's own check of every page, b-tree and index. */
+static int verify_pages(journal *j, verify_result *res, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep_dyn(j, "PRAGMA integrity_check(1)", e);
+    if (!st)
+        return is_damage(j) ? problem(res, VERIFY_FILE, "the database file "
+                                      "is damaged: %s", sqlite3_errmsg(j->db))
+                            : -1;
+    int rc = sqlite3_step(st);
+    int out = 0;
+    if (rc == SQLITE_ROW && strcmp(jdb_col_text(st, 0), "ok") != 0) {
+        snprintf(res->table, sizeof res->table, "%s", "(file)");
+        out = problem(res, VERIFY_FILE, "the database file is damaged "
+                      "(SQLite's integrity check: %s)", jdb_col_text(st, 0));
+    } else if (rc != SQLITE_ROW) {
+        out = is_damage(j) ? problem(res, VERIFY_FILE, "the database file is "
+                                     "damaged: %s", sqlite3_errmsg(j->db))
+                           : jdb_fail(j, e, "cannot check the database file");
+    }
+    jdb_done(j, st);
+    return out;
+}
+
+/* ---- the chain and checkpoints ---- */
+
+/* Walks every event from the genesis hash; checks each anchor on the way
+ * and, at the end, that none names an event beyond the newest. */
+static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
+                        verify_result *res, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT " VERIFY_COLS " FROM events ORDER BY id", e);
+    if (!st)
+        return -1;
+    char prev[65] = GENESIS;
+    int64_t expect = 1;
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.id = sqlite3_column_int64(st, 0);
+        jdb_copy_col(st, 1, ev.ts, sizeof ev.ts);
+        ev.operator_name = (char *)jdb_col_text(st, 2);
+        ev.host = (char *)jdb_col_text(st, 3);
+        jdb_copy_col(st, 4, ev.site, sizeof ev.site);
+        ev.run = sqlite3_column_int64(st, 5);
+        jdb_copy_col(st, 6, ev.item, sizeof ev.item);
+        jdb_copy_col(st, 7, ev.kind, sizeof ev.kind);
+        ev.note = (char *)jdb_col_text(st, 8);
+        ev.data = (char *)jdb_col_text(st, 9);
+        jdb_copy_col(st, 10, ev.prev, sizeof ev.prev);
+        jdb_copy_col(st, 11, ev.hash, sizeof ev.hash);
+        char h[65];
+        journal_event_hash(&ev, h);
+        res->checked++;
+        const char *why = NULL;
+        if (ev.id != expect)
+            why = ev.id > expect ? "events before it are missing"
+                                 : "its id is out of sequence";
+        else if (strcmp(ev.prev, prev) != 0)
+            why = "it is not chained to the event before it";
+        else if (strcmp(h, ev.hash) != 0)
+            why = "its content does not match its hash (altered)";
+        if (why) {
+            /* A damaged row may carry an id of 0 or less: name its place. */
+            res->bad_id = ev.id > 0 ? ev.id : expect;
+            res->event = res->bad_id;
+            snprintf(res->table, sizeof res->table, "%s", "events");
+            out = problem(res, VERIFY_CHAIN, "%s", why);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (anchors[i].events != ev.id || strcmp(anchors[i].hash, ev.hash) == 0)
+                continue;
+            res->event = ev.id;
+            snprintf(res->table, sizeof res->table, "%s", "events");
+            snprintf(res->column, sizeof res->column, "%s", "hash");
+            snprintf(res->expected, sizeof res->expected, "%s", anchors[i].hash);
+            snprintf(res->found, sizeof res->found, "%s", ev.hash);
+            out = problem(res, VERIFY_CHECKPOINT, "event %lld is not the one "
+                          "checkpoint %lld:%s names: the history up to it "
+                          "was rewritten", (long long)ev.id,
+                          (long long)anchors[i].events, anchors[i].hash);
+            break;
+        }
+        memcpy(prev, ev.hash, sizeof prev);
+        expect++;
+    }
+    jdb_done(j, st);
+    if (out)
+        return out;
+    if (rc != SQLITE_DONE)
+        return is_damage(j) ? problem(res, VERIFY_FILE, "the database file is "
+                                      "damaged: %s", sqlite3_errmsg(j->db))
+                            : jdb_fail(j, e, "cannot read events");
+    res->head.events = res->checked;
+    memcpy(res->head.hash, prev, sizeof prev);
+    for (size_t i = 0; i < n; i++) {
+        if (anchors[i].events == 0 && strcmp(anchors[i].hash, GENESIS) != 0) {
+            snprintf(res->expected, sizeof res->expected, "%s", anchors[i].hash);
+            snprintf(res->found, sizeof res->found, "%s", GENESIS);
+            return problem(res, VERIFY_CHECKPOINT, "checkpoint 0:%s cannot "
+                           "hold: an empty history has the genesis hash",
+                           anchors[i].hash);
+        }
+        if (anchors[i].events <= res->checked)
+            continue;
+        res->event = anchors[i].events;
+        snprintf(res->table, sizeof res->table, "%s", "events");
+        snprintf(res->column, sizeof res->column, "%s", "id");
+        snprintf(res->expected, sizeof res->expected, "%s", anchors[i].hash);
+        snprintf(res->found, sizeof res->found, "only %lld events",
+                 (long long)res->checked);
+        return problem(res, VERIFY_CHECKPOINT, "checkpoint %lld:%s names event "
+                       "%lld, but the journal holds only %lld events: events "
+                       "were removed", (long long)anchors[i].events,
+                       anchors[i].hash, (long long)anchors[i].events,
+                       (long long)res->checked);
+    }
+    return 0;
+}
+
+/* ---- stored procedures ---- */
+
+/* Every stored procedure: its text against its hash key, and parsed. */
+static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT hash, name, text FROM procedures ORDER BY hash", e);
+    if (!st)
+        return -1;
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char hash[65], h[65];
+        jdb_copy_col(st, 0, hash, sizeof hash);
+        char *name = xstrdup(jdb_col_text(st, 1));
+        const char *text = (const char *)sqlite3_column_blob(st, 2);
+        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        sha256_hex(text ? text : "", len, h);
+        snprintf(res->table, sizeof res->table, "%s", "procedures");
+        snprintf(res->key, sizeof res->key, "procedure %.12s", hash);
+        if (strcmp(h, hash) != 0) {
+            snprintf(res->column, sizeof res->column, "%s", "text");
+            snprintf(res->expected, sizeof res->expected, "text hashing to %s", hash);
+            snprintf(res->found, sizeof res->found, "text hashing to %s", h);
+            out = problem(res, VERIFY_PROCEDURE, "the stored procedure %.12s "
+                          "was replaced: its text no longer matches its hash",
+                          hash);
+            free(name);
+            break;
+        }
+        procedure p;
+        ss_err pe;
+        char label[96];
+        snprintf(label, sizeof label, "procedure %.12s", hash);
+        if (procedure_parse(text ? text : "", len, label, &p, &pe) != 0) {
+            snprintf(res->column, sizeof res->column, "%s", "text");
+            snprintf(res->expected, sizeof res->expected, "%s", "a procedure");
+            snprintf(res->found, sizeof res->found, "%s", "text that does not parse");
+            out = problem(res, VERIFY_PROCEDURE, "the stored procedure %.12s "
+                          "no longer parses: %s", hash, pe.msg);
+            free(name);
+            break;
+        }
+        if (strcmp(p.name, name) != 0) {
+            snprintf(res->column, sizeof res->column, "%s", "name");
+            snprintf(res->expected, sizeof res->expected, "%s", p.name);
+            snprintf(res->found, sizeof res->found, "%s", name);
+            out = problem(res, VERIFY_PROCEDURE, "the stored procedure %.12s "
+                          "has another name than its text", hash);
+        }
+        procedure_free(&p);
+        free(name);
+    }
+    jdb_done(j, st);
+    if (out)
+        return out;
+    memset(res->table, 0, sizeof res->table);
+    memset(res->key, 0, sizeof res->key);
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read the stored procedures");
+    return 0;
+}
+
+/* ---- derived tables ---- */
+
+/* Checks that link tables without being one table derived again: each
+ * returns the first disagreement as (event, key, expected, found). */
+static const struct {
+    const char *table, *column, *sql;
+} link_checks[] = {
+    {"procedures", "(row)",
+     "SELECT id, 'procedure ' || substr(json_extract(data, '$.hash'), 1, 12)"
+     " || ' of run ' || run, 'a row', 'no row'"
+     " FROM events WHERE kind = 'run-started' AND json_extract(data, '$.hash')"
+     " NOT IN (SELECT hash FROM procedures) ORDER BY id LIMIT 1"},
+    {"procedures", "(row)",
+     "SELECT 0, 'procedure ' || substr(hash, 1, 12), 'no row', 'a row'"
+     " FROM procedures WHERE hash NOT IN (SELECT json_extract(data, '$.hash')"
+     " FROM events WHERE kind = 'run-started') LIMIT 1"},
+};
+
+/* A table the program reads, derived again from the events: `derive`
+ * makes temp.ss_d_<table> with the same key and columns (plus `event`,
+ * the event a row comes from), then every row and each column listed is
+ * compared with the real table. To check a new column: add it to the
+ * derivation and to columns. */
+#define DERIVED_COLS_MAX 12
+static const struct derived_table {
+    const char *table;            /* the table the program reads */
+    const char *keys[3];          /* its key columns */
+    const char *label;            /* SQL naming a row: 'site ' || code */
+    const char *derive;           /* SELECT deriving it from the events */
+    const char *columns[DERIVED_COLS_MAX]; /* compared, NULL-terminated */
+} derived_tables[] = {
+    {"item_states", {"run", "item"}, "'run ' || run || ' item ' || item",
+     "SELECT run, item, CASE kind WHEN 'reopened' THEN 'open' ELSE kind END"
+     " AS state, max(id) AS event FROM main.events WHERE kind IN ('done',"
+     " 'skipped', 'failed', 'reopened') GROUP BY run, item",
+     {"state", "event"}},
+    /* closed, applicable and resume need the procedure: filled in by
+     * derive_progress() after this. */
+    {"runs", {"id"}, "'run ' || id",
+     "SELECT s.run AS id, s.site AS site, json_extract(s.data, '$.hash') AS"
+     " procedure, s.ts AS started, coalesce(c.ts, a.ts, '') AS ended, c.id"
+     " IS NULL AND a.id IS NULL AS open, NULL AS closed, NULL AS applicable,"
+     " NULL AS resume,"
+     /* number: the run's place among its site's runs; state: how it
+      * ended; prior: the install state its start changed (schema 4) */
+     " (SELECT count(*) FROM main.events x WHERE x.site = s.site AND x.kind"
+     "  = 'run-started' AND x.run <= s.run) AS number, CASE WHEN a.id IS NOT"
+     "  NULL THEN 'abandoned' WHEN c.id IS NOT NULL THEN 'complete' ELSE"
+     "  'open' END AS state, coalesce((SELECT json_extract(p.data, '$.from')"
+     "  FROM main.events p WHERE p.site = s.site AND p.kind = 'site-state'"
+     "  AND p.id > s.id ORDER BY p.id LIMIT 1), '') AS prior,"
+     " s.id AS event, coalesce(c.id, a.id, 0) AS completed FROM main.events s"
+     " LEFT JOIN main.events c ON c.run = s.run AND c.kind = 'run-completed'"
+     " LEFT JOIN main.events a ON a.run = s.run AND a.kind = 'run-abandoned'"
+     " WHERE s.kind = 'run-started'",
+     {"site", "procedure", "started", "ended", "open", "closed", "applicable",
+      "resume", "number", "state", "prior"}},
+    {"sites", {"code"}, "'site ' || code",
+     "SELECT a.site AS code, json_extract(d.data, '$.name') AS name,"
+     " json_extract(d.data, '$.parent') AS parent, json_extract(d.data,"
+     " '$.server') AS server, json_extract(d.data, '$.drive') AS drive,"
+     " (SELECT CASE kind WHEN 'site-state' THEN json_extract(data, '$.to')"
+     "  ELSE json_extract(data, '$.state') END FROM main.events WHERE site ="
+     "  a.site AND kind IN ('site-added', 'site-updated', 'site-state')"
+     "  ORDER BY id DESC LIMIT 1) AS state,"
+     " CASE json_extract(d.data, '$.logon') WHEN 'yes' THEN 1 WHEN 'no' THEN 0"
+     "  END AS logon, json_extract(d.data, '$.servers') AS servers,"
+     " json_extract(d.data, '$.pdc') AS pdc, l.id AS last_event, l.ts AS"
+     " last_ts, coalesce((SELECT max(run) FROM main.events WHERE site = a.site"
+     "  AND kind = 'run-started'), 0) AS run, d.id AS event"
+     " FROM (SELECT DISTINCT site FROM main.events WHERE kind = 'site-added') a"
+     " JOIN main.events d ON d.id = (SELECT max(id) FROM main.events WHERE"
+     "  site = a.site AND kind IN ('site-added', 'site-updated'))"
+     " JOIN main.events l ON l.id = (SELECT max(id) FROM main.events WHERE"
+     "  site = a.site)",
+     {"name", "parent", "server", "drive", "state", "logon", "servers", "pdc",
+      "last_event", "last_ts", "run"}},
+};
+
+/* The site as the newest site-added/site-updated event before `before`
+ * says it was. */
+static int site_at(journal *j, const char *code, int64_t before, site *s,
+                   ss_err *e)
+{
+    site_init(s);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT data FROM events WHERE site = ? AND"
+                                   " kind IN ('site-added', 'site-updated') AND"
+                                   " id < ? ORDER BY id DESC LIMIT 1", e);
+    if (!st)
+        return -1;
+    jdb_bind_text(st, 1, code);
+    sqlite3_bind_int64(st, 2, before);
+    int rc = sqlite3_step(st);
+    json_t *o = rc == SQLITE_ROW ? json_loads(jdb_col_text(st, 0), 0, NULL) : NULL;
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read the site's events");
+    for (int f = 0; o && f < FIELD_COUNT; f++) {
+        const char *v = json_string_value(json_object_get(o, site_field_name((site_field)f)));
+        ss_err ignored;
+        if (v)
+            site_set_field(s, (site_field)f, v, &ignored);
+    }
+    json_decref(o);
+    return 0;
+}
+
+/* One run's counters and resume point, as the program stored them last:
+ * its procedure, the site as it was then (at completion, or now while
+ * open) and the newest outcome of each item. */
+static int progress_of(journal *j, int64_t run, const char *code,
+                       const char *hash, int64_t completed, size_t *closed,
+                       size_t *applicable, char resume[PROC_ID_MAX + 1],
+                       ss_err *e)
+{
+    const procedure *p = jdb_stored_procedure(j, hash, e);
+    if (!p)
+        return 1; /* reported by the procedure checks */
+    site s;
+    if (site_at(j, code, completed ? completed : INT64_MAX, &s, e))
+        return -1;
+    run_state rs;
+    run_state_init(&rs, p, &s);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT item, kind FROM events WHERE run = ?"
+                                   " AND kind IN ('done', 'skipped', 'failed',"
+                                   " 'reopened') ORDER BY id", e);
+    if (!st) {
+        run_state_free(&rs);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 1, run);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int idx = procedure_find(p, jdb_col_text(st, 0));
+        int o = outcome_parse(jdb_col_text(st, 1));
+        static const item_state to[OUT_COUNT] = {ITEM_DONE, ITEM_SKIPPED,
+                                                 ITEM_FAILED, ITEM_OPEN};
+        if (idx >= 0 && o >= 0)
+            run_state_set(&rs, (size_t)idx, to[o]);
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        run_state_free(&rs);
+        return jdb_fail(j, e, "cannot read the run's events");
+    }
+    int at = run_state_resume(&rs);
+    *closed = rs.closed;
+    *applicable = rs.applicable;
+    snprintf(resume, PROC_ID_MAX + 1, "%s", at >= 0 ? p->items[at].id : "");
+    run_state_free(&rs);
+    return 0;
+}
+
+/* Fills closed, applicable and resume of temp.ss_d_runs. */
+static int derive_progress(journal *j, ss_err *e)
+{
+    typedef struct {
+        int64_t id, completed;
+        char site[4], hash[65];
+    } run_ref;
+    run_ref *runs = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT id, site, procedure, completed"
+                                       " FROM temp.ss_d_runs", e);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap)
+            runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof *runs);
+        runs[n].id = sqlite3_column_int64(st, 0);
+        jdb_copy_col(st, 1, runs[n].site, sizeof runs[n].site);
+        jdb_copy_col(st, 2, runs[n].hash, sizeof runs[n].hash);
+        runs[n].completed = sqlite3_column_int64(st, 3);
+        n++;
+    }
+    jdb_done(j, st);
+    int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot derive the runs");
+    for (size_t i = 0; out == 0 && i < n; i++) {
+        size_t closed, applicable;
+        char resume[PROC_ID_MAX + 1];
+        int got = progress_of(j, runs[i].id, runs[i].site, runs[i].hash,
+                              runs[i].completed, &closed, &applicable, resume, e);
+        if (got < 0)
+            out = -1;
+        if (got)
+            continue;
+        st = jdb_prep_dyn(j, "UPDATE temp.ss_d_runs SET closed = ?, applicable"
+                             " = ?, resume = ? WHERE id = ?", e);
+        if (!st) {
+            out = -1;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)closed);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)applicable);
+        jdb_bind_text(st, 3, resume);
+        sqlite3_bind_int64(st, 4, runs[i].id);
+        out = jdb_run(j, st, "cannot derive the runs", e);
+    }
+    free(runs);
+    return out;
+}
+
+/* Runs one comparison (event, key, expected, found); on a row fills res
+ * and returns 1. */
+static int compare(journal *j, const char *sql, const char *table,
+                   const char *column, verify_result *res, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep_dyn(j, sql, e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        res->event = sqlite3_column_int64(st, 0);
+        snprintf(res->table, sizeof res->table, "%s", table);
+        snprintf(res->column, sizeof res->column, "%s", column);
+        jdb_copy_col(st, 1, res->key, sizeof res->key);
+        jdb_copy_col(st, 2, res->expected, sizeof res->expected);
+        jdb_copy_col(st, 3, res->found, sizeof res->found);
+        char at[32] = "";
+        if (res->event > 0)
+            snprintf(at, sizeof at, "; event %lld", (long long)res->event);
+        if (strcmp(column, "(row)") != 0)
+            problem(res, VERIFY_DERIVED, "the %s table disagrees with the "
+                    "events at %s, column %s: expected %s, found %s (%s%s)",
+                    table, res->key, column, res->expected, res->found,
+                    "changed behind the program's back", at);
+        else
+            problem(res, VERIFY_DERIVED, "the %s table disagrees with the "
+                    "events: %s is %s (%s%s)", table, res->key,
+                    strcmp(res->found, "no row") == 0 ? "missing"
+                                                      : "not in the events",
+                    "changed behind the program's back", at);
+    }
+    jdb_done(j, st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot check the derived tables");
+    return 0;
+}
+
+/* Key equality of temp.ss_d_<table> d and main.<table> t. */
+static void join_keys(strbuf *b, const struct derived_table *t)
+{
+    for (size_t k = 0; k < 3 && t->keys[k]; k++)
+        sb_printf(b, "%sd.%s = t.%s", k ? " AND " : "", t->keys[k], t->keys[k]);
+}
+
+/* One derived table: made from the events, then every row and column. */
+static int verify_table(journal *j, const struct derived_table *t,
+                        verify_result *res, ss_err *e)
+{
+    strbuf b = {0};
+    sb_printf(&b, "CREATE TEMP TABLE ss_d_%s AS %s", t->table, t->derive);
+    int rc = jdb_exec(j, b.s, "cannot derive the tables", e);
+    sb_free(&b);
+    if (rc == 0 && strcmp(t->table, "runs") == 0)
+        rc = derive_progress(j, e);
+    if (rc)
+        return -1;
+    /* A row the events have and the table lacks. */
+    sb_printf(&b, "SELECT event, %s, 'a row', 'no row' FROM temp.ss_d_%s d"
+                  " WHERE NOT EXISTS (SELECT 1 FROM main.%s t WHERE ",
+              t->label, t->table, t->table);
+    join_keys(&b, t);
+    sb_puts(&b, ") ORDER BY event LIMIT 1");
+    rc = compare(j, b.s, t->table, "(row)", res, e);
+    sb_free(&b);
+    if (rc)
+        return rc;
+    /* A row the table has and the events do not. */
+    sb_printf(&b, "SELECT 0, %s, 'no row', 'a row' FROM main.%s t WHERE NOT"
+                  " EXISTS (SELECT 1 FROM temp.ss_d_%s d WHERE ",
+              t->label, t->table, t->table);
+    join_keys(&b, t);
+    sb_puts(&b, ") LIMIT 1");
+    rc = compare(j, b.s, t->table, "(row)", res, e);
+    sb_free(&b);
+    for (size_t c = 0; rc == 0 && c < DERIVED_COLS_MAX && t->columns[c]; c++) {
+        const char *col = t->columns[c];
+        sb_printf(&b, "SELECT event, %s, quote(%s), quote(ss_found) FROM"
+                      " (SELECT d.*, t.%s AS ss_found FROM temp.ss_d_%s d JOIN"
+                      " main.%s t ON ",
+                  t->label, col, col, t->table, t->table);
+        join_keys(&b, t);
+        sb_printf(&b, ") WHERE ss_found IS NOT %s ORDER BY event LIMIT 1", col);
+        rc = compare(j, b.s, t->table, col, res, e);
+        sb_free(&b);
+    }
+    return rc;
+}
+
+/* The chain is intact: do the stored procedures and the tables the
+ * program reads agree with it? */
+static int verify_derived(journal *j, verify_result *res, ss_err *e)
+{
+    int rc = verify_procedure_texts(j, res, e);
+    for (size_t i = 0; rc == 0 && i < sizeof link_checks / sizeof link_checks[0]; i++)
+        rc = compare(j, link_checks[i].sql, link_checks[i].table,
+                     link_checks[i].column, res, e);
+    if (rc == 1)
+        res->problem = VERIFY_PROCEDURE;
+    for (size_t i = 0; rc == 0 && i < sizeof derived_tables / sizeof derived_tables[0]; i++)
+        rc = verify_table(j, &derived_tables[i], res, e);
+    return rc;
+}
+
+int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
+                               size_t n, verify_result *res, ss_err *e)
+{
+    memset(res, 0, sizeof *res);
+    /* One read transaction: every check sees the same journal, and the
+     * temporary tables vanish with it. */
+    if (jdb_exec(j, "SAVEPOINT ss_verify", "cannot read the journal", e))
+        return -1;
+    int rc = verify_pages(j, res, e);
+    if (rc == 0)
+        rc = verify_chain(j, anchors, n, res, e);
+    if (rc == 0)
+        rc = verify_derived(j, res, e);
+    sqlite3_exec(j->db, "ROLLBACK TO ss_verify; RELEASE ss_verify", NULL, NULL, NULL);
+    return rc;
+}
+
+int journal_verify(journal *j, verify_result *res, ss_err *e)
+{
+    return journal_verify_checkpoints(j, NULL, 0, res, e);
+}
