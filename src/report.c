@@ -54,6 +54,11 @@ int run_report_load(journal *j, const char *code, int64_t number,
                 : journal_run_latest(j, out->site.code, &out->rv, e);
     if (rc)
         return rc;
+    /* The checkpoint first: every event up to it is in the report. */
+    if (journal_checkpoint(j, &out->cp, e) != 0) {
+        run_report_free(out);
+        return -1;
+    }
     collect c = {0};
     event_filter flt = {NULL, out->rv.id, NULL};
     out->item_seconds = xcalloc(out->rv.proc.nitems + 1, sizeof *out->item_seconds);
@@ -61,8 +66,7 @@ int run_report_load(journal *j, const char *code, int64_t number,
     if (journal_run_summary(j, out->rv.id, &out->sum, e) != 0 ||
         journal_events_each(j, &flt, collect_event, &c, e) != 0 ||
         journal_run_times(j, out->rv.id, &out->rv.proc, out->item_seconds,
-                          &active, e) != 0 ||
-        journal_checkpoint(j, &out->cp, e) != 0) {
+                          &active, e) != 0) {
         out->events = c.v;
         out->nevents = c.n;
         run_report_free(out);
