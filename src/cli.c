@@ -708,14 +708,19 @@ static int cmd_runs(const opts *o)
         journal_close(j);
         return rc;
     }
-    run_summary *v;
-    size_t n;
+    run_summary *v = NULL;
+    size_t n = 0;
     ss_err e;
-    int lr = journal_runs_list(j, o->site ? s.code : NULL, o->state, &v, &n, &e);
+    checkpoint cp; /* md ends with it, taken before the list is read */
+    int lr = f == FMT_MD ? journal_checkpoint(j, &cp, &e) : 0;
+    if (lr == 0)
+        lr = journal_runs_list(j, o->site ? s.code : NULL, o->state, &v, &n, &e);
     journal_close(j);
     if (lr)
         return fail_with(&e, lr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
     rc = export_runs(stdout, f, v, n) ? EXIT_FAIL : EXIT_OK;
+    if (rc == EXIT_OK && f == FMT_MD && export_md_checkpoint(stdout, &cp))
+        rc = EXIT_FAIL;
     run_summaries_free(v, n);
     return rc;
 }

@@ -261,18 +261,20 @@ static const struct derived_table {
      * derive_progress() after this. */
     {"runs", {"id"}, "'run ' || id",
      "SELECT s.run AS id, s.site AS site, json_extract(s.data, '$.hash') AS"
-     " procedure, s.ts AS started, coalesce(c.ts, '') AS ended, c.id IS NULL"
-     " AS open, NULL AS closed, NULL AS applicable, NULL AS resume, s.id AS"
-     " event, coalesce(c.id, 0) AS completed,"
-     " (SELECT count(*) FROM main.events n WHERE n.site = s.site AND n.kind ="
-     "  'run-started' AND n.id <= s.id) AS number,"
-     " CASE c.kind WHEN 'run-abandoned' THEN 'abandoned' WHEN 'run-completed'"
-     "  THEN 'complete' ELSE 'open' END AS state,"
-     " coalesce((SELECT json_extract(p.data, '$.from') FROM main.events p"
-     "  WHERE p.site = s.site AND p.kind = 'site-state' AND p.id > s.id"
-     "  ORDER BY p.id LIMIT 1), '') AS prior"
-     " FROM main.events s LEFT JOIN main.events c ON c.run = s.run AND"
-     " c.kind IN ('run-completed', 'run-abandoned')"
+     " procedure, s.ts AS started, coalesce(c.ts, a.ts, '') AS ended, c.id"
+     " IS NULL AND a.id IS NULL AS open, NULL AS closed, NULL AS applicable,"
+     " NULL AS resume,"
+     /* number: the run's place among its site's runs; state: how it
+      * ended; prior: the install state its start changed (schema 4) */
+     " (SELECT count(*) FROM main.events x WHERE x.site = s.site AND x.kind"
+     "  = 'run-started' AND x.run <= s.run) AS number, CASE WHEN a.id IS NOT"
+     "  NULL THEN 'abandoned' WHEN c.id IS NOT NULL THEN 'complete' ELSE"
+     "  'open' END AS state, coalesce((SELECT json_extract(p.data, '$.from')"
+     "  FROM main.events p WHERE p.site = s.site AND p.kind = 'site-state'"
+     "  AND p.id > s.id ORDER BY p.id LIMIT 1), '') AS prior,"
+     " s.id AS event, coalesce(c.id, a.id, 0) AS completed FROM main.events s"
+     " LEFT JOIN main.events c ON c.run = s.run AND c.kind = 'run-completed'"
+     " LEFT JOIN main.events a ON a.run = s.run AND a.kind = 'run-abandoned'"
      " WHERE s.kind = 'run-started'",
      {"site", "procedure", "started", "ended", "open", "closed", "applicable",
       "resume", "number", "state", "prior"}},

@@ -54,6 +54,11 @@ int run_report_load(journal *j, const char *code, int64_t number,
                 : journal_run_latest(j, out->site.code, &out->rv, e);
     if (rc)
         return rc;
+    /* The checkpoint first: every event up to it is in the report. */
+    if (journal_checkpoint(j, &out->cp, e) != 0) {
+        run_report_free(out);
+        return -1;
+    }
     collect c = {0};
     event_filter flt = {NULL, out->rv.id, NULL};
     out->item_seconds = xcalloc(out->rv.proc.nitems + 1, sizeof *out->item_seconds);
@@ -61,8 +66,7 @@ int run_report_load(journal *j, const char *code, int64_t number,
     if (journal_run_summary(j, out->rv.id, &out->sum, e) != 0 ||
         journal_events_each(j, &flt, collect_event, &c, e) != 0 ||
         journal_run_times(j, out->rv.id, &out->rv.proc, out->item_seconds,
-                          &active, e) != 0 ||
-        journal_checkpoint(j, &out->cp, e) != 0) {
+                          &active, e) != 0) {
         out->events = c.v;
         out->nevents = c.n;
         run_report_free(out);
@@ -132,15 +136,6 @@ static const char *state_label(item_state s)
 }
 
 /* ---- the report as Markdown ---- */
-
-/* The final line of every Markdown export; to be replaced by the shared
- * export_md_checkpoint when it lands. */
-static void md_checkpoint(FILE *f, const checkpoint *c)
-{
-    char txt[CHECKPOINT_MAX];
-    checkpoint_format(c, txt);
-    fprintf(f, "Checkpoint: `%s`\n", txt);
-}
 
 static void md_text(FILE *f, const char *s)
 {
@@ -378,11 +373,11 @@ static void report_md(FILE *f, const run_report *r)
         fprintf(f, "The procedure file differs from the version this run "
                    "follows (`%.12s`): ", r->rv.proc.hash);
         md_text(f, r->drift);
-        fputs(". The run kept the version it started with.\n\n", f);
+        fputs(". The run kept the version it started with.\n", f);
     } else {
-        fputs("None: the procedure file is the version this run follows.\n\n", f);
+        fputs("None: the procedure file is the version this run follows.\n", f);
     }
-    md_checkpoint(f, &r->cp);
+    export_md_checkpoint(f, &r->cp);
 }
 
 /* ---- the report as JSON ---- */

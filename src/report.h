@@ -23,7 +23,8 @@ typedef struct run_report {
     int64_t *item_seconds;     /* per item of rv.proc */
     char *drift;               /* how the current procedure file differs
                                   from the run's, NULL when it does not */
-    checkpoint cp;             /* the journal's checkpoint when loaded */
+    checkpoint cp;             /* the journal's checkpoint, taken before
+                                  the run was read */
 } run_report;
 
 /* Loads the report of the site's run `number` (0: its latest run).

@@ -612,8 +612,9 @@ static void test_migrates_v3_runs(void **state)
     const char *tamper[] = {"UPDATE runs SET number = 3 WHERE id = 3",
                             "UPDATE runs SET state = 'abandoned' WHERE id = 2",
                             "UPDATE runs SET prior = 'active' WHERE id = 1"};
-    const char *why[] = {"at run 3, column number", "at run 2, column state",
-                         "at run 1, column prior"};
+    const char *why[] = {"run 3, column number: expected 2, found 3",
+                         "run 2, column state: expected 'open', found 'abandoned'",
+                         "run 1, column prior: expected 'hung', found 'active'"};
     const char *undo[] = {"UPDATE runs SET number = 2 WHERE id = 3",
                           "UPDATE runs SET state = 'open' WHERE id = 2",
                           "UPDATE runs SET prior = 'hung' WHERE id = 1"};

@@ -326,7 +326,7 @@ static void test_abandon_restores_state_and_keeps_run(void **state)
     assert_int_equal(raw_sql(f->path, "UPDATE runs SET state = 'complete' WHERE id = 1"),
                      SQLITE_OK);
     assert_int_equal(journal_verify(f->j, &v, &e), 1);
-    assert_non_null(strstr(v.why, "at run 1, column state"));
+    assert_non_null(strstr(v.why, "run 1, column state: expected 'abandoned'"));
 }
 
 int main(void)
