@@ -111,6 +111,14 @@ static void run_loop(ui *u)
             continue;
         }
         u->msg[0] = '\0';
+        if (k == UI_KEY_PASTE) {
+            /* A paste is text for a field, never keys. */
+            if (!u->top->ops->paste ||
+                !u->top->ops->paste(u, u->top, u->paste))
+                ui_info(u, "Paste ignored: no text field is open here "
+                           "(a paste never acts as keys)");
+            continue;
+        }
         if (!act_on(u, u->top->ops->handle(u, u->top, k)))
             return;
     }
@@ -146,6 +154,8 @@ int ui_console(app *a)
         u.next->ops->destroy(u.next);
         free(u.next);
     }
+    int sig = term_signal();
     term_done();
-    return 0;
+    /* Ended by a signal: the status a shell expects (130 for Ctrl-C). */
+    return sig ? 128 + sig : 0;
 }

@@ -167,14 +167,30 @@ int ui_key(ui *u)
 {
     for (;;) {
         int k = 0;
-        term_event ev = term_key(&k);
+        const char *text = NULL;
+        term_event ev = term_key(&k, &text);
         if (ev == TERM_SIGNAL) {
             u->quit = true;
             return UI_KEY_QUIT;
         }
         if (ev == TERM_RESIZE)
             return UI_KEY_RESIZE;
-        if (!term_too_small())
-            return k;
+        if (term_too_small())
+            continue;
+        if (ev == TERM_PASTE) {
+            u->paste = text;
+            return UI_KEY_PASTE;
+        }
+        u->paste = NULL;
+        return k;
     }
+}
+
+size_t ui_flush(ui *u)
+{
+    size_t n = term_flush();
+    u->paste = NULL;
+    if (term_signalled())
+        u->quit = true;
+    return n;
 }

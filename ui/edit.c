@@ -98,6 +98,49 @@ bool edit_insert(line_edit *ed, unsigned cp)
     return true;
 }
 
+/* Inserts bytes u[0..k) at the cursor when they fit. */
+static bool insert_bytes(line_edit *ed, const char *u, size_t k)
+{
+    if (ed->len + k > ed->max)
+        return false;
+    memmove(ed->buf + ed->cur + k, ed->buf + ed->cur, ed->len - ed->cur + 1);
+    memcpy(ed->buf + ed->cur, u, k);
+    ed->len += k;
+    ed->cur += k;
+    return true;
+}
+
+bool edit_paste(line_edit *ed, const char *text, bool multiline)
+{
+    size_t n = strlen(text), i = 0;
+    /* A copied line often ends in a line break: on one line it is no
+     * space. */
+    while (!multiline && n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(text + i, n - i, &cp);
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        bool ok = true;
+        if (cp == '\r' || cp == '\n') {
+            if (cp == '\r' && i + 1 < n && text[i + 1] == '\n')
+                k++;
+            ok = insert_bytes(ed, multiline ? "\n" : " ", 1);
+        } else if (cp == '\t') {
+            ok = insert_bytes(ed, " ", 1);
+        } else if (!cp_is_unsafe(cp)) {
+            ok = insert_bytes(ed, text + i, k);
+        }
+        if (!ok)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 void edit_left(line_edit *ed) { ed->cur = prev_char(ed, ed->cur); }
 void edit_right(line_edit *ed) { ed->cur = next_char(ed, ed->cur); }
 void edit_home(line_edit *ed) { ed->cur = 0; }

@@ -149,6 +149,17 @@ static ui_result form_handle(ui *u, screen *s, int key)
     return UI_STAY;
 }
 
+static bool form_paste(ui *u, screen *s, const char *text)
+{
+    form *f = s->data;
+    if (!f->create && f->cur == FIELD_CODE)
+        return false;
+    if (!edit_paste(&f->ed[f->cur], text, false))
+        ui_error(u, "The paste was cut: the field is full");
+    form_check_field(f, f->cur);
+    return true;
+}
+
 static void form_destroy(screen *s)
 {
     free(s->data);
@@ -159,6 +170,7 @@ static const screen_ops form_ops = {
     .keys = &keys_form,
     .draw = form_draw,
     .handle = form_handle,
+    .paste = form_paste,
     .resume = NULL,
     .destroy = form_destroy,
 };

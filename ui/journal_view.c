@@ -229,6 +229,17 @@ static ui_result jv_handle(ui *u, screen *s, int key)
     }
 }
 
+static bool jv_paste(ui *u, screen *s, const char *text)
+{
+    jview *v = s->data;
+    if (!v->filter.active)
+        return false;
+    filter_paste(&v->filter, text);
+    v->cur = 0;
+    jv_load(u, v, 0);
+    return true;
+}
+
 /* Back on top, or resized: reload from the same top row. */
 static void jv_resume(ui *u, screen *s)
 {
@@ -248,6 +259,7 @@ static const screen_ops journal_ops = {
     .keys = &keys_journal,
     .draw = jv_draw,
     .handle = jv_handle,
+    .paste = jv_paste,
     .resume = jv_resume,
     .destroy = jv_destroy,
 };

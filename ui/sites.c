@@ -303,6 +303,17 @@ static ui_result sites_handle(ui *u, screen *s, int key)
     return UI_STAY;
 }
 
+static bool sites_paste(ui *u, screen *s, const char *text)
+{
+    (void)u;
+    sites_view *v = s->data;
+    if (!v->filter.active)
+        return false;
+    filter_paste(&v->filter, text);
+    refilter(v, NULL);
+    return true;
+}
+
 static void sites_resume(ui *u, screen *s)
 {
     sites_reload(u, s->data);
@@ -321,6 +332,7 @@ static const screen_ops sites_ops = {
     .keys = &keys_sites,
     .draw = sites_draw,
     .handle = sites_handle,
+    .paste = sites_paste,
     .resume = sites_resume,
     .destroy = sites_destroy,
 };

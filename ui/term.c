@@ -12,6 +12,13 @@
 
 #include "keys.h"
 
+/* Key codes curses returns for the bracketed-paste markers (define_key);
+ * above every code curses assigns itself. */
+#define KEY_PASTE_BEGIN 0x7E00
+#define KEY_PASTE_END 0x7E01
+/* Waits (250 ms each) a paste may pause before it is taken as ended. */
+#define PASTE_IDLE_WAITS 8
+
 /* One role: a colour pair (foreground, background, attrs) and the
  * attributes used on a monochrome terminal. */
 typedef struct role_look {
@@ -45,6 +52,7 @@ static bool utf8;                /* UTF-8 locale */
 static struct termios saved_tio; /* terminal modes before curses */
 static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
+static strbuf paste;             /* the last paste, for term_key */
 
 static void on_signal(int sig)
 {
@@ -60,6 +68,21 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+}
+
+/* Writes a control sequence straight to the terminal, after what curses
+ * has buffered. */
+static void put_seq(const char *seq)
+{
+    fflush(stdout);
+    size_t len = strlen(seq), off = 0;
+    while (off < len) {
+        ssize_t w = write(STDOUT_FILENO, seq + off, len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
 }
 
 static void init_colours(void)
@@ -101,6 +124,9 @@ int term_init(ss_err *e)
     curs_set(0);
     timeout(250);
     init_colours();
+    define_key("\033[200~", KEY_PASTE_BEGIN);
+    define_key("\033[201~", KEY_PASTE_END);
+    put_seq("\033[?2004h");
     return 0;
 }
 
@@ -108,10 +134,12 @@ void term_done(void)
 {
     if (!scr)
         return;
+    put_seq("\033[?2004l");
     curs_set(1);
     endwin();
     delscreen(scr);
     scr = NULL;
+    sb_free(&paste);
     if (have_tio)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 }
@@ -129,13 +157,72 @@ bool term_mono(void) { return mono; }
 bool term_utf8(void) { return utf8; }
 const char *term_ellipsis(void) { return utf8 ? "\xe2\x80\xa6" : "~"; }
 bool term_signalled(void) { return got_signal != 0; }
+int term_signal(void) { return (int)got_signal; }
 
 bool term_too_small(void)
 {
     return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
 }
 
-term_event term_key(int *key)
+/* Appends code point cp to b as UTF-8. */
+static void put_utf8(strbuf *b, unsigned cp)
+{
+    if (cp < 0x80) {
+        sb_putc(b, (char)cp);
+    } else if (cp < 0x800) {
+        sb_putc(b, (char)(0xC0 | (cp >> 6)));
+        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        sb_putc(b, (char)(0xE0 | (cp >> 12)));
+        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+    } else if (cp <= 0x10FFFF) {
+        sb_putc(b, (char)(0xF0 | (cp >> 18)));
+        sb_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
+        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+    }
+}
+
+/* Reads a paste up to its end marker into paste; false when a signal
+ * arrived. A paste that stops without its end marker ends after
+ * PASTE_IDLE_WAITS quiet reads. */
+static bool read_paste(void)
+{
+    paste.len = 0;
+    sb_puts(&paste, "");
+    bool cr = false;
+    int idle = 0;
+    while (idle < PASTE_IDLE_WAITS) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (got_signal)
+            return false;
+        if (r == ERR) {
+            idle++;
+            continue;
+        }
+        idle = 0;
+        if (r == KEY_CODE_YES) {
+            if (ch == KEY_PASTE_END)
+                break;
+            if (ch != KEY_ENTER)
+                continue; /* a function key inside a paste: not text */
+            ch = '\r';
+        }
+        /* CR, LF and CRLF are each one line break. */
+        bool was_cr = cr;
+        cr = ch == '\r';
+        if (ch == '\n' && was_cr)
+            continue;
+        if (paste.len + 4 >= TERM_PASTE_MAX)
+            continue;
+        put_utf8(&paste, ch == '\r' ? '\n' : (unsigned)ch);
+    }
+    return true;
+}
+
+term_event term_key(int *key, const char **text)
 {
     for (;;) {
         if (got_signal)
@@ -148,9 +235,40 @@ term_event term_key(int *key)
             continue;
         if (r == KEY_CODE_YES && ch == KEY_RESIZE)
             return TERM_RESIZE;
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
+            continue; /* the end of a paste that was discarded */
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+            if (!read_paste())
+                return TERM_SIGNAL;
+            *text = paste.s;
+            return TERM_PASTE;
+        }
         *key = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
         return TERM_KEY;
     }
+}
+
+size_t term_flush(void)
+{
+    size_t n = 0;
+    timeout(0);
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR || got_signal)
+            break;
+        if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
+            continue; /* a resize is not a key; LINES/COLS are current */
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+            timeout(250);
+            read_paste(); /* the whole paste goes, not just its start */
+            timeout(0);
+        }
+        n++;
+    }
+    flushinp();
+    timeout(250);
+    return n;
 }
 
 void term_osc52(const char *text)

@@ -333,7 +333,7 @@ static void walk_ask(ui *u, walk_view *v, outcome o)
         q = xasprintf(o == OUT_SKIPPED ? "Why is %s skipped? (required)"
                                        : "What failed in %s? (required)",
                       id);
-        ok = prompt_line(u, o == OUT_SKIPPED ? "Skip" : "Failed", q, "",
+        ok = prompt_text(u, o == OUT_SKIPPED ? "Skip" : "Failed", q, "",
                          true, note, sizeof note);
         free(q);
         if (ok)
@@ -354,7 +354,7 @@ static void walk_note(ui *u, walk_view *v)
     char note[EDIT_CAP + 1], idc[PROC_ID_MAX + 1];
     snprintf(idc, sizeof idc, "%s", id);
     char *q = xasprintf("Note on %s:", idc);
-    int ok = prompt_line(u, "Note", q, "", true, note, sizeof note);
+    int ok = prompt_text(u, "Note", q, "", true, note, sizeof note);
     free(q);
     if (!ok) {
         if (!u->quit)

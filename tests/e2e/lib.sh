@@ -6,12 +6,18 @@
 #   e2e_start [COLSxROWS]     start the console (default 100x30)
 #   keys K...                 tmux send-keys (key names: Enter, Escape, Up, y)
 #   type_text TEXT            send TEXT literally
+#   paste_text TEXT           paste TEXT as the terminal would (bracketed
+#                             when the console asked for it; LF sent as CR)
 #   wait_for TEXT             until the screen shows TEXT (~10 s), else fail
 #   wait_gone TEXT            until the screen no longer shows TEXT
 #   assert_screen_contains TEXT / assert_screen_lacks TEXT
 #   ss ARGS...                the CLI on the test's journal
 #   events_count [KIND]       events in the journal (of that kind)
 #   console_exit_code         waits for the console to end; prints its status
+#   console_pid               the console's process id
+#
+# E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
+# runs after the console ended (the pane then stays, for tmux queries).
 #   fail MESSAGE              dumps the screen and stderr, exits 1
 
 set -u
@@ -61,13 +67,19 @@ e2e_start() {
         "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' \
          LSAN_OPTIONS='$LSAN_OPTIONS' ${E2E_ENV:-} \
          '$SITESWEEP_BIN' --journal '$E2E_JOURNAL' --operator tester $* \
-         2>>'$E2E_ERR'; echo \$? >'$E2E_STATUS'" ||
+         2>>'$E2E_ERR'; echo \$? >'$E2E_STATUS'; ${E2E_AFTER:-}" ||
         fail "cannot start tmux"
     t set-option -t ss remain-on-exit off >/dev/null 2>&1
 }
 
 keys() { t send-keys -t ss "$@"; }
 type_text() { t send-keys -t ss -l "$1"; }
+paste_text() {
+    t set-buffer -b e2e -- "$1" && t paste-buffer -p -b e2e -t ss
+}
+console_pid() {
+    pgrep -P "$(t display-message -p -t ss '#{pane_pid}')" | head -n 1
+}
 resize() { t resize-window -t ss -x "${1%x*}" -y "${1#*x}"; }
 
 wait_for() {
