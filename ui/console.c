@@ -27,12 +27,28 @@ static void pop(ui *u)
         u->top->ops->resume(u, u->top);
 }
 
-/* With an empty journal, offers the bundled demo inventory. */
+/* Whether the demo may be offered: on the default journal, or when
+ * SITESWEEP_DEMO_OFFER is set (make run), never on a journal named with
+ * --journal, where an empty journal more likely means a mistyped path. */
+static bool demo_wanted(const app *a)
+{
+    const char *env = getenv("SITESWEEP_DEMO_OFFER");
+    if (env && *env)
+        return true;
+    char def[4096];
+    ss_err e = {{0}};
+    return a->journal_path &&
+           journal_resolve_path(NULL, def, sizeof def, &e) == 0 &&
+           strcmp(def, a->journal_path) == 0;
+}
+
+/* With an empty journal, offers the bundled demo inventory (default No). */
 static void offer_demo(ui *u)
 {
     size_t n = 0;
     ss_err e = {{0}};
-    if (!u->a->demo_csv || journal_site_count(u->a->j, &n, &e) != 0 || n)
+    if (!u->a->demo_csv || !demo_wanted(u->a) ||
+        journal_site_count(u->a->j, &n, &e) != 0 || n)
         return;
     inventory inv;
     memset(&inv, 0, sizeof inv);
@@ -41,8 +57,8 @@ static void offer_demo(ui *u)
         return;
     }
     char *q = xasprintf("The journal is empty. Load the bundled demo "
-                        "inventory (%zu sites)? [Y/n]", inv.n);
-    bool yes = prompt_confirm(u, q, true);
+                        "inventory (%zu sites)? [y/N]", inv.n);
+    bool yes = prompt_confirm(u, q, false);
     free(q);
     if (yes) {
         import_stats st;

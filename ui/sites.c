@@ -195,6 +195,39 @@ static void warn_drift(ui *u, const run_view *rv)
     free(d);
 }
 
+/* "Start cleanup of K7Q (SRV-K7Q)? [y/N]", preceded by what should make
+ * the operator stop: a state that is not a failed install, a parent the
+ * inventory does not know. Caller frees. */
+static char *start_question(ui *u, const site *st)
+{
+    strbuf b = {0};
+    sb_puts(&b, "");
+    switch (st->state) {
+    case STATE_ACTIVE:
+        sb_printf(&b, "%s is active: installed and working, not a failed "
+                      "install. ", st->code);
+        break;
+    case STATE_CLEAN:
+        sb_printf(&b, "%s is clean: its cleanup is complete already. ",
+                  st->code);
+        break;
+    case STATE_DELETED:
+        sb_printf(&b, "%s is deleted: removed from the hierarchy. ",
+                  st->code);
+        break;
+    default: break;
+    }
+    site par;
+    ss_err e = {{0}};
+    if (journal_site_get(u->a->j, st->parent, &par, &e) != 0)
+        sb_printf(&b, "Its parent %s is not in the inventory: the commands "
+                      "will show <parent_server> instead of its server. ",
+                  st->parent);
+    sb_printf(&b, "Start cleanup of %s (%s)%s? [y/N]", st->code, st->server,
+              b.len ? " anyway" : "");
+    return sb_take(&b);
+}
+
 static ui_result sites_open(ui *u, sites_view *v)
 {
     const site_row *r = current(v);
@@ -211,8 +244,13 @@ static ui_result sites_open(ui *u, sites_view *v)
         return UI_STAY;
     }
     if (rc == JOURNAL_NOTFOUND) {
-        char *q = xasprintf("Start cleanup of %s (%s)? [y/N]", code,
-                            r->site.server);
+        if (!r->site.parent[0]) {
+            ui_error(u, "No cleanup for %s: it has no parent site, so it is "
+                        "the central site (Q287717 cleans up a secondary "
+                        "site from its parent)", code);
+            return UI_STAY;
+        }
+        char *q = start_question(u, &r->site);
         bool yes = prompt_confirm(u, q, false);
         free(q);
         if (!yes) {
