@@ -151,7 +151,7 @@ int ui_console(app *a)
     ss_err e = {{0}};
     if (term_init(&e) != 0) {
         fprintf(stderr, "sitesweep: %s\n", e.msg);
-        return 1;
+        return 2; /* the terminal is not one the console can use */
     }
     ui u;
     memset(&u, 0, sizeof u);

@@ -46,7 +46,11 @@ int draw_text(int y, int x, const char *s, int cols, ui_role r, bool pad)
         return 0;
     if (x + cols > COLS)
         cols = COLS - x;
-    char *t = text_crop(s, (size_t)cols, term_ellipsis());
+    /* Outside a UTF-8 locale curses would draw a UTF-8 byte as a cell or
+     * two of its own, pushing the columns after it: one '?' each. */
+    char *a = term_utf8() ? NULL : text_ascii(s);
+    char *t = text_crop(a ? a : s, (size_t)cols, term_ellipsis());
+    free(a);
     int w = (int)text_width(t);
     attrset(term_attr(r));
     mvaddstr(y, x, t);

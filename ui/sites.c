@@ -1,6 +1,5 @@
 /* sites.c - the start screen: every known site with its install state and
  * cleanup progress; opens walkthroughs, the site form and the state pick. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +17,10 @@ typedef struct sites_view {
     filter_bar filter; /* the / filter */
 } sites_view;
 
-/* Case-insensitive (ASCII) substring test. */
+/* Case-insensitive substring test, for all of Unicode (text.c). */
 static bool ci_contains(const char *hay, const char *needle)
 {
-    size_t n = strlen(needle);
-    if (n == 0)
-        return true;
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               tolower((unsigned char)hay[i]) ==
-                   tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
+    return text_contains_fold(hay, needle);
 }
 
 static bool row_matches(const site_row *r, const char *f)
@@ -280,13 +267,23 @@ static void sites_set_state(ui *u, sites_view *v)
     const site_row *r = current(v);
     if (!r)
         return;
+    /* Only the states an operator may set: cleaning belongs to an open
+     * run, and the journal refuses it. */
     const char *names[STATE_COUNT];
-    for (int i = 0; i < STATE_COUNT; i++)
-        names[i] = site_state_name((site_state)i);
+    site_state states[STATE_COUNT];
+    int n = 0, sel = 0;
+    for (int i = 0; i < STATE_COUNT; i++) {
+        if (i == STATE_CLEANING)
+            continue;
+        if (i == (int)r->site.state)
+            sel = n;
+        states[n] = (site_state)i;
+        names[n++] = site_state_name((site_state)i);
+    }
     char *title = xasprintf("Install state of %s", r->site.code);
-    int pick = prompt_pick(u, title, names, STATE_COUNT, (int)r->site.state);
+    int pick = prompt_pick(u, title, names, (size_t)n, sel);
     free(title);
-    if (pick < 0 || pick == (int)r->site.state) {
+    if (pick < 0 || states[pick] == r->site.state) {
         ui_info(u, "Nothing recorded: the state of %s is unchanged",
                 r->site.code);
         return;
@@ -294,7 +291,7 @@ static void sites_set_state(ui *u, sites_view *v)
     ss_err e = {{0}};
     char code[4];
     snprintf(code, sizeof code, "%s", r->site.code);
-    if (journal_site_set_state(u->a->j, code, (site_state)pick, &e) != 0)
+    if (journal_site_set_state(u->a->j, code, states[pick], &e) != 0)
         ui_error(u, "Cannot set the state of %s: %s", code, e.msg);
     else
         ui_info(u, "%s is now %s", code, names[pick]);

@@ -44,6 +44,7 @@ static const role_look looks[ROLE_COUNT] = {
     [ROLE_DIALOG] = {COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_REVERSE},
     [ROLE_KEY] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
     [ROLE_LABEL] = {COLOR_CYAN, -1, A_NORMAL, A_BOLD},
+    [ROLE_RULE] = {COLOR_CYAN, -1, A_NORMAL, A_NORMAL},
 };
 
 static SCREEN *scr;              /* our curses screen, NULL when down */
@@ -53,6 +54,7 @@ static struct termios saved_tio; /* terminal modes before curses */
 static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
 static strbuf paste;             /* the last paste, for term_key */
+static bool paste_mode;          /* bracketed paste was turned on */
 
 static void on_signal(int sig)
 {
@@ -115,6 +117,17 @@ int term_init(ss_err *e)
         atexit(term_done);
         registered = true;
     }
+    /* A terminal that cannot place the cursor (TERM=dumb) would show a
+     * blind console whose keys still act. */
+    char *cup = tigetstr("cup");
+    if (!cup || cup == (char *)-1) {
+        const char *t = getenv("TERM");
+        term_done();
+        return ss_errf(e, "terminal type \"%s\" cannot place the cursor; "
+                          "the console needs one that can (for scripts use "
+                          "`sitesweep sites`, `mark` or `journal`)",
+                       t ? t : "(unset)");
+    }
     set_escdelay(25);
     cbreak();
     noecho();
@@ -127,6 +140,7 @@ int term_init(ss_err *e)
     define_key("\033[200~", KEY_PASTE_BEGIN);
     define_key("\033[201~", KEY_PASTE_END);
     put_seq("\033[?2004h");
+    paste_mode = true;
     return 0;
 }
 
@@ -134,7 +148,9 @@ void term_done(void)
 {
     if (!scr)
         return;
-    put_seq("\033[?2004l");
+    if (paste_mode)
+        put_seq("\033[?2004l");
+    paste_mode = false;
     curs_set(1);
     endwin();
     delscreen(scr);

@@ -28,6 +28,7 @@ typedef enum ui_role {
     ROLE_DIALOG,  /* a dialog box */
     ROLE_KEY,     /* a key name in help and hints */
     ROLE_LABEL,   /* a field label */
+    ROLE_RULE,    /* a line between panes: no meaning, no attribute */
     ROLE_COUNT
 } ui_role;
 
@@ -43,7 +44,8 @@ typedef enum term_event {
 #define TERM_PASTE_MAX (64 * 1024)
 
 /* Starts curses on the terminal (stdin/stdout must be one) and turns on
- * bracketed paste. */
+ * bracketed paste. Refuses (-1, e set) a terminal type curses cannot use
+ * or one without cursor addressing. */
 int term_init(ss_err *e);
 /* Restores the terminal (bracketed paste off, cursor shown, alternate
  * screen off, the modes from before); the one place that does it. Safe to

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "util.h"
 
@@ -198,4 +199,80 @@ void text_time(const char *ts, bool seconds, char *out, size_t n)
         return;
     }
     snprintf(out, n, "%s", ts);
+}
+
+/* Appends code point cp to b as UTF-8. */
+static void put_cp(strbuf *b, unsigned cp)
+{
+    char u[4];
+    size_t k;
+    if (cp < 0x80) {
+        u[0] = (char)cp, k = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F));
+        k = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        k = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        k = 4;
+    }
+    sb_add(b, u, k);
+}
+
+/* s with every code point lowered. Caller frees. */
+static char *fold(const char *s)
+{
+    strbuf b = {0};
+    sb_puts(&b, "");
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0) {
+            sb_putc(&b, s[i++]);
+            continue;
+        }
+        wint_t lo = towlower((wint_t)cp);
+        put_cp(&b, lo > 0 && lo <= 0x10FFFF ? (unsigned)lo : cp);
+        i += k;
+    }
+    return sb_take(&b);
+}
+
+bool text_contains_fold(const char *hay, const char *needle)
+{
+    if (!needle[0])
+        return true;
+    char *h = fold(hay), *nd = fold(needle);
+    bool found = strstr(h, nd) != NULL;
+    free(h);
+    free(nd);
+    return found;
+}
+
+char *text_ascii(const char *s)
+{
+    strbuf b = {0};
+    sb_puts(&b, "");
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0)
+            k = 1, cp = '?';
+        /* a combining mark belongs to the character before it */
+        if (cp >= 0x80 && text_cp_width(cp) == 0 && b.len)
+            ;
+        else
+            sb_putc(&b, cp < 0x80 ? (char)cp : '?');
+        i += k;
+    }
+    return sb_take(&b);
 }

@@ -167,8 +167,8 @@ static void draw_header(walk_view *v, const walk_layout *l)
     draw_text(l->header_top + 1, 0, c, COLS,
               v->rv.open ? ROLE_NORMAL : ROLE_DONE, false);
     free(c);
-    draw_hline(l->pane_top - 1, 0, COLS, ROLE_HEADER);
-    draw_text(l->pane_top - 1, 1, " Items ", l->list_w - 2, ROLE_HEADER,
+    draw_hline(l->pane_top - 1, 0, COLS, ROLE_RULE);
+    draw_text(l->pane_top - 1, 1, " Items ", l->list_w - 2, ROLE_LABEL,
               false);
 }
 
@@ -189,7 +189,7 @@ static void draw_list(walk_view *v, const walk_layout *l)
                   idx == v->cur ? ROLE_CURSOR : state_role(st), true);
         free(line);
     }
-    draw_vline(l->pane_top, l->sep_x, l->pane_rows, ROLE_HEADER);
+    draw_vline(l->pane_top, l->sep_x, l->pane_rows, ROLE_RULE);
 }
 
 static void draw_detail(walk_view *v, const walk_layout *l)
@@ -241,10 +241,11 @@ static void walk_finish(ui *u, walk_view *v)
         "or skipped. The site's state is now clean, and %s can be "
         "reinstalled with the same site code.",
         v->code, v->rv.st.applicable, v->code);
-    prompt_message(u, "Cleanup complete", msg);
-    free(msg);
+    /* Set first: the status line behind the dialog is not "Recording". */
     ui_info(u, "Cleanup of %s complete: it can be reinstalled with the same "
             "site code", v->code);
+    prompt_message(u, "Cleanup complete", msg);
+    free(msg);
 }
 
 /* Records an outcome for the selected item, then reloads. */

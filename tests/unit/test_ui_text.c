@@ -123,6 +123,37 @@ static void test_time(void **state)
     assert_string_equal(b, "");
 }
 
+static void test_fold_all_of_unicode(void **state)
+{
+    (void)state;
+    assert_true(text_contains_fold("Z\xc3\xbcrich Lab", "Z\xc3\x9cRICH"));
+    assert_true(text_contains_fold("Z\xc3\x9cRICH", "z\xc3\xbcrich"));
+    /* Greek and Cyrillic, beyond Latin-1 */
+    assert_true(text_contains_fold("\xce\x91\xce\x98\xce\x97\xce\x9d\xce\x91",
+                                   "\xce\xb8\xce\xb7\xce\xbd"));
+    assert_true(text_contains_fold("\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90",
+                                   "\xd0\xbc\xd0\xbe\xd1\x81"));
+    assert_false(text_contains_fold("Zurich", "Z\xc3\xbcrich"));
+    assert_true(text_contains_fold("anything", ""));
+    /* malformed bytes compare as themselves and never match a letter */
+    assert_true(text_contains_fold("a\xff" "B", "\xff" "b"));
+    assert_false(text_contains_fold("a\xff" "B", "ab"));
+}
+
+static void test_ascii_one_cell_per_character(void **state)
+{
+    (void)state;
+    char *a = text_ascii("M\xc3\xbcnchen");
+    assert_string_equal(a, "M?nchen");
+    free(a);
+    a = text_ascii("\xe6\x9d\xb1\xe4\xba\xac X"); /* two CJK characters */
+    assert_string_equal(a, "?? X");
+    free(a);
+    a = text_ascii("a\xff\xfe");
+    assert_string_equal(a, "a??");
+    free(a);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -135,6 +166,8 @@ int main(void)
         cmocka_unit_test(test_wrap_newlines_and_controls),
         cmocka_unit_test(test_wrap_wide),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_fold_all_of_unicode),
+        cmocka_unit_test(test_ascii_one_cell_per_character),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
