@@ -108,7 +108,9 @@ screen *help_screen_new(const keymap *m)
         text_lines_addf(&l, "%s", "");
     }
     text_lines_addf(&l, "%s", "Item marks: [ ] open  [x] done  [-] skipped  "
-                       "[!] failed  n/a not applicable");
+                       "[!] failed  n/a not applicable;");
+    text_lines_addf(&l, "%s", "  * after the mark: the item has a reason or "
+                       "note (its history shows it).");
     text_lines_addf(&l, "%s", "Sites: > marks a cleanup in progress.");
     text_lines_addf(&l, "%s", "");
     text_lines_addf(&l, "%s", "Keys of this help: q or Esc goes back; arrows, j/k, "

@@ -9,6 +9,15 @@
 #include "layout.h"
 #include "ui.h"
 
+/* One event of the run, as the detail pane shows it. */
+typedef struct hist_entry {
+    char item[PROC_ID_MAX + 1]; /* the item it concerns */
+    char ts[32];                /* when (UTC) */
+    char kind[24];              /* done, skipped, note, ... */
+    char *who;                  /* operator */
+    char *note;                 /* reason or note, "" when none */
+} hist_entry;
+
 typedef struct walk_view {
     journal *j;            /* to let the run go when the screen closes */
     char code[4];          /* the site */
@@ -22,6 +31,8 @@ typedef struct walk_view {
     text_lines detail;     /* the selected item's text, wrapped */
     int detail_for;        /* item the detail was built for, -1 = stale */
     int detail_w;          /* width it was wrapped to */
+    hist_entry *hist;      /* the run's events, oldest first */
+    size_t nhist;          /* how many */
 } walk_view;
 
 static const char *state_mark(item_state st)
@@ -66,6 +77,55 @@ static void load_site(ui *u, walk_view *v)
         snprintf(v->parent_server, sizeof v->parent_server, "%s", s.server);
 }
 
+static void hist_free(walk_view *v)
+{
+    for (size_t i = 0; i < v->nhist; i++) {
+        free(v->hist[i].who);
+        free(v->hist[i].note);
+    }
+    free(v->hist);
+    v->hist = NULL;
+    v->nhist = 0;
+}
+
+static int hist_add(const event *ev, void *ctx)
+{
+    walk_view *v = ctx;
+    if (!ev->item[0])
+        return 0;
+    v->hist = xrealloc(v->hist, (v->nhist + 1) * sizeof *v->hist);
+    hist_entry *h = &v->hist[v->nhist++];
+    snprintf(h->item, sizeof h->item, "%s", ev->item);
+    snprintf(h->ts, sizeof h->ts, "%s", ev->ts);
+    snprintf(h->kind, sizeof h->kind, "%s", ev->kind);
+    h->who = xstrdup(ev->operator_name ? ev->operator_name : "");
+    h->note = xstrdup(ev->note ? ev->note : "");
+    return 0;
+}
+
+/* Reads the run's events (only this run's, through the site and run
+ * filter) for the items' histories. */
+static void load_history(ui *u, walk_view *v)
+{
+    hist_free(v);
+    if (!v->rv.id)
+        return;
+    event_filter f = {v->code, v->rv.id, NULL};
+    ss_err e = {{0}};
+    if (journal_events_each(u->a->j, &f, hist_add, v, &e) != 0)
+        ui_error(u, "Cannot read the history of %s: %s", v->code, e.msg);
+}
+
+/* Whether item idx has a reason or note in its history. */
+static bool has_notes(const walk_view *v, int idx)
+{
+    const char *id = v->rv.proc.items[idx].id;
+    for (size_t i = 0; i < v->nhist; i++)
+        if (v->hist[i].note[0] && strcmp(v->hist[i].item, id) == 0)
+            return true;
+    return false;
+}
+
 /* Reloads the run from the journal, the source of truth. */
 static void walk_reload(ui *u, walk_view *v)
 {
@@ -84,6 +144,7 @@ static void walk_reload(ui *u, walk_view *v)
         ui_error(u, "Cannot reload the cleanup of %s: %s", v->code, e.msg);
     }
     load_site(u, v);
+    load_history(u, v);
     v->detail_for = -1;
 }
 
@@ -111,6 +172,32 @@ static void build_detail(walk_view *v, int idx, int w)
                     it->applies == APPLIES_LOGON
                         ? "  (only when Logon Installation/Discovery was used)"
                         : "");
+    /* Its outcomes, reasons and notes come first: what was decided
+     * matters more than the instruction read before. */
+    bool head_done = false;
+    for (size_t i = 0; i < v->nhist; i++) {
+        const hist_entry *h = &v->hist[i];
+        if (strcmp(h->item, it->id) != 0)
+            continue;
+        if (!head_done) {
+            text_lines_add(&v->detail, "History:", 8);
+            head_done = true;
+        }
+        char when[32];
+        text_time(h->ts, false, when, sizeof when);
+        /* A note of several lines is shown whole, each line indented. */
+        strbuf b = {0};
+        sb_printf(&b, "  %s  %s  %s%s", when, h->kind, h->who,
+                  h->note[0] ? ": " : "");
+        for (const char *p = h->note; *p; p++) {
+            if (*p == '\n')
+                sb_puts(&b, "\n    ");
+            else
+                sb_putc(&b, *p);
+        }
+        add_wrapped(&v->detail, b.s, w, 4, "");
+        sb_free(&b);
+    }
     text_lines_add(&v->detail, "", 0);
     char *text = procedure_expand(it->text ? it->text : "", &pv);
     add_wrapped(&v->detail, text, w, 0, "");
@@ -182,7 +269,9 @@ static void draw_list(walk_view *v, const walk_layout *l)
         int idx = v->top + i;
         item_state st = v->rv.st.state[idx];
         char *title = procedure_expand(p->items[idx].title, &pv);
-        char *line = xasprintf("%s %-5s %s", state_mark(st),
+        /* '*': the item has a reason or note (its history shows it) */
+        char *line = xasprintf("%s%s%-5s %s", state_mark(st),
+                               has_notes(v, idx) ? "*" : " ",
                                p->items[idx].id, title);
         free(title);
         draw_text(l->pane_top + i, 0, line, l->list_w,
@@ -311,6 +400,36 @@ static bool walk_allowed(ui *u, walk_view *v, outcome o)
     return ok;
 }
 
+/* "Mark 3 done? [y/N]", or when earlier applicable items are not done or
+ * skipped, "1 and 2 are still open: mark 3 done out of order? [y/N]"
+ * (the article's steps run in order). Caller frees. */
+static char *done_question(const walk_view *v)
+{
+    const char *id = v->rv.proc.items[v->cur].id;
+    int open[3], n = 0;
+    for (int i = 0; i < v->cur; i++) {
+        item_state st = v->rv.st.state[i];
+        if (st != ITEM_OPEN && st != ITEM_FAILED)
+            continue;
+        if (n < 3)
+            open[n] = i;
+        n++;
+    }
+    if (n == 0)
+        return xasprintf("Mark %s done? [y/N]", id);
+    strbuf b = {0};
+    int shown = n < 3 ? n : 3;
+    for (int k = 0; k < shown; k++) {
+        const char *sep = k == 0 ? "" : (k == shown - 1 && n <= 3) ? " and " : ", ";
+        sb_printf(&b, "%s%s", sep, v->rv.proc.items[open[k]].id);
+    }
+    if (n > 3)
+        sb_printf(&b, " and %d more", n - 3);
+    sb_printf(&b, " %s still open: mark %s done out of order? [y/N]",
+              n == 1 ? "is" : "are", id);
+    return sb_take(&b);
+}
+
 static void walk_ask(ui *u, walk_view *v, outcome o)
 {
     if (!walk_allowed(u, v, o))
@@ -321,10 +440,10 @@ static void walk_ask(ui *u, walk_view *v, outcome o)
     switch (o) {
     case OUT_DONE:
     case OUT_REOPENED:
-        q = xasprintf(o == OUT_DONE ? "Mark %s done? [y/N]"
-                                    : "Reopen %s? Its history stays in the "
+        q = o == OUT_DONE ? done_question(v)
+                          : xasprintf("Reopen %s? Its history stays in the "
                                       "journal. [y/N]",
-                      id);
+                                      id);
         ok = prompt_confirm(u, q, false);
         free(q);
         if (ok)
@@ -391,8 +510,10 @@ static void walk_copy(ui *u, walk_view *v)
     ui_paint(u);
     term_osc52(b.s);
     sb_free(&b);
-    ui_info(u, "Copied %zu command%s to the clipboard (OSC 52)", nc,
-            nc == 1 ? "" : "s");
+    /* OSC 52 has no answer: the terminal may have ignored it. */
+    ui_info(u, "%zu command%s sent to the terminal's clipboard (OSC 52), "
+               "unwrapped; a terminal may ignore it",
+            nc, nc == 1 ? "" : "s");
 }
 
 static ui_result walk_handle(ui *u, screen *s, int key)
@@ -440,6 +561,7 @@ static void walk_destroy(screen *s)
         journal_run_release(v->j, v->rv.id, NULL);
     run_view_free(&v->rv);
     text_lines_free(&v->detail);
+    hist_free(v);
     free(v);
 }
 
@@ -461,6 +583,7 @@ screen *walk_screen_new(ui *u, const char *code, run_view *rv)
     memset(rv, 0, sizeof *rv);
     site_init(&v->site);
     load_site(u, v);
+    load_history(u, v);
     int r = run_state_resume(&v->rv.st);
     v->cur = r >= 0 ? r : 0;
     v->detail_for = -1;
