@@ -1,6 +1,6 @@
 /* console.c - the console's one loop: a stack of screens, each key handed
- * to the screen on top, whose answer (stay, back, push, help, switch,
- * quit) the loop carries out. */
+ * to the screen on top, whose answer (stay, back, push, quit) the loop
+ * carries out; the keys every screen shares are handled here once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +88,8 @@ static void switch_view(ui *u)
         push(u, journal_screen_new(u));
 }
 
-/* Carries out what a screen's handler asked for; false to leave. */
+/* Carries out what a screen's handler asked for (stay, back, push,
+ * quit); false to leave. */
 static bool act_on(ui *u, ui_result r)
 {
     switch (r) {
@@ -101,13 +102,33 @@ static bool act_on(ui *u, ui_result r)
             push(u, u->next);
         u->next = NULL;
         return true;
-    case UI_HELP:
-        push(u, help_screen_new(u->top->ops->keys));
+    default: return true;
+    }
+}
+
+/* The keys every screen shares, handled here once: help, Tab and the
+ * whole status message. True when k was one of them. */
+static bool common_key(ui *u, int k)
+{
+    screen *s = u->top;
+    if (k < 0 || (s->ops->typing && s->ops->typing(s)))
+        return false;
+    switch (keymap_lookup(s->ops->keys, k)) {
+    case ACT_HELP:
+        push(u, help_screen_new(s->ops->keys));
         return true;
-    case UI_SWITCH:
+    case ACT_SWITCH:
+        u->msg[0] = '\0';
         switch_view(u);
         return true;
-    default: return true;
+    case ACT_MESSAGE:
+        if (u->msg[0])
+            push(u, message_screen_new(u->msg));
+        else
+            ui_info(u, "No status message to show");
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -126,6 +147,8 @@ static void run_loop(ui *u)
                 u->top->ops->resume(u, u->top);
             continue;
         }
+        if (common_key(u, k))
+            continue;
         u->msg[0] = '\0';
         if (k == UI_KEY_PASTE) {
             /* A paste is text for a field, never keys. */

@@ -130,8 +130,17 @@ static void draw_status(ui *u)
                             u->a->operator_name ? u->a->operator_name : "?");
     int ww = (int)str_width(where);
     int used = 0;
-    if (u->msg[0])
+    /* A message too long for the line says how to read it whole. */
+    bool whole = u->top &&
+                 keymap_lookup(u->top->ops->keys, 'm') == ACT_MESSAGE;
+    if (u->msg[0] && whole && (int)str_width(u->msg) > COLS) {
+        const char *more = "  m: whole message";
+        int mw = (int)strlen(more);
+        used = draw_text(y, 0, u->msg, COLS - mw, u->msg_role, false);
+        used += draw_text(y, used, more, mw, ROLE_STATUS, false);
+    } else if (u->msg[0]) {
         used = draw_text(y, 0, u->msg, COLS, u->msg_role, false);
+    }
     int room = COLS - used - 2;
     if (room >= 20) {
         int w = ww < room ? ww : room;

@@ -91,6 +91,22 @@ screen *pager_screen_new(const char *title, text_lines *lines)
     return pager_new(&pager_ops, title, lines);
 }
 
+static const screen_ops message_ops = {
+    .name = "Message",
+    .keys = &keys_pager,
+    .draw = pager_draw,
+    .handle = pager_handle,
+    .resume = NULL,
+    .destroy = pager_destroy,
+};
+
+screen *message_screen_new(const char *msg)
+{
+    text_lines l = {0};
+    text_wrap(msg, (size_t)(COLS > 2 ? COLS - 2 : 1), 0, &l);
+    return pager_new(&message_ops, "The status message, whole:", &l);
+}
+
 screen *help_screen_new(const keymap *m)
 {
     text_lines l = {0};

@@ -38,6 +38,7 @@ static const key_binding sites_b[] = {
     {'?', ACT_HELP},
     {'q', ACT_QUIT},
     MOVE_KEYS,
+    {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
 const keymap keys_sites = {"Sites", sites_b, sizeof sites_b / sizeof *sites_b};
@@ -65,6 +66,7 @@ static const key_binding walk_b[] = {
     {'J', ACT_SCROLL_DOWN},
     {UI_FN(KEY_PPAGE), ACT_DETAIL_PAGE_UP},
     {UI_FN(KEY_NPAGE), ACT_DETAIL_PAGE_DOWN},
+    {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
 const keymap keys_walk = {"Walkthrough", walk_b,
@@ -78,6 +80,7 @@ static const key_binding journal_b[] = {
     {'q', ACT_BACK},
     {UI_ESC, ACT_BACK},
     MOVE_KEYS,
+    {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
 const keymap keys_journal = {"Journal", journal_b,

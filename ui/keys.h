@@ -30,6 +30,7 @@
     X(QUIT, "quit", "Quit sitesweep")                                     \
     X(SWITCH, "journal/sites", "Switch between Sites and Journal")        \
     X(REDRAW, "", "Reload and redraw the screen")                         \
+    X(MESSAGE, "", "Show the status message whole (when it is cut)")      \
     X(OPEN, "open", "Open: start or resume the site's cleanup")           \
     X(ADD, "add", "Add a site (form)")                                    \
     X(EDIT, "edit", "Edit the selected site (form)")                      \

@@ -315,9 +315,7 @@ static ui_result sites_handle(ui *u, screen *s, int key)
     case ACT_HOME: v->cur = 0; break;
     case ACT_END: v->cur = (int)v->nvis - 1; break;
     case ACT_FILTER: filter_start(&v->filter); break;
-    case ACT_HELP: return UI_HELP;
     case ACT_QUIT: return UI_QUIT;
-    case ACT_SWITCH: return UI_SWITCH;
     case ACT_REDRAW: sites_reload(u, v); clearok(curscr, TRUE); break;
     case ACT_OPEN: return sites_open(u, v);
     case ACT_ADD:
@@ -349,6 +347,12 @@ static bool sites_paste(ui *u, screen *s, const char *text)
     return true;
 }
 
+static bool sites_typing(const screen *s)
+{
+    const sites_view *v = s->data;
+    return v->filter.active;
+}
+
 static void sites_resume(ui *u, screen *s)
 {
     sites_reload(u, s->data);
@@ -368,6 +372,7 @@ static const screen_ops sites_ops = {
     .draw = sites_draw,
     .handle = sites_handle,
     .paste = sites_paste,
+    .typing = sites_typing,
     .resume = sites_resume,
     .destroy = sites_destroy,
 };

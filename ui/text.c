@@ -276,3 +276,51 @@ char *text_ascii(const char *s)
     }
     return sb_take(&b);
 }
+
+size_t text_wrap_command(const char *s, size_t cols, size_t indent,
+                         const char *mark, text_lines *out)
+{
+    char *esc = str_escape_unsafe(s);
+    size_t n = strlen(esc), pos = 0, added = 0, markw = text_width(mark);
+    if (cols < 1)
+        cols = 1;
+    if (indent + markw + 8 > cols)
+        indent = 0; /* too narrow to indent: use every column */
+    for (bool first = true; first || pos < n; first = false) {
+        const char *rest = esc + pos;
+        size_t lead = first ? 0 : indent, room = cols - lead, used;
+        size_t len = strlen(rest), line = text_fit(rest, room, &used),
+               next;
+        strbuf b = {0};
+        for (size_t i = 0; i < lead; i++)
+            sb_putc(&b, ' ');
+        if (line == len) {
+            sb_puts(&b, rest);
+            next = len;
+        } else {
+            size_t fit = text_fit(rest, room > markw ? room - markw : 1,
+                                  &used);
+            size_t brk = 0;
+            for (size_t i = fit; i > 0 && !brk; i--)
+                if (rest[i - 1] == ' ' || rest[i - 1] == '\\' ||
+                    rest[i - 1] == '/')
+                    brk = i;
+            if (brk == 0) { /* one word longer than the line: cut it */
+                unsigned cp;
+                size_t k = utf8_decode(rest, len, &cp);
+                brk = fit ? fit : (k ? k : 1);
+            }
+            sb_add(&b, rest, brk);
+            sb_puts(&b, mark);
+            next = brk;
+        }
+        text_lines_add(out, b.s ? b.s : "", b.len);
+        sb_free(&b);
+        added++;
+        pos += next;
+        while (pos < n && esc[pos] == ' ')
+            pos++;
+    }
+    free(esc);
+    return added;
+}

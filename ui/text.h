@@ -36,6 +36,13 @@ char *text_crop(const char *s, size_t cols, const char *ellipsis);
  * indent columns of spaces start every continuation line. Appends to out;
  * returns the number of lines added. */
 size_t text_wrap(const char *s, size_t cols, size_t indent, text_lines *out);
+/* Wraps a command into lines of at most cols columns: it breaks only after
+ * a space or a path separator ('\\' or '/'), never inside a name unless a
+ * word is longer than a line; every line that continues ends with mark.
+ * Continuation lines start with indent spaces. Unsafe code points are
+ * escaped first. Appends to out; returns the number of lines added. */
+size_t text_wrap_command(const char *s, size_t cols, size_t indent,
+                         const char *mark, text_lines *out);
 /* Whether needle occurs in hay ignoring case: every code point of both is
  * lowered with towlower (simple case folding of all Unicode under a UTF-8
  * locale; ASCII only under C). Malformed bytes compare as they are. */

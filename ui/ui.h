@@ -15,14 +15,13 @@
 typedef struct ui ui;
 typedef struct screen screen;
 
-/* What a screen's key handler asks the loop to do. */
+/* What a screen's key handler asks the loop to do. The keys all screens
+ * share (help, Tab, m) never reach a handler: the loop takes them. */
 typedef enum ui_result {
     UI_STAY,   /* nothing more (the loop redraws anyway) */
     UI_BACK,   /* close this screen */
     UI_QUIT,   /* leave the console */
     UI_PUSH,   /* open u->next above this screen */
-    UI_HELP,   /* open the help for this screen's key table */
-    UI_SWITCH, /* Tab: between Sites and Journal */
 } ui_result;
 
 /* A screen: a struct of function pointers filled in statically. */
@@ -38,6 +37,10 @@ typedef struct screen_ops {
      * focus; false when no field has it (the loop then says the paste
      * was ignored). May be NULL: the screen takes no text. */
     bool (*paste)(ui *u, screen *s, const char *text);
+    /* Whether keys go to a text field now (a filter being typed): the
+     * loop then leaves the common keys (help, Tab, m) to the screen. May
+     * be NULL: never. */
+    bool (*typing)(const screen *s);
     /* Called when the screen is on top again: reload from the journal.
      * May be NULL. */
     void (*resume)(ui *u, screen *s);
@@ -147,6 +150,8 @@ screen *journal_screen_new(ui *u);
 screen *walk_screen_new(ui *u, const char *code, run_view *rv);
 /* A scrolling page of text lines (taken over). */
 screen *pager_screen_new(const char *title, text_lines *lines);
+/* The status message, whole, wrapped to the screen. */
+screen *message_screen_new(const char *msg);
 /* The help of a key table. */
 screen *help_screen_new(const keymap *m);
 /* The site form: edit code's site, or add one when code is NULL. */

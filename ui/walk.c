@@ -213,8 +213,15 @@ static void build_detail(walk_view *v, int idx, int w)
     if (nc) {
         text_lines_add(&v->detail, "", 0);
         text_lines_addf(&v->detail, "Command%s (c copies):", nc > 1 ? "s" : "");
-        for (size_t i = 0; i < nc; i++)
-            add_wrapped(&v->detail, cmds[i], w, 4, "  ");
+        /* Broken only after a space or path separator, each break marked:
+         * the command reads as one (c copies it unwrapped). */
+        for (size_t i = 0; i < nc; i++) {
+            char *c = xasprintf("  %s", cmds[i]);
+            text_wrap_command(c, (size_t)w, 4,
+                              term_utf8() ? "\xe2\x86\xa9" : ">",
+                              &v->detail);
+            free(c);
+        }
     }
     procedure_strv_free(cmds);
     if (it->ncautions) {
@@ -523,7 +530,7 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     layout_walk(LINES, COLS, &l);
     int n = (int)v->rv.proc.nitems, old = v->cur;
     ui_action act = keymap_lookup(&keys_walk, key);
-    if (n == 0 && act != ACT_BACK && act != ACT_HELP)
+    if (n == 0 && act != ACT_BACK)
         return UI_STAY;
     switch (act) {
     case ACT_UP: v->cur--; break;
@@ -540,7 +547,6 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     case ACT_REOPEN: walk_ask(u, v, OUT_REOPENED); break;
     case ACT_NOTE: walk_note(u, v); break;
     case ACT_COPY: walk_copy(u, v); break;
-    case ACT_HELP: return UI_HELP;
     case ACT_BACK: return UI_BACK;
     case ACT_REDRAW: walk_reload(u, v); clearok(curscr, TRUE); break;
     default: break;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "text.h"
+#include "util.h"
 
 static void test_width(void **state)
 {
@@ -154,6 +155,46 @@ static void test_ascii_one_cell_per_character(void **state)
     free(a);
 }
 
+static void test_wrap_command_at_separators(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    const char *cmd = "reg delete \"\\\\SRV-K7Q\\HKLM\\System\\CurrentControlSet"
+                      "\\Services\\SMS_Executive\" /f";
+    size_t n = text_wrap_command(cmd, 30, 4, "+", &l);
+    assert_int_equal(n, l.n);
+    assert_true(n >= 3);
+    strbuf whole = {0};
+    for (size_t i = 0; i < l.n; i++) {
+        const char *s = l.v[i];
+        assert_true(text_width(s) <= 30);
+        size_t len = strlen(s);
+        if (i + 1 < l.n) {
+            /* every continued line ends with the mark, right after a
+             * space or a separator: never inside a name */
+            assert_true(len >= 2 && s[len - 1] == '+');
+            assert_true(s[len - 2] == ' ' || s[len - 2] == '\\');
+            sb_add(&whole, s + (i ? 4 : 0), len - 1 - (i ? 4 : 0));
+        } else {
+            assert_int_not_equal(s[len - 1], '+');
+            assert_true(i == 0 || strncmp(s, "    ", 4) == 0);
+            sb_puts(&whole, s + (i ? 4 : 0));
+        }
+    }
+    assert_string_equal(whole.s, cmd); /* nothing lost or added */
+    sb_free(&whole);
+    text_lines_free(&l);
+    /* fits: one line, no mark */
+    assert_int_equal(text_wrap_command("preinst /deljob:MUC", 30, 4, "+", &l), 1);
+    assert_string_equal(l.v[0], "preinst /deljob:MUC");
+    text_lines_free(&l);
+    /* a word longer than a line is cut, still marked */
+    text_wrap_command("abcdefghijklmnopqrstuvwxyz", 10, 0, "+", &l);
+    assert_string_equal(l.v[0], "abcdefghi+");
+    assert_string_equal(l.v[2], "stuvwxyz");
+    text_lines_free(&l);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -168,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_time),
         cmocka_unit_test(test_fold_all_of_unicode),
         cmocka_unit_test(test_ascii_one_cell_per_character),
+        cmocka_unit_test(test_wrap_command_at_separators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
