@@ -109,28 +109,9 @@ screen *message_screen_new(const char *msg)
 
 screen *help_screen_new(const keymap *m)
 {
+    /* All of it from the key tables: what is listed is what acts. */
     text_lines l = {0};
-    text_lines_addf(&l, "Keys of the %s screen:", m->screen);
-    text_lines_addf(&l, "%s", "");
-    keymap_help(m, &l);
-    text_lines_addf(&l, "%s", "");
-    if (m == &keys_sites || m == &keys_journal || m == &keys_form ||
-        m == &keys_walk) {
-        text_lines_addf(&l, "%s", "Typing text (filters, reasons, notes, fields):");
-        text_lines_addf(&l, "%s", "  Left, Right, Home/Ctrl-A, End/Ctrl-E move; "
-                           "Backspace, Delete, Ctrl-U (to start),");
-        text_lines_addf(&l, "%s", "  Ctrl-K (to end), Ctrl-W (word) erase; Enter "
-                           "accepts; Esc cancels and records nothing.");
-        text_lines_addf(&l, "%s", "");
-    }
-    text_lines_addf(&l, "%s", "Item marks: [ ] open  [x] done  [-] skipped  "
-                       "[!] failed  n/a not applicable;");
-    text_lines_addf(&l, "%s", "  * after the mark: the item has a reason or "
-                       "note (its history shows it).");
-    text_lines_addf(&l, "%s", "Sites: > marks a cleanup in progress.");
-    text_lines_addf(&l, "%s", "");
-    text_lines_addf(&l, "%s", "Keys of this help: q or Esc goes back; arrows, j/k, "
-                       "PgUp/PgDn, g/G scroll.");
+    keymap_help_all(m, &l);
     char *title = xasprintf("Help: %s", m->screen);
     screen *s = pager_new(&help_ops, title, &l);
     free(title);

@@ -81,12 +81,16 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
         }
         refresh();
         int k = ui_key(u);
-        switch (k) {
-        case UI_KEY_QUIT: return false;
-        case UI_KEY_PASTE: pasted = true; break;
-        case 'y': case 'Y': return true;
-        case 'n': case 'N': case UI_ESC: case 'q': return false;
-        case '\n': case '\r': case UI_FN(KEY_ENTER): return dflt;
+        if (k == UI_KEY_QUIT)
+            return false;
+        if (k == UI_KEY_PASTE) {
+            pasted = true;
+            continue;
+        }
+        switch (keymap_lookup(&keys_confirm, k)) {
+        case ACT_ANS_YES: return true;
+        case ACT_ANS_NO: return false;
+        case ACT_ANS_DEFAULT: return dflt;
         default: break;
         }
     }

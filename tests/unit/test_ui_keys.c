@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "edit.h"
 #include "keys.h"
 
 static void test_lookup(void **state)
@@ -119,6 +120,71 @@ static void test_hints_fit(void **state)
     free(h);
 }
 
+/* Whether some line of l holds s. */
+static bool has_line(const text_lines *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strstr(l->v[i], s))
+            return true;
+    return false;
+}
+
+static void test_help_all_from_tables(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    keymap_help_all(&keys_walk, &l);
+    assert_true(has_line(&l, "Keys of the Walkthrough screen:"));
+    /* the line editor, the y/N question and this help, from their tables */
+    assert_true(has_line(&l, "Ctrl-W"));
+    assert_true(has_line(&l, "Erase the word before the cursor"));
+    assert_true(has_line(&l, "Paste"));
+    assert_true(has_line(&l, "A y/N question"));
+    assert_true(has_line(&l, "The answer in capitals"));
+    assert_true(has_line(&l, "This help:"));
+    assert_true(has_line(&l, "* after the mark"));
+    /* every line is a heading, a blank, a table line or the legend */
+    for (size_t i = 0; i < l.n; i++) {
+        const char *s = l.v[i];
+        size_t n = strlen(s);
+        assert_true(n == 0 || strncmp(s, "  ", 2) == 0 || s[n - 1] == ':' ||
+                    strstr(keys_walk.legend, s) != NULL);
+    }
+    text_lines_free(&l);
+    keymap_help_all(&keys_sites, &l);
+    assert_true(has_line(&l, "> before a site"));
+    assert_false(has_line(&l, "A y/N question")); /* only where it opens */
+    text_lines_free(&l);
+}
+
+static void test_editor_keys_are_the_table(void **state)
+{
+    (void)state;
+    /* each binding of the editor's table does what its help says */
+    for (size_t i = 0; i < keys_edit.n; i++) {
+        line_edit ed;
+        edit_init(&ed, "ab cd", 0);
+        ed.cur = 3;
+        int key = keys_edit.b[i].key;
+        edit_result r = edit_key(&ed, key);
+        switch (keys_edit.b[i].act) {
+        case ACT_ED_ACCEPT: assert_int_equal(r, EDIT_ACCEPT); break;
+        case ACT_ED_CANCEL: assert_int_equal(r, EDIT_CANCEL); break;
+        case ACT_ED_LEFT: assert_int_equal(ed.cur, 2); break;
+        case ACT_ED_RIGHT: assert_int_equal(ed.cur, 4); break;
+        case ACT_ED_HOME: assert_int_equal(ed.cur, 0); break;
+        case ACT_ED_END: assert_int_equal(ed.cur, 5); break;
+        case ACT_ED_BACKSPACE: assert_string_equal(ed.buf, "abcd"); break;
+        case ACT_ED_DELETE: assert_string_equal(ed.buf, "ab d"); break;
+        case ACT_ED_KILL_BEFORE: assert_string_equal(ed.buf, "cd"); break;
+        case ACT_ED_KILL_AFTER: assert_string_equal(ed.buf, "ab "); break;
+        case ACT_ED_KILL_WORD: assert_string_equal(ed.buf, "cd"); break;
+        case ACT_ED_PASTE: assert_int_equal(r, EDIT_IGNORED); break;
+        default: fail_msg("unexpected action %d", keys_edit.b[i].act);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +194,8 @@ int main(void)
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_help_lists_every_action),
         cmocka_unit_test(test_hints_fit),
+        cmocka_unit_test(test_help_all_from_tables),
+        cmocka_unit_test(test_editor_keys_are_the_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
