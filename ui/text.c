@@ -151,6 +151,11 @@ static size_t wrap_para(const char *p, size_t cols, size_t indent,
         if (p[k] != ' ') {
             while (cut > 0 && p[cut - 1] != ' ')
                 cut--;
+            /* a word longer than the line (a path): after its last
+             * separator that fits, else at a character */
+            for (size_t i = k; cut == 0 && i > 1; i--)
+                if (p[i - 1] == '/' || p[i - 1] == '\\')
+                    cut = i;
             if (cut == 0)
                 cut = k;
         }

@@ -31,7 +31,8 @@ size_t text_fit(const char *s, size_t cols, size_t *used);
  * the last column holds ellipsis ("…" or, in ASCII, "~"). */
 char *text_crop(const char *s, size_t cols, const char *ellipsis);
 /* Wraps s into lines of at most cols columns (cols >= 1): newlines end
- * paragraphs, words break at spaces, longer words are cut at a character.
+ * paragraphs, words break at spaces, longer words after a path separator
+ * ('/' or '\\') or else at a character.
  * Each paragraph is escaped first, so no line holds a control character.
  * indent columns of spaces start every continuation line. Appends to out;
  * returns the number of lines added. */

@@ -75,7 +75,7 @@ static void test_wrap_long_word_and_indent(void **state)
     text_lines l = {0};
     text_wrap("HKLM\\Software\\Microsoft\\SMS x", 10, 2, &l);
     assert_true(l.n >= 3);
-    assert_string_equal(l.v[0], "HKLM\\Softw");
+    assert_string_equal(l.v[0], "HKLM\\"); /* after a separator, not inside */
     for (size_t i = 1; i < l.n; i++) {
         assert_memory_equal(l.v[i], "  ", 2);
         assert_true(text_width(l.v[i]) <= 10);
@@ -155,6 +155,18 @@ static void test_ascii_one_cell_per_character(void **state)
     free(a);
 }
 
+static void test_wrap_path_at_separator(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    text_wrap("see HKEY_LOCAL_MACHINE/System/Services/SMS_Executive now", 30,
+              0, &l);
+    assert_string_equal(l.v[0], "see");
+    assert_string_equal(l.v[1], "HKEY_LOCAL_MACHINE/System/");
+    assert_string_equal(l.v[2], "Services/SMS_Executive now");
+    text_lines_free(&l);
+}
+
 static void test_wrap_command_at_separators(void **state)
 {
     (void)state;
@@ -210,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_fold_all_of_unicode),
         cmocka_unit_test(test_ascii_one_cell_per_character),
         cmocka_unit_test(test_wrap_command_at_separators),
+        cmocka_unit_test(test_wrap_path_at_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
