@@ -230,6 +230,39 @@ void keys_name(int key, char *buf, size_t n)
     }
 }
 
+int keys_parse(const char *name)
+{
+    static const struct {
+        const char *name;
+        int key;
+    } alias[] = {{"Enter", '\r'},  {"Escape", UI_ESC}, {"BSpace", 127},
+                 {"BTab", UI_FN(KEY_BTAB)}, {"Space", ' '},
+                 {"DC", UI_FN(KEY_DC)}};
+    for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+        if (strcmp(name, alias[i].name) == 0)
+            return alias[i].key;
+    for (size_t i = 0; i < sizeof keys_names_tab / sizeof *keys_names_tab;
+         i++)
+        if (strcmp(name, keys_names_tab[i].name) == 0)
+            return keys_names_tab[i].key;
+    const char *c = strncmp(name, "Ctrl-", 5) == 0 ? name + 5
+                    : strncmp(name, "C-", 2) == 0  ? name + 2
+                                                   : NULL;
+    if (c && c[0] && !c[1] && ((c[0] >= '@' && c[0] <= '_') ||
+                               (c[0] >= 'a' && c[0] <= 'z')))
+        return UI_CTRL(c[0]);
+    if (name[0] == 'F' && name[1] >= '1' && name[1] <= '9') {
+        int n = atoi(name + 1);
+        if (n >= 1 && n <= 12)
+            return UI_FN(KEY_F(n));
+    }
+    unsigned cp;
+    size_t len = strlen(name);
+    if (len && utf8_decode(name, len, &cp) == len && cp >= 0x20)
+        return (int)cp;
+    return -1;
+}
+
 /* The keys bound to act, ", "-separated, each name once. */
 static void keys_of(const keymap *m, ui_action act, strbuf *b)
 {

@@ -105,6 +105,10 @@ const char *action_help(ui_action a);
 const char *action_hint(ui_action a);
 /* "Down", "PgDn", "Ctrl-U", "Enter", "j", "é" into buf. */
 void keys_name(int key, char *buf, size_t n);
+/* The key named name, as keys_name writes it ("Enter", "Ctrl-U", "PgDn",
+ * "F2", "y", "ü"; also "Esc", "Escape", "C-u", "BSpace"); -1 when no
+ * key has that name. */
+int keys_parse(const char *name);
 /* One line per action of m: its keys ("j, Down") padded to a column, then
  * the help text. Appends to out; returns the number of lines. */
 size_t keymap_help(const keymap *m, text_lines *out);

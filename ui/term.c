@@ -55,6 +55,10 @@ static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
 static strbuf paste;             /* the last paste, for term_key */
 static bool paste_mode;          /* bracketed paste was turned on */
+static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
+static char *script_type;        /* rest of a ":type" line, or NULL */
+static size_t script_at;         /* next byte of script_type */
+static int script_line;          /* line number, for messages */
 
 static void on_signal(int sig)
 {
@@ -128,6 +132,11 @@ int term_init(ss_err *e)
                           "`sitesweep sites`, `mark` or `journal`)",
                        t ? t : "(unset)");
     }
+    const char *ks = getenv("SITESWEEP_KEYS");
+    if (ks && *ks && !(script = fopen(ks, "r"))) {
+        term_done();
+        return ss_errf(e, "SITESWEEP_KEYS: cannot read %s", ks);
+    }
     set_escdelay(25);
     cbreak();
     noecho();
@@ -156,6 +165,11 @@ void term_done(void)
     delscreen(scr);
     scr = NULL;
     sb_free(&paste);
+    if (script)
+        fclose(script);
+    script = NULL;
+    free(script_type);
+    script_type = NULL;
     if (have_tio)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 }
@@ -238,8 +252,93 @@ static bool read_paste(void)
     return true;
 }
 
+/* Writes the whole screen as text, one line per row, blanks at the end of
+ * rows left out. */
+static void dump_screen(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (int y = 0; y < LINES; y++) {
+        wchar_t row[1024];
+        int n = COLS < 1023 ? COLS : 1023;
+        if (mvinnwstr(y, 0, row, n) == ERR)
+            row[0] = L'\0';
+        strbuf b = {0};
+        sb_puts(&b, "");
+        for (int i = 0; row[i]; i++)
+            put_utf8(&b, (unsigned)row[i]);
+        while (b.len && b.s[b.len - 1] == ' ')
+            b.s[--b.len] = '\0';
+        fprintf(f, "%s\n", b.s);
+        sb_free(&b);
+    }
+    fclose(f);
+}
+
+/* The next event of the key script: a key name per line, ":type TEXT"
+ * (each character a key), ":paste TEXT" (one paste, \n a line break),
+ * ":dump FILE" (the screen as it is, to FILE), "#" comments. Its end, or
+ * a name that is no key, leaves the console. */
+static term_event script_next(int *key, const char **text)
+{
+    for (;;) {
+        if (got_signal)
+            return TERM_SIGNAL;
+        if (script_type && script_type[script_at]) {
+            unsigned cp;
+            size_t rest = strlen(script_type + script_at);
+            size_t k = utf8_decode(script_type + script_at, rest, &cp);
+            script_at += k ? k : 1;
+            *key = k ? (int)cp : '?';
+            return TERM_KEY;
+        }
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n = getline(&line, &cap, script);
+        script_line++;
+        if (n < 0) {
+            free(line);
+            return TERM_SIGNAL; /* the script is over: leave, status 0 */
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        term_event ev = TERM_RESIZE; /* none yet */
+        if (line[0] == '\0' || line[0] == '#') {
+        } else if (strncmp(line, ":type ", 6) == 0) {
+            free(script_type);
+            script_type = xstrdup(line + 6);
+            script_at = 0;
+        } else if (strncmp(line, ":paste ", 7) == 0) {
+            paste.len = 0;
+            sb_puts(&paste, "");
+            for (const char *p = line + 7; *p; p++) {
+                if (p[0] == '\\' && p[1] == 'n')
+                    sb_putc(&paste, '\n'), p++;
+                else
+                    sb_putc(&paste, *p);
+            }
+            *text = paste.s;
+            ev = TERM_PASTE;
+        } else if (strncmp(line, ":dump ", 6) == 0) {
+            dump_screen(line + 6);
+        } else if ((*key = keys_parse(line)) >= 0) {
+            ev = TERM_KEY;
+        } else {
+            fprintf(stderr, "sitesweep: SITESWEEP_KEYS line %d: no key "
+                            "named \"%s\"\n", script_line, line);
+            free(line);
+            return TERM_SIGNAL;
+        }
+        free(line);
+        if (ev != TERM_RESIZE)
+            return ev;
+    }
+}
+
 term_event term_key(int *key, const char **text)
 {
+    if (script)
+        return script_next(key, text);
     for (;;) {
         if (got_signal)
             return TERM_SIGNAL;
@@ -267,6 +366,8 @@ term_event term_key(int *key, const char **text)
 size_t term_flush(void)
 {
     size_t n = 0;
+    if (script)
+        return 0; /* each line of a script is typed after the screen */
     timeout(0);
     for (;;) {
         wint_t ch;

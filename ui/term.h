@@ -62,6 +62,9 @@ const char *term_ellipsis(void);
  * UTF-8, each line break (CR, LF or CRLF) as one '\n'; *paste stays valid
  * until the next call. None of its characters is ever a key. */
 term_event term_key(int *key, const char **paste);
+/* The test seam: with SITESWEEP_KEYS=FILE set, keys come from FILE (see
+ * script_next in term.c) and never from the keyboard; ":dump FILE" in it
+ * writes the whole screen as text. */
 /* Discards all input typed but not read yet: what curses buffered and
  * what the terminal holds (a paste under way is read to its end first).
  * Returns how many keys were discarded, a paste counting as one. */

@@ -15,6 +15,12 @@
 #   events_count [KIND]       events in the journal (of that kind)
 #   console_exit_code         waits for the console to end; prints its status
 #   console_pid               the console's process id
+#   run_script [COLSxROWS]    runs the console on the key script read from
+#                             stdin (SITESWEEP_KEYS: one key a line, :type,
+#                             :paste, :dump NAME) until it ends; status 0
+#   screen_dump NAME          a screen the script dumped, dates and hashes
+#                             made constant, the journal's path left out
+#   assert_screen_is NAME     that dump is, line for line, the text on stdin
 #
 # E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
 # runs after the console ended (the pane then stays, for tmux queries).
@@ -132,6 +138,34 @@ console_exit_code() {
     done
     [ -s "$E2E_STATUS" ] || fail "the console did not exit"
     cat "$E2E_STATUS"
+}
+
+# Runs the console on the key script on stdin; ":dump NAME" lines write
+# $E2E_DIR/NAME. No waiting on the screen: the console reads each line
+# after it has drawn the screen the line before left.
+run_script() {
+    _size=${1:-80x24}
+    sed "s#^:dump #:dump $E2E_DIR/#" >"$E2E_DIR/keys"
+    E2E_ENV="SITESWEEP_KEYS=$E2E_DIR/keys ${E2E_ENV:-}" e2e_start "$_size"
+    _code=$(console_exit_code)
+    [ "$_code" = 0 ] || fail "key script: exit status $_code"
+    check_stderr
+    t kill-server >/dev/null 2>&1
+}
+
+screen_dump() {
+    [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
+    sed -E -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}/DATE/g' \
+        -e 's/(procedure [a-z0-9]+) [0-9a-f]{8}/\1 HASH/' \
+        -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
+}
+
+# Fails unless screen dump NAME is, line for line, the text on stdin.
+assert_screen_is() {
+    screen_dump "$1" >"$E2E_DIR/$1.got"
+    cat >"$E2E_DIR/$1.want"
+    diff -u "$E2E_DIR/$1.want" "$E2E_DIR/$1.got" ||
+        fail "screen $1 differs from the expected one (above)"
 }
 
 # Fails when the program's stderr holds a sanitizer report.

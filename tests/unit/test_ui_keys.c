@@ -185,6 +185,38 @@ static void test_editor_keys_are_the_table(void **state)
     }
 }
 
+static void test_parse_names(void **state)
+{
+    (void)state;
+    assert_int_equal(keys_parse("Enter"), '\r');
+    assert_int_equal(keys_parse("Esc"), UI_ESC);
+    assert_int_equal(keys_parse("Escape"), UI_ESC);
+    assert_int_equal(keys_parse("PgDn"), UI_FN(KEY_NPAGE));
+    assert_int_equal(keys_parse("Ctrl-U"), UI_CTRL('U'));
+    assert_int_equal(keys_parse("C-w"), UI_CTRL('W'));
+    assert_int_equal(keys_parse("F2"), UI_FN(KEY_F(2)));
+    assert_int_equal(keys_parse("y"), 'y');
+    assert_int_equal(keys_parse("\xc3\xbc"), 0xFC);
+    assert_int_equal(keys_parse("yy"), -1);
+    assert_int_equal(keys_parse(""), -1);
+    /* every name keys_name writes for the tables' keys reads back */
+    const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
+                            &keys_pager, &keys_form, &keys_edit,
+                            &keys_confirm};
+    for (size_t m = 0; m < sizeof maps / sizeof *maps; m++)
+        for (size_t i = 0; i < maps[m]->n; i++) {
+            char name[24];
+            int key = maps[m]->b[i].key;
+            keys_name(key, name, sizeof name);
+            int back = keys_parse(name);
+            /* Enter has three codes and one name */
+            if (strcmp(name, "Enter") == 0 || strcmp(name, "Backspace") == 0 ||
+                key == UI_PASTE_KEY)
+                continue;
+            assert_int_equal(back, key);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -196,6 +228,7 @@ int main(void)
         cmocka_unit_test(test_hints_fit),
         cmocka_unit_test(test_help_all_from_tables),
         cmocka_unit_test(test_editor_keys_are_the_table),
+        cmocka_unit_test(test_parse_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
