@@ -106,8 +106,8 @@ static bool act_on(ui *u, ui_result r)
     }
 }
 
-/* The keys every screen shares, handled here once: help, Tab and the
- * whole status message. True when k was one of them. */
+/* The keys every screen shares, handled here once: help, Tab, Ctrl-L and
+ * the whole status message. True when k was one of them. */
 static bool common_key(ui *u, int k)
 {
     screen *s = u->top;
@@ -120,6 +120,11 @@ static bool common_key(ui *u, int k)
     case ACT_SWITCH:
         u->msg[0] = '\0';
         switch_view(u);
+        return true;
+    case ACT_REDRAW: /* Ctrl-L: reload from the journal, redraw it all */
+        if (s->ops->resume)
+            s->ops->resume(u, s);
+        clearok(curscr, TRUE);
         return true;
     case ACT_MESSAGE:
         if (u->msg[0])

@@ -137,7 +137,6 @@ static ui_result form_handle(ui *u, screen *s, int key)
     case ACT_PREV_FIELD:
         f->cur = (f->cur + FIELD_COUNT - 1) % FIELD_COUNT;
         break;
-    case ACT_REDRAW: clearok(curscr, TRUE); break;
     default:
         if (!f->create && f->cur == FIELD_CODE)
             break;

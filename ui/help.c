@@ -42,7 +42,6 @@ static ui_result pager_handle(ui *u, screen *s, int key)
     case ACT_PAGE_DOWN: p->top += page; break;
     case ACT_HOME: p->top = 0; break;
     case ACT_END: p->top = (int)p->lines.n; break;
-    case ACT_REDRAW: clearok(curscr, TRUE); break;
     default: break;
     }
     if (p->top < 0)

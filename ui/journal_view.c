@@ -219,10 +219,6 @@ static ui_result jv_handle(ui *u, screen *s, int key)
     case ACT_SHOW: return jv_show(u, v);
     case ACT_FILTER: filter_start(&v->filter); return UI_STAY;
     case ACT_BACK: return UI_BACK;
-    case ACT_REDRAW:
-        jv_load(u, v, v->n ? v->ev[0].id : 0);
-        clearok(curscr, TRUE);
-        return UI_STAY;
     default: return jv_move(u, v, act);
     }
 }

@@ -316,7 +316,6 @@ static ui_result sites_handle(ui *u, screen *s, int key)
     case ACT_END: v->cur = (int)v->nvis - 1; break;
     case ACT_FILTER: filter_start(&v->filter); break;
     case ACT_QUIT: return UI_QUIT;
-    case ACT_REDRAW: sites_reload(u, v); clearok(curscr, TRUE); break;
     case ACT_OPEN: return sites_open(u, v);
     case ACT_ADD:
         u->next = form_screen_new(u, NULL);

@@ -16,7 +16,8 @@ typedef struct ui ui;
 typedef struct screen screen;
 
 /* What a screen's key handler asks the loop to do. The keys all screens
- * share (help, Tab, m) never reach a handler: the loop takes them. */
+ * share (help, Tab, Ctrl-L, m) never reach a handler: the loop takes
+ * them. */
 typedef enum ui_result {
     UI_STAY,   /* nothing more (the loop redraws anyway) */
     UI_BACK,   /* close this screen */

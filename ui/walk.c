@@ -245,8 +245,16 @@ static void draw_header(walk_view *v, const walk_layout *l)
     char *b = xasprintf("   server %s   drive %c:   state %s", v->site.server,
                         v->site.drive ? v->site.drive : '?',
                         site_state_name(v->site.state));
-    draw_text(l->header_top, used, b, COLS - used, ROLE_NORMAL, false);
+    used += draw_text(l->header_top, used, b, COLS - used, ROLE_NORMAL,
+                      false);
     free(b);
+    if (v->site.parent[0] && !v->parent_server[0]) {
+        /* the commands show <parent_server>: say why, in place */
+        char *w = xasprintf("   parent %s not in the inventory",
+                            v->site.parent);
+        draw_text(l->header_top, used, w, COLS - used, ROLE_ERROR, false);
+        free(w);
+    }
     const run_state *st = &v->rv.st;
     char started[32];
     text_time(v->rv.started, false, started, sizeof started);
@@ -548,7 +556,6 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     case ACT_NOTE: walk_note(u, v); break;
     case ACT_COPY: walk_copy(u, v); break;
     case ACT_BACK: return UI_BACK;
-    case ACT_REDRAW: walk_reload(u, v); clearok(curscr, TRUE); break;
     default: break;
     }
     if (v->cur >= n)
@@ -558,6 +565,12 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     if (v->cur != old)
         v->dscroll = 0;
     return UI_STAY;
+}
+
+/* Back on top (after help or a pager), resized, or Ctrl-L: reload. */
+static void walk_resume(ui *u, screen *s)
+{
+    walk_reload(u, s->data);
 }
 
 static void walk_destroy(screen *s)
@@ -576,7 +589,7 @@ static const screen_ops walk_ops = {
     .keys = &keys_walk,
     .draw = walk_draw,
     .handle = walk_handle,
-    .resume = NULL,
+    .resume = walk_resume,
     .destroy = walk_destroy,
 };
 
