@@ -41,11 +41,18 @@ static int dialog_frame(const char *title, const char *text, int extra,
     return top + 1 + nl;
 }
 
+/* How long a key may take to come again to count as held down: longer
+ * than the repeat interval of terminals, short enough not to be felt. */
+#define HELD_MS 150
+
 /* What a dialog says under its text: the keys it dropped as it opened,
- * or that a paste is not an answer. "" when nothing. */
+ * that a paste is not an answer or that a held key is not. "" when
+ * nothing. */
 static void dialog_note(char *buf, size_t n, size_t dropped, bool pasted)
 {
-    if (pasted)
+    if (dropped == (size_t)-1)
+        snprintf(buf, n, "Ignored a key held down: press it once.");
+    else if (pasted)
         snprintf(buf, n, "A paste is not an answer: nothing was recorded.");
     else if (dropped)
         snprintf(buf, n, "Ignored %zu key%s typed before this question.",
@@ -85,9 +92,19 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
             return false;
         if (k == UI_KEY_PASTE) {
             pasted = true;
+            if (dropped == (size_t)-1)
+                dropped = 0;
             continue;
         }
-        switch (keymap_lookup(&keys_confirm, k)) {
+        ui_action a = keymap_lookup(&keys_confirm, k);
+        if (a != ACT_NONE && term_repeats(k, HELD_MS)) {
+            /* a key the terminal repeats is held, not pressed for this
+             * question (the first repeat may come after it opened) */
+            dropped = (size_t)-1;
+            pasted = false;
+            continue;
+        }
+        switch (a) {
         case ACT_ANS_YES: return true;
         case ACT_ANS_NO: return false;
         case ACT_ANS_DEFAULT: return dflt;

@@ -363,6 +363,31 @@ term_event term_key(int *key, const char **text)
     }
 }
 
+size_t term_repeats(int key, int ms)
+{
+    size_t n = 0;
+    if (script)
+        return 0;
+    timeout(ms);
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR || got_signal)
+            break;
+        int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
+        if (k != key) { /* another key: it is the next one read */
+            if (r == KEY_CODE_YES)
+                ungetch((int)ch);
+            else
+                unget_wch((wchar_t)ch);
+            break;
+        }
+        n++;
+    }
+    timeout(250);
+    return n;
+}
+
 size_t term_flush(void)
 {
     size_t n = 0;

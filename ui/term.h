@@ -69,6 +69,11 @@ term_event term_key(int *key, const char **paste);
  * what the terminal holds (a paste under way is read to its end first).
  * Returns how many keys were discarded, a paste counting as one. */
 size_t term_flush(void);
+/* Whether key is held down (the terminal repeating it): waits up to ms
+ * for the next key; when that is key again, takes it and every same key
+ * that follows within ms of the one before and returns how many it took.
+ * 0 when no key came in time or another did (left to be read). */
+size_t term_repeats(int key, int ms);
 /* Whether a signal asked us to leave, and which (0 when none). */
 bool term_signalled(void);
 int term_signal(void);
