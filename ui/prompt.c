@@ -45,20 +45,39 @@ static int dialog_frame(const char *title, const char *text, int extra,
  * than the repeat interval of terminals, short enough not to be felt. */
 #define HELD_MS 150
 
-/* What a dialog says under its text: the keys it dropped as it opened,
- * that a paste is not an answer or that a held key is not. "" when
- * nothing. */
-static void dialog_note(char *buf, size_t n, size_t dropped, bool pasted)
+/* Why a dialog did not take input as an answer, said under its text. */
+typedef enum dialog_why {
+    WHY_NONE,    /* nothing to say */
+    WHY_EARLY,   /* keys typed before it opened were dropped */
+    WHY_PASTE,   /* a paste came */
+    WHY_HELD,    /* a key held down came */
+} dialog_why;
+
+/* What a dialog says for why (dropped: keys dropped as it opened) into
+ * buf; "" when nothing. */
+static void dialog_note(char *buf, size_t n, dialog_why why, size_t dropped)
 {
-    if (dropped == (size_t)-1)
+    switch (why) {
+    case WHY_HELD:
         snprintf(buf, n, "Ignored a key held down: press it once.");
-    else if (pasted)
+        break;
+    case WHY_PASTE:
         snprintf(buf, n, "A paste is not an answer: nothing was recorded.");
-    else if (dropped)
+        break;
+    case WHY_EARLY:
         snprintf(buf, n, "Ignored %zu key%s typed before this question.",
                  dropped, dropped == 1 ? "" : "s");
-    else
+        break;
+    default:
         buf[0] = '\0';
+        break;
+    }
+}
+
+/* WHY_EARLY when keys were dropped, else WHY_NONE. */
+static dialog_why early(size_t dropped)
+{
+    return dropped ? WHY_EARLY : WHY_NONE;
 }
 
 /* The dialog's text with its note, if any. Caller frees. */
@@ -70,7 +89,7 @@ static char *with_note(const char *text, const char *note)
 bool prompt_confirm(ui *u, const char *question, bool dflt)
 {
     size_t dropped = ui_flush(u);
-    bool pasted = false;
+    dialog_why why = early(dropped);
     for (;;) {
         if (u->quit)
             return false;
@@ -78,7 +97,7 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
         if (!term_too_small()) {
             int x, w;
             char note[96];
-            dialog_note(note, sizeof note, dropped, pasted);
+            dialog_note(note, sizeof note, why, dropped);
             char *text = with_note(question, note);
             int y = dialog_frame("Confirm", text, 2, 44, &x, &w);
             free(text);
@@ -91,17 +110,14 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
         if (k == UI_KEY_QUIT)
             return false;
         if (k == UI_KEY_PASTE) {
-            pasted = true;
-            if (dropped == (size_t)-1)
-                dropped = 0;
+            why = WHY_PASTE;
             continue;
         }
         ui_action a = keymap_lookup(&keys_confirm, k);
         if (a != ACT_NONE && term_repeats(k, HELD_MS)) {
             /* a key the terminal repeats is held, not pressed for this
              * question (the first repeat may come after it opened) */
-            dropped = (size_t)-1;
-            pasted = false;
+            why = WHY_HELD;
             continue;
         }
         switch (a) {
@@ -146,7 +162,8 @@ static int prompt_edit(ui *u, const char *title, const char *label,
     edit_init(&ed, initial, n - 1 < EDIT_CAP ? n - 1 : EDIT_CAP);
     const char *err = "";
     char note[96];
-    dialog_note(note, sizeof note, ui_flush(u), false);
+    size_t dropped = ui_flush(u);
+    dialog_note(note, sizeof note, early(dropped), dropped);
     for (;;) {
         if (u->quit)
             return 0;
@@ -204,7 +221,7 @@ int prompt_text(ui *u, const char *title, const char *label,
 void prompt_message(ui *u, const char *title, const char *text)
 {
     size_t dropped = ui_flush(u);
-    bool pasted = false;
+    dialog_why why = early(dropped);
     for (;;) {
         if (u->quit)
             return;
@@ -212,7 +229,7 @@ void prompt_message(ui *u, const char *title, const char *text)
         if (!term_too_small()) {
             int x, w;
             char note[96];
-            dialog_note(note, sizeof note, dropped, pasted);
+            dialog_note(note, sizeof note, why, dropped);
             char *t = with_note(text, note);
             int y = dialog_frame(title, t, 2, 44, &x, &w);
             free(t);
@@ -220,7 +237,8 @@ void prompt_message(ui *u, const char *title, const char *text)
         }
         refresh();
         int k = ui_key(u);
-        pasted = pasted || k == UI_KEY_PASTE;
+        if (k == UI_KEY_PASTE)
+            why = WHY_PASTE;
         if (k == UI_KEY_QUIT || k == '\n' || k == '\r' || k == UI_ESC ||
             k == UI_FN(KEY_ENTER) || k == 'q' || k == ' ')
             return;
