@@ -86,10 +86,11 @@ deps:
 	fi
 
 # The console on a demo journal kept under build/ (offers the bundled demo
-# inventory on first start).
+# inventory on first start: SITESWEEP_DEMO_OFFER, since --journal alone
+# never gets the offer).
 run: deps
 	@$(MAKE) --no-print-directory all
-	./sitesweep --journal $(BUILD)/demo-journal.db
+	SITESWEEP_DEMO_OFFER=1 ./sitesweep --journal $(BUILD)/demo-journal.db
 
 test: deps
 	@$(MAKE) --no-print-directory check

@@ -823,6 +823,29 @@ static int cmd_abandon(const opts *o)
     return EXIT_OK;
 }
 
+/* The console on a journal named with --journal: refused when its
+ * directory does not exist (a mistyped path would otherwise create
+ * directories and an empty journal). Returns 0 or an exit code. */
+static int console_journal_dir_ok(const opts *o)
+{
+    if (!o->journal)
+        return 0;
+    char *dir = xstrdup(o->journal);
+    char *slash = strrchr(dir, '/');
+    int rc = 0;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (access(dir, F_OK) != 0) {
+            fprintf(stderr, "sitesweep: %s: the directory %s does not exist; "
+                            "the console opens a journal only in an "
+                            "existing directory\n", o->journal, dir);
+            rc = EXIT_USAGE;
+        }
+    }
+    free(dir);
+    return rc;
+}
+
 static int run_console(const opts *o, console_fn console)
 {
     if (!console)
@@ -833,11 +856,14 @@ static int run_console(const opts *o, console_fn console)
                         "(see --help)\n");
         return EXIT_USAGE;
     }
+    int rc = console_journal_dir_ok(o);
+    if (rc)
+        return rc;
     procedure p = {0};
     char *ppath = NULL;
     journal *j = NULL;
     signal(SIGPIPE, SIG_DFL);
-    int rc = load_procedure(o, &p, &ppath);
+    rc = load_procedure(o, &p, &ppath);
     if (rc == 0 && (rc = open_journal(o, true, &j)) == 0) {
         char *demo = cli_find_data(DEMO_FILE);
         app a = {j, journal_path(j), &p, ppath, demo, journal_operator(j)};

@@ -1,6 +1,6 @@
 /* console.c - the console's one loop: a stack of screens, each key handed
- * to the screen on top, whose answer (stay, back, push, help, switch,
- * quit) the loop carries out. */
+ * to the screen on top, whose answer (stay, back, push, quit) the loop
+ * carries out; the keys every screen shares are handled here once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +27,28 @@ static void pop(ui *u)
         u->top->ops->resume(u, u->top);
 }
 
-/* With an empty journal, offers the bundled demo inventory. */
+/* Whether the demo may be offered: on the default journal, or when
+ * SITESWEEP_DEMO_OFFER is set (make run), never on a journal named with
+ * --journal, where an empty journal more likely means a mistyped path. */
+static bool demo_wanted(const app *a)
+{
+    const char *env = getenv("SITESWEEP_DEMO_OFFER");
+    if (env && *env)
+        return true;
+    char def[4096];
+    ss_err e = {{0}};
+    return a->journal_path &&
+           journal_resolve_path(NULL, def, sizeof def, &e) == 0 &&
+           strcmp(def, a->journal_path) == 0;
+}
+
+/* With an empty journal, offers the bundled demo inventory (default No). */
 static void offer_demo(ui *u)
 {
     size_t n = 0;
     ss_err e = {{0}};
-    if (!u->a->demo_csv || journal_site_count(u->a->j, &n, &e) != 0 || n)
+    if (!u->a->demo_csv || !demo_wanted(u->a) ||
+        journal_site_count(u->a->j, &n, &e) != 0 || n)
         return;
     inventory inv;
     memset(&inv, 0, sizeof inv);
@@ -41,8 +57,8 @@ static void offer_demo(ui *u)
         return;
     }
     char *q = xasprintf("The journal is empty. Load the bundled demo "
-                        "inventory (%zu sites)? [Y/n]", inv.n);
-    bool yes = prompt_confirm(u, q, true);
+                        "inventory (%zu sites)? [y/N]", inv.n);
+    bool yes = prompt_confirm(u, q, false);
     free(q);
     if (yes) {
         import_stats st;
@@ -72,7 +88,8 @@ static void switch_view(ui *u)
         push(u, journal_screen_new(u));
 }
 
-/* Carries out what a screen's handler asked for; false to leave. */
+/* Carries out what a screen's handler asked for (stay, back, push,
+ * quit); false to leave. */
 static bool act_on(ui *u, ui_result r)
 {
     switch (r) {
@@ -85,13 +102,38 @@ static bool act_on(ui *u, ui_result r)
             push(u, u->next);
         u->next = NULL;
         return true;
-    case UI_HELP:
-        push(u, help_screen_new(u->top->ops->keys));
+    default: return true;
+    }
+}
+
+/* The keys every screen shares, handled here once: help, Tab, Ctrl-L and
+ * the whole status message. True when k was one of them. */
+static bool common_key(ui *u, int k)
+{
+    screen *s = u->top;
+    if (k < 0 || (s->ops->typing && s->ops->typing(s)))
+        return false;
+    switch (keymap_lookup(s->ops->keys, k)) {
+    case ACT_HELP:
+        push(u, help_screen_new(s->ops->keys));
         return true;
-    case UI_SWITCH:
+    case ACT_SWITCH:
+        u->msg[0] = '\0';
         switch_view(u);
         return true;
-    default: return true;
+    case ACT_REDRAW: /* Ctrl-L: reload from the journal, redraw it all */
+        if (s->ops->resume)
+            s->ops->resume(u, s);
+        clearok(curscr, TRUE);
+        return true;
+    case ACT_MESSAGE:
+        if (u->msg[0])
+            push(u, message_screen_new(u->msg));
+        else
+            ui_info(u, "No status message to show");
+        return true;
+    default:
+        return false;
     }
 }
 
@@ -110,7 +152,17 @@ static void run_loop(ui *u)
                 u->top->ops->resume(u, u->top);
             continue;
         }
+        if (common_key(u, k))
+            continue;
         u->msg[0] = '\0';
+        if (k == UI_KEY_PASTE) {
+            /* A paste is text for a field, never keys. */
+            if (!u->top->ops->paste ||
+                !u->top->ops->paste(u, u->top, u->paste))
+                ui_info(u, "Paste ignored: no text field is open here "
+                           "(a paste never acts as keys)");
+            continue;
+        }
         if (!act_on(u, u->top->ops->handle(u, u->top, k)))
             return;
     }
@@ -127,7 +179,7 @@ int ui_console(app *a)
     ss_err e = {{0}};
     if (term_init(&e) != 0) {
         fprintf(stderr, "sitesweep: %s\n", e.msg);
-        return 1;
+        return 2; /* the terminal is not one the console can use */
     }
     ui u;
     memset(&u, 0, sizeof u);
@@ -146,6 +198,8 @@ int ui_console(app *a)
         u.next->ops->destroy(u.next);
         free(u.next);
     }
+    int sig = term_signal();
     term_done();
-    return 0;
+    /* Ended by a signal: the status a shell expects (130 for Ctrl-C). */
+    return sig ? 128 + sig : 0;
 }

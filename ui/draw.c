@@ -46,7 +46,11 @@ int draw_text(int y, int x, const char *s, int cols, ui_role r, bool pad)
         return 0;
     if (x + cols > COLS)
         cols = COLS - x;
-    char *t = text_crop(s, (size_t)cols, term_ellipsis());
+    /* Outside a UTF-8 locale curses would draw a UTF-8 byte as a cell or
+     * two of its own, pushing the columns after it: one '?' each. */
+    char *a = term_utf8() ? NULL : text_ascii(s);
+    char *t = text_crop(a ? a : s, (size_t)cols, term_ellipsis());
+    free(a);
     int w = (int)text_width(t);
     attrset(term_attr(r));
     mvaddstr(y, x, t);
@@ -126,8 +130,17 @@ static void draw_status(ui *u)
                             u->a->operator_name ? u->a->operator_name : "?");
     int ww = (int)str_width(where);
     int used = 0;
-    if (u->msg[0])
+    /* A message too long for the line says how to read it whole. */
+    bool whole = u->top &&
+                 keymap_lookup(u->top->ops->keys, 'm') == ACT_MESSAGE;
+    if (u->msg[0] && whole && (int)str_width(u->msg) > COLS) {
+        const char *more = "  m: whole message";
+        int mw = (int)strlen(more);
+        used = draw_text(y, 0, u->msg, COLS - mw, u->msg_role, false);
+        used += draw_text(y, used, more, mw, ROLE_STATUS, false);
+    } else if (u->msg[0]) {
         used = draw_text(y, 0, u->msg, COLS, u->msg_role, false);
+    }
     int room = COLS - used - 2;
     if (room >= 20) {
         int w = ww < room ? ww : room;
@@ -167,14 +180,30 @@ int ui_key(ui *u)
 {
     for (;;) {
         int k = 0;
-        term_event ev = term_key(&k);
+        const char *text = NULL;
+        term_event ev = term_key(&k, &text);
         if (ev == TERM_SIGNAL) {
             u->quit = true;
             return UI_KEY_QUIT;
         }
         if (ev == TERM_RESIZE)
             return UI_KEY_RESIZE;
-        if (!term_too_small())
-            return k;
+        if (term_too_small())
+            continue;
+        if (ev == TERM_PASTE) {
+            u->paste = text;
+            return UI_KEY_PASTE;
+        }
+        u->paste = NULL;
+        return k;
     }
+}
+
+size_t ui_flush(ui *u)
+{
+    size_t n = term_flush();
+    u->paste = NULL;
+    if (term_signalled())
+        u->quit = true;
+    return n;
 }

@@ -98,6 +98,49 @@ bool edit_insert(line_edit *ed, unsigned cp)
     return true;
 }
 
+/* Inserts bytes u[0..k) at the cursor when they fit. */
+static bool insert_bytes(line_edit *ed, const char *u, size_t k)
+{
+    if (ed->len + k > ed->max)
+        return false;
+    memmove(ed->buf + ed->cur + k, ed->buf + ed->cur, ed->len - ed->cur + 1);
+    memcpy(ed->buf + ed->cur, u, k);
+    ed->len += k;
+    ed->cur += k;
+    return true;
+}
+
+bool edit_paste(line_edit *ed, const char *text, bool multiline)
+{
+    size_t n = strlen(text), i = 0;
+    /* A copied line often ends in a line break: on one line it is no
+     * space. */
+    while (!multiline && n && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+        n--;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(text + i, n - i, &cp);
+        if (k == 0) {
+            i++;
+            continue;
+        }
+        bool ok = true;
+        if (cp == '\r' || cp == '\n') {
+            if (cp == '\r' && i + 1 < n && text[i + 1] == '\n')
+                k++;
+            ok = insert_bytes(ed, multiline ? "\n" : " ", 1);
+        } else if (cp == '\t') {
+            ok = insert_bytes(ed, " ", 1);
+        } else if (!cp_is_unsafe(cp)) {
+            ok = insert_bytes(ed, text + i, k);
+        }
+        if (!ok)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
 void edit_left(line_edit *ed) { ed->cur = prev_char(ed, ed->cur); }
 void edit_right(line_edit *ed) { ed->cur = next_char(ed, ed->cur); }
 void edit_home(line_edit *ed) { ed->cur = 0; }
@@ -143,20 +186,18 @@ bool edit_kill_word(line_edit *ed)
 edit_result edit_key(line_edit *ed, int key)
 {
     bool ch;
-    switch (key) {
-    case '\n': case '\r': case UI_FN(KEY_ENTER): return EDIT_ACCEPT;
-    case UI_ESC: return EDIT_CANCEL;
-    case UI_FN(KEY_LEFT): case UI_CTRL('B'): edit_left(ed); return EDIT_MOVED;
-    case UI_FN(KEY_RIGHT): case UI_CTRL('F'): edit_right(ed); return EDIT_MOVED;
-    case UI_FN(KEY_HOME): case UI_CTRL('A'): edit_home(ed); return EDIT_MOVED;
-    case UI_FN(KEY_END): case UI_CTRL('E'): edit_end(ed); return EDIT_MOVED;
-    case UI_FN(KEY_BACKSPACE): case 127: case UI_CTRL('H'):
-        ch = edit_backspace(ed);
-        break;
-    case UI_FN(KEY_DC): case UI_CTRL('D'): ch = edit_delete(ed); break;
-    case UI_CTRL('U'): ch = edit_kill_before(ed); break;
-    case UI_CTRL('K'): ch = edit_kill_after(ed); break;
-    case UI_CTRL('W'): ch = edit_kill_word(ed); break;
+    switch (keymap_lookup(&keys_edit, key)) {
+    case ACT_ED_ACCEPT: return EDIT_ACCEPT;
+    case ACT_ED_CANCEL: return EDIT_CANCEL;
+    case ACT_ED_LEFT: edit_left(ed); return EDIT_MOVED;
+    case ACT_ED_RIGHT: edit_right(ed); return EDIT_MOVED;
+    case ACT_ED_HOME: edit_home(ed); return EDIT_MOVED;
+    case ACT_ED_END: edit_end(ed); return EDIT_MOVED;
+    case ACT_ED_BACKSPACE: ch = edit_backspace(ed); break;
+    case ACT_ED_DELETE: ch = edit_delete(ed); break;
+    case ACT_ED_KILL_BEFORE: ch = edit_kill_before(ed); break;
+    case ACT_ED_KILL_AFTER: ch = edit_kill_after(ed); break;
+    case ACT_ED_KILL_WORD: ch = edit_kill_word(ed); break;
     default:
         if (key & UI_FN_BIT || key < 0x20 || key == 0x7f)
             return EDIT_IGNORED;

@@ -38,6 +38,12 @@ bool edit_delete(line_edit *ed);
 bool edit_kill_before(line_edit *ed); /* Ctrl-U */
 bool edit_kill_after(line_edit *ed);  /* Ctrl-K */
 bool edit_kill_word(line_edit *ed);   /* Ctrl-W */
+/* Inserts pasted text at the cursor as one change: each line break (CR,
+ * LF, CRLF) becomes '\n' when multiline, else a space (line breaks at
+ * the end are then dropped); a tab becomes a
+ * space; other control characters and malformed bytes are dropped. Whole
+ * characters only: returns false when not all of it fit (what fit is in). */
+bool edit_paste(line_edit *ed, const char *text, bool multiline);
 /* Applies a key (keys.h encoding). */
 edit_result edit_key(line_edit *ed, int key);
 /* For a field cols columns wide: the byte where the visible part starts

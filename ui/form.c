@@ -137,8 +137,6 @@ static ui_result form_handle(ui *u, screen *s, int key)
     case ACT_PREV_FIELD:
         f->cur = (f->cur + FIELD_COUNT - 1) % FIELD_COUNT;
         break;
-    case ACT_HELP: return UI_HELP;
-    case ACT_REDRAW: clearok(curscr, TRUE); break;
     default:
         if (!f->create && f->cur == FIELD_CODE)
             break;
@@ -147,6 +145,17 @@ static ui_result form_handle(ui *u, screen *s, int key)
         break;
     }
     return UI_STAY;
+}
+
+static bool form_paste(ui *u, screen *s, const char *text)
+{
+    form *f = s->data;
+    if (!f->create && f->cur == FIELD_CODE)
+        return false;
+    if (!edit_paste(&f->ed[f->cur], text, false))
+        ui_error(u, "The paste was cut: the field is full");
+    form_check_field(f, f->cur);
+    return true;
 }
 
 static void form_destroy(screen *s)
@@ -159,6 +168,7 @@ static const screen_ops form_ops = {
     .keys = &keys_form,
     .draw = form_draw,
     .handle = form_handle,
+    .paste = form_paste,
     .resume = NULL,
     .destroy = form_destroy,
 };

@@ -42,7 +42,6 @@ static ui_result pager_handle(ui *u, screen *s, int key)
     case ACT_PAGE_DOWN: p->top += page; break;
     case ACT_HOME: p->top = 0; break;
     case ACT_END: p->top = (int)p->lines.n; break;
-    case ACT_REDRAW: clearok(curscr, TRUE); break;
     default: break;
     }
     if (p->top < 0)
@@ -91,28 +90,27 @@ screen *pager_screen_new(const char *title, text_lines *lines)
     return pager_new(&pager_ops, title, lines);
 }
 
-screen *help_screen_new(const keymap *m)
+static const screen_ops message_ops = {
+    .name = "Message",
+    .keys = &keys_pager,
+    .draw = pager_draw,
+    .handle = pager_handle,
+    .resume = NULL,
+    .destroy = pager_destroy,
+};
+
+screen *message_screen_new(const char *msg)
 {
     text_lines l = {0};
-    text_lines_addf(&l, "Keys of the %s screen:", m->screen);
-    text_lines_addf(&l, "%s", "");
-    keymap_help(m, &l);
-    text_lines_addf(&l, "%s", "");
-    if (m == &keys_sites || m == &keys_journal || m == &keys_form ||
-        m == &keys_walk) {
-        text_lines_addf(&l, "%s", "Typing text (filters, reasons, notes, fields):");
-        text_lines_addf(&l, "%s", "  Left, Right, Home/Ctrl-A, End/Ctrl-E move; "
-                           "Backspace, Delete, Ctrl-U (to start),");
-        text_lines_addf(&l, "%s", "  Ctrl-K (to end), Ctrl-W (word) erase; Enter "
-                           "accepts; Esc cancels and records nothing.");
-        text_lines_addf(&l, "%s", "");
-    }
-    text_lines_addf(&l, "%s", "Item marks: [ ] open  [x] done  [-] skipped  "
-                       "[!] failed  n/a not applicable");
-    text_lines_addf(&l, "%s", "Sites: > marks a cleanup in progress.");
-    text_lines_addf(&l, "%s", "");
-    text_lines_addf(&l, "%s", "Keys of this help: q or Esc goes back; arrows, j/k, "
-                       "PgUp/PgDn, g/G scroll.");
+    text_wrap(msg, (size_t)(COLS > 2 ? COLS - 2 : 1), 0, &l);
+    return pager_new(&message_ops, "The status message, whole:", &l);
+}
+
+screen *help_screen_new(const keymap *m)
+{
+    /* All of it from the key tables: what is listed is what acts. */
+    text_lines l = {0};
+    keymap_help_all(m, &l);
     char *title = xasprintf("Help: %s", m->screen);
     screen *s = pager_new(&help_ops, title, &l);
     free(title);

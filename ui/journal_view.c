@@ -218,15 +218,26 @@ static ui_result jv_handle(ui *u, screen *s, int key)
     switch (act) {
     case ACT_SHOW: return jv_show(u, v);
     case ACT_FILTER: filter_start(&v->filter); return UI_STAY;
-    case ACT_SWITCH: return UI_SWITCH;
-    case ACT_HELP: return UI_HELP;
     case ACT_BACK: return UI_BACK;
-    case ACT_REDRAW:
-        jv_load(u, v, v->n ? v->ev[0].id : 0);
-        clearok(curscr, TRUE);
-        return UI_STAY;
     default: return jv_move(u, v, act);
     }
+}
+
+static bool jv_typing(const screen *s)
+{
+    const jview *v = s->data;
+    return v->filter.active;
+}
+
+static bool jv_paste(ui *u, screen *s, const char *text)
+{
+    jview *v = s->data;
+    if (!v->filter.active)
+        return false;
+    filter_paste(&v->filter, text);
+    v->cur = 0;
+    jv_load(u, v, 0);
+    return true;
 }
 
 /* Back on top, or resized: reload from the same top row. */
@@ -248,6 +259,8 @@ static const screen_ops journal_ops = {
     .keys = &keys_journal,
     .draw = jv_draw,
     .handle = jv_handle,
+    .paste = jv_paste,
+    .typing = jv_typing,
     .resume = jv_resume,
     .destroy = jv_destroy,
 };

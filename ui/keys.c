@@ -38,9 +38,16 @@ static const key_binding sites_b[] = {
     {'?', ACT_HELP},
     {'q', ACT_QUIT},
     MOVE_KEYS,
+    {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
-const keymap keys_sites = {"Sites", sites_b, sizeof sites_b / sizeof *sites_b};
+static const keymap *const text_more[] = {&keys_edit, &keys_pager, NULL};
+static const keymap *const walk_more[] = {&keys_confirm, &keys_edit,
+                                          &keys_pager, NULL};
+
+const keymap keys_sites = {"Sites", sites_b, sizeof sites_b / sizeof *sites_b,
+                           text_more,
+                           "> before a site: a cleanup is in progress."};
 
 static const key_binding walk_b[] = {
     ENTER_KEYS(ACT_DONE),
@@ -65,10 +72,14 @@ static const key_binding walk_b[] = {
     {'J', ACT_SCROLL_DOWN},
     {UI_FN(KEY_PPAGE), ACT_DETAIL_PAGE_UP},
     {UI_FN(KEY_NPAGE), ACT_DETAIL_PAGE_DOWN},
+    {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
-const keymap keys_walk = {"Walkthrough", walk_b,
-                          sizeof walk_b / sizeof *walk_b};
+const keymap keys_walk = {
+    "Walkthrough", walk_b, sizeof walk_b / sizeof *walk_b, walk_more,
+    "Item marks: [ ] open  [x] done  [-] skipped  [!] failed  n/a not "
+    "applicable;\n* after the mark: the item has a reason or note (its "
+    "history shows it)."};
 
 static const key_binding journal_b[] = {
     ENTER_KEYS(ACT_SHOW),
@@ -78,10 +89,12 @@ static const key_binding journal_b[] = {
     {'q', ACT_BACK},
     {UI_ESC, ACT_BACK},
     MOVE_KEYS,
+    {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
 const keymap keys_journal = {"Journal", journal_b,
-                             sizeof journal_b / sizeof *journal_b};
+                             sizeof journal_b / sizeof *journal_b, text_more,
+                             NULL};
 
 static const key_binding pager_b[] = {
     {'q', ACT_BACK},
@@ -90,7 +103,8 @@ static const key_binding pager_b[] = {
     {' ', ACT_PAGE_DOWN},
     {UI_CTRL('L'), ACT_REDRAW},
 };
-const keymap keys_pager = {"Help", pager_b, sizeof pager_b / sizeof *pager_b};
+const keymap keys_pager = {"This help", pager_b,
+                           sizeof pager_b / sizeof *pager_b, NULL, NULL};
 
 static const key_binding form_b[] = {
     {UI_FN(KEY_F(2)), ACT_SAVE},
@@ -104,7 +118,46 @@ static const key_binding form_b[] = {
     {UI_FN(KEY_F(1)), ACT_HELP},
     {UI_CTRL('L'), ACT_REDRAW},
 };
-const keymap keys_form = {"Site form", form_b, sizeof form_b / sizeof *form_b};
+const keymap keys_form = {"Site form", form_b, sizeof form_b / sizeof *form_b,
+                          text_more, NULL};
+
+static const key_binding edit_b[] = {
+    {UI_FN(KEY_LEFT), ACT_ED_LEFT},
+    {UI_CTRL('B'), ACT_ED_LEFT},
+    {UI_FN(KEY_RIGHT), ACT_ED_RIGHT},
+    {UI_CTRL('F'), ACT_ED_RIGHT},
+    {UI_FN(KEY_HOME), ACT_ED_HOME},
+    {UI_CTRL('A'), ACT_ED_HOME},
+    {UI_FN(KEY_END), ACT_ED_END},
+    {UI_CTRL('E'), ACT_ED_END},
+    {UI_FN(KEY_BACKSPACE), ACT_ED_BACKSPACE},
+    {127, ACT_ED_BACKSPACE},
+    {UI_CTRL('H'), ACT_ED_BACKSPACE},
+    {UI_FN(KEY_DC), ACT_ED_DELETE},
+    {UI_CTRL('D'), ACT_ED_DELETE},
+    {UI_CTRL('U'), ACT_ED_KILL_BEFORE},
+    {UI_CTRL('K'), ACT_ED_KILL_AFTER},
+    {UI_CTRL('W'), ACT_ED_KILL_WORD},
+    ENTER_KEYS(ACT_ED_ACCEPT),
+    {UI_ESC, ACT_ED_CANCEL},
+    {UI_PASTE_KEY, ACT_ED_PASTE},
+};
+const keymap keys_edit = {"Typing text (filters, reasons, notes, fields)",
+                          edit_b, sizeof edit_b / sizeof *edit_b, NULL,
+                          NULL};
+
+static const key_binding confirm_b[] = {
+    {'y', ACT_ANS_YES},
+    {'Y', ACT_ANS_YES},
+    {'n', ACT_ANS_NO},
+    {'N', ACT_ANS_NO},
+    {UI_ESC, ACT_ANS_NO},
+    {'q', ACT_ANS_NO},
+    ENTER_KEYS(ACT_ANS_DEFAULT),
+};
+const keymap keys_confirm = {
+    "A y/N question (keys typed before it opened are ignored)", confirm_b,
+    sizeof confirm_b / sizeof *confirm_b, NULL, NULL};
 
 ui_action keymap_lookup(const keymap *m, int key)
 {
@@ -136,6 +189,7 @@ static const struct {
     {UI_FN(KEY_ENTER), "Enter"},  {UI_FN(KEY_BTAB), "Shift-Tab"},
     {UI_FN(KEY_BACKSPACE), "Backspace"}, {UI_FN(KEY_DC), "Delete"},
     {'\n', "Enter"},              {'\r', "Enter"},
+    {UI_PASTE_KEY, "Paste"},
     {'\t', "Tab"},                {UI_ESC, "Esc"},
     {' ', "Space"},               {127, "Backspace"},
 };
@@ -176,6 +230,39 @@ void keys_name(int key, char *buf, size_t n)
     }
 }
 
+int keys_parse(const char *name)
+{
+    static const struct {
+        const char *name;
+        int key;
+    } alias[] = {{"Enter", '\r'},  {"Escape", UI_ESC}, {"BSpace", 127},
+                 {"BTab", UI_FN(KEY_BTAB)}, {"Space", ' '},
+                 {"DC", UI_FN(KEY_DC)}};
+    for (size_t i = 0; i < sizeof alias / sizeof *alias; i++)
+        if (strcmp(name, alias[i].name) == 0)
+            return alias[i].key;
+    for (size_t i = 0; i < sizeof keys_names_tab / sizeof *keys_names_tab;
+         i++)
+        if (strcmp(name, keys_names_tab[i].name) == 0)
+            return keys_names_tab[i].key;
+    const char *c = strncmp(name, "Ctrl-", 5) == 0 ? name + 5
+                    : strncmp(name, "C-", 2) == 0  ? name + 2
+                                                   : NULL;
+    if (c && c[0] && !c[1] && ((c[0] >= '@' && c[0] <= '_') ||
+                               (c[0] >= 'a' && c[0] <= 'z')))
+        return UI_CTRL(c[0]);
+    if (name[0] == 'F' && name[1] >= '1' && name[1] <= '9') {
+        int n = atoi(name + 1);
+        if (n >= 1 && n <= 12)
+            return UI_FN(KEY_F(n));
+    }
+    unsigned cp;
+    size_t len = strlen(name);
+    if (len && utf8_decode(name, len, &cp) == len && cp >= 0x20)
+        return (int)cp;
+    return -1;
+}
+
 /* The keys bound to act, ", "-separated, each name once. */
 static void keys_of(const keymap *m, ui_action act, strbuf *b)
 {
@@ -214,6 +301,26 @@ size_t keymap_help(const keymap *m, text_lines *out)
         lines++;
     }
     return lines;
+}
+
+void keymap_help_all(const keymap *m, text_lines *out)
+{
+    text_lines_addf(out, "Keys of the %s screen:", m->screen);
+    text_lines_add(out, "", 0);
+    keymap_help(m, out);
+    for (size_t i = 0; m->more && m->more[i]; i++) {
+        text_lines_add(out, "", 0);
+        text_lines_addf(out, "%s:", m->more[i]->screen);
+        keymap_help(m->more[i], out);
+    }
+    if (m->legend) {
+        text_lines_add(out, "", 0);
+        for (const char *p = m->legend; *p;) {
+            size_t n = strcspn(p, "\n");
+            text_lines_add(out, p, n);
+            p += n + (p[n] == '\n');
+        }
+    }
 }
 
 char *keymap_hints(const keymap *m, size_t cols)

@@ -30,6 +30,7 @@
     X(QUIT, "quit", "Quit sitesweep")                                     \
     X(SWITCH, "journal/sites", "Switch between Sites and Journal")        \
     X(REDRAW, "", "Reload and redraw the screen")                         \
+    X(MESSAGE, "", "Show the status message whole (when it is cut)")      \
     X(OPEN, "open", "Open: start or resume the site's cleanup")           \
     X(ADD, "add", "Add a site (form)")                                    \
     X(EDIT, "edit", "Edit the selected site (form)")                      \
@@ -48,7 +49,22 @@
     X(NEXT_FIELD, "", "Next field")                                       \
     X(PREV_FIELD, "", "Previous field")                                   \
     X(SAVE, "save", "Save the site (only when every field is valid)")     \
-    X(CANCEL, "cancel", "Cancel: nothing is saved")
+    X(CANCEL, "cancel", "Cancel: nothing is saved")                       \
+    X(ED_LEFT, "", "Move the cursor left")                                \
+    X(ED_RIGHT, "", "Move the cursor right")                              \
+    X(ED_HOME, "", "Move to the start of the text")                       \
+    X(ED_END, "", "Move to the end of the text")                          \
+    X(ED_BACKSPACE, "", "Erase the character before the cursor")          \
+    X(ED_DELETE, "", "Erase the character under the cursor")              \
+    X(ED_KILL_BEFORE, "", "Erase everything before the cursor")           \
+    X(ED_KILL_AFTER, "", "Erase everything from the cursor on")           \
+    X(ED_KILL_WORD, "", "Erase the word before the cursor")               \
+    X(ED_ACCEPT, "", "Accept the text")                                   \
+    X(ED_CANCEL, "", "Cancel: nothing is recorded")                       \
+    X(ED_PASTE, "", "Paste: the text goes in whole, never as keys")       \
+    X(ANS_YES, "", "Yes")                                                 \
+    X(ANS_NO, "", "No: nothing is recorded")                              \
+    X(ANS_DEFAULT, "", "The answer in capitals ([y/N]: no)")
 
 typedef enum ui_action {
 #define UI_ACTION_ENUM(id, hint, help) ACT_##id,
@@ -68,6 +84,11 @@ typedef struct keymap {
     const char *screen;     /* "Sites", "Walkthrough", ... */
     const key_binding *b;   /* bindings; the first per action is its main key */
     size_t n;               /* number of bindings */
+    /* Tables of what the screen opens (the line editor, y/N questions,
+     * this help), listed after its own in its help; NULL-terminated or
+     * NULL. */
+    const struct keymap *const *more;
+    const char *legend;     /* what the screen's marks mean, or NULL */
 } keymap;
 
 extern const keymap keys_sites;
@@ -75,6 +96,8 @@ extern const keymap keys_walk;
 extern const keymap keys_journal;
 extern const keymap keys_pager;
 extern const keymap keys_form;
+extern const keymap keys_edit;    /* the line editor of every text field */
+extern const keymap keys_confirm; /* a y/N question */
 
 /* The action bound to key, ACT_NONE when unbound. */
 ui_action keymap_lookup(const keymap *m, int key);
@@ -82,9 +105,18 @@ const char *action_help(ui_action a);
 const char *action_hint(ui_action a);
 /* "Down", "PgDn", "Ctrl-U", "Enter", "j", "é" into buf. */
 void keys_name(int key, char *buf, size_t n);
+/* The key named name, as keys_name writes it ("Enter", "Ctrl-U", "PgDn",
+ * "F2", "y", "ü"; also "Esc", "Escape", "C-u", "BSpace"); -1 when no
+ * key has that name. */
+int keys_parse(const char *name);
 /* One line per action of m: its keys ("j, Down") padded to a column, then
  * the help text. Appends to out; returns the number of lines. */
 size_t keymap_help(const keymap *m, text_lines *out);
+/* The whole help of a screen: its keys, then each table of m->more under
+ * its name, then m->legend. Appends to out. */
+void keymap_help_all(const keymap *m, text_lines *out);
+/* A paste, for the tables: it has no key code of its own. */
+#define UI_PASTE_KEY (UI_FN_BIT | 0x7E00)
 /* "Enter open  / filter  ? help  q quit" from the actions with a hint,
  * main key of each, as many as fit in cols columns. Caller frees. */
 char *keymap_hints(const keymap *m, size_t cols);

@@ -6,12 +6,12 @@
 
 #include "ui.h"
 
-/* Width of a dialog for text of width tw. */
-static int dialog_width(size_t tw)
+/* Width of a dialog for text of width tw, at least minw. */
+static int dialog_width(size_t tw, int minw)
 {
     int w = (int)tw + 6;
-    if (w < 44)
-        w = 44;
+    if (w < minw)
+        w = minw;
     if (w > 72)
         w = 72;
     if (w > COLS - 2)
@@ -19,13 +19,14 @@ static int dialog_width(size_t tw)
     return w;
 }
 
-/* Draws a box holding the wrapped text and extra empty rows; returns the
- * first row after the text and the box's left column and width. */
+/* Draws a box (at least minw wide) holding the wrapped text and extra
+ * empty rows; returns the first row after the text and the box's left
+ * column and width. */
 static int dialog_frame(const char *title, const char *text, int extra,
-                        int *left, int *width)
+                        int minw, int *left, int *width)
 {
     curs_set(0);
-    int w = dialog_width(str_width(text));
+    int w = dialog_width(str_width(text), minw);
     text_lines l = {0};
     text_wrap(text, (size_t)(w - 4), 0, &l);
     int maxlines = LINES - 4 - extra;
@@ -40,53 +41,138 @@ static int dialog_frame(const char *title, const char *text, int extra,
     return top + 1 + nl;
 }
 
+/* How long a key may take to come again to count as held down: longer
+ * than the repeat interval of terminals, short enough not to be felt. */
+#define HELD_MS 150
+
+/* Why a dialog did not take input as an answer, said under its text. */
+typedef enum dialog_why {
+    WHY_NONE,    /* nothing to say */
+    WHY_EARLY,   /* keys typed before it opened were dropped */
+    WHY_PASTE,   /* a paste came */
+    WHY_HELD,    /* a key held down came */
+} dialog_why;
+
+/* What a dialog says for why (dropped: keys dropped as it opened) into
+ * buf; "" when nothing. */
+static void dialog_note(char *buf, size_t n, dialog_why why, size_t dropped)
+{
+    switch (why) {
+    case WHY_HELD:
+        snprintf(buf, n, "Ignored a key held down: press it once.");
+        break;
+    case WHY_PASTE:
+        snprintf(buf, n, "A paste is not an answer: nothing was recorded.");
+        break;
+    case WHY_EARLY:
+        snprintf(buf, n, "Ignored %zu key%s typed before this question.",
+                 dropped, dropped == 1 ? "" : "s");
+        break;
+    default:
+        buf[0] = '\0';
+        break;
+    }
+}
+
+/* WHY_EARLY when keys were dropped, else WHY_NONE. */
+static dialog_why early(size_t dropped)
+{
+    return dropped ? WHY_EARLY : WHY_NONE;
+}
+
+/* The dialog's text with its note, if any. Caller frees. */
+static char *with_note(const char *text, const char *note)
+{
+    return note[0] ? xasprintf("%s\n\n%s", text, note) : xstrdup(text);
+}
+
 bool prompt_confirm(ui *u, const char *question, bool dflt)
 {
+    size_t dropped = ui_flush(u);
+    dialog_why why = early(dropped);
     for (;;) {
+        if (u->quit)
+            return false;
         ui_paint(u);
         if (!term_too_small()) {
             int x, w;
-            int y = dialog_frame("Confirm", question, 2, &x, &w);
+            char note[96];
+            dialog_note(note, sizeof note, why, dropped);
+            char *text = with_note(question, note);
+            int y = dialog_frame("Confirm", text, 2, 44, &x, &w);
+            free(text);
             draw_text(y + 1, x + 2, dflt ? "y/Enter: yes   n/Esc: no"
                                          : "y: yes   n/Enter/Esc: no",
                       w - 4, ROLE_DIALOG, false);
         }
         refresh();
         int k = ui_key(u);
-        switch (k) {
-        case UI_KEY_QUIT: return false;
-        case 'y': case 'Y': return true;
-        case 'n': case 'N': case UI_ESC: case 'q': return false;
-        case '\n': case '\r': case UI_FN(KEY_ENTER): return dflt;
+        if (k == UI_KEY_QUIT)
+            return false;
+        if (k == UI_KEY_PASTE) {
+            why = WHY_PASTE;
+            continue;
+        }
+        ui_action a = keymap_lookup(&keys_confirm, k);
+        if (a != ACT_NONE && term_repeats(k, HELD_MS)) {
+            /* a key the terminal repeats is held, not pressed for this
+             * question (the first repeat may come after it opened) */
+            why = WHY_HELD;
+            continue;
+        }
+        switch (a) {
+        case ACT_ANS_YES: return true;
+        case ACT_ANS_NO: return false;
+        case ACT_ANS_DEFAULT: return dflt;
         default: break;
         }
     }
 }
 
-/* Draws an edit field at y, x of cols columns and places the cursor. */
+/* Draws an edit field at y, x of cols columns and places the cursor. A
+ * line break in the text shows as one column (a return arrow, or | in
+ * ASCII), the column edit_view counts for it. */
 static void draw_field(const line_edit *ed, int y, int x, int cols,
                        ui_role r, bool cursor)
 {
     size_t start, cc;
     edit_view(ed, (size_t)cols, &start, &cc);
-    draw_text(y, x, ed->buf + start, cols, r, true);
+    strbuf b = {0};
+    sb_puts(&b, "");
+    for (const char *p = ed->buf + start; *p; p++) {
+        if (*p == '\n')
+            sb_puts(&b, term_utf8() ? "\xe2\x86\xb5" : "|");
+        else
+            sb_putc(&b, *p);
+    }
+    draw_text(y, x, b.s, cols, r, true);
+    sb_free(&b);
     if (cursor) {
         curs_set(1);
         move(y, x + (int)cc);
     }
 }
 
-int prompt_line(ui *u, const char *title, const char *label,
-                const char *initial, bool required, char *out, size_t n)
+/* prompt_line and prompt_text: multiline keeps a paste's line breaks. */
+static int prompt_edit(ui *u, const char *title, const char *label,
+                       const char *initial, bool required, bool multiline,
+                       char *out, size_t n)
 {
     line_edit ed;
     edit_init(&ed, initial, n - 1 < EDIT_CAP ? n - 1 : EDIT_CAP);
     const char *err = "";
+    char note[96];
+    size_t dropped = ui_flush(u);
+    dialog_note(note, sizeof note, early(dropped), dropped);
     for (;;) {
+        if (u->quit)
+            return 0;
         ui_paint(u);
         if (!term_too_small()) {
             int x, w;
-            int y = dialog_frame(title, label, 4, &x, &w);
+            char *text = with_note(label, note);
+            int y = dialog_frame(title, text, 4, multiline ? 72 : 44, &x, &w);
+            free(text);
             draw_text(y + 2, x + 2, err[0] ? err : "Enter: record   Esc: cancel",
                       w - 4, err[0] ? ROLE_ERROR : ROLE_DIALOG, false);
             draw_field(&ed, y, x + 2, w - 4, ROLE_CURSOR, true);
@@ -97,6 +183,12 @@ int prompt_line(ui *u, const char *title, const char *label,
             return 0;
         if (k == UI_KEY_RESIZE)
             continue;
+        if (k == UI_KEY_PASTE) {
+            err = edit_paste(&ed, u->paste, multiline)
+                      ? ""
+                      : "The paste was cut: the field is full";
+            continue;
+        }
         edit_result r = edit_key(&ed, k);
         if (r == EDIT_CANCEL)
             return 0;
@@ -105,7 +197,7 @@ int prompt_line(ui *u, const char *title, const char *label,
         if (r != EDIT_ACCEPT)
             continue;
         char *t = str_trim(ed.buf);
-        if (required && *t == '\0') {
+        if (required && t[strspn(t, " \n")] == '\0') {
             err = "This may not be empty (Esc cancels)";
             continue;
         }
@@ -114,17 +206,39 @@ int prompt_line(ui *u, const char *title, const char *label,
     }
 }
 
+int prompt_line(ui *u, const char *title, const char *label,
+                const char *initial, bool required, char *out, size_t n)
+{
+    return prompt_edit(u, title, label, initial, required, false, out, n);
+}
+
+int prompt_text(ui *u, const char *title, const char *label,
+                const char *initial, bool required, char *out, size_t n)
+{
+    return prompt_edit(u, title, label, initial, required, true, out, n);
+}
+
 void prompt_message(ui *u, const char *title, const char *text)
 {
+    size_t dropped = ui_flush(u);
+    dialog_why why = early(dropped);
     for (;;) {
+        if (u->quit)
+            return;
         ui_paint(u);
         if (!term_too_small()) {
             int x, w;
-            int y = dialog_frame(title, text, 2, &x, &w);
+            char note[96];
+            dialog_note(note, sizeof note, why, dropped);
+            char *t = with_note(text, note);
+            int y = dialog_frame(title, t, 2, 44, &x, &w);
+            free(t);
             draw_text(y + 1, x + 2, "Press Enter", w - 4, ROLE_DIALOG, false);
         }
         refresh();
         int k = ui_key(u);
+        if (k == UI_KEY_PASTE)
+            why = WHY_PASTE;
         if (k == UI_KEY_QUIT || k == '\n' || k == '\r' || k == UI_ESC ||
             k == UI_FN(KEY_ENTER) || k == 'q' || k == ' ')
             return;
@@ -138,7 +252,13 @@ int prompt_pick(ui *u, const char *title, const char *const *items,
         return -1;
     if (sel < 0 || (size_t)sel >= n)
         sel = 0;
+    size_t dropped = ui_flush(u);
+    if (dropped)
+        ui_info(u, "Ignored %zu key%s typed before this list opened",
+                dropped, dropped == 1 ? "" : "s");
     for (;;) {
+        if (u->quit)
+            return -1;
         ui_paint(u);
         if (!term_too_small()) {
             int h = (int)n + 2 < LINES - 2 ? (int)n + 2 : LINES - 2;
@@ -191,6 +311,13 @@ filter_result filter_key(filter_bar *f, int key)
     default:
         return FILTER_OTHER;
     }
+}
+
+filter_result filter_paste(filter_bar *f, const char *text)
+{
+    edit_paste(&f->ed, text, false);
+    snprintf(f->text, sizeof f->text, "%s", f->ed.buf);
+    return FILTER_CHANGED;
 }
 
 void filter_draw(const filter_bar *f)

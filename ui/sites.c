@@ -1,6 +1,5 @@
 /* sites.c - the start screen: every known site with its install state and
  * cleanup progress; opens walkthroughs, the site form and the state pick. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,22 +17,10 @@ typedef struct sites_view {
     filter_bar filter; /* the / filter */
 } sites_view;
 
-/* Case-insensitive (ASCII) substring test. */
+/* Case-insensitive substring test, for all of Unicode (text.c). */
 static bool ci_contains(const char *hay, const char *needle)
 {
-    size_t n = strlen(needle);
-    if (n == 0)
-        return true;
-    for (; *hay; hay++) {
-        size_t i = 0;
-        while (i < n && hay[i] &&
-               tolower((unsigned char)hay[i]) ==
-                   tolower((unsigned char)needle[i]))
-            i++;
-        if (i == n)
-            return true;
-    }
-    return false;
+    return text_contains_fold(hay, needle);
 }
 
 static bool row_matches(const site_row *r, const char *f)
@@ -195,6 +182,39 @@ static void warn_drift(ui *u, const run_view *rv)
     free(d);
 }
 
+/* "Start cleanup of K7Q (SRV-K7Q)? [y/N]", preceded by what should make
+ * the operator stop: a state that is not a failed install, a parent the
+ * inventory does not know. Caller frees. */
+static char *start_question(ui *u, const site *st)
+{
+    strbuf b = {0};
+    sb_puts(&b, "");
+    switch (st->state) {
+    case STATE_ACTIVE:
+        sb_printf(&b, "%s is active: installed and working, not a failed "
+                      "install. ", st->code);
+        break;
+    case STATE_CLEAN:
+        sb_printf(&b, "%s is clean: its cleanup is complete already. ",
+                  st->code);
+        break;
+    case STATE_DELETED:
+        sb_printf(&b, "%s is deleted: removed from the hierarchy. ",
+                  st->code);
+        break;
+    default: break;
+    }
+    site par;
+    ss_err e = {{0}};
+    if (journal_site_get(u->a->j, st->parent, &par, &e) != 0)
+        sb_printf(&b, "Its parent %s is not in the inventory: the commands "
+                      "will show <parent_server> instead of its server. ",
+                  st->parent);
+    sb_printf(&b, "Start cleanup of %s (%s)%s? [y/N]", st->code, st->server,
+              b.len ? " anyway" : "");
+    return sb_take(&b);
+}
+
 static ui_result sites_open(ui *u, sites_view *v)
 {
     const site_row *r = current(v);
@@ -211,8 +231,13 @@ static ui_result sites_open(ui *u, sites_view *v)
         return UI_STAY;
     }
     if (rc == JOURNAL_NOTFOUND) {
-        char *q = xasprintf("Start cleanup of %s (%s)? [y/N]", code,
-                            r->site.server);
+        if (!r->site.parent[0]) {
+            ui_error(u, "No cleanup for %s: it has no parent site, so it is "
+                        "the central site (Q287717 cleans up a secondary "
+                        "site from its parent)", code);
+            return UI_STAY;
+        }
+        char *q = start_question(u, &r->site);
         bool yes = prompt_confirm(u, q, false);
         free(q);
         if (!yes) {
@@ -242,13 +267,23 @@ static void sites_set_state(ui *u, sites_view *v)
     const site_row *r = current(v);
     if (!r)
         return;
+    /* Only the states an operator may set: cleaning belongs to an open
+     * run, and the journal refuses it. */
     const char *names[STATE_COUNT];
-    for (int i = 0; i < STATE_COUNT; i++)
-        names[i] = site_state_name((site_state)i);
+    site_state states[STATE_COUNT];
+    int n = 0, sel = 0;
+    for (int i = 0; i < STATE_COUNT; i++) {
+        if (i == STATE_CLEANING)
+            continue;
+        if (i == (int)r->site.state)
+            sel = n;
+        states[n] = (site_state)i;
+        names[n++] = site_state_name((site_state)i);
+    }
     char *title = xasprintf("Install state of %s", r->site.code);
-    int pick = prompt_pick(u, title, names, STATE_COUNT, (int)r->site.state);
+    int pick = prompt_pick(u, title, names, (size_t)n, sel);
     free(title);
-    if (pick < 0 || pick == (int)r->site.state) {
+    if (pick < 0 || states[pick] == r->site.state) {
         ui_info(u, "Nothing recorded: the state of %s is unchanged",
                 r->site.code);
         return;
@@ -256,7 +291,7 @@ static void sites_set_state(ui *u, sites_view *v)
     ss_err e = {{0}};
     char code[4];
     snprintf(code, sizeof code, "%s", r->site.code);
-    if (journal_site_set_state(u->a->j, code, (site_state)pick, &e) != 0)
+    if (journal_site_set_state(u->a->j, code, states[pick], &e) != 0)
         ui_error(u, "Cannot set the state of %s: %s", code, e.msg);
     else
         ui_info(u, "%s is now %s", code, names[pick]);
@@ -280,10 +315,7 @@ static ui_result sites_handle(ui *u, screen *s, int key)
     case ACT_HOME: v->cur = 0; break;
     case ACT_END: v->cur = (int)v->nvis - 1; break;
     case ACT_FILTER: filter_start(&v->filter); break;
-    case ACT_HELP: return UI_HELP;
     case ACT_QUIT: return UI_QUIT;
-    case ACT_SWITCH: return UI_SWITCH;
-    case ACT_REDRAW: sites_reload(u, v); clearok(curscr, TRUE); break;
     case ACT_OPEN: return sites_open(u, v);
     case ACT_ADD:
         u->next = form_screen_new(u, NULL);
@@ -301,6 +333,23 @@ static ui_result sites_handle(ui *u, screen *s, int key)
     if (v->cur < 0)
         v->cur = 0;
     return UI_STAY;
+}
+
+static bool sites_paste(ui *u, screen *s, const char *text)
+{
+    (void)u;
+    sites_view *v = s->data;
+    if (!v->filter.active)
+        return false;
+    filter_paste(&v->filter, text);
+    refilter(v, NULL);
+    return true;
+}
+
+static bool sites_typing(const screen *s)
+{
+    const sites_view *v = s->data;
+    return v->filter.active;
 }
 
 static void sites_resume(ui *u, screen *s)
@@ -321,6 +370,8 @@ static const screen_ops sites_ops = {
     .keys = &keys_sites,
     .draw = sites_draw,
     .handle = sites_handle,
+    .paste = sites_paste,
+    .typing = sites_typing,
     .resume = sites_resume,
     .destroy = sites_destroy,
 };

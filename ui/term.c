@@ -12,6 +12,13 @@
 
 #include "keys.h"
 
+/* Key codes curses returns for the bracketed-paste markers (define_key);
+ * above every code curses assigns itself. */
+#define KEY_PASTE_BEGIN 0x7E00
+#define KEY_PASTE_END 0x7E01
+/* Waits (250 ms each) a paste may pause before it is taken as ended. */
+#define PASTE_IDLE_WAITS 8
+
 /* One role: a colour pair (foreground, background, attrs) and the
  * attributes used on a monochrome terminal. */
 typedef struct role_look {
@@ -37,6 +44,7 @@ static const role_look looks[ROLE_COUNT] = {
     [ROLE_DIALOG] = {COLOR_WHITE, COLOR_BLUE, A_NORMAL, A_REVERSE},
     [ROLE_KEY] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
     [ROLE_LABEL] = {COLOR_CYAN, -1, A_NORMAL, A_BOLD},
+    [ROLE_RULE] = {COLOR_CYAN, -1, A_NORMAL, A_NORMAL},
 };
 
 static SCREEN *scr;              /* our curses screen, NULL when down */
@@ -45,6 +53,12 @@ static bool utf8;                /* UTF-8 locale */
 static struct termios saved_tio; /* terminal modes before curses */
 static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
+static strbuf paste;             /* the last paste, for term_key */
+static bool paste_mode;          /* bracketed paste was turned on */
+static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
+static char *script_type;        /* rest of a ":type" line, or NULL */
+static size_t script_at;         /* next byte of script_type */
+static int script_line;          /* line number, for messages */
 
 static void on_signal(int sig)
 {
@@ -60,6 +74,21 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
+}
+
+/* Writes a control sequence straight to the terminal, after what curses
+ * has buffered. */
+static void put_seq(const char *seq)
+{
+    fflush(stdout);
+    size_t len = strlen(seq), off = 0;
+    while (off < len) {
+        ssize_t w = write(STDOUT_FILENO, seq + off, len - off);
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
 }
 
 static void init_colours(void)
@@ -92,6 +121,22 @@ int term_init(ss_err *e)
         atexit(term_done);
         registered = true;
     }
+    /* A terminal that cannot place the cursor (TERM=dumb) would show a
+     * blind console whose keys still act. */
+    char *cup = tigetstr("cup");
+    if (!cup || cup == (char *)-1) {
+        const char *t = getenv("TERM");
+        term_done();
+        return ss_errf(e, "terminal type \"%s\" cannot place the cursor; "
+                          "the console needs one that can (for scripts use "
+                          "`sitesweep sites`, `mark` or `journal`)",
+                       t ? t : "(unset)");
+    }
+    const char *ks = getenv("SITESWEEP_KEYS");
+    if (ks && *ks && !(script = fopen(ks, "r"))) {
+        term_done();
+        return ss_errf(e, "SITESWEEP_KEYS: cannot read %s", ks);
+    }
     set_escdelay(25);
     cbreak();
     noecho();
@@ -101,6 +146,10 @@ int term_init(ss_err *e)
     curs_set(0);
     timeout(250);
     init_colours();
+    define_key("\033[200~", KEY_PASTE_BEGIN);
+    define_key("\033[201~", KEY_PASTE_END);
+    put_seq("\033[?2004h");
+    paste_mode = true;
     return 0;
 }
 
@@ -108,10 +157,19 @@ void term_done(void)
 {
     if (!scr)
         return;
+    if (paste_mode)
+        put_seq("\033[?2004l");
+    paste_mode = false;
     curs_set(1);
     endwin();
     delscreen(scr);
     scr = NULL;
+    sb_free(&paste);
+    if (script)
+        fclose(script);
+    script = NULL;
+    free(script_type);
+    script_type = NULL;
     if (have_tio)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 }
@@ -129,14 +187,158 @@ bool term_mono(void) { return mono; }
 bool term_utf8(void) { return utf8; }
 const char *term_ellipsis(void) { return utf8 ? "\xe2\x80\xa6" : "~"; }
 bool term_signalled(void) { return got_signal != 0; }
+int term_signal(void) { return (int)got_signal; }
 
 bool term_too_small(void)
 {
     return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
 }
 
-term_event term_key(int *key)
+/* Appends code point cp to b as UTF-8. */
+static void put_utf8(strbuf *b, unsigned cp)
 {
+    if (cp < 0x80) {
+        sb_putc(b, (char)cp);
+    } else if (cp < 0x800) {
+        sb_putc(b, (char)(0xC0 | (cp >> 6)));
+        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        sb_putc(b, (char)(0xE0 | (cp >> 12)));
+        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+    } else if (cp <= 0x10FFFF) {
+        sb_putc(b, (char)(0xF0 | (cp >> 18)));
+        sb_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
+        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
+        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
+    }
+}
+
+/* Reads a paste up to its end marker into paste; false when a signal
+ * arrived. A paste that stops without its end marker ends after
+ * PASTE_IDLE_WAITS quiet reads. */
+static bool read_paste(void)
+{
+    paste.len = 0;
+    sb_puts(&paste, "");
+    bool cr = false;
+    int idle = 0;
+    while (idle < PASTE_IDLE_WAITS) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (got_signal)
+            return false;
+        if (r == ERR) {
+            idle++;
+            continue;
+        }
+        idle = 0;
+        if (r == KEY_CODE_YES) {
+            if (ch == KEY_PASTE_END)
+                break;
+            if (ch != KEY_ENTER)
+                continue; /* a function key inside a paste: not text */
+            ch = '\r';
+        }
+        /* CR, LF and CRLF are each one line break. */
+        bool was_cr = cr;
+        cr = ch == '\r';
+        if (ch == '\n' && was_cr)
+            continue;
+        if (paste.len + 4 >= TERM_PASTE_MAX)
+            continue;
+        put_utf8(&paste, ch == '\r' ? '\n' : (unsigned)ch);
+    }
+    return true;
+}
+
+/* Writes the whole screen as text, one line per row, blanks at the end of
+ * rows left out. */
+static void dump_screen(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return;
+    for (int y = 0; y < LINES; y++) {
+        wchar_t row[1024];
+        int n = COLS < 1023 ? COLS : 1023;
+        if (mvinnwstr(y, 0, row, n) == ERR)
+            row[0] = L'\0';
+        strbuf b = {0};
+        sb_puts(&b, "");
+        for (int i = 0; row[i]; i++)
+            put_utf8(&b, (unsigned)row[i]);
+        while (b.len && b.s[b.len - 1] == ' ')
+            b.s[--b.len] = '\0';
+        fprintf(f, "%s\n", b.s);
+        sb_free(&b);
+    }
+    fclose(f);
+}
+
+/* The next event of the key script: a key name per line, ":type TEXT"
+ * (each character a key), ":paste TEXT" (one paste, \n a line break),
+ * ":dump FILE" (the screen as it is, to FILE), "#" comments. Its end, or
+ * a name that is no key, leaves the console. */
+static term_event script_next(int *key, const char **text)
+{
+    for (;;) {
+        if (got_signal)
+            return TERM_SIGNAL;
+        if (script_type && script_type[script_at]) {
+            unsigned cp;
+            size_t rest = strlen(script_type + script_at);
+            size_t k = utf8_decode(script_type + script_at, rest, &cp);
+            script_at += k ? k : 1;
+            *key = k ? (int)cp : '?';
+            return TERM_KEY;
+        }
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n = getline(&line, &cap, script);
+        script_line++;
+        if (n < 0) {
+            free(line);
+            return TERM_SIGNAL; /* the script is over: leave, status 0 */
+        }
+        line[strcspn(line, "\r\n")] = '\0';
+        term_event ev = TERM_RESIZE; /* none yet */
+        if (line[0] == '\0' || line[0] == '#') {
+        } else if (strncmp(line, ":type ", 6) == 0) {
+            free(script_type);
+            script_type = xstrdup(line + 6);
+            script_at = 0;
+        } else if (strncmp(line, ":paste ", 7) == 0) {
+            paste.len = 0;
+            sb_puts(&paste, "");
+            for (const char *p = line + 7; *p; p++) {
+                if (p[0] == '\\' && p[1] == 'n')
+                    sb_putc(&paste, '\n'), p++;
+                else
+                    sb_putc(&paste, *p);
+            }
+            *text = paste.s;
+            ev = TERM_PASTE;
+        } else if (strncmp(line, ":dump ", 6) == 0) {
+            dump_screen(line + 6);
+        } else if ((*key = keys_parse(line)) >= 0) {
+            ev = TERM_KEY;
+        } else {
+            fprintf(stderr, "sitesweep: SITESWEEP_KEYS line %d: no key "
+                            "named \"%s\"\n", script_line, line);
+            free(line);
+            return TERM_SIGNAL;
+        }
+        free(line);
+        if (ev != TERM_RESIZE)
+            return ev;
+    }
+}
+
+term_event term_key(int *key, const char **text)
+{
+    if (script)
+        return script_next(key, text);
     for (;;) {
         if (got_signal)
             return TERM_SIGNAL;
@@ -148,9 +350,67 @@ term_event term_key(int *key)
             continue;
         if (r == KEY_CODE_YES && ch == KEY_RESIZE)
             return TERM_RESIZE;
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
+            continue; /* the end of a paste that was discarded */
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+            if (!read_paste())
+                return TERM_SIGNAL;
+            *text = paste.s;
+            return TERM_PASTE;
+        }
         *key = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
         return TERM_KEY;
     }
+}
+
+size_t term_repeats(int key, int ms)
+{
+    size_t n = 0;
+    if (script)
+        return 0;
+    timeout(ms);
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR || got_signal)
+            break;
+        int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
+        if (k != key) { /* another key: it is the next one read */
+            if (r == KEY_CODE_YES)
+                ungetch((int)ch);
+            else
+                unget_wch((wchar_t)ch);
+            break;
+        }
+        n++;
+    }
+    timeout(250);
+    return n;
+}
+
+size_t term_flush(void)
+{
+    size_t n = 0;
+    if (script)
+        return 0; /* each line of a script is typed after the screen */
+    timeout(0);
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR || got_signal)
+            break;
+        if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
+            continue; /* a resize is not a key; LINES/COLS are current */
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+            timeout(250);
+            read_paste(); /* the whole paste goes, not just its start */
+            timeout(0);
+        }
+        n++;
+    }
+    flushinp();
+    timeout(250);
+    return n;
 }
 
 void term_osc52(const char *text)

@@ -28,6 +28,7 @@ typedef enum ui_role {
     ROLE_DIALOG,  /* a dialog box */
     ROLE_KEY,     /* a key name in help and hints */
     ROLE_LABEL,   /* a field label */
+    ROLE_RULE,    /* a line between panes: no meaning, no attribute */
     ROLE_COUNT
 } ui_role;
 
@@ -35,12 +36,20 @@ typedef enum ui_role {
 typedef enum term_event {
     TERM_KEY,    /* a key, in *key */
     TERM_RESIZE, /* the terminal changed size */
-    TERM_SIGNAL, /* SIGTERM, SIGHUP or SIGINT arrived: leave */
+    TERM_SIGNAL, /* SIGINT, SIGQUIT, SIGTERM or SIGHUP arrived: leave */
+    TERM_PASTE,  /* a bracketed paste, whole, in *paste */
 } term_event;
 
-/* Starts curses on the terminal (stdin/stdout must be one). */
+/* The most a paste may hold; the rest of a longer one is dropped. */
+#define TERM_PASTE_MAX (64 * 1024)
+
+/* Starts curses on the terminal (stdin/stdout must be one) and turns on
+ * bracketed paste. Refuses (-1, e set) a terminal type curses cannot use
+ * or one without cursor addressing. */
 int term_init(ss_err *e);
-/* Restores the terminal; safe to call twice and from atexit. */
+/* Restores the terminal (bracketed paste off, cursor shown, alternate
+ * screen off, the modes from before); the one place that does it. Safe to
+ * call twice and from atexit. */
 void term_done(void);
 attr_t term_attr(ui_role r);
 /* Whether the monochrome column is in use (NO_COLOR or no colours). */
@@ -48,10 +57,26 @@ bool term_mono(void);
 /* Whether the locale is UTF-8 (Unicode glyphs allowed). */
 bool term_utf8(void);
 const char *term_ellipsis(void);
-/* Waits for a key, a resize or a signal. */
-term_event term_key(int *key);
-/* Whether a signal asked us to leave. */
+/* Waits for a key, a paste, a resize or a signal. A paste (the terminal
+ * frames it with ESC[200~ ... ESC[201~) comes whole as one TERM_PASTE:
+ * UTF-8, each line break (CR, LF or CRLF) as one '\n'; *paste stays valid
+ * until the next call. None of its characters is ever a key. */
+term_event term_key(int *key, const char **paste);
+/* The test seam: with SITESWEEP_KEYS=FILE set, keys come from FILE (see
+ * script_next in term.c) and never from the keyboard; ":dump FILE" in it
+ * writes the whole screen as text. */
+/* Discards all input typed but not read yet: what curses buffered and
+ * what the terminal holds (a paste under way is read to its end first).
+ * Returns how many keys were discarded, a paste counting as one. */
+size_t term_flush(void);
+/* Whether key is held down (the terminal repeating it): waits up to ms
+ * for the next key; when that is key again, takes it and every same key
+ * that follows within ms of the one before and returns how many it took.
+ * 0 when no key came in time or another did (left to be read). */
+size_t term_repeats(int key, int ms);
+/* Whether a signal asked us to leave, and which (0 when none). */
 bool term_signalled(void);
+int term_signal(void);
 /* Whether the terminal is below TERM_MIN_COLS x TERM_MIN_ROWS. */
 bool term_too_small(void);
 /* Sends text to the terminal's clipboard with OSC 52, after the screen

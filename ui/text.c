@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "util.h"
 
@@ -150,6 +151,11 @@ static size_t wrap_para(const char *p, size_t cols, size_t indent,
         if (p[k] != ' ') {
             while (cut > 0 && p[cut - 1] != ' ')
                 cut--;
+            /* a word longer than the line (a path): after its last
+             * separator that fits, else at a character */
+            for (size_t i = k; cut == 0 && i > 1; i--)
+                if (p[i - 1] == '/' || p[i - 1] == '\\')
+                    cut = i;
             if (cut == 0)
                 cut = k;
         }
@@ -198,4 +204,128 @@ void text_time(const char *ts, bool seconds, char *out, size_t n)
         return;
     }
     snprintf(out, n, "%s", ts);
+}
+
+/* Appends code point cp to b as UTF-8. */
+static void put_cp(strbuf *b, unsigned cp)
+{
+    char u[4];
+    size_t k;
+    if (cp < 0x80) {
+        u[0] = (char)cp, k = 1;
+    } else if (cp < 0x800) {
+        u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F));
+        k = 2;
+    } else if (cp < 0x10000) {
+        u[0] = (char)(0xE0 | (cp >> 12));
+        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (cp & 0x3F));
+        k = 3;
+    } else {
+        u[0] = (char)(0xF0 | (cp >> 18));
+        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        u[3] = (char)(0x80 | (cp & 0x3F));
+        k = 4;
+    }
+    sb_add(b, u, k);
+}
+
+/* s with every code point lowered. Caller frees. */
+static char *fold(const char *s)
+{
+    strbuf b = {0};
+    sb_puts(&b, "");
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0) {
+            sb_putc(&b, s[i++]);
+            continue;
+        }
+        wint_t lo = towlower((wint_t)cp);
+        put_cp(&b, lo > 0 && lo <= 0x10FFFF ? (unsigned)lo : cp);
+        i += k;
+    }
+    return sb_take(&b);
+}
+
+bool text_contains_fold(const char *hay, const char *needle)
+{
+    if (!needle[0])
+        return true;
+    char *h = fold(hay), *nd = fold(needle);
+    bool found = strstr(h, nd) != NULL;
+    free(h);
+    free(nd);
+    return found;
+}
+
+char *text_ascii(const char *s)
+{
+    strbuf b = {0};
+    sb_puts(&b, "");
+    size_t n = strlen(s), i = 0;
+    while (i < n) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, n - i, &cp);
+        if (k == 0)
+            k = 1, cp = '?';
+        /* a combining mark belongs to the character before it */
+        if (cp >= 0x80 && text_cp_width(cp) == 0 && b.len)
+            ;
+        else
+            sb_putc(&b, cp < 0x80 ? (char)cp : '?');
+        i += k;
+    }
+    return sb_take(&b);
+}
+
+size_t text_wrap_command(const char *s, size_t cols, size_t indent,
+                         const char *mark, text_lines *out)
+{
+    char *esc = str_escape_unsafe(s);
+    size_t n = strlen(esc), pos = 0, added = 0, markw = text_width(mark);
+    if (cols < 1)
+        cols = 1;
+    if (indent + markw + 8 > cols)
+        indent = 0; /* too narrow to indent: use every column */
+    for (bool first = true; first || pos < n; first = false) {
+        const char *rest = esc + pos;
+        size_t lead = first ? 0 : indent, room = cols - lead, used;
+        size_t len = strlen(rest), line = text_fit(rest, room, &used),
+               next;
+        strbuf b = {0};
+        for (size_t i = 0; i < lead; i++)
+            sb_putc(&b, ' ');
+        if (line == len) {
+            sb_puts(&b, rest);
+            next = len;
+        } else {
+            size_t fit = text_fit(rest, room > markw ? room - markw : 1,
+                                  &used);
+            size_t brk = 0;
+            for (size_t i = fit; i > 0 && !brk; i--)
+                if (rest[i - 1] == ' ' || rest[i - 1] == '\\' ||
+                    rest[i - 1] == '/')
+                    brk = i;
+            if (brk == 0) { /* one word longer than the line: cut it */
+                unsigned cp;
+                size_t k = utf8_decode(rest, len, &cp);
+                brk = fit ? fit : (k ? k : 1);
+            }
+            sb_add(&b, rest, brk);
+            sb_puts(&b, mark);
+            next = brk;
+        }
+        text_lines_add(out, b.s ? b.s : "", b.len);
+        sb_free(&b);
+        added++;
+        pos += next;
+        while (pos < n && esc[pos] == ' ')
+            pos++;
+    }
+    free(esc);
+    return added;
 }

@@ -31,11 +31,27 @@ size_t text_fit(const char *s, size_t cols, size_t *used);
  * the last column holds ellipsis ("…" or, in ASCII, "~"). */
 char *text_crop(const char *s, size_t cols, const char *ellipsis);
 /* Wraps s into lines of at most cols columns (cols >= 1): newlines end
- * paragraphs, words break at spaces, longer words are cut at a character.
+ * paragraphs, words break at spaces, longer words after a path separator
+ * ('/' or '\\') or else at a character.
  * Each paragraph is escaped first, so no line holds a control character.
  * indent columns of spaces start every continuation line. Appends to out;
  * returns the number of lines added. */
 size_t text_wrap(const char *s, size_t cols, size_t indent, text_lines *out);
+/* Wraps a command into lines of at most cols columns: it breaks only after
+ * a space or a path separator ('\\' or '/'), never inside a name unless a
+ * word is longer than a line; every line that continues ends with mark.
+ * Continuation lines start with indent spaces. Unsafe code points are
+ * escaped first. Appends to out; returns the number of lines added. */
+size_t text_wrap_command(const char *s, size_t cols, size_t indent,
+                         const char *mark, text_lines *out);
+/* Whether needle occurs in hay ignoring case: every code point of both is
+ * lowered with towlower (simple case folding of all Unicode under a UTF-8
+ * locale; ASCII only under C). Malformed bytes compare as they are. */
+bool text_contains_fold(const char *hay, const char *needle);
+/* A copy of s for a terminal whose locale is not UTF-8: each non-ASCII
+ * code point (or malformed byte) becomes one '?', so nothing it draws can
+ * take more or fewer columns than measured. Caller frees. */
+char *text_ascii(const char *s);
 /* "2026-11-27T02:20:24.123Z" -> "2026-11-27 02:20" (minutes) or with
  * seconds; anything else is copied as is. */
 void text_time(const char *ts, bool seconds, char *out, size_t n);

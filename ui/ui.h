@@ -15,14 +15,14 @@
 typedef struct ui ui;
 typedef struct screen screen;
 
-/* What a screen's key handler asks the loop to do. */
+/* What a screen's key handler asks the loop to do. The keys all screens
+ * share (help, Tab, Ctrl-L, m) never reach a handler: the loop takes
+ * them. */
 typedef enum ui_result {
     UI_STAY,   /* nothing more (the loop redraws anyway) */
     UI_BACK,   /* close this screen */
     UI_QUIT,   /* leave the console */
     UI_PUSH,   /* open u->next above this screen */
-    UI_HELP,   /* open the help for this screen's key table */
-    UI_SWITCH, /* Tab: between Sites and Journal */
 } ui_result;
 
 /* A screen: a struct of function pointers filled in statically. */
@@ -34,6 +34,14 @@ typedef struct screen_ops {
     void (*draw)(ui *u, screen *s);
     /* Handles one key (keys.h encoding). */
     ui_result (*handle)(ui *u, screen *s, int key);
+    /* Takes a paste (UTF-8, '\n' between lines) into the text field with
+     * focus; false when no field has it (the loop then says the paste
+     * was ignored). May be NULL: the screen takes no text. */
+    bool (*paste)(ui *u, screen *s, const char *text);
+    /* Whether keys go to a text field now (a filter being typed): the
+     * loop then leaves the common keys (help, Tab, m) to the screen. May
+     * be NULL: never. */
+    bool (*typing)(const screen *s);
     /* Called when the screen is on top again: reload from the journal.
      * May be NULL. */
     void (*resume)(ui *u, screen *s);
@@ -55,6 +63,7 @@ struct ui {
     ui_role msg_role; /* ROLE_ERROR or ROLE_INFO */
     bool quit;       /* a signal arrived: unwind and leave */
     char focus[4];   /* a site the screen below should select, "" none */
+    const char *paste; /* the text of UI_KEY_PASTE, until the next key */
 };
 
 screen *screen_new(const screen_ops *ops, void *data);
@@ -66,12 +75,19 @@ void ui_error(ui *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* Draws the whole screen behind any dialog: title, top screen, status.
  * When the terminal is too small, only the notice. Does not refresh. */
 void ui_paint(ui *u);
-/* Waits for a key. Returns -1 on resize (repaint and call again) and -2
- * when a signal asked to leave (u->quit is then set). Keys pressed while
+/* The one input function: every screen, dialog and field gets its keys
+ * here. Waits for a key. Returns -1 on resize (repaint and call again), -2
+ * when a signal asked to leave (u->quit is then set) and -3 for a paste,
+ * whose text is in u->paste (a paste is never keys). Keys pressed while
  * the terminal is too small are swallowed. */
 int ui_key(ui *u);
 #define UI_KEY_RESIZE (-1)
 #define UI_KEY_QUIT (-2)
+#define UI_KEY_PASTE (-3)
+/* Discards every key typed but not read yet; a dialog calls it as it
+ * opens, so nothing typed before the question can answer it. Returns the
+ * number of keys discarded (a paste counts as one). */
+size_t ui_flush(ui *u);
 
 /* Writes s (escaped, cropped to cols columns, padded with spaces when pad)
  * at y, x in role r. Returns the columns used. */
@@ -92,8 +108,13 @@ int ui_body_rows(void);
 /* Yes/no; Enter takes dflt, Esc is no. */
 bool prompt_confirm(ui *u, const char *question, bool dflt);
 /* A line of text. 1 accepted (out filled), 0 cancelled with Esc. When
- * required, an empty answer is refused with a message. */
+ * required, an empty answer is refused with a message. A paste goes into
+ * the field whole, its line breaks folded to spaces. */
 int prompt_line(ui *u, const char *title, const char *label,
+                const char *initial, bool required, char *out, size_t n);
+/* The same for a text that may hold several lines (reasons, notes): a
+ * paste keeps its line breaks ('\n' in out). */
+int prompt_text(ui *u, const char *title, const char *label,
                 const char *initial, bool required, char *out, size_t n);
 /* A message and Enter. */
 void prompt_message(ui *u, const char *title, const char *text);
@@ -119,6 +140,8 @@ typedef enum filter_result {
 
 void filter_start(filter_bar *f);
 filter_result filter_key(filter_bar *f, int key);
+/* A paste into an active filter bar, line breaks folded to spaces. */
+filter_result filter_paste(filter_bar *f, const char *text);
 void filter_draw(const filter_bar *f);
 
 /* The screens. */
@@ -128,6 +151,8 @@ screen *journal_screen_new(ui *u);
 screen *walk_screen_new(ui *u, const char *code, run_view *rv);
 /* A scrolling page of text lines (taken over). */
 screen *pager_screen_new(const char *title, text_lines *lines);
+/* The status message, whole, wrapped to the screen. */
+screen *message_screen_new(const char *msg);
 /* The help of a key table. */
 screen *help_screen_new(const keymap *m);
 /* The site form: edit code's site, or add one when code is NULL. */

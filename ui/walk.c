@@ -9,6 +9,15 @@
 #include "layout.h"
 #include "ui.h"
 
+/* One event of the run, as the detail pane shows it. */
+typedef struct hist_entry {
+    char item[PROC_ID_MAX + 1]; /* the item it concerns */
+    char ts[32];                /* when (UTC) */
+    char kind[24];              /* done, skipped, note, ... */
+    char *who;                  /* operator */
+    char *note;                 /* reason or note, "" when none */
+} hist_entry;
+
 typedef struct walk_view {
     journal *j;            /* to let the run go when the screen closes */
     char code[4];          /* the site */
@@ -22,6 +31,8 @@ typedef struct walk_view {
     text_lines detail;     /* the selected item's text, wrapped */
     int detail_for;        /* item the detail was built for, -1 = stale */
     int detail_w;          /* width it was wrapped to */
+    hist_entry *hist;      /* the run's events, oldest first */
+    size_t nhist;          /* how many */
 } walk_view;
 
 static const char *state_mark(item_state st)
@@ -66,6 +77,55 @@ static void load_site(ui *u, walk_view *v)
         snprintf(v->parent_server, sizeof v->parent_server, "%s", s.server);
 }
 
+static void hist_free(walk_view *v)
+{
+    for (size_t i = 0; i < v->nhist; i++) {
+        free(v->hist[i].who);
+        free(v->hist[i].note);
+    }
+    free(v->hist);
+    v->hist = NULL;
+    v->nhist = 0;
+}
+
+static int hist_add(const event *ev, void *ctx)
+{
+    walk_view *v = ctx;
+    if (!ev->item[0])
+        return 0;
+    v->hist = xrealloc(v->hist, (v->nhist + 1) * sizeof *v->hist);
+    hist_entry *h = &v->hist[v->nhist++];
+    snprintf(h->item, sizeof h->item, "%s", ev->item);
+    snprintf(h->ts, sizeof h->ts, "%s", ev->ts);
+    snprintf(h->kind, sizeof h->kind, "%s", ev->kind);
+    h->who = xstrdup(ev->operator_name ? ev->operator_name : "");
+    h->note = xstrdup(ev->note ? ev->note : "");
+    return 0;
+}
+
+/* Reads the run's events (only this run's, through the site and run
+ * filter) for the items' histories. */
+static void load_history(ui *u, walk_view *v)
+{
+    hist_free(v);
+    if (!v->rv.id)
+        return;
+    event_filter f = {v->code, v->rv.id, NULL};
+    ss_err e = {{0}};
+    if (journal_events_each(u->a->j, &f, hist_add, v, &e) != 0)
+        ui_error(u, "Cannot read the history of %s: %s", v->code, e.msg);
+}
+
+/* Whether item idx has a reason or note in its history. */
+static bool has_notes(const walk_view *v, int idx)
+{
+    const char *id = v->rv.proc.items[idx].id;
+    for (size_t i = 0; i < v->nhist; i++)
+        if (v->hist[i].note[0] && strcmp(v->hist[i].item, id) == 0)
+            return true;
+    return false;
+}
+
 /* Reloads the run from the journal, the source of truth. */
 static void walk_reload(ui *u, walk_view *v)
 {
@@ -84,6 +144,7 @@ static void walk_reload(ui *u, walk_view *v)
         ui_error(u, "Cannot reload the cleanup of %s: %s", v->code, e.msg);
     }
     load_site(u, v);
+    load_history(u, v);
     v->detail_for = -1;
 }
 
@@ -111,6 +172,32 @@ static void build_detail(walk_view *v, int idx, int w)
                     it->applies == APPLIES_LOGON
                         ? "  (only when Logon Installation/Discovery was used)"
                         : "");
+    /* Its outcomes, reasons and notes come first: what was decided
+     * matters more than the instruction read before. */
+    bool head_done = false;
+    for (size_t i = 0; i < v->nhist; i++) {
+        const hist_entry *h = &v->hist[i];
+        if (strcmp(h->item, it->id) != 0)
+            continue;
+        if (!head_done) {
+            text_lines_add(&v->detail, "History:", 8);
+            head_done = true;
+        }
+        char when[32];
+        text_time(h->ts, false, when, sizeof when);
+        /* A note of several lines is shown whole, each line indented. */
+        strbuf b = {0};
+        sb_printf(&b, "  %s  %s  %s%s", when, h->kind, h->who,
+                  h->note[0] ? ": " : "");
+        for (const char *p = h->note; *p; p++) {
+            if (*p == '\n')
+                sb_puts(&b, "\n    ");
+            else
+                sb_putc(&b, *p);
+        }
+        add_wrapped(&v->detail, b.s, w, 4, "");
+        sb_free(&b);
+    }
     text_lines_add(&v->detail, "", 0);
     char *text = procedure_expand(it->text ? it->text : "", &pv);
     add_wrapped(&v->detail, text, w, 0, "");
@@ -126,8 +213,15 @@ static void build_detail(walk_view *v, int idx, int w)
     if (nc) {
         text_lines_add(&v->detail, "", 0);
         text_lines_addf(&v->detail, "Command%s (c copies):", nc > 1 ? "s" : "");
-        for (size_t i = 0; i < nc; i++)
-            add_wrapped(&v->detail, cmds[i], w, 4, "  ");
+        /* Broken only after a space or path separator, each break marked:
+         * the command reads as one (c copies it unwrapped). */
+        for (size_t i = 0; i < nc; i++) {
+            char *c = xasprintf("  %s", cmds[i]);
+            text_wrap_command(c, (size_t)w, 4,
+                              term_utf8() ? "\xe2\x86\xa9" : ">",
+                              &v->detail);
+            free(c);
+        }
     }
     procedure_strv_free(cmds);
     if (it->ncautions) {
@@ -151,8 +245,16 @@ static void draw_header(walk_view *v, const walk_layout *l)
     char *b = xasprintf("   server %s   drive %c:   state %s", v->site.server,
                         v->site.drive ? v->site.drive : '?',
                         site_state_name(v->site.state));
-    draw_text(l->header_top, used, b, COLS - used, ROLE_NORMAL, false);
+    used += draw_text(l->header_top, used, b, COLS - used, ROLE_NORMAL,
+                      false);
     free(b);
+    if (v->site.parent[0] && !v->parent_server[0]) {
+        /* the commands show <parent_server>: say why, in place */
+        char *w = xasprintf("   parent %s not in the inventory",
+                            v->site.parent);
+        draw_text(l->header_top, used, w, COLS - used, ROLE_ERROR, false);
+        free(w);
+    }
     const run_state *st = &v->rv.st;
     char started[32];
     text_time(v->rv.started, false, started, sizeof started);
@@ -167,8 +269,8 @@ static void draw_header(walk_view *v, const walk_layout *l)
     draw_text(l->header_top + 1, 0, c, COLS,
               v->rv.open ? ROLE_NORMAL : ROLE_DONE, false);
     free(c);
-    draw_hline(l->pane_top - 1, 0, COLS, ROLE_HEADER);
-    draw_text(l->pane_top - 1, 1, " Items ", l->list_w - 2, ROLE_HEADER,
+    draw_hline(l->pane_top - 1, 0, COLS, ROLE_RULE);
+    draw_text(l->pane_top - 1, 1, " Items ", l->list_w - 2, ROLE_LABEL,
               false);
 }
 
@@ -182,14 +284,16 @@ static void draw_list(walk_view *v, const walk_layout *l)
         int idx = v->top + i;
         item_state st = v->rv.st.state[idx];
         char *title = procedure_expand(p->items[idx].title, &pv);
-        char *line = xasprintf("%s %-5s %s", state_mark(st),
+        /* '*': the item has a reason or note (its history shows it) */
+        char *line = xasprintf("%s%s%-5s %s", state_mark(st),
+                               has_notes(v, idx) ? "*" : " ",
                                p->items[idx].id, title);
         free(title);
         draw_text(l->pane_top + i, 0, line, l->list_w,
                   idx == v->cur ? ROLE_CURSOR : state_role(st), true);
         free(line);
     }
-    draw_vline(l->pane_top, l->sep_x, l->pane_rows, ROLE_HEADER);
+    draw_vline(l->pane_top, l->sep_x, l->pane_rows, ROLE_RULE);
 }
 
 static void draw_detail(walk_view *v, const walk_layout *l)
@@ -212,6 +316,11 @@ static void draw_detail(walk_view *v, const walk_layout *l)
     if (more) {
         char *m = xasprintf("-- lines %d-%d of %d: PgUp/PgDn or K/J scroll --",
                             v->dscroll + 1, v->dscroll + rows, n);
+        if ((int)str_width(m) > l->detail_w) { /* narrow: keep the keys */
+            free(m);
+            m = xasprintf("-- %d-%d of %d: PgDn/J --", v->dscroll + 1,
+                          v->dscroll + rows, n);
+        }
         draw_text(l->pane_top + rows, l->detail_x, m, l->detail_w, ROLE_KEY,
                   false);
         free(m);
@@ -241,10 +350,11 @@ static void walk_finish(ui *u, walk_view *v)
         "or skipped. The site's state is now clean, and %s can be "
         "reinstalled with the same site code.",
         v->code, v->rv.st.applicable, v->code);
-    prompt_message(u, "Cleanup complete", msg);
-    free(msg);
+    /* Set first: the status line behind the dialog is not "Recording". */
     ui_info(u, "Cleanup of %s complete: it can be reinstalled with the same "
             "site code", v->code);
+    prompt_message(u, "Cleanup complete", msg);
+    free(msg);
 }
 
 /* Records an outcome for the selected item, then reloads. */
@@ -310,6 +420,36 @@ static bool walk_allowed(ui *u, walk_view *v, outcome o)
     return ok;
 }
 
+/* "Mark 3 done? [y/N]", or when earlier applicable items are not done or
+ * skipped, "1 and 2 are still open: mark 3 done out of order? [y/N]"
+ * (the article's steps run in order). Caller frees. */
+static char *done_question(const walk_view *v)
+{
+    const char *id = v->rv.proc.items[v->cur].id;
+    int open[3], n = 0;
+    for (int i = 0; i < v->cur; i++) {
+        item_state st = v->rv.st.state[i];
+        if (st != ITEM_OPEN && st != ITEM_FAILED)
+            continue;
+        if (n < 3)
+            open[n] = i;
+        n++;
+    }
+    if (n == 0)
+        return xasprintf("Mark %s done? [y/N]", id);
+    strbuf b = {0};
+    int shown = n < 3 ? n : 3;
+    for (int k = 0; k < shown; k++) {
+        const char *sep = k == 0 ? "" : (k == shown - 1 && n <= 3) ? " and " : ", ";
+        sb_printf(&b, "%s%s", sep, v->rv.proc.items[open[k]].id);
+    }
+    if (n > 3)
+        sb_printf(&b, " and %d more", n - 3);
+    sb_printf(&b, " %s still open: mark %s done out of order? [y/N]",
+              n == 1 ? "is" : "are", id);
+    return sb_take(&b);
+}
+
 static void walk_ask(ui *u, walk_view *v, outcome o)
 {
     if (!walk_allowed(u, v, o))
@@ -320,10 +460,10 @@ static void walk_ask(ui *u, walk_view *v, outcome o)
     switch (o) {
     case OUT_DONE:
     case OUT_REOPENED:
-        q = xasprintf(o == OUT_DONE ? "Mark %s done? [y/N]"
-                                    : "Reopen %s? Its history stays in the "
+        q = o == OUT_DONE ? done_question(v)
+                          : xasprintf("Reopen %s? Its history stays in the "
                                       "journal. [y/N]",
-                      id);
+                                      id);
         ok = prompt_confirm(u, q, false);
         free(q);
         if (ok)
@@ -333,7 +473,7 @@ static void walk_ask(ui *u, walk_view *v, outcome o)
         q = xasprintf(o == OUT_SKIPPED ? "Why is %s skipped? (required)"
                                        : "What failed in %s? (required)",
                       id);
-        ok = prompt_line(u, o == OUT_SKIPPED ? "Skip" : "Failed", q, "",
+        ok = prompt_text(u, o == OUT_SKIPPED ? "Skip" : "Failed", q, "",
                          true, note, sizeof note);
         free(q);
         if (ok)
@@ -354,7 +494,7 @@ static void walk_note(ui *u, walk_view *v)
     char note[EDIT_CAP + 1], idc[PROC_ID_MAX + 1];
     snprintf(idc, sizeof idc, "%s", id);
     char *q = xasprintf("Note on %s:", idc);
-    int ok = prompt_line(u, "Note", q, "", true, note, sizeof note);
+    int ok = prompt_text(u, "Note", q, "", true, note, sizeof note);
     free(q);
     if (!ok) {
         if (!u->quit)
@@ -390,8 +530,10 @@ static void walk_copy(ui *u, walk_view *v)
     ui_paint(u);
     term_osc52(b.s);
     sb_free(&b);
-    ui_info(u, "Copied %zu command%s to the clipboard (OSC 52)", nc,
-            nc == 1 ? "" : "s");
+    /* OSC 52 has no answer: the terminal may have ignored it. */
+    ui_info(u, "%zu command%s sent to the terminal's clipboard (OSC 52), "
+               "unwrapped; a terminal may ignore it",
+            nc, nc == 1 ? "" : "s");
 }
 
 static ui_result walk_handle(ui *u, screen *s, int key)
@@ -401,7 +543,7 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     layout_walk(LINES, COLS, &l);
     int n = (int)v->rv.proc.nitems, old = v->cur;
     ui_action act = keymap_lookup(&keys_walk, key);
-    if (n == 0 && act != ACT_BACK && act != ACT_HELP)
+    if (n == 0 && act != ACT_BACK)
         return UI_STAY;
     switch (act) {
     case ACT_UP: v->cur--; break;
@@ -418,9 +560,7 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     case ACT_REOPEN: walk_ask(u, v, OUT_REOPENED); break;
     case ACT_NOTE: walk_note(u, v); break;
     case ACT_COPY: walk_copy(u, v); break;
-    case ACT_HELP: return UI_HELP;
     case ACT_BACK: return UI_BACK;
-    case ACT_REDRAW: walk_reload(u, v); clearok(curscr, TRUE); break;
     default: break;
     }
     if (v->cur >= n)
@@ -432,6 +572,12 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     return UI_STAY;
 }
 
+/* Back on top (after help or a pager), resized, or Ctrl-L: reload. */
+static void walk_resume(ui *u, screen *s)
+{
+    walk_reload(u, s->data);
+}
+
 static void walk_destroy(screen *s)
 {
     walk_view *v = s->data;
@@ -439,6 +585,7 @@ static void walk_destroy(screen *s)
         journal_run_release(v->j, v->rv.id, NULL);
     run_view_free(&v->rv);
     text_lines_free(&v->detail);
+    hist_free(v);
     free(v);
 }
 
@@ -447,7 +594,7 @@ static const screen_ops walk_ops = {
     .keys = &keys_walk,
     .draw = walk_draw,
     .handle = walk_handle,
-    .resume = NULL,
+    .resume = walk_resume,
     .destroy = walk_destroy,
 };
 
@@ -460,6 +607,7 @@ screen *walk_screen_new(ui *u, const char *code, run_view *rv)
     memset(rv, 0, sizeof *rv);
     site_init(&v->site);
     load_site(u, v);
+    load_history(u, v);
     int r = run_state_resume(&v->rv.st);
     v->cur = r >= 0 ? r : 0;
     v->detail_for = -1;

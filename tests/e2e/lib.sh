@@ -6,12 +6,24 @@
 #   e2e_start [COLSxROWS]     start the console (default 100x30)
 #   keys K...                 tmux send-keys (key names: Enter, Escape, Up, y)
 #   type_text TEXT            send TEXT literally
+#   paste_text TEXT           paste TEXT as the terminal would (bracketed
+#                             when the console asked for it; LF sent as CR)
 #   wait_for TEXT             until the screen shows TEXT (~10 s), else fail
 #   wait_gone TEXT            until the screen no longer shows TEXT
 #   assert_screen_contains TEXT / assert_screen_lacks TEXT
 #   ss ARGS...                the CLI on the test's journal
 #   events_count [KIND]       events in the journal (of that kind)
 #   console_exit_code         waits for the console to end; prints its status
+#   console_pid               the console's process id
+#   run_script [COLSxROWS]    runs the console on the key script read from
+#                             stdin (SITESWEEP_KEYS: one key a line, :type,
+#                             :paste, :dump NAME) until it ends; status 0
+#   screen_dump NAME          a screen the script dumped, dates and hashes
+#                             made constant, the journal's path left out
+#   assert_screen_is NAME     that dump is, line for line, the text on stdin
+#
+# E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
+# runs after the console ended (the pane then stays, for tmux queries).
 #   fail MESSAGE              dumps the screen and stderr, exits 1
 
 set -u
@@ -61,13 +73,19 @@ e2e_start() {
         "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' \
          LSAN_OPTIONS='$LSAN_OPTIONS' ${E2E_ENV:-} \
          '$SITESWEEP_BIN' --journal '$E2E_JOURNAL' --operator tester $* \
-         2>>'$E2E_ERR'; echo \$? >'$E2E_STATUS'" ||
+         2>>'$E2E_ERR'; echo \$? >'$E2E_STATUS'; ${E2E_AFTER:-}" ||
         fail "cannot start tmux"
     t set-option -t ss remain-on-exit off >/dev/null 2>&1
 }
 
 keys() { t send-keys -t ss "$@"; }
 type_text() { t send-keys -t ss -l "$1"; }
+paste_text() {
+    t set-buffer -b e2e -- "$1" && t paste-buffer -p -b e2e -t ss
+}
+console_pid() {
+    pgrep -P "$(t display-message -p -t ss '#{pane_pid}')" | head -n 1
+}
 resize() { t resize-window -t ss -x "${1%x*}" -y "${1#*x}"; }
 
 wait_for() {
@@ -120,6 +138,34 @@ console_exit_code() {
     done
     [ -s "$E2E_STATUS" ] || fail "the console did not exit"
     cat "$E2E_STATUS"
+}
+
+# Runs the console on the key script on stdin; ":dump NAME" lines write
+# $E2E_DIR/NAME. No waiting on the screen: the console reads each line
+# after it has drawn the screen the line before left.
+run_script() {
+    _size=${1:-80x24}
+    sed "s#^:dump #:dump $E2E_DIR/#" >"$E2E_DIR/keys"
+    E2E_ENV="SITESWEEP_KEYS=$E2E_DIR/keys ${E2E_ENV:-}" e2e_start "$_size"
+    _code=$(console_exit_code)
+    [ "$_code" = 0 ] || fail "key script: exit status $_code"
+    check_stderr
+    t kill-server >/dev/null 2>&1
+}
+
+screen_dump() {
+    [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
+    sed -E -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}/DATE/g' \
+        -e 's/(procedure [a-z0-9]+) [0-9a-f]{8}/\1 HASH/' \
+        -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
+}
+
+# Fails unless screen dump NAME is, line for line, the text on stdin.
+assert_screen_is() {
+    screen_dump "$1" >"$E2E_DIR/$1.got"
+    cat >"$E2E_DIR/$1.want"
+    diff -u "$E2E_DIR/$1.want" "$E2E_DIR/$1.got" ||
+        fail "screen $1 differs from the expected one (above)"
 }
 
 # Fails when the program's stderr holds a sanitizer report.

@@ -108,6 +108,34 @@ static void test_max_and_init_cut(void **state)
     assert_string_equal(ed.buf, "a");
 }
 
+static void test_paste_keeps_or_folds_lines(void **state)
+{
+    (void)state;
+    line_edit ed;
+    /* a reason or note keeps its lines: CR, LF and CRLF are one break */
+    edit_init(&ed, "", 0);
+    assert_true(edit_paste(&ed, "one\r\ntwo\rthree\nfour", true));
+    assert_string_equal(ed.buf, "one\ntwo\nthree\nfour");
+    assert_int_equal(ed.cur, ed.len);
+    /* one line: breaks become spaces, a trailing one is dropped, a tab is
+     * a space and other control characters (an ESC of a key sequence)
+     * never get in */
+    edit_init(&ed, "[]", 0);
+    edit_key(&ed, UI_FN(KEY_LEFT));
+    assert_true(edit_paste(&ed, "a\r\nb\tc\x1b[Ad\n", false));
+    assert_string_equal(ed.buf, "[a b c[Ad]");
+    /* whole characters only: what does not fit is left out, and said */
+    edit_init(&ed, "", 4);
+    assert_false(edit_paste(&ed, "ab\xc3\xbc\xc3\xbc", false));
+    assert_string_equal(ed.buf, "ab\xc3\xbc");
+    /* the buffer of a multi-line text moves over a break like a char */
+    edit_init(&ed, "", 0);
+    edit_paste(&ed, "x\ny", true);
+    edit_key(&ed, UI_FN(KEY_LEFT));
+    edit_key(&ed, 127);
+    assert_string_equal(ed.buf, "xy");
+}
+
 static void test_view_keeps_cursor_visible(void **state)
 {
     (void)state;
@@ -140,6 +168,7 @@ int main(void)
         cmocka_unit_test(test_accept_cancel_ignored),
         cmocka_unit_test(test_max_and_init_cut),
         cmocka_unit_test(test_view_keeps_cursor_visible),
+        cmocka_unit_test(test_paste_keeps_or_folds_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

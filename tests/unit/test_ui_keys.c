@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "edit.h"
 #include "keys.h"
 
 static void test_lookup(void **state)
@@ -119,6 +120,103 @@ static void test_hints_fit(void **state)
     free(h);
 }
 
+/* Whether some line of l holds s. */
+static bool has_line(const text_lines *l, const char *s)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strstr(l->v[i], s))
+            return true;
+    return false;
+}
+
+static void test_help_all_from_tables(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    keymap_help_all(&keys_walk, &l);
+    assert_true(has_line(&l, "Keys of the Walkthrough screen:"));
+    /* the line editor, the y/N question and this help, from their tables */
+    assert_true(has_line(&l, "Ctrl-W"));
+    assert_true(has_line(&l, "Erase the word before the cursor"));
+    assert_true(has_line(&l, "Paste"));
+    assert_true(has_line(&l, "A y/N question"));
+    assert_true(has_line(&l, "The answer in capitals"));
+    assert_true(has_line(&l, "This help:"));
+    assert_true(has_line(&l, "* after the mark"));
+    /* every line is a heading, a blank, a table line or the legend */
+    for (size_t i = 0; i < l.n; i++) {
+        const char *s = l.v[i];
+        size_t n = strlen(s);
+        assert_true(n == 0 || strncmp(s, "  ", 2) == 0 || s[n - 1] == ':' ||
+                    strstr(keys_walk.legend, s) != NULL);
+    }
+    text_lines_free(&l);
+    keymap_help_all(&keys_sites, &l);
+    assert_true(has_line(&l, "> before a site"));
+    assert_false(has_line(&l, "A y/N question")); /* only where it opens */
+    text_lines_free(&l);
+}
+
+static void test_editor_keys_are_the_table(void **state)
+{
+    (void)state;
+    /* each binding of the editor's table does what its help says */
+    for (size_t i = 0; i < keys_edit.n; i++) {
+        line_edit ed;
+        edit_init(&ed, "ab cd", 0);
+        ed.cur = 3;
+        int key = keys_edit.b[i].key;
+        edit_result r = edit_key(&ed, key);
+        switch (keys_edit.b[i].act) {
+        case ACT_ED_ACCEPT: assert_int_equal(r, EDIT_ACCEPT); break;
+        case ACT_ED_CANCEL: assert_int_equal(r, EDIT_CANCEL); break;
+        case ACT_ED_LEFT: assert_int_equal(ed.cur, 2); break;
+        case ACT_ED_RIGHT: assert_int_equal(ed.cur, 4); break;
+        case ACT_ED_HOME: assert_int_equal(ed.cur, 0); break;
+        case ACT_ED_END: assert_int_equal(ed.cur, 5); break;
+        case ACT_ED_BACKSPACE: assert_string_equal(ed.buf, "abcd"); break;
+        case ACT_ED_DELETE: assert_string_equal(ed.buf, "ab d"); break;
+        case ACT_ED_KILL_BEFORE: assert_string_equal(ed.buf, "cd"); break;
+        case ACT_ED_KILL_AFTER: assert_string_equal(ed.buf, "ab "); break;
+        case ACT_ED_KILL_WORD: assert_string_equal(ed.buf, "cd"); break;
+        case ACT_ED_PASTE: assert_int_equal(r, EDIT_IGNORED); break;
+        default: fail_msg("unexpected action %d", keys_edit.b[i].act);
+        }
+    }
+}
+
+static void test_parse_names(void **state)
+{
+    (void)state;
+    assert_int_equal(keys_parse("Enter"), '\r');
+    assert_int_equal(keys_parse("Esc"), UI_ESC);
+    assert_int_equal(keys_parse("Escape"), UI_ESC);
+    assert_int_equal(keys_parse("PgDn"), UI_FN(KEY_NPAGE));
+    assert_int_equal(keys_parse("Ctrl-U"), UI_CTRL('U'));
+    assert_int_equal(keys_parse("C-w"), UI_CTRL('W'));
+    assert_int_equal(keys_parse("F2"), UI_FN(KEY_F(2)));
+    assert_int_equal(keys_parse("y"), 'y');
+    assert_int_equal(keys_parse("\xc3\xbc"), 0xFC);
+    assert_int_equal(keys_parse("yy"), -1);
+    assert_int_equal(keys_parse(""), -1);
+    /* every name keys_name writes for the tables' keys reads back */
+    const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
+                            &keys_pager, &keys_form, &keys_edit,
+                            &keys_confirm};
+    for (size_t m = 0; m < sizeof maps / sizeof *maps; m++)
+        for (size_t i = 0; i < maps[m]->n; i++) {
+            char name[24];
+            int key = maps[m]->b[i].key;
+            keys_name(key, name, sizeof name);
+            int back = keys_parse(name);
+            /* Enter has three codes and one name */
+            if (strcmp(name, "Enter") == 0 || strcmp(name, "Backspace") == 0 ||
+                key == UI_PASTE_KEY)
+                continue;
+            assert_int_equal(back, key);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -128,6 +226,9 @@ int main(void)
         cmocka_unit_test(test_key_names),
         cmocka_unit_test(test_help_lists_every_action),
         cmocka_unit_test(test_hints_fit),
+        cmocka_unit_test(test_help_all_from_tables),
+        cmocka_unit_test(test_editor_keys_are_the_table),
+        cmocka_unit_test(test_parse_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "text.h"
+#include "util.h"
 
 static void test_width(void **state)
 {
@@ -74,7 +75,7 @@ static void test_wrap_long_word_and_indent(void **state)
     text_lines l = {0};
     text_wrap("HKLM\\Software\\Microsoft\\SMS x", 10, 2, &l);
     assert_true(l.n >= 3);
-    assert_string_equal(l.v[0], "HKLM\\Softw");
+    assert_string_equal(l.v[0], "HKLM\\"); /* after a separator, not inside */
     for (size_t i = 1; i < l.n; i++) {
         assert_memory_equal(l.v[i], "  ", 2);
         assert_true(text_width(l.v[i]) <= 10);
@@ -123,6 +124,89 @@ static void test_time(void **state)
     assert_string_equal(b, "");
 }
 
+static void test_fold_all_of_unicode(void **state)
+{
+    (void)state;
+    assert_true(text_contains_fold("Z\xc3\xbcrich Lab", "Z\xc3\x9cRICH"));
+    assert_true(text_contains_fold("Z\xc3\x9cRICH", "z\xc3\xbcrich"));
+    /* Greek and Cyrillic, beyond Latin-1 */
+    assert_true(text_contains_fold("\xce\x91\xce\x98\xce\x97\xce\x9d\xce\x91",
+                                   "\xce\xb8\xce\xb7\xce\xbd"));
+    assert_true(text_contains_fold("\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90",
+                                   "\xd0\xbc\xd0\xbe\xd1\x81"));
+    assert_false(text_contains_fold("Zurich", "Z\xc3\xbcrich"));
+    assert_true(text_contains_fold("anything", ""));
+    /* malformed bytes compare as themselves and never match a letter */
+    assert_true(text_contains_fold("a\xff" "B", "\xff" "b"));
+    assert_false(text_contains_fold("a\xff" "B", "ab"));
+}
+
+static void test_ascii_one_cell_per_character(void **state)
+{
+    (void)state;
+    char *a = text_ascii("M\xc3\xbcnchen");
+    assert_string_equal(a, "M?nchen");
+    free(a);
+    a = text_ascii("\xe6\x9d\xb1\xe4\xba\xac X"); /* two CJK characters */
+    assert_string_equal(a, "?? X");
+    free(a);
+    a = text_ascii("a\xff\xfe");
+    assert_string_equal(a, "a??");
+    free(a);
+}
+
+static void test_wrap_path_at_separator(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    text_wrap("see HKEY_LOCAL_MACHINE/System/Services/SMS_Executive now", 30,
+              0, &l);
+    assert_string_equal(l.v[0], "see");
+    assert_string_equal(l.v[1], "HKEY_LOCAL_MACHINE/System/");
+    assert_string_equal(l.v[2], "Services/SMS_Executive now");
+    text_lines_free(&l);
+}
+
+static void test_wrap_command_at_separators(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    const char *cmd = "reg delete \"\\\\SRV-K7Q\\HKLM\\System\\CurrentControlSet"
+                      "\\Services\\SMS_Executive\" /f";
+    size_t n = text_wrap_command(cmd, 30, 4, "+", &l);
+    assert_int_equal(n, l.n);
+    assert_true(n >= 3);
+    strbuf whole = {0};
+    for (size_t i = 0; i < l.n; i++) {
+        const char *s = l.v[i];
+        assert_true(text_width(s) <= 30);
+        size_t len = strlen(s);
+        if (i + 1 < l.n) {
+            /* every continued line ends with the mark, right after a
+             * space or a separator: never inside a name */
+            assert_true(len >= 2 && s[len - 1] == '+');
+            assert_true(s[len - 2] == ' ' || s[len - 2] == '\\');
+            sb_add(&whole, s + (i ? 4 : 0), len - 1 - (i ? 4 : 0));
+        } else {
+            assert_int_not_equal(s[len - 1], '+');
+            assert_true(i == 0 || strncmp(s, "    ", 4) == 0);
+            sb_puts(&whole, s + (i ? 4 : 0));
+        }
+    }
+    assert_string_equal(whole.s, cmd); /* nothing lost or added */
+    sb_free(&whole);
+    text_lines_free(&l);
+    /* fits: one line, no mark */
+    assert_int_equal(text_wrap_command("preinst /deljob:MUC", 30, 4, "+", &l), 1);
+    assert_string_equal(l.v[0], "preinst /deljob:MUC");
+    text_lines_free(&l);
+    /* a word longer than a line is cut, still marked */
+    text_wrap_command("abcdefghijklmnopqrstuvwxyz", 10, 0, "+", &l);
+    assert_string_equal(l.v[0], "abcdefghi+");
+    assert_string_equal(l.v[2], "stuvwxyz");
+    text_lines_free(&l);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -135,6 +219,10 @@ int main(void)
         cmocka_unit_test(test_wrap_newlines_and_controls),
         cmocka_unit_test(test_wrap_wide),
         cmocka_unit_test(test_time),
+        cmocka_unit_test(test_fold_all_of_unicode),
+        cmocka_unit_test(test_ascii_one_cell_per_character),
+        cmocka_unit_test(test_wrap_command_at_separators),
+        cmocka_unit_test(test_wrap_path_at_separator),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
