@@ -324,6 +324,24 @@ static int need_args(const opts *o, int n, const char *synopsis)
     return 0;
 }
 
+/* A parent missing from the inventory is accepted (it may be imported
+ * later) but said: the instructions cannot name its server. */
+static void warn_missing_parents(journal *j, const inventory *inv,
+                                 const char *fname)
+{
+    for (size_t i = 0; i < inv->n; i++) {
+        const site *s = &inv->sites[i];
+        site parent;
+        ss_err e;
+        if (s->parent[0] &&
+            journal_site_get(j, s->parent, &parent, &e) == JOURNAL_NOTFOUND)
+            fprintf(stderr, "sitesweep: warning: %s:%d: site %s: its parent "
+                            "%s is not in the inventory; its instructions "
+                            "will say that the parent's server is unknown\n",
+                    fname, inv->lines[i], s->code, s->parent);
+    }
+}
+
 static int cmd_import(const opts *o)
 {
     int rc = need_args(o, 2, "import FILE");
@@ -341,6 +359,8 @@ static int cmd_import(const opts *o)
     import_stats st;
     rc = journal_import(j, &inv, o->args[1], &st, &e);
     size_t n = inv.n;
+    if (rc == 0)
+        warn_missing_parents(j, &inv, o->args[1]);
     inventory_free(&inv);
     journal_close(j);
     if (rc)

@@ -230,6 +230,19 @@ int journal_run_get(journal *j, const char *code, int64_t id, run_view *out,
     return load_run(j, &s, id, out, e);
 }
 
+/* Q287717 cleans up a secondary site: one without a parent is the central
+ * site, and its commands (preinst /delsite:{SEC,PAR}) cannot be filled in.
+ * JOURNAL_EINPUT with the reason, or 0. */
+static int refuse_central(const site *s, ss_err *e)
+{
+    if (s->parent[0])
+        return 0;
+    ss_errf(e, "site %s has no parent site: it is the central site, and the "
+               "Q287717 cleanup is for secondary sites; no cleanup was started",
+            s->code);
+    return JOURNAL_EINPUT;
+}
+
 /* Starts a run inside a transaction. */
 static int start_run(journal *j, const site *s, const procedure *p,
                      const char *ts, int64_t *id, ss_err *e)
@@ -298,7 +311,11 @@ int journal_run_start(journal *j, const char *code, const procedure *p,
                 (long long)id);
         return JOURNAL_EINPUT;
     }
-    if (rc < 0 || start_run(j, &s, p, ts, &id, e) || jdb_commit(j, e)) {
+    if (rc != JOURNAL_NOTFOUND || refuse_central(&s, e)) {
+        jdb_rollback(j);
+        return rc < 0 ? -1 : JOURNAL_EINPUT;
+    }
+    if (start_run(j, &s, p, ts, &id, e) || jdb_commit(j, e)) {
         jdb_rollback(j);
         return -1;
     }
@@ -402,6 +419,8 @@ static int mark_prepare(journal *j, const char *code, const char *item,
             ss_errf(e, "no item \"%s\" in procedure %s", item, start_with->name);
             return JOURNAL_EINPUT;
         }
+        if (refuse_central(&m->s, e))
+            return JOURNAL_EINPUT;
         if (retry_of >= 0) {
             int again = repeats_completion(j, &m->s, item, (outcome)retry_of,
                                            &m->run, e);

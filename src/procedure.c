@@ -110,8 +110,10 @@ static int ph_lookup(const char *name, size_t n)
     return -1;
 }
 
-/* The most bytes tmpl can expand to, whatever the site. */
-static size_t tmpl_worst(const char *s)
+/* The most bytes tmpl can expand to, whatever the site. A text says an
+ * unknown value in words (PROC_UNKNOWN_MAX); a command that needs one is
+ * replaced whole by PROC_NOT_READY and those words. */
+static size_t tmpl_worst(const char *s, bool command)
 {
     size_t adv, n, total = 0;
     const char *at;
@@ -120,14 +122,15 @@ static size_t tmpl_worst(const char *s)
         int ph = t == T_PH ? ph_lookup(at, n) : -1;
         if (t == T_LIT)
             total += n;
-        else if (ph >= 0)
-            total += ph_max[ph] > strlen(ph_names[ph]) + 2
-                         ? ph_max[ph] : strlen(ph_names[ph]) + 2;
-        else
+        else if (ph >= 0) {
+            size_t hole = command ? strlen(ph_names[ph]) + 2 : PROC_UNKNOWN_MAX;
+            total += ph_max[ph] > hole ? ph_max[ph] : hole;
+        } else
             total += adv;
         s += adv;
     }
-    return total;
+    size_t not_ready = sizeof PROC_NOT_READY - 1 + PROC_UNKNOWN_MAX;
+    return command && total < not_ready ? not_ready : total;
 }
 
 /* Whether a template names {cap}. */
@@ -159,9 +162,43 @@ static void put_servers(strbuf *b, const site *s)
     free(names);
 }
 
-/* Appends the value of placeholder ph, or "<name>" when it is unknown. */
+/* Says in words which value of placeholder ph is unknown ("the server of
+ * parent site CEN, which is not in the inventory"); at most
+ * PROC_UNKNOWN_MAX bytes. */
+static void put_unknown(strbuf *b, size_t ph, const site *s)
+{
+    switch (ph) {
+    case 2:
+        sb_puts(b, "the parent site (the site has none)");
+        break;
+    case 3:
+        if (s && s->parent[0])
+            sb_printf(b, "the server of parent site %s, which is not in the "
+                         "inventory", s->parent);
+        else
+            sb_puts(b, "the parent site's server (the site has no parent)");
+        break;
+    case 6:
+        sb_puts(b, "the PDC (not in the inventory)");
+        break;
+    case 7:
+        sb_puts(b, "the CAP/DP servers (none in the inventory)");
+        break;
+    case 8: /* {cap} outside a command names each server in turn */
+        sb_puts(b, s && s->servers[0] ? "each CAP/DP server"
+                                      : "a CAP/DP server (none in the inventory)");
+        break;
+    default:
+        sb_printf(b, "the site's %s (not in the inventory)", ph_names[ph]);
+        break;
+    }
+}
+
+/* Appends the value of placeholder ph. When the site lacks it: with miss,
+ * appends nothing and says in miss what is unknown (the first such value
+ * only); without, says it in words in place. */
 static void put_value(strbuf *b, size_t ph, const proc_values *v,
-                      const char *cap)
+                      const char *cap, strbuf *miss)
 {
     const site *s = v ? v->site : NULL;
     const char *val = NULL;
@@ -183,8 +220,14 @@ static void put_value(strbuf *b, size_t ph, const proc_values *v,
     }
     if (val)
         sb_puts(b, val);
-    if (b->len == before)
+    if (b->len != before)
+        return;
+    if (!s) /* no site at all: the bare checklist shows the template */
         sb_printf(b, "<%s>", ph_names[ph]);
+    else if (!miss)
+        put_unknown(b, ph, s);
+    else if (miss->len == 0)
+        put_unknown(miss, ph, s);
 }
 
 /* Fills tmpl into b; cap is the CAP/DP for {cap}, or NULL. Anything that
@@ -192,7 +235,7 @@ static void put_value(strbuf *b, size_t ph, const proc_values *v,
  * more than limit bytes, cutting at a character boundary with a note;
  * returns true when it cut. */
 static bool expand_into(strbuf *b, const char *tmpl, const proc_values *v,
-                        const char *cap, size_t limit)
+                        const char *cap, size_t limit, strbuf *miss)
 {
     size_t adv, n, start = b->len;
     const char *at, *s = tmpl;
@@ -202,7 +245,7 @@ static bool expand_into(strbuf *b, const char *tmpl, const proc_values *v,
         if (t == T_LIT)
             sb_add(b, at, n > limit ? limit + 1 : n);
         else if (ph >= 0)
-            put_value(b, (size_t)ph, v, cap);
+            put_value(b, (size_t)ph, v, cap, miss);
         else
             sb_add(b, s, adv);
         s += adv;
@@ -223,7 +266,7 @@ char *procedure_expand(const char *tmpl, const proc_values *v)
 {
     strbuf b = {0};
     if (tmpl)
-        expand_into(&b, tmpl, v, NULL, PROC_ITEM_EXPANDED_MAX);
+        expand_into(&b, tmpl, v, NULL, PROC_ITEM_EXPANDED_MAX, NULL);
     return sb_take(&b);
 }
 
@@ -254,9 +297,14 @@ char **proc_item_commands(const proc_item *it, const proc_values *v,
                           PROC_ITEM_EXPANDED_MAX));
                 goto done;
             }
-            strbuf b = {0};
+            strbuf b = {0}, miss = {0};
             expand_into(&b, cmd, v, ncaps ? caps[r] : NULL,
-                        PROC_COMMAND_EXPANDED_MAX);
+                        PROC_COMMAND_EXPANDED_MAX, &miss);
+            if (miss.len) { /* never a command with a hole in it */
+                sb_free(&b);
+                sb_printf(&b, "%s%s", PROC_NOT_READY, miss.s);
+            }
+            sb_free(&miss);
             total += b.len;
             strv_push(&out, &n, sb_take(&b));
         }
@@ -266,6 +314,11 @@ done:
     if (count)
         *count = n;
     return out;
+}
+
+bool proc_command_ready(const char *cmd)
+{
+    return strncmp(cmd, PROC_NOT_READY, strlen(PROC_NOT_READY)) != 0;
 }
 
 void procedure_strv_free(char **v)
@@ -522,7 +575,7 @@ static int field_store(parser *ps, char *v)
     case F_TEXT: it->text = v; break;
     case F_WHERE: it->where = v; break;
     case F_COMMAND: {
-        size_t w = tmpl_worst(v);
+        size_t w = tmpl_worst(v, true);
         if (w > it->worst_cmd) {
             it->worst_cmd = w;
             it->worst_cmd_line = ps->field_line;
@@ -613,12 +666,12 @@ static int item_close(parser *ps)
     if (!it->text)
         return perr(ps, it->line, "item %s has no \"text:\" field: "
                     "every item needs its instruction", it->id);
-    it->worst = tmpl_worst(it->title) + tmpl_worst(it->text) +
-                tmpl_worst(it->where);
+    it->worst = tmpl_worst(it->title, false) + tmpl_worst(it->text, false) +
+                tmpl_worst(it->where, false);
     for (size_t i = 0; i < it->ncautions; i++)
-        it->worst += tmpl_worst(it->cautions[i]);
+        it->worst += tmpl_worst(it->cautions[i], false);
     for (size_t i = 0; i < it->ncommands; i++)
-        it->worst += tmpl_worst(it->commands[i]) *
+        it->worst += tmpl_worst(it->commands[i], true) *
                      (tmpl_has_cap(it->commands[i]) ? PROC_CAP_MAX : 1);
     return 0;
 }

@@ -80,7 +80,10 @@ bool proc_item_applies(const proc_item *it, const site *s);
  *   {code} {name} {parent} {parent_server} {server} {drive} {pdc}
  *   {servers} (the CAP/DP list, ", "-separated) and {cap} (one CAP/DP:
  *   a command that names {cap} is repeated once per CAP/DP server).
- * A value the site lacks is shown as "<pdc>" and so on. */
+ * A value the site lacks is said in words in a text ("the server of
+ * parent site CEN, which is not in the inventory"); a command that needs
+ * one is replaced by PROC_NOT_READY and those words, so no command is ever
+ * shown with a hole in it. Without a site, templates show "<pdc>". */
 typedef struct proc_values {
     const site *site;          /* the site, may be NULL (unfilled) */
     const char *parent_server; /* the parent site's server if known, or NULL */
@@ -97,6 +100,14 @@ char *procedure_expand(const char *tmpl, const proc_values *v);
 char **proc_item_commands(const proc_item *it, const proc_values *v,
                           size_t *count);
 void procedure_strv_free(char **v);
+
+/* The most bytes the words for one unknown value take. */
+#define PROC_UNKNOWN_MAX 96
+/* How a command that cannot be filled in begins. */
+#define PROC_NOT_READY "not ready, needs "
+/* False for a command proc_item_commands could not fill in (it starts
+ * with PROC_NOT_READY): show it as such, never copy or run it. */
+bool proc_command_ready(const char *cmd);
 
 /* How the current procedure file differs from the one a run pinned:
  * NULL when they are the same bytes, else a new string such as

@@ -521,6 +521,14 @@ static void walk_copy(ui *u, walk_view *v)
         procedure_strv_free(cmds);
         return;
     }
+    for (size_t i = 0; i < nc; i++) {
+        if (!proc_command_ready(cmds[i])) {
+            ui_error(u, "Nothing copied: a command of %s is %s", it->id,
+                     cmds[i]);
+            procedure_strv_free(cmds);
+            return;
+        }
+    }
     strbuf b = {0};
     for (size_t i = 0; i < nc; i++) {
         sb_puts(&b, cmds[i]);

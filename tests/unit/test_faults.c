@@ -253,6 +253,7 @@ static int setup(void **state)
     site s;
     site_init(&s);
     if (site_set_field(&s, FIELD_CODE, "K7Q", &e) ||
+        site_set_field(&s, FIELD_PARENT, "CEN", &e) ||
         site_set_field(&s, FIELD_SERVER, "SRV-K7Q", &e))
         return -1;
     inventory inv = {&s, 1, NULL};

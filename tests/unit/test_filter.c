@@ -69,6 +69,7 @@ static void import_n(fx *f, int n)
                         digits[i % 36], '\0'};
         assert_int_equal(site_set_field(&s[i], FIELD_CODE, code, &e), 0);
         assert_int_equal(site_set_field(&s[i], FIELD_SERVER, "SRV-X", &e), 0);
+        assert_int_equal(site_set_field(&s[i], FIELD_PARENT, "CEN", &e), 0);
         assert_int_equal(site_set_field(&s[i], FIELD_STATE, "hung", &e), 0);
     }
     inventory inv = {s, (size_t)n, NULL};

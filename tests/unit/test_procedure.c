@@ -228,7 +228,7 @@ static void test_expand_every_placeholder(void **state)
     proc_values v = {&s, "SRV-CEN"};
     char *x = procedure_expand(ALL, &v);
     assert_string_equal(x, "K7Q|Kiel|CEN|SRV-CEN|SRV-K7Q|D|PDC01|"
-                           "CAP1, CAP2, DP3|<cap>");
+                           "CAP1, CAP2, DP3|each CAP/DP server");
     free(x);
     x = procedure_expand("\\\\{server}\\{drive}$\\SMS", &v);
     assert_string_equal(x, "\\\\SRV-K7Q\\D$\\SMS");
@@ -252,13 +252,42 @@ static void test_expand_missing_values(void **state)
     site_init(&s);
     proc_values v2 = {&s, ""};
     x = procedure_expand(ALL, &v2);
-    assert_string_equal(x, "<code>|<name>|<parent>|<parent_server>|"
-                           "<server>|C|<pdc>|<servers>|<cap>");
+    assert_string_equal(x, "the site's code (not in the inventory)|"
+        "the site's name (not in the inventory)|"
+        "the parent site (the site has none)|"
+        "the parent site's server (the site has no parent)|"
+        "the site's server (not in the inventory)|C|"
+        "the PDC (not in the inventory)|"
+        "the CAP/DP servers (none in the inventory)|"
+        "a CAP/DP server (none in the inventory)");
     free(x);
     s.drive = '\0';
     x = procedure_expand("{drive}:", &v2);
-    assert_string_equal(x, "<drive>:");
+    assert_string_equal(x, "the site's drive (not in the inventory):");
     free(x);
+    /* A parent that is not in the inventory is named. */
+    snprintf(s.parent, sizeof s.parent, "ZZZ");
+    x = procedure_expand("on {parent_server}", &v2);
+    assert_string_equal(x, "on the server of parent site ZZZ, which is not "
+                           "in the inventory");
+    free(x);
+    /* A command that needs an unknown value is never shown with a hole. */
+    proc_item it = {0};
+    char *cmd[] = {"preinst /delsite:{{{code},{parent}}}", "net view \\\\{server}"};
+    snprintf(it.id, sizeof it.id, "2");
+    it.commands = cmd;
+    it.ncommands = 2;
+    snprintf(s.code, sizeof s.code, "CEN");
+    s.parent[0] = '\0';
+    snprintf(s.server, sizeof s.server, "SMS-CEN");
+    size_t nc = 0;
+    char **out = proc_item_commands(&it, &v2, &nc);
+    assert_int_equal(nc, 2);
+    assert_false(proc_command_ready(out[0]));
+    assert_string_equal(out[0], PROC_NOT_READY "the parent site (the site has none)");
+    assert_true(proc_command_ready(out[1]));
+    assert_string_equal(out[1], "net view \\\\SMS-CEN");
+    procedure_strv_free(out);
     /* parent_server known even without a site */
     proc_values v3 = {NULL, "SRV-CEN"};
     x = procedure_expand("{parent_server}/{parent}", &v3);
@@ -315,8 +344,11 @@ static void test_cap_repetition(void **state)
     s.servers[0] = '\0';
     c = proc_item_commands(&p.items[0], &v, &n);
     assert_int_equal(n, 3);
-    assert_string_equal(c[0], "a <cap>");
-    assert_string_equal(c[2], "c <cap> {cap}");
+    /* No CAP/DP: such a command is not ready, never shown with a hole. */
+    assert_string_equal(c[0], PROC_NOT_READY "a CAP/DP server (none in the inventory)");
+    assert_false(proc_command_ready(c[0]));
+    assert_true(proc_command_ready(c[1]));
+    assert_false(proc_command_ready(c[2]));
     procedure_strv_free(c);
 
     c = proc_item_commands(&p.items[0], NULL, NULL);
