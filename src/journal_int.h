@@ -104,6 +104,11 @@ int jdb_page_query(journal *j, const event_filter *f, const char *fts,
 /* An event from a row of "id, ts, operator, host, site, run, item, kind,
  * note, data, prev, hash"; the strings are allocated (event_clear). */
 void jdb_event_from_row(sqlite3_stmt *st, event *ev);
+/* Reads the rows of st, events of EVENT_COLS, into evs[*count..limit) and
+ * ends st: J_OK, J_ESTORAGE (e set; the events read so far stay in evs,
+ * counted). */
+int jdb_read_events(journal *j, sqlite3_stmt *st, size_t limit, event *evs,
+                    size_t *count, ss_err *e);
 /* Whether the filter's text is one or two characters (valid UTF-8): too
  * short for the trigram index, served by the short-term index. */
 bool jdb_short_filter(const event_filter *f);
@@ -113,7 +118,8 @@ bool jdb_short_filter(const event_filter *f);
 int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
                    size_t limit, event *evs, size_t *count, ss_err *e);
 
-/* Whether another live console holds the run: 1 (filling *by), 0, -1. */
+/* Whether another live console holds the run: J_HELD (filling *by when
+ * given), J_OK when none does, J_ESTORAGE. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
 
 #endif
