@@ -94,6 +94,11 @@ int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
  * (also when none is open), J_ESTORAGE. */
 int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
                          ss_err *e);
+/* Closes run id inside a transaction: open 0, state ("complete" or
+ * "abandoned"), ended ts, and no console holds it any more. J_OK, or
+ * J_ESTORAGE with e saying what failed (what: "cannot close the run"). */
+int jdb_close_run(journal *j, int64_t run, const char *state, const char *ts,
+                  const char *what, ss_err *e);
 /* One query of a filtered page (journal_events.c): ids beyond `from` in
  * direction dir (from <= 0 with dir < 0: from the newest), up to `bound`
  * when bound is not 0, through the trigram index when fts is given;

@@ -417,19 +417,7 @@ static int abandon_in_tx(journal *j, const char *code, const char *reason,
     free(data);
     if (rc)
         return J_ESTORAGE;
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state ="
-                                   " 'abandoned', ended = ? WHERE id = ?", e);
-    if (!st)
-        return J_ESTORAGE;
-    jdb_bind_text(st, 1, ts);
-    sqlite3_bind_int64(st, 2, id);
-    if (jdb_run(j, st, "cannot abandon the run", e))
-        return J_ESTORAGE;
-    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
-    if (!st)
-        return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
-    if (jdb_run(j, st, "cannot abandon the run", e))
+    if (jdb_close_run(j, id, "abandoned", ts, "cannot abandon the run", e))
         return J_ESTORAGE;
     return jdb_set_state(j, s.code, to, true, ts, e);
 }

@@ -309,25 +309,32 @@ static int store_item(journal *j, int64_t run, const char *item,
     return jdb_run(j, st, "cannot record the item", e);
 }
 
+int jdb_close_run(journal *j, int64_t run, const char *state, const char *ts,
+                  const char *what, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = ?,"
+                                   " ended = ? WHERE id = ?", e);
+    if (!st)
+        return J_ESTORAGE;
+    jdb_bind_text(st, 1, state);
+    jdb_bind_text(st, 2, ts);
+    sqlite3_bind_int64(st, 3, run);
+    if (jdb_run(j, st, what, e))
+        return J_ESTORAGE;
+    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
+    if (!st)
+        return J_ESTORAGE;
+    sqlite3_bind_int64(st, 1, run);
+    return jdb_run(j, st, what, e);
+}
+
 /* Closes a completed run and marks the site clean. */
 static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
                         ss_err *e)
 {
     if (jdb_append(j, s->code, run, NULL, "run-completed", NULL, NULL, ts, NULL, e))
         return J_ESTORAGE;
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = 'complete', ended = ?"
-                                   " WHERE id = ?", e);
-    if (!st)
-        return J_ESTORAGE;
-    jdb_bind_text(st, 1, ts);
-    sqlite3_bind_int64(st, 2, run);
-    if (jdb_run(j, st, "cannot close the run", e))
-        return J_ESTORAGE;
-    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
-    if (!st)
-        return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
-    if (jdb_run(j, st, "cannot close the run", e))
+    if (jdb_close_run(j, run, "complete", ts, "cannot close the run", e))
         return J_ESTORAGE;
     return jdb_set_state(j, s->code, STATE_CLEAN, true, ts, e);
 }
