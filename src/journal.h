@@ -246,8 +246,8 @@ int journal_checkpoint(journal *j, checkpoint *out, ss_err *e);
 /* Writes "N:HASH" into out (CHECKPOINT_MAX bytes). */
 void checkpoint_format(const checkpoint *c, char out[CHECKPOINT_MAX]);
 /* Parses "N:HASH" (N >= 0, HASH 64 hex digits, upper case accepted and
- * stored lower): J_OK, or J_ESTORAGE (-1) with e naming what is wrong with
- * s. */
+ * stored lower): J_OK, or -1 with e naming what is wrong with s (ss_errf's
+ * value; it reads no journal, so no other code applies). */
 int checkpoint_parse(const char *s, checkpoint *out, ss_err *e);
 
 /* What verify found wrong first. */
