@@ -210,6 +210,17 @@ int jdb_run(journal *j, sqlite3_stmt *st, const char *what, ss_err *e)
     return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, what);
 }
 
+/* Ends st before filling e, as the lookups always did: reset keeps the
+ * error SQLite reported for the step. */
+int jdb_step_row(journal *j, sqlite3_stmt *st, const char *what, ss_err *e)
+{
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        return J_OK;
+    jdb_done(j, st);
+    return rc == SQLITE_DONE ? J_NOTFOUND : jdb_fail(j, e, what);
+}
+
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e)
 {
     if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)
@@ -249,9 +260,17 @@ int jdb_commit(journal *j, ss_err *e)
     if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         jdb_fail(j, e, "cannot commit");
         jdb_rollback(j);
-        return -1;
+        return J_ESTORAGE;
     }
     return 0;
+}
+
+int jdb_finish(journal *j, int rc, ss_err *e)
+{
+    if (rc == J_OK)
+        return jdb_commit(j, e);
+    jdb_rollback(j);
+    return rc;
 }
 
 /* ---- opening ---- */

@@ -15,22 +15,41 @@
 #include "util.h"
 
 #define JOURNAL_SCHEMA_VERSION 4
-#define JOURNAL_NOTFOUND 1 /* returned by lookups that found nothing */
-#define JOURNAL_EINPUT (-2) /* the request itself is wrong (unknown site or
-                               item, missing note, not allowed now); -1 is
-                               a storage failure */
 #define JOURNAL_BUSY_MS 5000 /* how long a write waits for another writer */
-#define JOURNAL_HELD 3 /* the run is held by another console */
+
+/* What the journal's functions return (as int). Every function returns
+ * J_OK or one of these; the comment on each says which. The values are
+ * fixed: callers and tests compare against them, and negative means "did
+ * not happen". e is filled for every negative code. */
+typedef enum journal_rc {
+    J_ESTORAGE = -1, /* the journal could not be read or written (busy,
+                        read-only, full, damaged); e says why */
+    J_EINPUT = -2,   /* the request itself is wrong (unknown site or item,
+                        missing note, not allowed now); e says why */
+    J_OK = 0,        /* done */
+    J_NOTFOUND = 1,  /* a lookup found nothing; e is not touched */
+    J_HELD = 3,      /* the run is held by another console */
+    J_ALREADY = 4,   /* the outcome was already recorded: nothing new was
+                        written. Internal to the journal modules: the public
+                        journal_mark reports it as J_OK with res->already */
+} journal_rc;
+
+/* The older names, kept so callers read as before. */
+#define JOURNAL_NOTFOUND J_NOTFOUND
+#define JOURNAL_EINPUT J_EINPUT
+#define JOURNAL_HELD J_HELD
 
 typedef struct journal journal;
 
 /* The journal's path: opt if given, else $SITESWEEP_JOURNAL, else
- * $XDG_DATA_HOME/sitesweep/journal.db, else ~/.local/share/... */
+ * $XDG_DATA_HOME/sitesweep/journal.db, else ~/.local/share/...
+ * J_OK, or J_ESTORAGE with e set (no path, or too long). */
 int journal_resolve_path(const char *opt, char *buf, size_t n, ss_err *e);
 
 /* Opens (creating it 0600, and its directory 0700, when missing) and
  * migrates the schema. Refuses a file that is not a SQLite database, or
- * one written by a newer sitesweep. */
+ * one written by a newer sitesweep. J_OK with *out, or J_ESTORAGE with e
+ * set. */
 int journal_open(const char *path, journal **out, ss_err *e);
 void journal_close(journal *j);
 const char *journal_path(const journal *j);
@@ -39,11 +58,13 @@ void journal_set_actor(journal *j, const char *operator_name,
                        const char *host);
 const char *journal_operator(const journal *j);
 
-/* Number of sites known (0 on a new journal). */
+/* Number of sites known (0 on a new journal): J_OK, J_ESTORAGE. */
 int journal_site_count(journal *j, size_t *n, ss_err *e);
 
 /* Imports a validated inventory in one transaction: new sites are added,
- * changed sites updated, each journaled, plus one "import" event. */
+ * changed sites updated, each journaled, plus one "import" event.
+ * J_OK; J_EINPUT (e names the source line or site), J_ESTORAGE: nothing
+ * is imported then. */
 typedef struct import_stats {
     size_t added, updated, unchanged;
 } import_stats;
@@ -51,12 +72,14 @@ int journal_import(journal *j, const inventory *inv, const char *source,
                    import_stats *st, ss_err *e);
 
 /* Adds (create=true, refused if the code exists) or updates (refused if
- * missing) one site, journaled. The site must pass site_check. */
+ * missing) one site, journaled. The site must pass site_check.
+ * J_OK, J_EINPUT (refused), J_ESTORAGE. */
 int journal_site_save(journal *j, const site *s, bool create, ss_err *e);
-/* Sets a site's install state, journaled ("site-state"). */
+/* Sets a site's install state, journaled ("site-state"): J_OK, J_EINPUT
+ * (no such site, or "cleaning", which only runs set), J_ESTORAGE. */
 int journal_site_set_state(journal *j, const char *code, site_state st,
                            ss_err *e);
-/* 0 found, JOURNAL_NOTFOUND, -1 error. Code matched case-insensitively. */
+/* J_OK found, J_NOTFOUND, J_ESTORAGE. Code matched case-insensitively. */
 int journal_site_get(journal *j, const char *code, site *out, ss_err *e);
 
 /* A site with its cleanup progress, for lists. */
@@ -75,7 +98,8 @@ typedef struct site_row {
     char run_state[12];   /* "open", "complete", "abandoned"; "" if none */
 } site_row;
 /* All sites ordered by code; reads only the derived tables (constant per
- * site, whatever the journal's length). */
+ * site, whatever the journal's length). J_OK with *rows allocated, or
+ * J_ESTORAGE. */
 int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e);
 
 /* A run with the procedure it pinned when it started. */
@@ -93,14 +117,17 @@ typedef struct run_view {
 } run_view;
 void run_view_free(run_view *rv);
 
-/* The site's open run: 0, JOURNAL_NOTFOUND when none is open, -1. */
+/* The site's open run: J_OK, J_NOTFOUND (no such site or none open),
+ * J_ESTORAGE. */
 int journal_run_current(journal *j, const char *code, run_view *out,
                         ss_err *e);
-/* Run id of the site, open or closed: 0, JOURNAL_NOTFOUND, -1. */
+/* Run id of the site, open or closed: J_OK, J_NOTFOUND, J_ESTORAGE. */
 int journal_run_get(journal *j, const char *code, int64_t id, run_view *out,
                     ss_err *e);
 /* Starts a run of p for the site ("run-started"; the site's state becomes
- * cleaning). Refused when one is open. p's text is stored with the run. */
+ * cleaning). Refused when one is open. p's text is stored with the run.
+ * J_OK (out, when given, is the new run), J_EINPUT (no such site, or a run
+ * is open), J_ESTORAGE. */
 int journal_run_start(journal *j, const char *code, const procedure *p,
                       run_view *out, ss_err *e);
 
@@ -115,13 +142,13 @@ typedef struct run_holder {
 /* Marks this handle as a console: it claims runs, and its marks are
  * refused once another console has taken its run over. */
 void journal_set_console(journal *j, bool console);
-/* Claims the run for this console. 0 when claimed (or already ours, or
- * the holder's process is gone); JOURNAL_HELD when another live console
- * holds it, *by saying who, from where and since when. With takeover,
- * takes it from that console and journals a "handover" event. */
+/* Claims the run for this console. J_OK when claimed (or already ours, or
+ * the holder's process is gone); J_HELD when another live console holds
+ * it, *by saying who, from where and since when. With takeover, takes it
+ * from that console and journals a "handover" event. J_ESTORAGE. */
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                       ss_err *e);
-/* Lets the run go when this console leaves it. */
+/* Lets the run go when this console leaves it: J_OK, J_ESTORAGE. */
 int journal_run_release(journal *j, int64_t run, ss_err *e);
 
 typedef struct mark_result {
@@ -137,7 +164,9 @@ typedef struct mark_result {
     size_t applicable;  /* the run's applicable items */
     char procedure[65]; /* hash of the procedure the run follows */
 } mark_result;
-/* Returns 0, JOURNAL_EINPUT or -1.
+/* Returns J_OK, J_EINPUT or J_ESTORAGE. When the item already had that
+ * outcome (J_ALREADY inside), returns J_OK with res->already and writes
+ * nothing.
  * Records an outcome for an item of the site's open run, starting a run
  * of p when none is open (p may be NULL then only if a run is open). One
  * transaction: the event, the derived state, completion and the site's new
@@ -145,7 +174,9 @@ typedef struct mark_result {
 int journal_mark(journal *j, const char *code, const char *item, outcome o,
                  const char *note, const procedure *p, mark_result *res,
                  ss_err *e);
-/* Adds a note to an item of the site's open run. */
+/* Adds a note to an item of the site's open run: J_OK (*event its id),
+ * J_EINPUT (empty note, unknown site or item, no open run, taken over),
+ * J_ESTORAGE. */
 int journal_note(journal *j, const char *code, const char *item,
                  const char *note, int64_t *event, ss_err *e);
 
@@ -185,16 +216,20 @@ typedef struct event_filter {
 
 /* A page of events. dir < 0: ids below from (0 = from the newest),
  * newest first. dir > 0: ids above from, oldest first. Uses the primary
- * key, so a page costs the same at any depth. */
+ * key, so a page costs the same at any depth. J_OK with *out allocated
+ * (events_free), or J_ESTORAGE. */
 int journal_events_page(journal *j, const event_filter *f, int64_t from,
                         int dir, size_t limit, event **out, size_t *n,
                         ss_err *e);
-/* Streams every matching event oldest first; cb returning non-zero stops. */
+/* Streams every matching event oldest first; cb returning non-zero stops.
+ * J_OK (also when cb stopped with > 0), J_ESTORAGE (also when cb stopped
+ * with < 0: cb fills e itself then). */
 int journal_events_each(journal *j, const event_filter *f,
                         int (*cb)(const event *ev, void *ctx), void *ctx,
                         ss_err *e);
+/* Event id: J_OK (event_clear it), J_NOTFOUND, J_ESTORAGE. */
 int journal_event_get(journal *j, int64_t id, event *out, ss_err *e);
-/* Number of events. */
+/* Number of events: J_OK, J_ESTORAGE. */
 int journal_event_count(journal *j, int64_t *n, ss_err *e);
 
 /* A checkpoint names the journal's whole history in one string: the number
@@ -205,12 +240,14 @@ typedef struct checkpoint {
     int64_t events;    /* N: number of events */
     char hash[65];     /* hash of event N (the genesis hash when N is 0) */
 } checkpoint;
-/* The journal's checkpoint now: 0, or -1 with e set. Reads one row. */
+/* The journal's checkpoint now: J_OK, or J_ESTORAGE with e set. Reads one
+ * row. */
 int journal_checkpoint(journal *j, checkpoint *out, ss_err *e);
 /* Writes "N:HASH" into out (CHECKPOINT_MAX bytes). */
 void checkpoint_format(const checkpoint *c, char out[CHECKPOINT_MAX]);
 /* Parses "N:HASH" (N >= 0, HASH 64 hex digits, upper case accepted and
- * stored lower): 0, or -1 with e naming what is wrong with s. */
+ * stored lower): J_OK, or -1 with e naming what is wrong with s (ss_errf's
+ * value; it reads no journal, so no other code applies). */
 int checkpoint_parse(const char *s, checkpoint *out, ss_err *e);
 
 /* What verify found wrong first. */
@@ -240,7 +277,7 @@ typedef struct verify_result {
     char found[96];    /* what the file holds */
     checkpoint head;   /* the history checked: events and the last hash */
 } verify_result;
-/* journal_verify_checkpoints with no checkpoints. */
+/* journal_verify_checkpoints with no checkpoints: the same returns. */
 int journal_verify(journal *j, verify_result *res, ss_err *e);
 /* Checks everything the journal can prove about itself, inside one read
  * transaction, and stops at the first problem: SQLite's integrity check of
@@ -252,8 +289,9 @@ int journal_verify(journal *j, verify_result *res, ss_err *e);
  * the events. A checkpoint proves nothing about events after it. anchors
  * may be NULL when n is 0; nothing is written to the journal.
  * Returns 0 when all hold (res->head is the history checked); 1 when one
- * does not (res->problem and the fields after it say which); -1 when the
- * journal cannot be read (e set; never "intact"). */
+ * does not (res->problem and the fields after it say which; this 1 is a
+ * verdict, not J_NOTFOUND); J_ESTORAGE when the journal cannot be read (e
+ * set; never "intact"). */
 int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
                                size_t n, verify_result *res, ss_err *e);
 

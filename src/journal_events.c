@@ -111,6 +111,18 @@ void jdb_event_from_row(sqlite3_stmt *st, event *ev)
     event_from_row(st, ev);
 }
 
+int jdb_read_events(journal *j, sqlite3_stmt *st, size_t limit, event *evs,
+                    size_t *count, ss_err *e)
+{
+    int rc = SQLITE_DONE;
+    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        event_from_row(st, &evs[(*count)++]);
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read events");
+    return J_OK;
+}
+
 void event_clear(event *ev)
 {
     free(ev->operator_name);
@@ -222,13 +234,7 @@ int jdb_page_query(journal *j, const event_filter *f, const char *fts,
         sqlite3_bind_int64(st, i, bound);
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
                        (sqlite3_int64)(limit - *count));
-    int rc = SQLITE_DONE;
-    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        event_from_row(st, &evs[(*count)++]);
-    jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot read events");
-    return 0;
+    return jdb_read_events(j, st, limit, evs, count, e);
 }
 
 int journal_events_page(journal *j, const event_filter *f, int64_t from,
@@ -306,15 +312,12 @@ int journal_event_get(journal *j, int64_t id, event *out, ss_err *e)
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = jdb_step_row(j, st, "cannot read events", e);
+    if (rc == J_OK) {
         event_from_row(st, out);
-    jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    if (rc != SQLITE_ROW)
-        return jdb_fail(j, e, "cannot read events");
-    return 0;
+        jdb_done(j, st);
+    }
+    return rc;
 }
 
 int journal_event_count(journal *j, int64_t *n, ss_err *e)
@@ -338,18 +341,16 @@ int journal_checkpoint(journal *j, checkpoint *out, ss_err *e)
         j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = jdb_step_row(j, st, "cannot read the newest event", e);
+    if (rc == J_OK) {
         out->events = sqlite3_column_int64(st, 0);
         jdb_copy_col(st, 1, out->hash, sizeof out->hash);
+        jdb_done(j, st);
     } else {
         out->events = 0;
         memcpy(out->hash, GENESIS, sizeof out->hash);
     }
-    jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot read the newest event");
-    return 0;
+    return rc == J_NOTFOUND ? J_OK : rc;
 }
 
 void checkpoint_format(const checkpoint *c, char out[CHECKPOINT_MAX])

@@ -37,24 +37,18 @@ static int scan_block(journal *j, const event_filter *f, int64_t lo,
                       size_t *count, ss_err *e)
 {
     if (lo > hi)
-        return 0;
+        return J_OK;
     sqlite3_stmt *st = jdb_prep(j, dir < 0 ? BLOCK_SCAN("DESC")
                                            : BLOCK_SCAN("ASC"), e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, lo);
     sqlite3_bind_int64(st, 2, hi);
     jdb_bind_text(st, 3, f->site);
     sqlite3_bind_int64(st, 4, f->run);
     jdb_bind_text(st, 5, f->text);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)(limit - *count));
-    int rc = SQLITE_DONE;
-    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
-        jdb_event_from_row(st, &evs[(*count)++]);
-    jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot read events");
-    return 0;
+    return jdb_read_events(j, st, limit, evs, count, e);
 }
 
 int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
@@ -86,7 +80,7 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
         : "SELECT DISTINCT block FROM events_grams WHERE ((gram >= ?1 AND"
           " gram < ?2) OR gram = '') AND block >= ?3 ORDER BY block ASC", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, lo);
     jdb_bind_text(st, 2, hi);
     sqlite3_bind_int64(st, 3, from >> GRAM_BLOCK_SHIFT);
@@ -105,8 +99,8 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
     }
     jdb_done(j, st);
     if (out)
-        return -1;
+        return J_ESTORAGE;
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return jdb_fail(j, e, "cannot read events");
-    return 0;
+    return J_OK;
 }

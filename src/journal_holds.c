@@ -16,25 +16,23 @@ void journal_set_console(journal *j, bool console)
     j->console = console;
 }
 
-/* The run's holder: 0 found, JOURNAL_NOTFOUND, -1. */
+/* The run's holder: J_OK found, J_NOTFOUND, J_ESTORAGE. */
 static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT operator, host, pid, since FROM holds"
                                    " WHERE run = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, run);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = jdb_step_row(j, st, "cannot read who holds the run", e);
+    if (rc == J_OK) {
         jdb_copy_col(st, 0, h->operator_name, sizeof h->operator_name);
         jdb_copy_col(st, 1, h->host, sizeof h->host);
         h->pid = (long)sqlite3_column_int64(st, 2);
         jdb_copy_col(st, 3, h->since, sizeof h->since);
+        jdb_done(j, st);
     }
-    jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read who holds the run");
+    return rc;
 }
 
 static bool holder_is_me(const journal *j, const run_holder *h)
@@ -57,12 +55,12 @@ int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e)
     run_holder h;
     int rc = holder_of(j, run, &h, e);
     if (rc < 0)
-        return -1;
-    if (rc == JOURNAL_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, &h))
-        return 0;
+        return J_ESTORAGE;
+    if (rc == J_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, &h))
+        return J_OK;
     if (by)
         *by = h;
-    return 1;
+    return J_HELD;
 }
 
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
@@ -71,16 +69,15 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
+        return J_ESTORAGE;
     run_holder h;
     int rc = jdb_held_by_other(j, run, &h, e);
-    if (rc == 1 && !takeover) {
-        jdb_rollback(j);
+    if (rc == J_HELD && !takeover) {
         if (by)
             *by = h;
-        return JOURNAL_HELD;
+        return jdb_finish(j, J_HELD, e);
     }
-    if (rc == 1) {
+    if (rc == J_HELD) {
         char site_code[4] = "";
         sqlite3_stmt *q = jdb_prep(j, "SELECT site FROM runs WHERE id = ?", e);
         if (q) {
@@ -98,23 +95,14 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
     sqlite3_stmt *st = rc < 0 ? NULL
         : jdb_prep(j, "INSERT OR REPLACE INTO holds(run, operator, host, pid, since)"
                       " VALUES(?, ?, ?, ?, ?)", e);
-    if (!st) {
-        jdb_rollback(j);
-        return -1;
-    }
+    if (!st)
+        return jdb_finish(j, J_ESTORAGE, e);
     sqlite3_bind_int64(st, 1, run);
     jdb_bind_text(st, 2, j->operator_name);
     jdb_bind_text(st, 3, j->host);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
     jdb_bind_text(st, 5, ts);
-    rc = sqlite3_step(st);
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
-        jdb_fail(j, e, "cannot claim the run");
-        jdb_rollback(j);
-        return -1;
-    }
-    return jdb_commit(j, e);
+    return jdb_finish(j, jdb_run(j, st, "cannot claim the run", e), e);
 }
 
 int journal_run_release(journal *j, int64_t run, ss_err *e)
@@ -122,7 +110,7 @@ int journal_run_release(journal *j, int64_t run, ss_err *e)
     sqlite3_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
                                    " AND host = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, run);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
     jdb_bind_text(st, 3, j->host);

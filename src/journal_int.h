@@ -33,7 +33,7 @@ struct journal {
 };
 
 /* Fills e with what failed on the journal, with a hint for busy,
- * read-only and full; returns -1. */
+ * read-only and full; returns J_ESTORAGE. */
 int jdb_fail(journal *j, ss_err *e, const char *what);
 /* Prepares SQL built at run time, for one use (end it with jdb_done). */
 sqlite3_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e);
@@ -41,9 +41,14 @@ sqlite3_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e);
 sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e);
 /* Ends a statement's use: kept ones are reset, others finalized. */
 void jdb_done(journal *j, sqlite3_stmt *st);
-/* Steps a statement that returns no rows and ends its use: 0, or -1 with
- * e saying what failed (what: "cannot record the event"). */
+/* Steps a statement that returns no rows and ends its use: J_OK, or
+ * J_ESTORAGE with e saying what failed (what: "cannot record the event"). */
 int jdb_run(journal *j, sqlite3_stmt *st, const char *what, ss_err *e);
+/* Steps st for its one row (a lookup): J_OK with the row ready, the caller
+ * reads its columns and then ends st with jdb_done; J_NOTFOUND when there
+ * is none, st already ended and e untouched; J_ESTORAGE with e saying what
+ * failed (what: "cannot read runs"), st already ended. */
+int jdb_step_row(journal *j, sqlite3_stmt *st, const char *what, ss_err *e);
 /* Runs SQL without results; what names the action in the error. */
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e);
 /* Binds a string (NULL as ""). */
@@ -52,34 +57,48 @@ void jdb_bind_text(sqlite3_stmt *st, int i, const char *s);
 const char *jdb_col_text(sqlite3_stmt *st, int i);
 /* Copies a text column into a fixed buffer. */
 void jdb_copy_col(sqlite3_stmt *st, int i, char *dst, size_t n);
-/* Starts a write transaction (BEGIN IMMEDIATE). */
+/* Starts a write transaction (BEGIN IMMEDIATE): J_OK, J_ESTORAGE. */
 int jdb_begin(journal *j, ss_err *e);
 /* Rolls back the transaction, if one is open. */
 void jdb_rollback(journal *j);
-/* Commits durably; rolls back and fails plainly when it cannot. */
+/* Commits durably: J_OK; rolls back and returns J_ESTORAGE (e set) when
+ * it cannot. */
 int jdb_commit(journal *j, ss_err *e);
+/* Ends the write transaction begun with jdb_begin by the outcome rc of its
+ * work: commits when rc is J_OK (returning jdb_commit's answer), else
+ * rolls back and returns rc unchanged (e as the work left it). */
+int jdb_finish(journal *j, int rc, ss_err *e);
 /* Appends one event, chained to the last, inside the caller's
- * transaction; *id receives its id. */
+ * transaction; *id receives its id. J_OK, J_ESTORAGE. */
 int jdb_append(journal *j, const char *site_code, int64_t run,
                const char *item, const char *kind, const char *note,
                const char *data, const char *ts, int64_t *id, ss_err *e);
 /* Sets a site's install state inside a transaction, journaled; only
- * internal callers (runs) may set or leave "cleaning". */
+ * internal callers (runs) may set or leave "cleaning". J_OK, J_EINPUT (no
+ * such site, or "cleaning" from outside), J_ESTORAGE. */
 int jdb_set_state(journal *j, const char *code, site_state to,
                   bool internal, const char *ts, ss_err *e);
-/* The procedure a run pinned, by hash, parsed once and cached. */
+/* The procedure a run pinned, by hash, parsed once and cached; NULL with
+ * e set when it is missing, changed or cannot be read. */
 const procedure *jdb_stored_procedure(journal *j, const char *hash,
                                       ss_err *e);
-/* The item states of run id, as a fresh run_state. */
+/* The item states of run id, as a fresh run_state: J_OK, J_ESTORAGE (rs
+ * freed). */
 int jdb_load_states(journal *j, int64_t id, const procedure *p,
                     const site *s, run_state *rs, ss_err *e);
-/* The site's open run: 0 with its id and procedure hash,
- * JOURNAL_NOTFOUND, or -1. */
+/* The site's open run: J_OK with its id and procedure hash, J_NOTFOUND,
+ * or J_ESTORAGE. */
 int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
                  char started[32], ss_err *e);
-/* A site's data changed: re-decides what applies in its open run. */
+/* A site's data changed: re-decides what applies in its open run. J_OK
+ * (also when none is open), J_ESTORAGE. */
 int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
                          ss_err *e);
+/* Closes run id inside a transaction: open 0, state ("complete" or
+ * "abandoned"), ended ts, and no console holds it any more. J_OK, or
+ * J_ESTORAGE with e saying what failed (what: "cannot close the run"). */
+int jdb_close_run(journal *j, int64_t run, const char *state, const char *ts,
+                  const char *what, ss_err *e);
 /* One query of a filtered page (journal_events.c): ids beyond `from` in
  * direction dir (from <= 0 with dir < 0: from the newest), up to `bound`
  * when bound is not 0, through the trigram index when fts is given;
@@ -90,6 +109,11 @@ int jdb_page_query(journal *j, const event_filter *f, const char *fts,
 /* An event from a row of "id, ts, operator, host, site, run, item, kind,
  * note, data, prev, hash"; the strings are allocated (event_clear). */
 void jdb_event_from_row(sqlite3_stmt *st, event *ev);
+/* Reads the rows of st, events of EVENT_COLS, into evs[*count..limit) and
+ * ends st: J_OK, J_ESTORAGE (e set; the events read so far stay in evs,
+ * counted). */
+int jdb_read_events(journal *j, sqlite3_stmt *st, size_t limit, event *evs,
+                    size_t *count, ss_err *e);
 /* Whether the filter's text is one or two characters (valid UTF-8): too
  * short for the trigram index, served by the short-term index. */
 bool jdb_short_filter(const event_filter *f);
@@ -99,7 +123,8 @@ bool jdb_short_filter(const event_filter *f);
 int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
                    size_t limit, event *evs, size_t *count, ss_err *e);
 
-/* Whether another live console holds the run: 1 (filling *by), 0, -1. */
+/* Whether another live console holds the run: J_HELD (filling *by when
+ * given), J_OK when none does, J_ESTORAGE. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
 
 #endif

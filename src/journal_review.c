@@ -48,7 +48,7 @@ static int run_events(journal *j, int64_t id, const procedure *p,
     sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind, operator, host"
                                    " FROM events WHERE run = ? ORDER BY id", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
     size_t cap = 0;
     int rc;
@@ -74,7 +74,7 @@ static int run_events(journal *j, int64_t id, const procedure *p,
         *out = NULL;
         return jdb_fail(j, e, "cannot read the run's events");
     }
-    return 0;
+    return J_OK;
 }
 
 int journal_run_times(journal *j, int64_t id, const procedure *p,
@@ -83,30 +83,31 @@ int journal_run_times(journal *j, int64_t id, const procedure *p,
     timing_event *ev;
     size_t n;
     if (run_events(j, id, p, &ev, &n, NULL, e))
-        return -1;
+        return J_ESTORAGE;
     timing_run(ev, n, item_seconds, p->nitems, active);
     free(ev);
-    return 0;
+    return J_OK;
 }
 
 /* The median time per closed item over the last REVIEW_ESTIMATE_RUNS
- * completed runs of procedure hash: 0 with *median, JOURNAL_NOTFOUND when
- * there is none (fewer than TIMING_MIN_RUNS runs, or no timed item), -1. */
+ * completed runs of procedure hash: J_OK with *median, J_NOTFOUND when
+ * there is none (fewer than TIMING_MIN_RUNS runs, or no timed item),
+ * J_ESTORAGE. */
 static int estimate_median(journal *j, const char *hash, int64_t *median,
                            ss_err *e)
 {
     const procedure *cached = jdb_stored_procedure(j, hash, e);
     if (!cached)
-        return -1;
+        return J_ESTORAGE;
     procedure p; /* a copy: the cache may be replaced meanwhile */
     if (procedure_parse(cached->text, cached->textlen, "procedure", &p, e))
-        return -1;
+        return J_ESTORAGE;
     sqlite3_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE procedure = ?"
                                    " AND state = 'complete' ORDER BY id DESC"
                                    " LIMIT ?", e);
     if (!st) {
         procedure_free(&p);
-        return -1;
+        return J_ESTORAGE;
     }
     jdb_bind_text(st, 1, hash);
     sqlite3_bind_int(st, 2, REVIEW_ESTIMATE_RUNS);
@@ -129,7 +130,7 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
     for (size_t r = 0; r < nruns; r++) {
         int64_t active;
         if (journal_run_times(j, ids[r], &p, per, &active, e)) {
-            out = -1;
+            out = J_ESTORAGE;
             break;
         }
         for (size_t i = 0; i < p.nitems; i++)
@@ -138,7 +139,7 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
     }
     if (out == 0)
         out = timing_estimate(samples, ns, nruns, 1, median) ? 0
-                                                            : JOURNAL_NOTFOUND;
+                                                            : J_NOTFOUND;
     free(samples);
     free(per);
     procedure_free(&p);
@@ -175,19 +176,19 @@ static int summary_finish(journal *j, run_summary *r, estimate_cache *ec,
     site s;
     int rc = journal_site_get(j, r->site, &s, e);
     if (rc)
-        return rc == JOURNAL_NOTFOUND
+        return rc == J_NOTFOUND
                    ? ss_errf(e, "run %lld: no site %s", (long long)r->id, r->site)
-                   : -1;
+                   : J_ESTORAGE;
     const procedure *cached = jdb_stored_procedure(j, r->procedure, e);
     if (!cached)
-        return -1;
+        return J_ESTORAGE;
     procedure p;
     if (procedure_parse(cached->text, cached->textlen, "procedure", &p, e))
-        return -1;
+        return J_ESTORAGE;
     run_state rs;
     if (jdb_load_states(j, r->id, &p, &s, &rs, e)) {
         procedure_free(&p);
-        return -1;
+        return J_ESTORAGE;
     }
     for (size_t i = 0; i < rs.nitems; i++) {
         switch (rs.state[i]) {
@@ -217,7 +218,7 @@ static int summary_finish(journal *j, run_summary *r, estimate_cache *ec,
             snprintf(ec->hash, sizeof ec->hash, "%s", r->procedure);
         }
         if (ec->rc < 0)
-            rc = -1;
+            rc = J_ESTORAGE;
         r->has_estimate = ec->rc == 0;
         if (r->has_estimate)
             r->estimate = ec->median * (int64_t)(r->open + r->failed);
@@ -246,12 +247,12 @@ int journal_runs_list(journal *j, const char *code, const char *state,
     if (state && strcmp(state, "open") != 0 && strcmp(state, "complete") != 0 &&
         strcmp(state, "abandoned") != 0)
         return ss_errf(e, "'%s' is not a run state: open, complete or "
-                          "abandoned", state), JOURNAL_EINPUT;
+                          "abandoned", state), J_EINPUT;
     sqlite3_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE (?1 = '' OR r.site ="
                                    " upper(?1)) AND (?2 = '' OR r.state = ?2)"
                                    " ORDER BY r.id DESC", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
     jdb_bind_text(st, 2, state);
     size_t cap = 0, count = 0;
@@ -271,12 +272,12 @@ int journal_runs_list(journal *j, const char *code, const char *state,
     for (size_t i = 0; i < count; i++) {
         if (summary_finish(j, &v[i], &ec, e)) {
             run_summaries_free(v, count);
-            return -1;
+            return J_ESTORAGE;
         }
     }
     *out = v;
     *n = count;
-    return 0;
+    return J_OK;
 }
 
 int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e)
@@ -284,25 +285,23 @@ int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e)
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE r.id = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        summary_row(st, out);
+    int rc = jdb_step_row(j, st, "cannot read runs", e);
+    if (rc)
+        return rc;
+    summary_row(st, out);
     jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    if (rc != SQLITE_ROW)
-        return jdb_fail(j, e, "cannot read runs");
     estimate_cache ec = {"", 0, 0};
     if (summary_finish(j, out, &ec, e)) {
         run_summary_clear(out);
-        return -1;
+        return J_ESTORAGE;
     }
-    return 0;
+    return J_OK;
 }
 
-/* The id of the site's run: the latest (number 0) or number n. */
+/* The id of the site's run: the latest (number 0) or number n. J_OK,
+ * J_NOTFOUND, J_ESTORAGE. */
 static int run_id_of(journal *j, const char *code, int64_t number,
                      int64_t *id, ss_err *e)
 {
@@ -310,16 +309,15 @@ static int run_id_of(journal *j, const char *code, int64_t number,
                                    " AND (?2 = 0 OR number = ?2)"
                                    " ORDER BY id DESC LIMIT 1", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
     sqlite3_bind_int64(st, 2, number);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = jdb_step_row(j, st, "cannot read runs", e);
+    if (rc == J_OK) {
         *id = sqlite3_column_int64(st, 0);
-    jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read runs");
+        jdb_done(j, st);
+    }
+    return rc;
 }
 
 int journal_run_numbered(journal *j, const char *code, int64_t number,
@@ -328,7 +326,7 @@ int journal_run_numbered(journal *j, const char *code, int64_t number,
     memset(out, 0, sizeof *out);
     int64_t id;
     if (number < 1)
-        return JOURNAL_NOTFOUND;
+        return J_NOTFOUND;
     int rc = run_id_of(j, code, number, &id, e);
     return rc ? rc : journal_run_get(j, code, id, out, e);
 }
@@ -344,65 +342,71 @@ int journal_run_latest(journal *j, const char *code, run_view *out,
 
 /* ---- abandoning ---- */
 
-/* The run's prior install state, for giving it back. */
+/* The run's prior install state, for giving it back: J_OK, J_ESTORAGE
+ * (also when there is no such run: the caller has just found it). */
 static int run_prior(journal *j, int64_t id, char prior[16], ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT prior FROM runs WHERE id = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = jdb_step_row(j, st, "cannot read the run", e);
+    if (rc == J_NOTFOUND)
+        return jdb_fail(j, e, "cannot read the run");
+    if (rc == J_OK) {
         jdb_copy_col(st, 0, prior, 16);
-    jdb_done(j, st);
-    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read the run");
+        jdb_done(j, st);
+    }
+    return rc;
 }
 
+/* Abandons the site's open run inside the caller's transaction: J_OK,
+ * J_EINPUT, J_HELD (filling *by when given), J_ESTORAGE. */
 static int abandon_in_tx(journal *j, const char *code, const char *reason,
                          bool takeover, run_holder *by, int64_t *number,
                          const char *ts, ss_err *e)
 {
     site s;
     int rc = journal_site_get(j, code, &s, e);
-    if (rc == JOURNAL_NOTFOUND)
-        return ss_errf(e, "no site %s in the journal", code), JOURNAL_EINPUT;
+    if (rc == J_NOTFOUND)
+        return ss_errf(e, "no site %s in the journal", code), J_EINPUT;
     if (rc)
-        return -1;
+        return J_ESTORAGE;
     int64_t id;
     char hash[65];
     rc = jdb_open_run(j, s.code, &id, hash, NULL, e);
-    if (rc == JOURNAL_NOTFOUND)
+    if (rc == J_NOTFOUND)
         return ss_errf(e, "site %s has no open cleanup to abandon", s.code),
-               JOURNAL_EINPUT;
+               J_EINPUT;
     if (rc)
-        return -1;
+        return J_ESTORAGE;
     if (number && journal_run_number(j, id, number, e) < 0)
-        return -1;
+        return J_ESTORAGE;
     run_holder h;
     int held = jdb_held_by_other(j, id, &h, e);
     if (held < 0)
-        return -1;
-    if (held && !takeover) {
+        return J_ESTORAGE;
+    if (held == J_HELD && !takeover) {
         if (by)
             *by = h;
         ss_errf(e, "the cleanup of %s is held by %s on %s (pid %ld) since "
                    "%s; nothing was recorded (--take-over takes it over, "
                    "journaled as a handover)", s.code, h.operator_name, h.host,
                 h.pid, h.since);
-        return JOURNAL_HELD;
+        return J_HELD;
     }
-    if (held) {
+    if (held == J_HELD) {
         char *note = xasprintf("taken over from %s on %s (pid %ld, holding "
                                "since %s)", h.operator_name, h.host, h.pid,
                                h.since);
         rc = jdb_append(j, s.code, id, NULL, "handover", note, NULL, ts, NULL, e);
         free(note);
         if (rc)
-            return -1;
+            return J_ESTORAGE;
     }
     char prior[16] = "";
     if (run_prior(j, id, prior, e))
-        return -1;
+        return J_ESTORAGE;
     int back = site_state_parse(prior);
     /* A run from before the prior state was kept, with none derivable. */
     site_state to = back < 0 || back == STATE_CLEANING ? STATE_FAILED
@@ -412,21 +416,9 @@ static int abandon_in_tx(journal *j, const char *code, const char *reason,
                     NULL, e);
     free(data);
     if (rc)
-        return -1;
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state ="
-                                   " 'abandoned', ended = ? WHERE id = ?", e);
-    if (!st)
-        return -1;
-    jdb_bind_text(st, 1, ts);
-    sqlite3_bind_int64(st, 2, id);
-    if (jdb_run(j, st, "cannot abandon the run", e))
-        return -1;
-    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    if (jdb_run(j, st, "cannot abandon the run", e))
-        return -1;
+        return J_ESTORAGE;
+    if (jdb_close_run(j, id, "abandoned", ts, "cannot abandon the run", e))
+        return J_ESTORAGE;
     return jdb_set_state(j, s.code, to, true, ts, e);
 }
 
@@ -436,32 +428,28 @@ int journal_run_abandon(journal *j, const char *code, const char *reason,
 {
     if (!reason || !reason[strspn(reason, " \t\r\n")])
         return ss_errf(e, "abandoning a cleanup needs a reason"),
-               JOURNAL_EINPUT;
+               J_EINPUT;
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
-    int rc = abandon_in_tx(j, code, reason, takeover, by, number, ts, e);
-    if (rc || (rc = jdb_commit(j, e))) {
-        jdb_rollback(j);
-        return rc == JOURNAL_EINPUT || rc == JOURNAL_HELD ? rc : -1;
-    }
-    return 0;
+        return J_ESTORAGE;
+    int rc = jdb_finish(j, abandon_in_tx(j, code, reason, takeover, by,
+                                         number, ts, e), e);
+    return rc == J_EINPUT || rc == J_HELD ? rc : rc ? J_ESTORAGE : J_OK;
 }
 
 int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = jdb_step_row(j, st, "cannot read runs", e);
+    if (rc == J_OK) {
         *number = sqlite3_column_int64(st, 0);
-    jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    return rc == SQLITE_ROW ? 0 : jdb_fail(j, e, "cannot read runs");
+        jdb_done(j, st);
+    }
+    return rc;
 }
 
 const char *event_display_note(const event *ev, char *buf, size_t n)

@@ -18,16 +18,12 @@ const procedure *jdb_stored_procedure(journal *j, const char *hash,
     if (!st)
         return NULL;
     jdb_bind_text(st, 1, hash);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        jdb_done(j, st);
-        if (rc == SQLITE_DONE)
-            ss_errf(e, "%s: the procedure %.12s of this run is missing from "
-                       "the journal", j->path, hash);
-        else
-            jdb_fail(j, e, "cannot read the run's procedure");
+    int rc = jdb_step_row(j, st, "cannot read the run's procedure", e);
+    if (rc == J_NOTFOUND)
+        ss_errf(e, "%s: the procedure %.12s of this run is missing from "
+                   "the journal", j->path, hash);
+    if (rc)
         return NULL;
-    }
     procedure p;
     const char *text = (const char *)sqlite3_column_blob(st, 0);
     int len = sqlite3_column_bytes(st, 0);
@@ -72,7 +68,7 @@ int jdb_load_states(journal *j, int64_t id, const procedure *p,
     sqlite3_stmt *st = jdb_prep(j, "SELECT item, state FROM item_states WHERE run = ?", e);
     if (!st) {
         run_state_free(rs);
-        return -1;
+        return J_ESTORAGE;
     }
     sqlite3_bind_int64(st, 1, id);
     int rc;
@@ -88,31 +84,27 @@ int jdb_load_states(journal *j, int64_t id, const procedure *p,
         run_state_free(rs);
         return jdb_fail(j, e, "cannot read the run");
     }
-    return 0;
+    return J_OK;
 }
 
-/* The open run of a site: id and procedure hash; JOURNAL_NOTFOUND. */
+/* The open run of a site: id and procedure hash; J_NOTFOUND. */
 int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
                  char started[32], ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT id, procedure, started FROM runs"
                                    " WHERE site = upper(?) AND open = 1", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
+    int rc = jdb_step_row(j, st, "cannot read runs", e);
+    if (rc == J_OK) {
         *id = sqlite3_column_int64(st, 0);
         jdb_copy_col(st, 1, hash, 65);
         if (started)
             jdb_copy_col(st, 2, started, 32);
+        jdb_done(j, st);
     }
-    jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    if (rc != SQLITE_ROW)
-        return jdb_fail(j, e, "cannot read runs");
-    return 0;
+    return rc;
 }
 
 /* The number of run id at its site, 0 when there is no such run. */
@@ -136,7 +128,7 @@ static int store_progress(journal *j, int64_t id, const procedure *p,
     sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET closed = ?, applicable = ?,"
                                    " resume = ? WHERE id = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)rs->closed);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)rs->applicable);
     jdb_bind_text(st, 3, at >= 0 ? p->items[at].id : "");
@@ -153,13 +145,13 @@ int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
     char hash[65];
     int rc = jdb_open_run(j, s->code, &id, hash, NULL, e);
     if (rc)
-        return rc == JOURNAL_NOTFOUND ? 0 : -1;
+        return rc == J_NOTFOUND ? J_OK : J_ESTORAGE;
     const procedure *p = jdb_stored_procedure(j, hash, e);
     if (!p)
-        return -1;
+        return J_ESTORAGE;
     run_state rs;
     if (jdb_load_states(j, id, p, s, &rs, e))
-        return -1;
+        return J_ESTORAGE;
     rc = store_progress(j, id, p, &rs, e);
     run_state_free(&rs);
     return rc;
@@ -174,36 +166,32 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
                                    " number, state, prior"
                                    " FROM runs WHERE id = ? AND site = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
     jdb_bind_text(st, 2, s->code);
     char hash[65] = "";
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        jdb_copy_col(st, 0, hash, sizeof hash);
-        jdb_copy_col(st, 1, out->started, sizeof out->started);
-        jdb_copy_col(st, 2, out->ended, sizeof out->ended);
-        out->open = sqlite3_column_int(st, 3) != 0;
-        out->number = sqlite3_column_int64(st, 4);
-        jdb_copy_col(st, 5, out->state, sizeof out->state);
-        jdb_copy_col(st, 6, out->prior, sizeof out->prior);
-    }
+    int rc = jdb_step_row(j, st, "cannot read runs", e);
+    if (rc)
+        return rc;
+    jdb_copy_col(st, 0, hash, sizeof hash);
+    jdb_copy_col(st, 1, out->started, sizeof out->started);
+    jdb_copy_col(st, 2, out->ended, sizeof out->ended);
+    out->open = sqlite3_column_int(st, 3) != 0;
+    out->number = sqlite3_column_int64(st, 4);
+    jdb_copy_col(st, 5, out->state, sizeof out->state);
+    jdb_copy_col(st, 6, out->prior, sizeof out->prior);
     jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    if (rc != SQLITE_ROW)
-        return jdb_fail(j, e, "cannot read runs");
     const procedure *p = jdb_stored_procedure(j, hash, e);
     if (!p)
-        return -1;
+        return J_ESTORAGE;
     procedure_copy(&out->proc, p);
     out->id = id;
     snprintf(out->site, sizeof out->site, "%s", s->code);
     if (jdb_load_states(j, id, &out->proc, s, &out->st, e)) {
         run_view_free(out);
-        return -1;
+        return J_ESTORAGE;
     }
-    return 0;
+    return J_OK;
 }
 
 int journal_run_current(journal *j, const char *code, run_view *out, ss_err *e)
@@ -212,7 +200,7 @@ int journal_run_current(journal *j, const char *code, run_view *out, ss_err *e)
     site s;
     int rc = journal_site_get(j, code, &s, e);
     if (rc)
-        return rc == JOURNAL_NOTFOUND ? JOURNAL_NOTFOUND : -1;
+        return rc == J_NOTFOUND ? J_NOTFOUND : J_ESTORAGE;
     int64_t id;
     char hash[65];
     rc = jdb_open_run(j, s.code, &id, hash, NULL, e);
@@ -226,7 +214,7 @@ int journal_run_get(journal *j, const char *code, int64_t id, run_view *out,
     site s;
     int rc = journal_site_get(j, code, &s, e);
     if (rc)
-        return rc == JOURNAL_NOTFOUND ? JOURNAL_NOTFOUND : -1;
+        return rc == J_NOTFOUND ? J_NOTFOUND : J_ESTORAGE;
     return load_run(j, &s, id, out, e);
 }
 
@@ -250,43 +238,44 @@ static int start_run(journal *j, const site *s, const procedure *p,
     sqlite3_stmt *st = jdb_prep(j, "INSERT OR IGNORE INTO procedures(hash, name, text)"
                                    " VALUES(?, ?, ?)", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, p->hash);
     jdb_bind_text(st, 2, p->name);
     sqlite3_bind_blob(st, 3, p->text, (int)p->textlen, SQLITE_TRANSIENT);
     if (jdb_run(j, st, "cannot store the procedure", e))
-        return -1;
+        return J_ESTORAGE;
     /* Numbered per site; prior is the state abandoning the run restores. */
     st = jdb_prep(j, "INSERT INTO runs(site, procedure, started, open, number,"
                      " state, prior) VALUES(?1, ?2, ?3, 1, 1 + (SELECT"
                      " count(*) FROM runs WHERE site = ?1), 'open', ?4)", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, s->code);
     jdb_bind_text(st, 2, p->hash);
     jdb_bind_text(st, 3, ts);
     jdb_bind_text(st, 4, site_state_name(s->state));
     if (jdb_run(j, st, "cannot start the run", e))
-        return -1;
+        return J_ESTORAGE;
     *id = sqlite3_last_insert_rowid(j->db);
     char *data = xasprintf("{\"procedure\":\"%s\",\"hash\":\"%s\"}",
                            p->name, p->hash);
     int rc = jdb_append(j, s->code, *id, NULL, "run-started", NULL, data, ts, NULL, e);
     free(data);
     if (rc)
-        return -1;
+        return J_ESTORAGE;
     st = jdb_prep(j, "UPDATE sites SET run = ? WHERE code = ?", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, *id);
     jdb_bind_text(st, 2, s->code);
     if (jdb_run(j, st, "cannot start the run", e))
-        return -1;
+        return J_ESTORAGE;
     run_state rs;
     run_state_init(&rs, p, s);
     rc = store_progress(j, *id, p, &rs, e);
     run_state_free(&rs);
-    return rc ? -1 : jdb_set_state(j, s->code, STATE_CLEANING, true, ts, e);
+    return rc ? J_ESTORAGE
+              : jdb_set_state(j, s->code, STATE_CLEANING, true, ts, e);
 }
 
 int journal_run_start(journal *j, const char *code, const procedure *p,
@@ -295,31 +284,28 @@ int journal_run_start(journal *j, const char *code, const procedure *p,
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
+        return J_ESTORAGE;
     site s;
-    int rc = journal_site_get(j, code, &s, e);
-    if (rc == JOURNAL_NOTFOUND) {
-        jdb_rollback(j);
-        ss_errf(e, "no site %s in the journal", code);
-        return JOURNAL_EINPUT;
-    }
     int64_t id;
     char hash[65];
-    if (rc == 0 && (rc = jdb_open_run(j, s.code, &id, hash, NULL, e)) == 0) {
-        jdb_rollback(j);
+    int rc = journal_site_get(j, code, &s, e);
+    if (rc == J_NOTFOUND) {
+        ss_errf(e, "no site %s in the journal", code);
+        rc = J_EINPUT;
+    } else if (rc == J_OK &&
+               (rc = jdb_open_run(j, s.code, &id, hash, NULL, e)) == J_OK) {
         ss_errf(e, "site %s already has an open cleanup run (%lld)", s.code,
                 (long long)id);
-        return JOURNAL_EINPUT;
+        rc = J_EINPUT;
+    } else if (rc == J_NOTFOUND) { /* no open run: start one */
+        rc = refuse_central(&s, e);
+        if (rc == J_OK)
+            rc = start_run(j, &s, p, ts, &id, e) ? J_ESTORAGE : J_OK;
     }
-    if (rc != JOURNAL_NOTFOUND || refuse_central(&s, e)) {
-        jdb_rollback(j);
-        return rc < 0 ? -1 : JOURNAL_EINPUT;
-    }
-    if (start_run(j, &s, p, ts, &id, e) || jdb_commit(j, e)) {
-        jdb_rollback(j);
-        return -1;
-    }
-    return out ? journal_run_current(j, s.code, out, e) : 0;
+    rc = jdb_finish(j, rc, e);
+    if (rc)
+        return rc == J_EINPUT ? J_EINPUT : J_ESTORAGE;
+    return out ? journal_run_current(j, s.code, out, e) : J_OK;
 }
 
 /* Upserts the recorded state of one item. */
@@ -330,7 +316,7 @@ static int store_item(journal *j, int64_t run, const char *item,
                                    " VALUES(?,?,?,?) ON CONFLICT(run, item) DO UPDATE"
                                    " SET state = excluded.state, event = excluded.event", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, run);
     jdb_bind_text(st, 2, item);
     jdb_bind_text(st, 3, item_state_name(s));
@@ -338,26 +324,33 @@ static int store_item(journal *j, int64_t run, const char *item,
     return jdb_run(j, st, "cannot record the item", e);
 }
 
+int jdb_close_run(journal *j, int64_t run, const char *state, const char *ts,
+                  const char *what, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = ?,"
+                                   " ended = ? WHERE id = ?", e);
+    if (!st)
+        return J_ESTORAGE;
+    jdb_bind_text(st, 1, state);
+    jdb_bind_text(st, 2, ts);
+    sqlite3_bind_int64(st, 3, run);
+    if (jdb_run(j, st, what, e))
+        return J_ESTORAGE;
+    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
+    if (!st)
+        return J_ESTORAGE;
+    sqlite3_bind_int64(st, 1, run);
+    return jdb_run(j, st, what, e);
+}
+
 /* Closes a completed run and marks the site clean. */
 static int complete_run(journal *j, const site *s, int64_t run, const char *ts,
                         ss_err *e)
 {
     if (jdb_append(j, s->code, run, NULL, "run-completed", NULL, NULL, ts, NULL, e))
-        return -1;
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = 'complete', ended = ?"
-                                   " WHERE id = ?", e);
-    if (!st)
-        return -1;
-    jdb_bind_text(st, 1, ts);
-    sqlite3_bind_int64(st, 2, run);
-    if (jdb_run(j, st, "cannot close the run", e))
-        return -1;
-    st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, run);
-    if (jdb_run(j, st, "cannot close the run", e))
-        return -1;
+        return J_ESTORAGE;
+    if (jdb_close_run(j, run, "complete", ts, "cannot close the run", e))
+        return J_ESTORAGE;
     return jdb_set_state(j, s->code, STATE_CLEAN, true, ts, e);
 }
 
@@ -372,7 +365,8 @@ typedef struct mark_ctx {
 
 /* Whether recording (item, o) with no open run would only repeat the
  * confirmation that completed the site's latest run: an operator re-running
- * the command after a crash that hid its success. */
+ * the command after a crash that hid its success. J_ALREADY (*run the
+ * completed run), J_OK when it would not, J_ESTORAGE. */
 static int repeats_completion(journal *j, const site *s, const char *item,
                               outcome o, int64_t *run, ss_err *e)
 {
@@ -381,54 +375,58 @@ static int repeats_completion(journal *j, const site *s, const char *item,
         " JOIN events e ON e.run = r.id WHERE s.code = ? AND r.state = 'complete'"
         " AND e.kind IN ('done', 'skipped') ORDER BY e.id DESC LIMIT 1", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, s->code);
-    int rc = sqlite3_step(st), same = 0;
-    if (rc == SQLITE_ROW) {
-        same = str_ieq(jdb_col_text(st, 1), item) &&
-               strcmp(jdb_col_text(st, 2), outcome_name(o)) == 0;
+    int rc = jdb_step_row(j, st, "cannot read runs", e);
+    if (rc == J_OK) {
+        bool same = str_ieq(jdb_col_text(st, 1), item) &&
+                    strcmp(jdb_col_text(st, 2), outcome_name(o)) == 0;
         *run = sqlite3_column_int64(st, 0);
+        jdb_done(j, st);
+        rc = same ? J_ALREADY : J_OK;
     }
-    jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot read runs");
-    return same;
+    return rc == J_NOTFOUND ? J_OK : rc;
 }
 
+/* Finds the site, its open run (starting one of start_with when none is
+ * open and start_with is given), the run's procedure and the item, inside
+ * the caller's transaction. retry_of is the outcome being recorded, or -1.
+ * J_OK; J_ALREADY when no run is open and the outcome only repeats the one
+ * that completed the latest run (m->run is that run); J_EINPUT; J_ESTORAGE. */
 static int mark_prepare(journal *j, const char *code, const char *item,
                         int retry_of, const procedure *start_with,
                         const char *ts, mark_ctx *m, ss_err *e)
 {
     int rc = journal_site_get(j, code, &m->s, e);
-    if (rc == JOURNAL_NOTFOUND) {
+    if (rc == J_NOTFOUND) {
         ss_errf(e, "no site %s in the journal", code);
-        return JOURNAL_EINPUT;
+        return J_EINPUT;
     }
     if (rc)
-        return -1;
+        return J_ESTORAGE;
     char hash[65];
     rc = jdb_open_run(j, m->s.code, &m->run, hash, NULL, e);
     if (rc < 0)
-        return -1;
-    if (rc == JOURNAL_NOTFOUND) {
+        return J_ESTORAGE;
+    if (rc == J_NOTFOUND) {
         if (!start_with) {
             ss_errf(e, "site %s has no open cleanup run", m->s.code);
-            return JOURNAL_EINPUT;
+            return J_EINPUT;
         }
         if (procedure_find(start_with, item) < 0) {
             ss_errf(e, "no item \"%s\" in procedure %s", item, start_with->name);
-            return JOURNAL_EINPUT;
+            return J_EINPUT;
         }
         if (refuse_central(&m->s, e))
             return JOURNAL_EINPUT;
         if (retry_of >= 0) {
-            int again = repeats_completion(j, &m->s, item, (outcome)retry_of,
-                                           &m->run, e);
-            if (again)
-                return again < 0 ? -1 : APPLY_ALREADY;
+            rc = repeats_completion(j, &m->s, item, (outcome)retry_of,
+                                    &m->run, e);
+            if (rc)
+                return rc;
         }
         if (start_run(j, &m->s, start_with, ts, &m->run, e))
-            return -1;
+            return J_ESTORAGE;
         m->started = true;
         m->s.state = STATE_CLEANING;
         snprintf(hash, sizeof hash, "%s", start_with->hash);
@@ -437,12 +435,12 @@ static int mark_prepare(journal *j, const char *code, const char *item,
     if (j->console && !m->started) {
         int held = jdb_held_by_other(j, m->run, &h, e);
         if (held < 0)
-            return -1;
-        if (held) {
+            return J_ESTORAGE;
+        if (held == J_HELD) {
             ss_errf(e, "the cleanup of %s was taken over by %s on %s at %s; "
                        "nothing was recorded", m->s.code, h.operator_name,
                     h.host, h.since);
-            return JOURNAL_EINPUT;
+            return J_EINPUT;
         }
     }
     /* The caller's procedure when it is the run's (same bytes): no need
@@ -450,13 +448,13 @@ static int mark_prepare(journal *j, const char *code, const char *item,
     m->p = start_with && strcmp(start_with->hash, hash) == 0
                ? start_with : jdb_stored_procedure(j, hash, e);
     if (!m->p)
-        return -1;
+        return J_ESTORAGE;
     m->idx = procedure_find(m->p, item);
     if (m->idx < 0) {
         ss_errf(e, "no item \"%s\" in procedure %s", item, m->p->name);
-        return JOURNAL_EINPUT;
+        return J_EINPUT;
     }
-    return 0;
+    return J_OK;
 }
 
 int journal_mark(journal *j, const char *code, const char *item, outcome o,
@@ -468,33 +466,23 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
     if (res)
         *res = r;
     if ((unsigned)o >= OUT_COUNT)
-        return ss_errf(e, "unknown outcome"), JOURNAL_EINPUT;
+        return ss_errf(e, "unknown outcome"), J_EINPUT;
     if (outcome_needs_note(o) && (!note || !note[strspn(note, " \t")]))
         return ss_errf(e, "%s needs a note saying why", outcome_name(o)),
-               JOURNAL_EINPUT;
+               J_EINPUT;
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
+        return J_ESTORAGE;
     mark_ctx m = {0};
-    int rc = mark_prepare(j, code, item, (int)o, p, ts, &m, e);
-    if (rc == APPLY_ALREADY) { /* it completed the latest run */
-        jdb_rollback(j);
-        r.already = true;
-        r.run = m.run;
-        r.number = run_number(j, m.run);
-        if (res)
-            *res = r;
-        return 0;
-    }
     run_state rs = {0};
-    if (rc == 0 && (rc = jdb_load_states(j, m.run, m.p, &m.s, &rs, e)) == 0) {
+    int rc = mark_prepare(j, code, item, (int)o, p, ts, &m, e);
+    if (rc == J_OK &&
+        (rc = jdb_load_states(j, m.run, m.p, &m.s, &rs, e)) == J_OK) {
         rc = run_state_apply(&rs, m.p, (size_t)m.idx, o, e);
-        if (rc < 0)
-            rc = JOURNAL_EINPUT;
+        rc = rc < 0 ? J_EINPUT : rc == APPLY_ALREADY ? J_ALREADY : J_OK;
     }
-    const char *id = rc >= 0 ? m.p->items[m.idx].id : item;
-    if (rc == APPLY_ALREADY) {
+    if (rc == J_ALREADY) { /* in the open run, or it completed the latest */
         r.already = true;
         r.run = m.run;
         r.number = run_number(j, m.run);
@@ -502,8 +490,9 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
         run_state_free(&rs);
         if (res)
             *res = r;
-        return 0;
+        return J_OK;
     }
+    const char *id = rc == J_OK ? m.p->items[m.idx].id : item;
     if (rc == 0)
         rc = jdb_append(j, m.s.code, m.run, id, outcome_name(o), note, NULL, ts,
                     &r.event, e);
@@ -520,35 +509,31 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
         r.completed = rc == 0;
     }
     run_state_free(&rs);
-    if (rc || (rc = jdb_commit(j, e))) {
-        jdb_rollback(j);
-        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
-    }
+    rc = jdb_finish(j, rc, e);
+    if (rc)
+        return rc == J_EINPUT ? J_EINPUT : J_ESTORAGE;
     r.run = m.run;
     r.number = run_number(j, m.run);
     r.started = m.started;
     if (res)
         *res = r;
-    return 0;
+    return J_OK;
 }
 
 int journal_note(journal *j, const char *code, const char *item,
                  const char *note, int64_t *event_id, ss_err *e)
 {
     if (!note || !note[strspn(note, " \t")])
-        return ss_errf(e, "the note is empty"), JOURNAL_EINPUT;
+        return ss_errf(e, "the note is empty"), J_EINPUT;
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
+        return J_ESTORAGE;
     mark_ctx m = {0};
     int rc = mark_prepare(j, code, item, -1, NULL, ts, &m, e);
     if (rc == 0)
         rc = jdb_append(j, m.s.code, m.run, m.p->items[m.idx].id, "note", note,
                     NULL, ts, event_id, e);
-    if (rc || (rc = jdb_commit(j, e))) {
-        jdb_rollback(j);
-        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
-    }
-    return 0;
+    rc = jdb_finish(j, rc, e);
+    return rc == J_EINPUT ? J_EINPUT : rc ? J_ESTORAGE : J_OK;
 }

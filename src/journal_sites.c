@@ -46,30 +46,27 @@ int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
     sqlite3_stmt *st = jdb_prep(j, "SELECT " SITE_COLS " FROM sites"
                                    " WHERE code = upper(?)", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = jdb_step_row(j, st, "cannot read sites", e);
+    if (rc == J_OK) {
         site_from_row(st, 0, out);
-    jdb_done(j, st);
-    if (rc == SQLITE_DONE)
-        return JOURNAL_NOTFOUND;
-    if (rc != SQLITE_ROW)
-        return jdb_fail(j, e, "cannot read sites");
-    return 0;
+        jdb_done(j, st);
+    }
+    return rc;
 }
 
 int journal_site_count(journal *j, size_t *n, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT count(*) FROM sites", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     int rc = sqlite3_step(st);
     *n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
     jdb_done(j, st);
     if (rc != SQLITE_ROW)
         return jdb_fail(j, e, "cannot count sites");
-    return 0;
+    return J_OK;
 }
 
 /* Writes the site row (insert or replace), keeping its activity columns. */
@@ -83,7 +80,7 @@ static int site_store(journal *j, const site *s, ss_err *e)
         " logon = excluded.logon, servers = excluded.servers,"
         " pdc = excluded.pdc", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     char drive[2] = {s->drive, '\0'};
     jdb_bind_text(st, 1, s->code);
     jdb_bind_text(st, 2, s->name);
@@ -95,8 +92,8 @@ static int site_store(journal *j, const site *s, ss_err *e)
     jdb_bind_text(st, 8, s->servers);
     jdb_bind_text(st, 9, s->pdc);
     if (jdb_run(j, st, "cannot store the site", e))
-        return -1;
-    return 0;
+        return J_ESTORAGE;
+    return J_OK;
 }
 
 static bool site_equal(const site *a, const site *b)
@@ -121,17 +118,17 @@ static int state_rule(journal *j, site *s, ss_err *e)
     char hash[65];
     int rc = jdb_open_run(j, s->code, &id, hash, NULL, e);
     if (rc < 0)
-        return -1;
+        return J_ESTORAGE;
     if (rc == 0) {
         s->state = STATE_CLEANING;
-        return 0;
+        return J_OK;
     }
     if (s->state == STATE_CLEANING) {
         ss_errf(e, "field \"state\": \"cleaning\" is set by sitesweep while "
                    "a cleanup run is open, and %s has none", s->code);
-        return JOURNAL_EINPUT;
+        return J_EINPUT;
     }
-    return 0;
+    return J_OK;
 }
 
 static int site_put(journal *j, const site *given, const char *ts,
@@ -144,16 +141,16 @@ static int site_put(journal *j, const site *given, const char *ts,
         return rc;
     rc = journal_site_get(j, s->code, &old, e);
     if (rc < 0)
-        return -1;
+        return J_ESTORAGE;
     *changed = 0;
     if (rc == 0 && site_equal(&old, s))
-        return 0;
+        return J_OK;
     char *data = site_json(s);
     if (site_store(j, s, e) ||
         jdb_append(j, s->code, 0, NULL, rc == 0 ? "site-updated" : "site-added",
                NULL, data, ts, NULL, e)) {
         free(data);
-        return -1;
+        return J_ESTORAGE;
     }
     free(data);
     *changed = rc == 0 ? 2 : 1;
@@ -167,13 +164,13 @@ int journal_import(journal *j, const inventory *inv, const char *source,
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
+        return J_ESTORAGE;
     for (size_t i = 0; i < inv->n; i++) {
         int changed;
         int rc = site_put(j, &inv->sites[i], ts, &changed, e);
         if (rc) {
-            jdb_rollback(j);
-            if (rc == JOURNAL_EINPUT) {
+            jdb_finish(j, rc, e);
+            if (rc == J_EINPUT) {
                 ss_err inner = *e;
                 if (inv->lines)
                     ss_errf(e, "%s:%d: %s", source, inv->lines[i], inner.msg);
@@ -195,47 +192,36 @@ int journal_import(journal *j, const inventory *inv, const char *source,
                            inv->n, st.added, st.updated, st.unchanged);
     int rc = jdb_append(j, NULL, 0, NULL, "import", source, data, ts, NULL, e);
     free(data);
-    if (rc || jdb_commit(j, e)) {
-        jdb_rollback(j);
-        return -1;
-    }
+    if (jdb_finish(j, rc, e))
+        return J_ESTORAGE;
     if (stats)
         *stats = st;
-    return 0;
+    return J_OK;
 }
 
 int journal_site_save(journal *j, const site *s, bool create, ss_err *e)
 {
     site_field bad;
     if (site_check(s, &bad, e))
-        return JOURNAL_EINPUT;
+        return J_EINPUT;
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
+        return J_ESTORAGE;
     site old;
     int rc = journal_site_get(j, s->code, &old, e);
-    if (rc < 0) {
-        jdb_rollback(j);
-        return -1;
-    }
-    if (create && rc == 0) {
-        jdb_rollback(j);
-        ss_errf(e, "site %s already exists", s->code);
-        return JOURNAL_EINPUT;
-    }
-    if (!create && rc == JOURNAL_NOTFOUND) {
-        jdb_rollback(j);
-        ss_errf(e, "no site %s in the journal", s->code);
-        return JOURNAL_EINPUT;
-    }
     int changed;
-    rc = site_put(j, s, ts, &changed, e);
-    if (rc || jdb_commit(j, e)) {
-        jdb_rollback(j);
-        return rc == JOURNAL_EINPUT ? JOURNAL_EINPUT : -1;
+    if (create && rc == J_OK) {
+        ss_errf(e, "site %s already exists", s->code);
+        rc = J_EINPUT;
+    } else if (!create && rc == J_NOTFOUND) {
+        ss_errf(e, "no site %s in the journal", s->code);
+        rc = J_EINPUT;
+    } else if (rc >= 0) {
+        rc = site_put(j, s, ts, &changed, e);
     }
-    return 0;
+    rc = jdb_finish(j, rc, e);
+    return rc == J_EINPUT ? J_EINPUT : rc ? J_ESTORAGE : J_OK;
 }
 
 /* Sets the state inside a transaction, journaled when it changes. */
@@ -245,18 +231,18 @@ int jdb_set_state(journal *j, const char *code, site_state to,
     site s;
     int rc = journal_site_get(j, code, &s, e);
     if (rc < 0)
-        return -1;
-    if (rc == JOURNAL_NOTFOUND) {
+        return J_ESTORAGE;
+    if (rc == J_NOTFOUND) {
         ss_errf(e, "no site %s in the journal", code);
-        return JOURNAL_EINPUT;
+        return J_EINPUT;
     }
     if (s.state == to)
-        return 0;
+        return J_OK;
     if (!internal && (to == STATE_CLEANING || s.state == STATE_CLEANING)) {
         ss_errf(e, "%s: the state \"cleaning\" belongs to an open cleanup "
                    "run; sitesweep sets it when a run starts and clears it "
                    "when the run completes", s.code);
-        return JOURNAL_EINPUT;
+        return J_EINPUT;
     }
     char *data = xasprintf("{\"from\":\"%s\",\"to\":\"%s\"}",
                            site_state_name(s.state), site_state_name(to));
@@ -264,7 +250,7 @@ int jdb_set_state(journal *j, const char *code, site_state to,
     rc = site_store(j, &s, e) ||
          jdb_append(j, s.code, 0, NULL, "site-state", NULL, data, ts, NULL, e);
     free(data);
-    return rc ? -1 : 0;
+    return rc ? J_ESTORAGE : J_OK;
 }
 
 int journal_site_set_state(journal *j, const char *code, site_state st,
@@ -273,13 +259,8 @@ int journal_site_set_state(journal *j, const char *code, site_state st,
     char ts[32];
     utc_now(ts);
     if (jdb_begin(j, e))
-        return -1;
-    int rc = jdb_set_state(j, code, st, false, ts, e);
-    if (rc || jdb_commit(j, e)) {
-        jdb_rollback(j);
-        return rc ? rc : -1;
-    }
-    return 0;
+        return J_ESTORAGE;
+    return jdb_finish(j, jdb_set_state(j, code, st, false, ts, e), e);
 }
 
 int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
@@ -293,7 +274,7 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
         " r.state"
         " FROM sites s LEFT JOIN runs r ON r.id = s.run ORDER BY s.code", e);
     if (!st)
-        return -1;
+        return J_ESTORAGE;
     size_t cap = 16, count = 0;
     site_row *out = xcalloc(cap, sizeof *out);
     int rc;
@@ -322,5 +303,5 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
     }
     *rows = out;
     *n = count;
-    return 0;
+    return J_OK;
 }

@@ -45,43 +45,46 @@ void run_summaries_free(run_summary *r, size_t n);
 
 /* Every run, newest first, of site code (NULL: all) in state (NULL: any;
  * "open", "complete" or "abandoned"). *out is allocated (free with
- * run_summaries_free). 0, JOURNAL_EINPUT (unknown state), or -1. */
+ * run_summaries_free). J_OK, J_EINPUT (unknown state), or J_ESTORAGE. */
 int journal_runs_list(journal *j, const char *code, const char *state,
                       run_summary **out, size_t *n, ss_err *e);
-/* The summary of run id: 0, JOURNAL_NOTFOUND, -1. */
+/* The summary of run id: J_OK, J_NOTFOUND, J_ESTORAGE. */
 int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e);
 
-/* The site's latest run (open or not): 0, JOURNAL_NOTFOUND (no site or no
- * run), -1. Free out with run_view_free. */
+/* The site's latest run (open or not): J_OK, J_NOTFOUND (no site or no
+ * run), J_ESTORAGE. Free out with run_view_free. */
 int journal_run_latest(journal *j, const char *code, run_view *out,
                        ss_err *e);
-/* The site's run number `number` (K7Q #2: 2): 0, JOURNAL_NOTFOUND, -1. */
+/* The site's run number `number` (K7Q #2: 2): J_OK, J_NOTFOUND,
+ * J_ESTORAGE. */
 int journal_run_numbered(journal *j, const char *code, int64_t number,
                          run_view *out, ss_err *e);
 
 /* Seconds spent per item of run id (item_seconds: p->nitems entries, p the
- * run's procedure) and its active seconds, from the run's own events. */
+ * run's procedure) and its active seconds, from the run's own events.
+ * J_OK, J_ESTORAGE. */
 int journal_run_times(journal *j, int64_t id, const procedure *p,
                       int64_t *item_seconds, int64_t *active, ss_err *e);
 /* Estimate of the seconds left for open_items items of a run of procedure
- * hash: 0 with *seconds, JOURNAL_NOTFOUND when fewer than TIMING_MIN_RUNS
- * completed runs of it exist, -1. */
+ * hash: J_OK with *seconds, J_NOTFOUND when fewer than TIMING_MIN_RUNS
+ * completed runs of it exist, J_ESTORAGE. */
 int journal_run_estimate(journal *j, const char *hash, size_t open_items,
                          int64_t *seconds, ss_err *e);
 
 /* Ends the site's open run as abandoned ("run-abandoned", the reason as
  * its note) and gives the site back the install state it had before the
  * run ("site-state"), in one transaction; a new run may then start.
- * Refused with JOURNAL_EINPUT when reason is empty, the site unknown or it
- * has no open run; JOURNAL_HELD (filling *by when given) when another live
+ * J_OK; refused with J_EINPUT when reason is empty, the site unknown or it
+ * has no open run; J_HELD (filling *by when given) when another live
  * console holds the run, unless takeover, which journals a "handover"
- * first. *number (may be NULL) receives the run's number. -1 on storage
- * errors. */
+ * first. *number (may be NULL) receives the run's number. J_ESTORAGE on
+ * storage errors. */
 int journal_run_abandon(journal *j, const char *code, const char *reason,
                         bool takeover, run_holder *by, int64_t *number,
                         ss_err *e);
 
-/* The number at its site of run id (K7Q #2: 2): 0, JOURNAL_NOTFOUND, -1. */
+/* The number at its site of run id (K7Q #2: 2): J_OK, J_NOTFOUND,
+ * J_ESTORAGE. */
 int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e);
 
 /* What the note column shows for an event: its note, or for a site-state
