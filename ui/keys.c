@@ -57,6 +57,7 @@ static const key_binding walk_b[] = {
     {'n', ACT_NOTE},
     {'u', ACT_REOPEN},
     {'c', ACT_COPY},
+    {'A', ACT_ABANDON},
     {'?', ACT_HELP},
     {'q', ACT_BACK},
     {UI_ESC, ACT_BACK},
@@ -95,6 +96,23 @@ static const key_binding journal_b[] = {
 const keymap keys_journal = {"Journal", journal_b,
                              sizeof journal_b / sizeof *journal_b, text_more,
                              NULL};
+
+static const key_binding runs_b[] = {
+    ENTER_KEYS(ACT_OPEN_RUN),
+    {'/', ACT_FILTER},
+    {'\t', ACT_SWITCH},
+    {'?', ACT_HELP},
+    {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
+    MOVE_KEYS,
+    {'m', ACT_MESSAGE},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_runs = {
+    "Cleanups", runs_b, sizeof runs_b / sizeof *runs_b, text_more,
+    "Every cleanup, newest first: K7Q #2 is K7Q's second cleanup.\n"
+    "Items: done/skipped/failed/n-a/open. Time: elapsed from start to end,\n"
+    "active without the pauses over 30 minutes."};
 
 static const key_binding pager_b[] = {
     {'q', ACT_BACK},
