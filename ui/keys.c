@@ -82,6 +82,38 @@ const keymap keys_walk = {
     "applicable;\n* after the mark: the item has a reason or note (its "
     "history shows it)."};
 
+/* A finished cleanup: only the keys that record nothing. The walkthrough
+ * still looks keys up in keys_walk, to refuse the others with a reason. */
+static const key_binding walk_ro_b[] = {
+    {'c', ACT_COPY},
+    {'?', ACT_HELP},
+    {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
+    {UI_FN(KEY_UP), ACT_UP},
+    {'k', ACT_UP},
+    {UI_FN(KEY_DOWN), ACT_DOWN},
+    {'j', ACT_DOWN},
+    {UI_FN(KEY_HOME), ACT_HOME},
+    {'g', ACT_HOME},
+    {UI_FN(KEY_END), ACT_END},
+    {'G', ACT_END},
+    {'K', ACT_SCROLL_UP},
+    {'J', ACT_SCROLL_DOWN},
+    {UI_FN(KEY_PPAGE), ACT_DETAIL_PAGE_UP},
+    {UI_FN(KEY_NPAGE), ACT_DETAIL_PAGE_DOWN},
+    {'m', ACT_MESSAGE},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+static const keymap *const walk_ro_more[] = {&keys_pager, NULL};
+const keymap keys_walk_ro = {
+    "Walkthrough (read-only)", walk_ro_b, sizeof walk_ro_b / sizeof *walk_ro_b,
+    walk_ro_more,
+    "Read-only: a finished cleanup (complete or abandoned) as it ended. The\n"
+    "keys that record (Enter, y, s, x, n, u, A) are refused here.\n"
+    "Item marks: [ ] open  [x] done  [-] skipped  [!] failed  n/a not "
+    "applicable;\n* after the mark: the item has a reason or note (its "
+    "history shows it)."};
+
 static const key_binding journal_b[] = {
     ENTER_KEYS(ACT_SHOW),
     {'/', ACT_FILTER},

@@ -95,6 +95,7 @@ typedef struct keymap {
 
 extern const keymap keys_sites;
 extern const keymap keys_walk;
+extern const keymap keys_walk_ro; /* a finished cleanup, read-only */
 extern const keymap keys_journal;
 extern const keymap keys_runs;    /* the Cleanups screen */
 extern const keymap keys_pager;

@@ -733,6 +733,17 @@ static const screen_ops walk_ops = {
     .destroy = walk_destroy,
 };
 
+/* The same screen on a finished cleanup: its help and hints list only the
+ * keys that record nothing. */
+static const screen_ops walk_ro_ops = {
+    .name = "Walkthrough (read-only)",
+    .keys = &keys_walk_ro,
+    .draw = walk_draw,
+    .handle = walk_handle,
+    .resume = walk_resume,
+    .destroy = walk_destroy,
+};
+
 screen *walk_screen_new(ui *u, const char *code, run_view *rv)
 {
     walk_view *v = xcalloc(1, sizeof *v);
@@ -748,7 +759,7 @@ screen *walk_screen_new(ui *u, const char *code, run_view *rv)
     int r = run_state_resume(&v->rv.st);
     v->cur = r >= 0 ? r : 0;
     v->detail_for = -1;
-    return screen_new(&walk_ops, v);
+    return screen_new(v->claimed ? &walk_ops : &walk_ro_ops, v);
 }
 
 /* Claims the run for this console. When another console holds it, says

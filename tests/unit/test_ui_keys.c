@@ -55,8 +55,9 @@ static void test_no_key_bound_twice(void **state)
 {
     (void)state;
     const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
-                            &keys_pager, &keys_form, &keys_runs};
-    for (size_t m = 0; m < 6; m++)
+                            &keys_pager, &keys_form, &keys_runs,
+                            &keys_walk_ro};
+    for (size_t m = 0; m < 7; m++)
         for (size_t i = 0; i < maps[m]->n; i++)
             for (size_t k = i + 1; k < maps[m]->n; k++)
                 assert_int_not_equal(maps[m]->b[i].key, maps[m]->b[k].key);
@@ -208,7 +209,7 @@ static void test_parse_names(void **state)
     /* every name keys_name writes for the tables' keys reads back */
     const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
                             &keys_pager, &keys_form, &keys_edit,
-                            &keys_confirm, &keys_runs};
+                            &keys_confirm, &keys_runs, &keys_walk_ro};
     for (size_t m = 0; m < sizeof maps / sizeof *maps; m++)
         for (size_t i = 0; i < maps[m]->n; i++) {
             char name[24];
@@ -242,6 +243,18 @@ static void test_help_lists_cleanup_keys(void **state)
     assert_true(has_line(&l, "Open the cleanup (a finished one read-only)"));
     assert_true(has_line(&l, "Next view: Sites, Cleanups, Journal"));
     text_lines_free(&l);
+    /* a finished cleanup lists no key that records */
+    keymap_help_all(&keys_walk_ro, &l);
+    assert_true(has_line(&l, "Keys of the Walkthrough (read-only) screen:"));
+    assert_false(has_line(&l, "Mark the item done"));
+    assert_false(has_line(&l, "Abandon this cleanup"));
+    assert_true(has_line(&l, "are refused here"));
+    text_lines_free(&l);
+    for (size_t i = 0; i < keys_walk_ro.n; i++) {
+        ui_action a = keys_walk_ro.b[i].act;
+        assert_true(a != ACT_DONE && a != ACT_SKIP && a != ACT_FAIL &&
+                    a != ACT_NOTE && a != ACT_REOPEN && a != ACT_ABANDON);
+    }
 }
 
 int main(void)
