@@ -39,6 +39,7 @@ typedef struct walk_view {
     bool has_estimate;     /* enough past runs for an estimate */
     int64_t estimate;      /* seconds left, when has_estimate */
     bool claimed;          /* this console holds the run */
+    char *ended_by;        /* an abandoned run: "DATE by WHO: reason" */
 } walk_view;
 
 static const char *state_mark(item_state st)
@@ -92,11 +93,21 @@ static void hist_free(walk_view *v)
     free(v->hist);
     v->hist = NULL;
     v->nhist = 0;
+    free(v->ended_by);
+    v->ended_by = NULL;
 }
 
 static int hist_add(const event *ev, void *ctx)
 {
     walk_view *v = ctx;
+    if (strcmp(ev->kind, "run-abandoned") == 0) {
+        char when[32];
+        text_time(ev->ts, false, when, sizeof when);
+        free(v->ended_by);
+        v->ended_by = xasprintf("%s by %s: %s", when,
+                                ev->operator_name ? ev->operator_name : "?",
+                                ev->note ? ev->note : "");
+    }
     if (!ev->item[0])
         return 0;
     v->hist = xrealloc(v->hist, (v->nhist + 1) * sizeof *v->hist);
@@ -209,6 +220,19 @@ static void build_detail(walk_view *v, int idx, int w)
                     it->applies == APPLIES_LOGON
                         ? "  (only when Logon Installation/Discovery was used)"
                         : "");
+    if (v->ended_by) {
+        /* the reason of the whole cleanup's end, on every item */
+        strbuf b = {0};
+        sb_puts(&b, "Cleanup abandoned ");
+        for (const char *p = v->ended_by; *p; p++) {
+            if (*p == '\n')
+                sb_puts(&b, "\n    ");
+            else
+                sb_putc(&b, *p);
+        }
+        add_wrapped(&v->detail, b.s, w, 4, "");
+        sb_free(&b);
+    }
     if (v->item_secs && v->item_secs[idx] > 0) {
         char spent[24];
         timing_format(v->item_secs[idx], spent, sizeof spent);
