@@ -202,9 +202,9 @@ static ui_result sites_open(ui *u, sites_view *v)
         /* Its last cleanup is finished: view it, or start a new one. */
         char ended[32];
         text_time(r->run_ended, false, ended, sizeof ended);
-        char *text = xasprintf("The last cleanup of %s, %s #%lld, is %s "
-                               "(ended %s).",
-                               code, code, (long long)r->run_number,
+        char *text = xasprintf("The last cleanup, %s #%lld, is %s (ended "
+                               "%s).",
+                               code, (long long)r->run_number,
                                r->run_state[0] ? r->run_state : "finished",
                                ended);
         char *choices = xasprintf("v view %s #%lld (%s)   n new cleanup   "
