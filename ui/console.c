@@ -77,15 +77,20 @@ static void offer_demo(ui *u)
         u->top->ops->resume(u, u->top);
 }
 
-/* Tab: Sites pushes the Journal; the Journal goes back to Sites. */
+/* Tab cycles Sites, Cleanups, Journal: Sites pushes Cleanups, Cleanups
+ * gives way to the Journal, the Journal goes back to Sites. */
 static void switch_view(ui *u)
 {
     screen *s = u->top;
-    if (s->ops->keys == &keys_journal && s->below &&
-        s->below->ops->keys == &keys_sites)
+    bool on_sites = s->below && s->below->ops->keys == &keys_sites;
+    if (s->ops->keys == &keys_journal && on_sites) {
         pop(u);
-    else if (s->ops->keys == &keys_sites)
+    } else if (s->ops->keys == &keys_runs && on_sites) {
+        pop(u);
         push(u, journal_screen_new(u));
+    } else if (s->ops->keys == &keys_sites) {
+        push(u, runs_screen_new(u));
+    }
 }
 
 /* Carries out what a screen's handler asked for (stay, back, push,
@@ -96,6 +101,10 @@ static bool act_on(ui *u, ui_result r)
     case UI_QUIT: return false;
     case UI_BACK:
         pop(u);
+        return u->top != NULL;
+    case UI_HOME:
+        while (u->top && u->top->below)
+            pop(u);
         return u->top != NULL;
     case UI_PUSH:
         if (u->next)

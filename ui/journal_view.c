@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "review.h"
 #include "ui.h"
 
 typedef struct jview {
@@ -103,11 +104,13 @@ static void jv_draw(ui *u, screen *s)
                   COLS - 4, ROLE_NA, false);
     for (int i = 0; i < rows && (size_t)i < v->n; i++) {
         const event *ev = &v->ev[i];
-        char t[32];
+        char t[32], nb[128];
         text_time(ev->ts, c.seconds, t, sizeof t);
+        /* a state change shows as "hung -> cleaning" */
+        const char *note = event_display_note(ev, nb, sizeof nb);
         const char *cell[6] = {t, ev->operator_name ? ev->operator_name : "",
                                ev->site, ev->item, ev->kind,
-                               ev->note ? ev->note : ""};
+                               note ? note : ""};
         draw_cells(top + 1 + i, &c, cell,
                    i == v->cur ? ROLE_CURSOR : kind_role(ev->kind));
     }

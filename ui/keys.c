@@ -57,6 +57,7 @@ static const key_binding walk_b[] = {
     {'n', ACT_NOTE},
     {'u', ACT_REOPEN},
     {'c', ACT_COPY},
+    {'A', ACT_ABANDON},
     {'?', ACT_HELP},
     {'q', ACT_BACK},
     {UI_ESC, ACT_BACK},
@@ -81,6 +82,38 @@ const keymap keys_walk = {
     "applicable;\n* after the mark: the item has a reason or note (its "
     "history shows it)."};
 
+/* A finished cleanup: only the keys that record nothing. The walkthrough
+ * still looks keys up in keys_walk, to refuse the others with a reason. */
+static const key_binding walk_ro_b[] = {
+    {'c', ACT_COPY},
+    {'?', ACT_HELP},
+    {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
+    {UI_FN(KEY_UP), ACT_UP},
+    {'k', ACT_UP},
+    {UI_FN(KEY_DOWN), ACT_DOWN},
+    {'j', ACT_DOWN},
+    {UI_FN(KEY_HOME), ACT_HOME},
+    {'g', ACT_HOME},
+    {UI_FN(KEY_END), ACT_END},
+    {'G', ACT_END},
+    {'K', ACT_SCROLL_UP},
+    {'J', ACT_SCROLL_DOWN},
+    {UI_FN(KEY_PPAGE), ACT_DETAIL_PAGE_UP},
+    {UI_FN(KEY_NPAGE), ACT_DETAIL_PAGE_DOWN},
+    {'m', ACT_MESSAGE},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+static const keymap *const walk_ro_more[] = {&keys_pager, NULL};
+const keymap keys_walk_ro = {
+    "Walkthrough (read-only)", walk_ro_b, sizeof walk_ro_b / sizeof *walk_ro_b,
+    walk_ro_more,
+    "Read-only: a finished cleanup (complete or abandoned) as it ended. The\n"
+    "keys that record (Enter, y, s, x, n, u, A) are refused here.\n"
+    "Item marks: [ ] open  [x] done  [-] skipped  [!] failed  n/a not "
+    "applicable;\n* after the mark: the item has a reason or note (its "
+    "history shows it)."};
+
 static const key_binding journal_b[] = {
     ENTER_KEYS(ACT_SHOW),
     {'/', ACT_FILTER},
@@ -95,6 +128,23 @@ static const key_binding journal_b[] = {
 const keymap keys_journal = {"Journal", journal_b,
                              sizeof journal_b / sizeof *journal_b, text_more,
                              NULL};
+
+static const key_binding runs_b[] = {
+    ENTER_KEYS(ACT_OPEN_RUN),
+    {'/', ACT_FILTER},
+    {'\t', ACT_SWITCH},
+    {'?', ACT_HELP},
+    {'q', ACT_BACK},
+    {UI_ESC, ACT_BACK},
+    MOVE_KEYS,
+    {'m', ACT_MESSAGE},
+    {UI_CTRL('L'), ACT_REDRAW},
+};
+const keymap keys_runs = {
+    "Cleanups", runs_b, sizeof runs_b / sizeof *runs_b, text_more,
+    "Every cleanup, newest first: K7Q #2 is K7Q's second cleanup.\n"
+    "Items: done/skipped/failed/n-a/open. Time: elapsed from start to end,\n"
+    "active without the pauses over 30 minutes."};
 
 static const key_binding pager_b[] = {
     {'q', ACT_BACK},

@@ -28,10 +28,12 @@
     X(HELP, "help", "Show the keys of this screen")                       \
     X(BACK, "back", "Go back to the previous screen")                     \
     X(QUIT, "quit", "Quit sitesweep")                                     \
-    X(SWITCH, "journal/sites", "Switch between Sites and Journal")        \
+    X(SWITCH, "next view", "Next view: Sites, Cleanups, Journal")         \
     X(REDRAW, "", "Reload and redraw the screen")                         \
     X(MESSAGE, "", "Show the status message whole (when it is cut)")      \
     X(OPEN, "open", "Open: start or resume the site's cleanup")           \
+    X(OPEN_RUN, "open", "Open the cleanup (a finished one read-only)")    \
+    X(ABANDON, "", "Abandon this cleanup (asks y/N, then a reason)")    \
     X(ADD, "add", "Add a site (form)")                                    \
     X(EDIT, "edit", "Edit the selected site (form)")                      \
     X(SET_STATE, "state", "Set the selected site's install state")        \
@@ -93,7 +95,9 @@ typedef struct keymap {
 
 extern const keymap keys_sites;
 extern const keymap keys_walk;
+extern const keymap keys_walk_ro; /* a finished cleanup, read-only */
 extern const keymap keys_journal;
+extern const keymap keys_runs;    /* the Cleanups screen */
 extern const keymap keys_pager;
 extern const keymap keys_form;
 extern const keymap keys_edit;    /* the line editor of every text field */

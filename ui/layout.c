@@ -38,6 +38,33 @@ void layout_journal(int cols, journal_cols *c)
     c->note = rest > 1 ? rest : 1;
 }
 
+void layout_runs(int cols, runs_cols *c)
+{
+    c->run = 9;
+    c->state = 10;
+    c->started = 17;
+    c->ended = 17;
+    c->elapsed = 9;
+    c->active = 9;
+    c->items = 15;
+    c->procedure = 0;
+    int fixed = c->run + c->state + c->started + c->ended + c->elapsed +
+                c->active + c->items;
+    if (cols - fixed < 10) { /* narrow: the end shows in the state's date */
+        c->ended = 0;
+        fixed -= 17;
+    }
+    if (cols - fixed < 10) {
+        c->elapsed = 0;
+        fixed -= 9;
+    }
+    if (cols - fixed >= 30) {
+        c->procedure = 10;
+        fixed += 10;
+    }
+    c->operators = cols - fixed > 1 ? cols - fixed : 1;
+}
+
 void layout_walk(int rows, int cols, walk_layout *l)
 {
     l->header_top = 1;

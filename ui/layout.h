@@ -29,6 +29,21 @@ typedef struct journal_cols {
 } journal_cols;
 void layout_journal(int cols, journal_cols *c);
 
+/* Column widths of the Cleanups list (0 = hidden); each includes the
+ * space after it. */
+typedef struct runs_cols {
+    int run;       /* "K7Q #2" */
+    int state;     /* open, complete, abandoned */
+    int procedure; /* procedure name */
+    int started;   /* UTC start */
+    int ended;     /* UTC end */
+    int elapsed;   /* start to end */
+    int active;    /* time worked */
+    int items;     /* done/skipped/failed/n-a/open */
+    int operators; /* the rest */
+} runs_cols;
+void layout_runs(int cols, runs_cols *c);
+
 /* The walkthrough: header over a list pane and a detail pane. */
 typedef struct walk_layout {
     int header_top;  /* first header row */

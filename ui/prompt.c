@@ -129,6 +129,43 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
     }
 }
 
+int prompt_choice(ui *u, const char *title, const char *text,
+                  const char *choices, const char *keys)
+{
+    size_t dropped = ui_flush(u);
+    dialog_why why = early(dropped);
+    for (;;) {
+        if (u->quit)
+            return -1;
+        ui_paint(u);
+        if (!term_too_small()) {
+            int x, w;
+            char note[96];
+            dialog_note(note, sizeof note, why, dropped);
+            char *t = with_note(text, note);
+            int y = dialog_frame(title, t, 2, (int)str_width(choices) + 6,
+                                 &x, &w);
+            free(t);
+            draw_text(y + 1, x + 2, choices, w - 4, ROLE_DIALOG, false);
+        }
+        refresh();
+        int k = ui_key(u);
+        if (k == UI_KEY_QUIT || k == UI_ESC || k == 'q')
+            return -1;
+        if (k == UI_KEY_PASTE) {
+            why = WHY_PASTE;
+            continue;
+        }
+        if (k <= 0 || k > 0x7f || !strchr(keys, k))
+            continue;
+        if (term_repeats(k, HELD_MS)) {
+            why = WHY_HELD;
+            continue;
+        }
+        return k;
+    }
+}
+
 /* Draws an edit field at y, x of cols columns and places the cursor. A
  * line break in the text shows as one column (a return arrow, or | in
  * ASCII), the column edit_view counts for it. */

@@ -76,6 +76,10 @@ static void progress_text(const site_row *r, char *buf, size_t n)
 {
     if (r->run_open)
         snprintf(buf, n, "%zu/%zu", r->closed, r->applicable);
+    else if (r->run && strcmp(r->run_state, "abandoned") == 0)
+        /* month and day: the column holds 15 */
+        snprintf(buf, n, "abandoned %.5s",
+                 strlen(r->run_ended) >= 10 ? r->run_ended + 5 : "");
     else if (r->run)
         snprintf(buf, n, "done %.10s", r->run_ended);
     else
@@ -133,55 +137,6 @@ static void sites_draw(ui *u, screen *s)
     filter_draw(&v->filter);
 }
 
-/* Opens the walkthrough of the selected site, starting a run after a
- * confirmation when none is open. */
-/* Claims the run for this console. When another console holds it, says
- * who, from where and since when, and takes it over only if the operator
- * confirms (the journal records the handover). */
-static bool claim_run(ui *u, const char *code, run_view *rv)
-{
-    ss_err e = {{0}};
-    run_holder by;
-    int rc = journal_run_claim(u->a->j, rv->id, false, &by, &e);
-    if (rc == 0)
-        return true;
-    if (rc != JOURNAL_HELD) {
-        ui_error(u, "Cannot open the cleanup of %s: %s", code, e.msg);
-        return false;
-    }
-    char *q = xasprintf("The cleanup of %s is held by %s on %s (pid %ld) "
-                        "since %.19s. Take it over? [y/N]",
-                        code, by.operator_name, by.host, by.pid, by.since);
-    bool yes = prompt_confirm(u, q, false);
-    free(q);
-    if (!yes) {
-        ui_info(u, "Left the cleanup of %s to %s", code, by.operator_name);
-        return false;
-    }
-    if (journal_run_claim(u->a->j, rv->id, true, &by, &e) != 0) {
-        ui_error(u, "Cannot take over the cleanup of %s: %s", code, e.msg);
-        return false;
-    }
-    ui_info(u, "Took over the cleanup of %s from %s (handover recorded)",
-            code, by.operator_name);
-    return true;
-}
-
-/* Says so when the procedure file changed since the run started. */
-static void warn_drift(ui *u, const run_view *rv)
-{
-    char *d = procedure_drift(&rv->proc, u->a->proc);
-    if (!d)
-        return;
-    char *msg = xasprintf("This cleanup started with procedure %.12s. The "
-                          "file %s has changed since: %s. The run keeps the "
-                          "version it started with.",
-                          rv->proc.hash, u->a->proc_path, d);
-    prompt_message(u, "Procedure changed", msg);
-    free(msg);
-    free(d);
-}
-
 /* "Start cleanup of K7Q (SRV-K7Q)? [y/N]", preceded by what should make
  * the operator stop: a state that is not a failed install, a parent the
  * inventory does not know. Caller frees. */
@@ -215,6 +170,8 @@ static char *start_question(ui *u, const site *st)
     return sb_take(&b);
 }
 
+/* Opens the walkthrough of the selected site: its open run, or after a
+ * choice its last cleanup read-only, or a new run after a confirmation. */
 static ui_result sites_open(ui *u, sites_view *v)
 {
     const site_row *r = current(v);
@@ -230,36 +187,61 @@ static ui_result sites_open(ui *u, sites_view *v)
         ui_error(u, "Cannot read the cleanup of %s: %s", code, e.msg);
         return UI_STAY;
     }
-    if (rc == JOURNAL_NOTFOUND) {
-        if (!r->site.parent[0]) {
-            ui_error(u, "No cleanup for %s: it has no parent site, so it is "
-                        "the central site (Q287717 cleans up a secondary "
-                        "site from its parent)", code);
-            return UI_STAY;
-        }
-        char *q = start_question(u, &r->site);
-        bool yes = prompt_confirm(u, q, false);
-        free(q);
-        if (!yes) {
-            ui_info(u, "Nothing recorded: no cleanup started for %s", code);
-            return UI_STAY;
-        }
-        memset(&rv, 0, sizeof rv);
-        if (journal_run_start(u->a->j, code, u->a->proc, &rv, &e) != 0) {
-            ui_error(u, "Cannot start the cleanup of %s: %s", code, e.msg);
-            sites_reload(u, v);
-            return UI_STAY;
-        }
-        ui_info(u, "Cleanup of %s started (%s #%lld)", code, code,
-                (long long)rv.number);
-    }
-    if (!claim_run(u, code, &rv)) {
+    if (rc == 0) {
+        int64_t id = rv.id;
         run_view_free(&rv);
+        return walk_open(u, code, id);
+    }
+    if (!r->site.parent[0]) {
+        ui_error(u, "No cleanup for %s: it has no parent site, so it is "
+                    "the central site (Q287717 cleans up a secondary "
+                    "site from its parent)", code);
         return UI_STAY;
     }
-    warn_drift(u, &rv);
-    u->next = walk_screen_new(u, code, &rv);
-    return UI_PUSH;
+    if (r->run) {
+        /* Its last cleanup is finished: view it, or start a new one. */
+        char ended[32];
+        text_time(r->run_ended, false, ended, sizeof ended);
+        char *text = xasprintf("The last cleanup, %s #%lld, is %s (ended "
+                               "%s).",
+                               code, (long long)r->run_number,
+                               r->run_state[0] ? r->run_state : "finished",
+                               ended);
+        char *choices = xasprintf("v view %s #%lld (%s)   n new cleanup   "
+                                  "Esc cancel",
+                                  code, (long long)r->run_number,
+                                  r->run_state);
+        int64_t last = r->run;
+        int k = prompt_choice(u, "Cleanup", text, choices, "vn");
+        free(text);
+        free(choices);
+        if (k == 'v')
+            return walk_open(u, code, last);
+        if (k != 'n') {
+            if (!u->quit)
+                ui_info(u, "Nothing recorded: no cleanup started for %s",
+                        code);
+            return UI_STAY;
+        }
+    }
+    char *q = start_question(u, &r->site);
+    bool yes = prompt_confirm(u, q, false);
+    free(q);
+    if (!yes) {
+        ui_info(u, "Nothing recorded: no cleanup started for %s", code);
+        return UI_STAY;
+    }
+    memset(&rv, 0, sizeof rv);
+    if (journal_run_start(u->a->j, code, u->a->proc, &rv, &e) != 0) {
+        ui_error(u, "Cannot start the cleanup of %s: %s", code, e.msg);
+        sites_reload(u, v);
+        return UI_STAY;
+    }
+    ui_info(u, "Cleanup of %s started (%s #%lld)", code, code,
+            (long long)rv.number);
+    int64_t id = rv.id;
+    run_view_free(&rv);
+    return walk_open(u, code, id);
 }
 
 static void sites_set_state(ui *u, sites_view *v)

@@ -23,6 +23,7 @@ typedef enum ui_result {
     UI_BACK,   /* close this screen */
     UI_QUIT,   /* leave the console */
     UI_PUSH,   /* open u->next above this screen */
+    UI_HOME,   /* close every screen above the first (Sites) */
 } ui_result;
 
 /* A screen: a struct of function pointers filled in statically. */
@@ -118,6 +119,12 @@ int prompt_text(ui *u, const char *title, const char *label,
                 const char *initial, bool required, char *out, size_t n);
 /* A message and Enter. */
 void prompt_message(ui *u, const char *title, const char *text);
+/* A choice of a few keys: text, then the line of choices ("v view  n
+ * new  Esc cancel"). Returns the key pressed among keys (a string of
+ * single-byte keys), or -1 for Esc, q or a signal. Keys typed before it
+ * opened and pastes never answer. */
+int prompt_choice(ui *u, const char *title, const char *text,
+                  const char *choices, const char *keys);
 /* A list to pick from: index or -1 when cancelled. */
 int prompt_pick(ui *u, const char *title, const char *const *items,
                 size_t n, int sel);
@@ -147,6 +154,13 @@ void filter_draw(const filter_bar *f);
 /* The screens. */
 screen *sites_screen_new(ui *u);
 screen *journal_screen_new(ui *u);
+/* Every cleanup run, newest first. */
+screen *runs_screen_new(ui *u);
+/* Opens run id of site code in the walkthrough (u->next, UI_PUSH): an
+ * open run after claiming it (a takeover is asked) and saying whether the
+ * procedure changed; a finished one read-only. UI_STAY when it cannot,
+ * with the reason in the status line. */
+ui_result walk_open(ui *u, const char *code, int64_t id);
 /* The walkthrough of code's open run; takes over rv. */
 screen *walk_screen_new(ui *u, const char *code, run_view *rv);
 /* A scrolling page of text lines (taken over). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "review.h"
 #include "ui.h"
 
 /* One event of the run, as the detail pane shows it. */
@@ -33,6 +34,12 @@ typedef struct walk_view {
     int detail_w;          /* width it was wrapped to */
     hist_entry *hist;      /* the run's events, oldest first */
     size_t nhist;          /* how many */
+    int64_t *item_secs;    /* time spent per item (journal_run_times) */
+    int64_t active;        /* the run's active seconds */
+    bool has_estimate;     /* enough past runs for an estimate */
+    int64_t estimate;      /* seconds left, when has_estimate */
+    bool claimed;          /* this console holds the run */
+    char *ended_by;        /* an abandoned run: "DATE by WHO: reason" */
 } walk_view;
 
 static const char *state_mark(item_state st)
@@ -86,11 +93,21 @@ static void hist_free(walk_view *v)
     free(v->hist);
     v->hist = NULL;
     v->nhist = 0;
+    free(v->ended_by);
+    v->ended_by = NULL;
 }
 
 static int hist_add(const event *ev, void *ctx)
 {
     walk_view *v = ctx;
+    if (strcmp(ev->kind, "run-abandoned") == 0) {
+        char when[32];
+        text_time(ev->ts, false, when, sizeof when);
+        free(v->ended_by);
+        v->ended_by = xasprintf("%s by %s: %s", when,
+                                ev->operator_name ? ev->operator_name : "?",
+                                ev->note ? ev->note : "");
+    }
     if (!ev->item[0])
         return 0;
     v->hist = xrealloc(v->hist, (v->nhist + 1) * sizeof *v->hist);
@@ -114,6 +131,36 @@ static void load_history(ui *u, walk_view *v)
     ss_err e = {{0}};
     if (journal_events_each(u->a->j, &f, hist_add, v, &e) != 0)
         ui_error(u, "Cannot read the history of %s: %s", v->code, e.msg);
+}
+
+/* Reads the time spent per item and on the run, and the estimate of the
+ * time left (nothing until enough past runs of the procedure exist). */
+static void load_times(ui *u, walk_view *v)
+{
+    free(v->item_secs);
+    v->item_secs = xcalloc(v->rv.proc.nitems ? v->rv.proc.nitems : 1,
+                           sizeof *v->item_secs);
+    v->active = 0;
+    v->has_estimate = false;
+    if (!v->rv.id)
+        return;
+    ss_err e = {{0}};
+    if (journal_run_times(u->a->j, v->rv.id, &v->rv.proc, v->item_secs,
+                          &v->active, &e) != 0) {
+        ui_error(u, "Cannot read the times of %s: %s", v->code, e.msg);
+        return;
+    }
+    if (!v->rv.open)
+        return;
+    size_t left = v->rv.st.applicable > v->rv.st.closed
+                      ? v->rv.st.applicable - v->rv.st.closed
+                      : 0;
+    int rc = journal_run_estimate(u->a->j, v->rv.proc.hash, left,
+                                  &v->estimate, &e);
+    if (rc == 0)
+        v->has_estimate = true;
+    else if (rc < 0)
+        ui_error(u, "Cannot estimate the time left: %s", e.msg);
 }
 
 /* Whether item idx has a reason or note in its history. */
@@ -145,6 +192,7 @@ static void walk_reload(ui *u, walk_view *v)
     }
     load_site(u, v);
     load_history(u, v);
+    load_times(u, v);
     v->detail_for = -1;
 }
 
@@ -172,6 +220,24 @@ static void build_detail(walk_view *v, int idx, int w)
                     it->applies == APPLIES_LOGON
                         ? "  (only when Logon Installation/Discovery was used)"
                         : "");
+    if (v->ended_by) {
+        /* the reason of the whole cleanup's end, on every item */
+        strbuf b = {0};
+        sb_puts(&b, "Cleanup abandoned ");
+        for (const char *p = v->ended_by; *p; p++) {
+            if (*p == '\n')
+                sb_puts(&b, "\n    ");
+            else
+                sb_putc(&b, *p);
+        }
+        add_wrapped(&v->detail, b.s, w, 4, "");
+        sb_free(&b);
+    }
+    if (v->item_secs && v->item_secs[idx] > 0) {
+        char spent[24];
+        timing_format(v->item_secs[idx], spent, sizeof spent);
+        text_lines_addf(&v->detail, "Time spent: %s", spent);
+    }
     /* Its outcomes, reasons and notes come first: what was decided
      * matters more than the instruction read before. */
     bool head_done = false;
@@ -256,18 +322,36 @@ static void draw_header(walk_view *v, const walk_layout *l)
         free(w);
     }
     const run_state *st = &v->rv.st;
-    char started[32];
+    char started[32], ended[32], spent[24], left[48], how[96];
     text_time(v->rv.started, false, started, sizeof started);
+    text_time(v->rv.ended, false, ended, sizeof ended);
+    timing_format(v->active, spent, sizeof spent);
+    if (v->rv.open)
+        snprintf(how, sizeof how, "%s", "");
+    else if (v->finished)
+        snprintf(how, sizeof how, "   COMPLETE: site is clean");
+    else
+        snprintf(how, sizeof how, "   READ-ONLY: %s %s", v->rv.state,
+                 ended);
+    left[0] = '\0';
+    if (v->has_estimate) {
+        char est[24];
+        timing_format(v->estimate, est, sizeof est);
+        snprintf(left, sizeof left, "   left ~%s", est);
+    }
     /* Most important first: a narrow terminal crops the end. */
     char *c = xasprintf("run #%lld   progress %zu/%zu%s%s   started %s   "
-                        "procedure %s %.8s",
+                        "spent %s%s   procedure %s %.8s",
                         (long long)v->rv.number, st->closed, st->applicable,
-                        st->failed ? "   failed items: see [!]" : "",
-                        v->rv.open ? "" : "   COMPLETE: site is clean",
-                        started, v->rv.proc.name ? v->rv.proc.name : "?",
+                        st->failed ? "   failed items: see [!]" : "", how,
+                        started, spent, left,
+                        v->rv.proc.name ? v->rv.proc.name : "?",
                         v->rv.proc.hash);
     draw_text(l->header_top + 1, 0, c, COLS,
-              v->rv.open ? ROLE_NORMAL : ROLE_DONE, false);
+              v->rv.open                         ? ROLE_NORMAL
+              : strcmp(v->rv.state, "abandoned") ? ROLE_DONE
+                                                 : ROLE_SKIPPED,
+              false);
     free(c);
     draw_hline(l->pane_top - 1, 0, COLS, ROLE_RULE);
     draw_text(l->pane_top - 1, 1, " Items ", l->list_w - 2, ROLE_LABEL,
@@ -396,14 +480,22 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
     v->dscroll = 0;
 }
 
+/* Says that a finished run takes nothing new. */
+static void refuse_finished(ui *u, const walk_view *v)
+{
+    ui_error(u, "This cleanup is finished (%s %s #%lld): read-only, nothing "
+                "is recorded; open the site from Sites for a new one",
+             v->rv.state[0] ? v->rv.state : "complete", v->code,
+             (long long)v->rv.number);
+}
+
 /* Whether outcome o may be recorded for the selected item; says why not. */
 static bool walk_allowed(ui *u, walk_view *v, outcome o)
 {
     const char *id = v->rv.proc.items[v->cur].id;
     item_state st = v->rv.st.state[v->cur];
     if (!v->rv.open) {
-        ui_error(u, "This cleanup is complete; open the site again from "
-                    "Sites to start a new one");
+        refuse_finished(u, v);
         return false;
     }
     if (st == ITEM_NA) {
@@ -488,7 +580,7 @@ static void walk_note(ui *u, walk_view *v)
 {
     const char *id = v->rv.proc.items[v->cur].id;
     if (!v->rv.open) {
-        ui_error(u, "This cleanup is complete: notes go to an open run");
+        refuse_finished(u, v);
         return;
     }
     char note[EDIT_CAP + 1], idc[PROC_ID_MAX + 1];
@@ -508,6 +600,68 @@ static void walk_note(ui *u, walk_view *v)
     else
         ui_info(u, "Note on %s recorded (event %lld)", idc, (long long)ev);
     walk_reload(u, v);
+}
+
+/* A: ends the open run as abandoned after a y/N question (default No)
+ * and a required reason; the journal gives the site back the state it had
+ * before. True when abandoned (the caller goes back to Sites). */
+static bool walk_abandon(ui *u, walk_view *v)
+{
+    if (!v->rv.open) {
+        refuse_finished(u, v);
+        return false;
+    }
+    char *q = xasprintf("Abandon the cleanup %s #%lld? %zu of %zu items are "
+                        "closed; the site goes back to %s. Its history "
+                        "stays in the journal. [y/N]",
+                        v->code, (long long)v->rv.number, v->rv.st.closed,
+                        v->rv.st.applicable,
+                        v->rv.prior[0] ? v->rv.prior : "its state before");
+    bool yes = prompt_confirm(u, q, false);
+    free(q);
+    if (!yes) {
+        if (!u->quit)
+            ui_info(u, "Nothing recorded: the cleanup of %s stays open",
+                    v->code);
+        return false;
+    }
+    char reason[EDIT_CAP + 1];
+    q = xasprintf("Why is %s #%lld abandoned? (required)", v->code,
+                  (long long)v->rv.number);
+    int ok = prompt_text(u, "Abandon", q, "", true, reason, sizeof reason);
+    free(q);
+    if (!ok) {
+        if (!u->quit)
+            ui_info(u, "Nothing recorded: the cleanup of %s stays open",
+                    v->code);
+        return false;
+    }
+    ui_info(u, "Recording the abandonment of %s in the journal...", v->code);
+    ui_paint(u);
+    refresh();
+    ss_err e = {{0}};
+    run_holder by;
+    memset(&by, 0, sizeof by);
+    int64_t number = 0;
+    int rc = journal_run_abandon(u->a->j, v->code, reason, false, &by,
+                                 &number, &e);
+    if (rc == JOURNAL_HELD) {
+        walk_reload(u, v);
+        ui_error(u, "Not abandoned: the cleanup of %s is held by %s on %s "
+                    "(pid %ld) since %.19s",
+                 v->code, by.operator_name, by.host, by.pid, by.since);
+        return false;
+    }
+    if (rc != 0) {
+        walk_reload(u, v);
+        ui_error(u, "Not abandoned: %s", e.msg);
+        return false;
+    }
+    ui_info(u, "Abandoned %s #%lld; %s is %s again", v->code,
+            (long long)number, v->code,
+            v->rv.prior[0] ? v->rv.prior : "back to its state before");
+    snprintf(u->focus, sizeof u->focus, "%s", v->code);
+    return true;
 }
 
 static void walk_copy(ui *u, walk_view *v)
@@ -568,6 +722,10 @@ static ui_result walk_handle(ui *u, screen *s, int key)
     case ACT_REOPEN: walk_ask(u, v, OUT_REOPENED); break;
     case ACT_NOTE: walk_note(u, v); break;
     case ACT_COPY: walk_copy(u, v); break;
+    case ACT_ABANDON:
+        if (walk_abandon(u, v))
+            return UI_HOME;
+        break;
     case ACT_BACK: return UI_BACK;
     default: break;
     }
@@ -589,11 +747,12 @@ static void walk_resume(ui *u, screen *s)
 static void walk_destroy(screen *s)
 {
     walk_view *v = s->data;
-    if (v->rv.id)
+    if (v->claimed)
         journal_run_release(v->j, v->rv.id, NULL);
     run_view_free(&v->rv);
     text_lines_free(&v->detail);
     hist_free(v);
+    free(v->item_secs);
     free(v);
 }
 
@@ -606,18 +765,101 @@ static const screen_ops walk_ops = {
     .destroy = walk_destroy,
 };
 
+/* The same screen on a finished cleanup: its help and hints list only the
+ * keys that record nothing. */
+static const screen_ops walk_ro_ops = {
+    .name = "Walkthrough (read-only)",
+    .keys = &keys_walk_ro,
+    .draw = walk_draw,
+    .handle = walk_handle,
+    .resume = walk_resume,
+    .destroy = walk_destroy,
+};
+
 screen *walk_screen_new(ui *u, const char *code, run_view *rv)
 {
     walk_view *v = xcalloc(1, sizeof *v);
     v->j = u->a->j;
     snprintf(v->code, sizeof v->code, "%s", code);
     v->rv = *rv;
+    v->claimed = rv->open;
     memset(rv, 0, sizeof *rv);
     site_init(&v->site);
     load_site(u, v);
     load_history(u, v);
+    load_times(u, v);
     int r = run_state_resume(&v->rv.st);
     v->cur = r >= 0 ? r : 0;
     v->detail_for = -1;
-    return screen_new(&walk_ops, v);
+    return screen_new(v->claimed ? &walk_ops : &walk_ro_ops, v);
+}
+
+/* Claims the run for this console. When another console holds it, says
+ * who, from where and since when, and takes it over only if the operator
+ * confirms (the journal records the handover). */
+static bool claim_run(ui *u, const char *code, run_view *rv)
+{
+    ss_err e = {{0}};
+    run_holder by;
+    int rc = journal_run_claim(u->a->j, rv->id, false, &by, &e);
+    if (rc == 0)
+        return true;
+    if (rc != JOURNAL_HELD) {
+        ui_error(u, "Cannot open the cleanup of %s: %s", code, e.msg);
+        return false;
+    }
+    char *q = xasprintf("The cleanup of %s is held by %s on %s (pid %ld) "
+                        "since %.19s. Take it over? [y/N]",
+                        code, by.operator_name, by.host, by.pid, by.since);
+    bool yes = prompt_confirm(u, q, false);
+    free(q);
+    if (!yes) {
+        ui_info(u, "Left the cleanup of %s to %s", code, by.operator_name);
+        return false;
+    }
+    if (journal_run_claim(u->a->j, rv->id, true, &by, &e) != 0) {
+        ui_error(u, "Cannot take over the cleanup of %s: %s", code, e.msg);
+        return false;
+    }
+    ui_info(u, "Took over the cleanup of %s from %s (handover recorded)",
+            code, by.operator_name);
+    return true;
+}
+
+/* Says so when the procedure file changed since the run started. */
+static void warn_drift(ui *u, const run_view *rv)
+{
+    char *d = procedure_drift(&rv->proc, u->a->proc);
+    if (!d)
+        return;
+    char *msg = xasprintf("This cleanup started with procedure %.12s. The "
+                          "file %s has changed since: %s. The run keeps the "
+                          "version it started with.",
+                          rv->proc.hash, u->a->proc_path, d);
+    prompt_message(u, "Procedure changed", msg);
+    free(msg);
+    free(d);
+}
+
+ui_result walk_open(ui *u, const char *code, int64_t id)
+{
+    ss_err e = {{0}};
+    run_view rv;
+    memset(&rv, 0, sizeof rv);
+    if (journal_run_get(u->a->j, code, id, &rv, &e) != 0) {
+        ui_error(u, "Cannot read the cleanup of %s: %s", code, e.msg);
+        return UI_STAY;
+    }
+    if (rv.open) {
+        if (!claim_run(u, code, &rv)) {
+            run_view_free(&rv);
+            return UI_STAY;
+        }
+        warn_drift(u, &rv);
+    } else {
+        ui_info(u, "%s #%lld is %s: shown read-only", code,
+                (long long)rv.number, rv.state);
+    }
+    u->next = walk_screen_new(u, code, &rv);
+    return UI_PUSH;
 }

@@ -18,8 +18,8 @@
 #   run_script [COLSxROWS]    runs the console on the key script read from
 #                             stdin (SITESWEEP_KEYS: one key a line, :type,
 #                             :paste, :dump NAME) until it ends; status 0
-#   screen_dump NAME          a screen the script dumped, dates and hashes
-#                             made constant, the journal's path left out
+#   screen_dump NAME          a screen the script dumped, dates, hashes
+#                             and times spent made constant, the journal's path left out
 #   assert_screen_is NAME     that dump is, line for line, the text on stdin
 #
 # E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
@@ -157,6 +157,7 @@ screen_dump() {
     [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
     sed -E -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}/DATE/g' \
         -e 's/(procedure [a-z0-9]+) [0-9a-f]{8}/\1 HASH/' \
+        -e 's/(spent |left ~)[0-9]+[hms]( [0-9]+[hms])?/\1TIME/g' \
         -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
 }
 

@@ -24,6 +24,11 @@ static void test_lookup(void **state)
     assert_int_equal(keymap_lookup(&keys_sites, 'q'), ACT_QUIT);
     assert_int_equal(keymap_lookup(&keys_sites, '\t'), ACT_SWITCH);
     assert_int_equal(keymap_lookup(&keys_journal, '\t'), ACT_SWITCH);
+    assert_int_equal(keymap_lookup(&keys_runs, '\t'), ACT_SWITCH);
+    assert_int_equal(keymap_lookup(&keys_runs, '\r'), ACT_OPEN_RUN);
+    assert_int_equal(keymap_lookup(&keys_runs, '/'), ACT_FILTER);
+    assert_int_equal(keymap_lookup(&keys_runs, 'q'), ACT_BACK);
+    assert_int_equal(keymap_lookup(&keys_walk, 'A'), ACT_ABANDON);
     assert_int_equal(keymap_lookup(&keys_sites, UI_FN(KEY_NPAGE)),
                      ACT_PAGE_DOWN);
     assert_int_equal(keymap_lookup(&keys_sites, 'G'), ACT_END);
@@ -35,8 +40,9 @@ static void test_lookup(void **state)
 static void test_everywhere_keys(void **state)
 {
     (void)state;
-    const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal};
-    for (size_t i = 0; i < 3; i++) {
+    const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
+                            &keys_runs};
+    for (size_t i = 0; i < 4; i++) {
         assert_int_equal(keymap_lookup(maps[i], '?'), ACT_HELP);
         assert_int_equal(keymap_lookup(maps[i], 'j'), ACT_DOWN);
         assert_int_equal(keymap_lookup(maps[i], 'k'), ACT_UP);
@@ -49,8 +55,9 @@ static void test_no_key_bound_twice(void **state)
 {
     (void)state;
     const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
-                            &keys_pager, &keys_form};
-    for (size_t m = 0; m < 5; m++)
+                            &keys_pager, &keys_form, &keys_runs,
+                            &keys_walk_ro};
+    for (size_t m = 0; m < 7; m++)
         for (size_t i = 0; i < maps[m]->n; i++)
             for (size_t k = i + 1; k < maps[m]->n; k++)
                 assert_int_not_equal(maps[m]->b[i].key, maps[m]->b[k].key);
@@ -202,7 +209,7 @@ static void test_parse_names(void **state)
     /* every name keys_name writes for the tables' keys reads back */
     const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
                             &keys_pager, &keys_form, &keys_edit,
-                            &keys_confirm};
+                            &keys_confirm, &keys_runs, &keys_walk_ro};
     for (size_t m = 0; m < sizeof maps / sizeof *maps; m++)
         for (size_t i = 0; i < maps[m]->n; i++) {
             char name[24];
@@ -217,6 +224,39 @@ static void test_parse_names(void **state)
         }
 }
 
+/* The help of the new keys comes from the tables: A in the walkthrough,
+ * Enter and Tab on Cleanups. */
+static void test_help_lists_cleanup_keys(void **state)
+{
+    (void)state;
+    text_lines l = {0};
+    keymap_help_all(&keys_walk, &l);
+    assert_true(has_line(&l, "Abandon this cleanup"));
+    bool a_line = false;
+    for (size_t i = 0; i < l.n; i++)
+        if (strstr(l.v[i], "Abandon this cleanup"))
+            a_line = strncmp(l.v[i], "  A ", 4) == 0;
+    assert_true(a_line);
+    text_lines_free(&l);
+    keymap_help_all(&keys_runs, &l);
+    assert_true(has_line(&l, "Keys of the Cleanups screen:"));
+    assert_true(has_line(&l, "Open the cleanup (a finished one read-only)"));
+    assert_true(has_line(&l, "Next view: Sites, Cleanups, Journal"));
+    text_lines_free(&l);
+    /* a finished cleanup lists no key that records */
+    keymap_help_all(&keys_walk_ro, &l);
+    assert_true(has_line(&l, "Keys of the Walkthrough (read-only) screen:"));
+    assert_false(has_line(&l, "Mark the item done"));
+    assert_false(has_line(&l, "Abandon this cleanup"));
+    assert_true(has_line(&l, "are refused here"));
+    text_lines_free(&l);
+    for (size_t i = 0; i < keys_walk_ro.n; i++) {
+        ui_action a = keys_walk_ro.b[i].act;
+        assert_true(a != ACT_DONE && a != ACT_SKIP && a != ACT_FAIL &&
+                    a != ACT_NOTE && a != ACT_REOPEN && a != ACT_ABANDON);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_help_all_from_tables),
         cmocka_unit_test(test_editor_keys_are_the_table),
         cmocka_unit_test(test_parse_names),
+        cmocka_unit_test(test_help_lists_cleanup_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,35 @@ static void test_journal_columns(void **state)
     assert_int_equal(c.seconds, 1);
 }
 
+/* The Cleanups columns fill the width; a narrow terminal drops the end
+ * date first, a wide one adds the procedure. */
+static void test_runs_columns(void **state)
+{
+    (void)state;
+    const int widths[] = {60, 80, 100, 140, 200};
+    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+        runs_cols c;
+        layout_runs(widths[i], &c);
+        int sum = c.run + c.state + c.procedure + c.started + c.ended +
+                  c.elapsed + c.active + c.items + c.operators;
+        assert_true(c.run >= 9);        /* "K7Q #12" + space */
+        assert_true(c.state >= 10);     /* "abandoned" + space */
+        assert_true(c.started >= 17);   /* "2026-11-27 02:44" + space */
+        assert_true(c.items >= 15);     /* "21/21/21/21/21" */
+        assert_true(c.operators >= 1);
+        if (widths[i] >= 90)
+            assert_int_equal(sum, widths[i]);
+    }
+    runs_cols c;
+    layout_runs(80, &c);
+    assert_int_equal(c.ended, 0);
+    assert_int_equal(c.procedure, 0);
+    layout_runs(100, &c);
+    assert_true(c.ended >= 17);
+    layout_runs(140, &c);
+    assert_true(c.procedure > 0);
+}
+
 static void test_walk_panes(void **state)
 {
     (void)state;
@@ -89,6 +118,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sites_columns),
         cmocka_unit_test(test_journal_columns),
+        cmocka_unit_test(test_runs_columns),
         cmocka_unit_test(test_walk_panes),
         cmocka_unit_test(test_scroll),
     };
