@@ -634,17 +634,6 @@ static int cmd_verify(const opts *o)
     for (int i = 0; i < o->ncheckpoints; i++)
         if (checkpoint_parse(o->checkpoints[i], &anchors[i], &e))
             return usage_error("%s", e.msg);
-    /* An empty file would be opened as a new journal (schema written,
-     * "0 events, intact"); every journal holds its schema, so it was
-     * truncated or is not one. */
-    char path[PATH_MAX];
-    struct stat sb;
-    if (journal_resolve_path(o->journal, path, sizeof path, &e) == 0 &&
-        stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
-        fprintf(stderr, "sitesweep: %s: the file is empty: not a journal "
-                        "(truncated?); nothing was changed\n", path);
-        return EXIT_FAIL;
-    }
     journal *j;
     if ((rc = open_journal(o, false, &j)))
         return rc;

@@ -342,6 +342,7 @@ static int prepare_file(const char *path, file_identity *id, ss_err *e)
     *id = ID_NEW;
     if (check_name(path, e))
         return -1;
+    bool existed = true; /* false when another process just made it */
     int fd = file_open_regular(path, O_RDONLY, "journal", e);
     if (fd < 0) {
         if (errno != ENOENT) {
@@ -361,15 +362,22 @@ static int prepare_file(const char *path, file_identity *id, ss_err *e)
             close(fd);
             return 0;
         }
-        /* Another process made it meanwhile: look at what it is. */
+        /* Another process made it meanwhile: look at what it is (empty
+         * while that process writes the schema). */
         if ((fd = file_open_regular(path, O_RDONLY, "journal", e)) < 0)
             return -1;
+        existed = false;
     }
     unsigned char head[100];
     ssize_t got = read(fd, head, sizeof head);
     close(fd);
-    if (got == 0)
+    if (got == 0 && !existed)
         return 0;
+    if (got == 0)
+        return ss_errf(e, "%s: the file is empty (0 bytes): not a journal "
+                          "(truncated, or a crash while it was being "
+                          "created?); nothing was changed; to start a new "
+                          "journal there, remove the file first", path);
     if (got != (ssize_t)sizeof head ||
         memcmp(head, "SQLite format 3", 16) != 0)
         return ss_errf(e, "%s: not a sitesweep journal (not a SQLite "
