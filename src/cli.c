@@ -178,6 +178,9 @@ static int parse(int argc, char **argv, opts *o)
                 o->checkpoints[o->ncheckpoints++] = argv[++i];
             else
                 return usage_error("option '%s' needs a value", a);
+            if (!*o->checkpoints[o->ncheckpoints - 1])
+                return usage_error("option '%s' has an empty value",
+                                   "--checkpoint");
             continue;
         }
         if (!only_args && strcmp(a, "--raw-csv") == 0) {
@@ -200,12 +203,21 @@ static int parse(int argc, char **argv, opts *o)
                 return usage_error("unknown option '%s'", a);
             const char **slot = (const char **)((char *)o + valued[k].off);
             const char *eq = strchr(a, '=');
+            /* A repeat would silently keep one value (which note was
+             * meant?); an empty value would silently mean the default
+             * (--journal "$J" with J unset). */
+            if (*slot)
+                return usage_error("option '%s' given more than once",
+                                   valued[k].name);
             if (eq)
                 *slot = eq + 1;
             else if (i + 1 < argc)
                 *slot = argv[++i];
             else
                 return usage_error("option '%s' needs a value", a);
+            if (!**slot)
+                return usage_error("option '%s' has an empty value",
+                                   valued[k].name);
             continue;
         }
         if (o->nargs == MAX_ARGS)
