@@ -495,10 +495,15 @@ static int cmd_procedure(const opts *o)
     proc_values v = {NULL, NULL};
     if ((rc = load_procedure(o, &p, &ppath)))
         goto out;
+    checkpoint cp; /* md ends with it, taken before anything is read */
     if (o->site) {
         ss_err e;
         if ((rc = open_journal(o, false, &j)))
             goto out;
+        if (f == FMT_MD && journal_checkpoint(j, &cp, &e)) {
+            rc = fail_with(&e, EXIT_FAIL);
+            goto out;
+        }
         int g = journal_site_get(j, o->site, &s, &e);
         if (g) {
             if (g == JOURNAL_NOTFOUND)
@@ -525,6 +530,9 @@ static int cmd_procedure(const opts *o)
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
                           have_run ? &rv.st : NULL) ? EXIT_FAIL : EXIT_OK;
+    if (rc == EXIT_OK && o->site && f == FMT_MD &&
+        export_md_checkpoint(stdout, &cp))
+        rc = EXIT_FAIL;
     if (have_run && too_big_note(&rv))
         rc = EXIT_FAIL; /* not all of it was shown */
 out:
