@@ -432,9 +432,16 @@ static int cmd_mark(const opts *o)
     if (out < 0)
         return usage_error("'%s' is not an outcome: done, skipped, failed "
                            "or reopened", o->args[3]);
+    /* A reason of spaces or invisible characters (U+200B, U+3000, ...)
+     * says nothing, and neither does such a note. */
     if (outcome_needs_note((outcome)out) &&
-        (!o->note || !o->note[strspn(o->note, " \t")]))
-        return usage_error("%s needs --note TEXT saying why", o->args[3]);
+        (!o->note || !text_has_visible(o->note)))
+        return usage_error("%s needs --note TEXT saying why (a visible "
+                           "character, not only spaces or invisible ones)",
+                           o->args[3]);
+    if (o->note && !text_has_visible(o->note))
+        return usage_error("%s", "--note holds no visible character (only "
+                                 "spaces or invisible ones)");
     procedure p = {0};
     char *ppath = NULL;
     journal *j = NULL;
@@ -805,9 +812,10 @@ static int cmd_abandon(const opts *o)
     int rc = need_args(o, 2, "abandon CODE --note REASON [--take-over]");
     if (rc)
         return rc;
-    if (!o->note || !o->note[strspn(o->note, " \t\r\n")])
+    if (!o->note || !text_has_visible(o->note))
         return usage_error("%s", "abandon needs --note REASON saying why the "
-                                 "cleanup is abandoned");
+                                 "cleanup is abandoned (a visible character, "
+                                 "not only spaces or invisible ones)");
     journal *j;
     if ((rc = open_journal(o, false, &j)))
         return rc;
