@@ -94,16 +94,21 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
         journal_event_hash(&ev, h);
         res->checked++;
         const char *why = NULL;
-        if (ev.id != expect)
-            why = ev.id > expect ? "events before it are missing"
-                                 : "its id is out of sequence";
-        else if (strcmp(ev.prev, prev) != 0)
+        char seq[96];
+        if (ev.id != expect) {
+            snprintf(seq, sizeof seq, "%s (event %lld belongs here)",
+                     ev.id > expect ? "events before it are missing"
+                                    : "its id is out of sequence",
+                     (long long)expect);
+            why = seq;
+        } else if (strcmp(ev.prev, prev) != 0)
             why = "it is not chained to the event before it";
         else if (strcmp(h, ev.hash) != 0)
             why = "its content does not match its hash (altered)";
         if (why) {
-            /* A damaged row may carry an id of 0 or less: name its place. */
-            res->bad_id = ev.id > 0 ? ev.id : expect;
+            /* The offending row by its real id, even 0 or less (an
+             * event inserted before the first); why says whose place. */
+            res->bad_id = ev.id;
             res->event = res->bad_id;
             snprintf(res->table, sizeof res->table, "%s", "events");
             out = problem(res, VERIFY_CHAIN, "%s", why);
