@@ -639,6 +639,8 @@ static void verify_report(const journal *j, const verify_result *r)
         break;
     case VERIFY_PROCEDURE:
     case VERIFY_DERIVED:
+    case VERIFY_EVENT:
+    case VERIFY_SCHEMA:
         fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
                         "but %s\n", path, (long long)r->checked, r->why);
         break;

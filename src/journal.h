@@ -221,6 +221,10 @@ typedef enum verify_problem {
     VERIFY_CHECKPOINT, /* the history differs from a given checkpoint */
     VERIFY_PROCEDURE,  /* a stored procedure changed or no longer parses */
     VERIFY_DERIVED,    /* a derived table disagrees with the events */
+    VERIFY_EVENT,      /* an event no sitesweep could have written
+                          (event: its id) */
+    VERIFY_SCHEMA,     /* a table, index, trigger or view sitesweep did not
+                          make, or one of its own missing or altered */
 } verify_problem;
 
 typedef struct verify_result {

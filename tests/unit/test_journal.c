@@ -925,6 +925,89 @@ static void forge_append(fx *f, const char *note)
     assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
 }
 
+/* Appends, behind the program's back, an event of any kind with a
+ * correctly chained hash; returns its id. */
+static int64_t forge_event(fx *f, const char *code, int64_t run,
+                           const char *item, const char *kind,
+                           const char *data)
+{
+    checkpoint head;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &head, &e), 0);
+    event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.id = head.events + 1;
+    snprintf(ev.ts, sizeof ev.ts, "%s", "2026-11-27T02:20:24.123Z");
+    ev.operator_name = (char *)"mallory";
+    ev.host = (char *)"vm";
+    snprintf(ev.site, sizeof ev.site, "%s", code);
+    ev.run = run;
+    snprintf(ev.item, sizeof ev.item, "%s", item);
+    snprintf(ev.kind, sizeof ev.kind, "%s", kind);
+    ev.note = (char *)"";
+    ev.data = (char *)data;
+    memcpy(ev.prev, head.hash, sizeof ev.prev);
+    journal_event_hash(&ev, ev.hash);
+    char sql[640];
+    snprintf(sql, sizeof sql, "INSERT INTO events(id, ts, operator, host, site,"
+             " run, item, kind, data, prev, hash) VALUES(%lld, '%s', 'mallory',"
+             " 'vm', '%s', %lld, '%s', '%s', '%s', '%s', '%s')",
+             (long long)ev.id, ev.ts, code, (long long)run, item, kind, data,
+             ev.prev, ev.hash);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+    reopen(f);
+    return ev.id;
+}
+
+/* Events no sitesweep could write, each with an intact chain, are named
+ * by verify with their id and why, before any derived table. */
+static void test_verify_impossible_events(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *site, *item, *kind, *data;
+        int64_t run;
+        const char *why;
+        bool end_run_first; /* forge a run-completed of run 1 first */
+    } cases[] = {
+        {"K7Q", "", "approved-by-ciso", "", 1, "is not one sitesweep writes", false},
+        {"K7Q", "ZZZ", "done", "", 1, "which the procedure of run 1", false},
+        {"AB1", "3", "done", "", 1, "is a cleanup of K7Q", false},
+        {"K7Q", "1", "done", "", 9, "run 9, which no earlier run-started", false},
+        {"K7Q", "1", "done", "", 0, "must name a run and an item", false},
+        {"K7Q", "", "run-started", "{\"hash\":\"ab\"}", 1, "starts run 1 again", false},
+        {"K7Q", "", "run-started", "", 2, "as a JSON object", false},
+        {"K7Q", "", "run-started", "{}", 2, "must name its procedure", false},
+        {"K7Q", "", "note", "{x", 1, "its data is not JSON", false},
+        {"ZZ9", "", "site-state", "{}", 0, "no earlier site-added", false},
+        {"K7Q", "", "site-added", "{}", 0, "adds site 'K7Q' again", false},
+        {"", "1", "import", "", 0, "outside any run", false},
+        {"K7Q", "3", "done", "", 1, "which ended at event", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        void *st = NULL;
+        assert_int_equal(setup(&st), 0);
+        fx *f = st;
+        verify_fixture(f);
+        verify_result v;
+        assert_int_equal(verify_with(f, NULL, 0, &v), 0);
+        if (cases[i].end_run_first) {
+            forge_event(f, "K7Q", 1, "", "run-completed", "");
+        }
+        int64_t id = forge_event(f, cases[i].site, cases[i].run,
+                                 cases[i].item, cases[i].kind, cases[i].data);
+        if (verify_with(f, NULL, 0, &v) != 1)
+            fail_msg("case %zu: not found", i);
+        if (v.problem != VERIFY_EVENT || !strstr(v.why, cases[i].why))
+            fail_msg("case %zu: %s", i, v.why);
+        assert_int_equal(v.event, id);
+        char named[48];
+        snprintf(named, sizeof named, "event %lld ", (long long)id);
+        assert_non_null(strstr(v.why, named));
+        assert_int_equal(teardown(&st), 0);
+    }
+}
+
 static void test_verify_prints_head_and_holds_checkpoints(void **state)
 {
     fx *f = *state;
@@ -1281,6 +1364,7 @@ int main(void)
         T(test_verify_truncation_needs_a_later_checkpoint),
         T(test_verify_wipe_needs_a_checkpoint),
         T(test_verify_forged_append),
+        cmocka_unit_test(test_verify_impossible_events),
         T(test_verify_rewrite_needs_an_earlier_checkpoint),
         T(test_verify_procedure_swap),
         T(test_verify_procedure_that_no_longer_parses),
