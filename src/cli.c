@@ -265,24 +265,45 @@ char *cli_find_data(const char *name)
     return NULL;
 }
 
-/* Loads the procedure for new runs; prints the error. */
-static int load_procedure(const opts *o, procedure *p, char **path)
+/* Loads the procedure for new runs (--procedure, $SITESWEEP_PROCEDURE or
+ * the bundled file) into p; *path receives its name (caller frees; NULL
+ * when none was found). 0, or EXIT_USAGE with e saying why. */
+static int try_load_procedure(const opts *o, procedure *p, char **path,
+                              ss_err *e)
 {
     const char *env = getenv("SITESWEEP_PROCEDURE");
     *path = o->procedure ? xstrdup(o->procedure)
             : env && *env ? xstrdup(env)
                           : cli_find_data(PROCEDURE_FILE);
     if (!*path) {
-        fprintf(stderr, "sitesweep: cannot find the bundled %s; name one "
-                        "with --procedure FILE\n", PROCEDURE_FILE);
+        ss_errf(e, "cannot find the bundled %s; name one with --procedure "
+                   "FILE", PROCEDURE_FILE);
         return EXIT_USAGE;
     }
-    ss_err e;
-    if (procedure_load(*path, p, &e)) {
-        fprintf(stderr, "sitesweep: %s\n", e.msg);
+    if (procedure_load(*path, p, e))
         return EXIT_USAGE;
-    }
     return 0;
+}
+
+/* Loads the procedure for new runs; prints the error. */
+static int load_procedure(const opts *o, procedure *p, char **path)
+{
+    ss_err e;
+    int rc = try_load_procedure(o, p, path, &e);
+    if (rc)
+        fprintf(stderr, "sitesweep: %s\n", e.msg);
+    return rc;
+}
+
+/* Says on stderr that the procedure file for new runs could not be
+ * loaded (why: its message) and that cleanup rv goes on with the
+ * procedure kept in the journal. */
+static void pinned_warning(const ss_err *why, const run_view *rv)
+{
+    fprintf(stderr, "sitesweep: warning: %s; cleanup %s #%lld %s the "
+                    "procedure it started with (%.12s), kept in the "
+                    "journal\n", why->msg, rv->site, (long long)rv->number,
+            rv->open ? "goes on with" : "is shown with", rv->proc.hash);
 }
 
 /* Opens the journal; read-only commands refuse a missing file rather than
@@ -307,6 +328,17 @@ static int open_journal(const opts *o, bool create, journal **j)
     }
     journal_set_actor(*j, o->operator_name, NULL);
     return 0;
+}
+
+/* Whether the journal the options name exists (as anything, a dangling
+ * link included: opening it says what it is). */
+static bool journal_named_exists(const opts *o)
+{
+    char path[PATH_MAX];
+    ss_err e;
+    struct stat st;
+    return journal_resolve_path(o->journal, path, sizeof path, &e) == 0 &&
+           lstat(path, &st) == 0;
 }
 
 static int fail_with(const ss_err *e, int code)
@@ -445,12 +477,36 @@ static int cmd_mark(const opts *o)
     procedure p = {0};
     char *ppath = NULL;
     journal *j = NULL;
-    if ((rc = load_procedure(o, &p, &ppath)) || (rc = open_journal(o, true, &j)))
+    /* The file is needed to start a run; an open run keeps its own copy,
+     * so a broken or missing file only warns then. */
+    ss_err pe;
+    bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
+    if (!have_proc && !journal_named_exists(o)) {
+        fprintf(stderr, "sitesweep: %s\n", pe.msg);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = open_journal(o, true, &j)))
         goto out;
     mark_result r;
     ss_err e;
+    if (!have_proc) {
+        run_view cur;
+        int c = journal_run_current(j, o->args[1], &cur, &e);
+        if (c == JOURNAL_NOTFOUND) { /* a new run needs the file */
+            fprintf(stderr, "sitesweep: %s\n", pe.msg);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (c) {
+            rc = fail_with(&e, EXIT_FAIL);
+            goto out;
+        }
+        pinned_warning(&pe, &cur);
+        run_view_free(&cur);
+    }
     int mrc = journal_mark(j, o->args[1], o->args[2], (outcome)out, o->note,
-                           &p, &r, &e);
+                           have_proc ? &p : NULL, &r, &e);
     if (mrc) {
         rc = fail_with(&e, mrc == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
         goto out;
@@ -458,7 +514,7 @@ static int cmd_mark(const opts *o)
     /* The run's pinned procedure is read back only when it differs from
      * the file, to say how (drift). */
     run_view rv;
-    bool have = !r.already && strcmp(r.procedure, p.hash) != 0 &&
+    bool have = have_proc && !r.already && strcmp(r.procedure, p.hash) != 0 &&
                 journal_run_current(j, o->args[1], &rv, &e) == 0;
     char up[4];
     snprintf(up, sizeof up, "%s", o->args[1]);
@@ -500,7 +556,9 @@ static int cmd_procedure(const opts *o)
     bool have_run = false;
     site s, parent;
     proc_values v = {NULL, NULL};
-    if ((rc = load_procedure(o, &p, &ppath)))
+    /* Without --site the file is what is shown; with it, only a site
+     * without a run, or drift, needs the file. */
+    if (!o->site && (rc = load_procedure(o, &p, &ppath)))
         goto out;
     checkpoint cp; /* md ends with it, taken before anything is read */
     if (o->site) {
@@ -532,7 +590,16 @@ static int cmd_procedure(const opts *o)
             goto out;
         }
         have_run = c == 0;
-        if (have_run && rv.open)
+        ss_err pe;
+        bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
+        if (!have_proc && !have_run) {
+            fprintf(stderr, "sitesweep: %s\n", pe.msg);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (!have_proc)
+            pinned_warning(&pe, &rv);
+        else if (have_run && rv.open)
             drift_note(&rv, &p, ppath);
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
