@@ -480,6 +480,32 @@ static void default_actor(journal *j)
     if (gethostname(j->host, sizeof j->host) != 0 || !j->host[0])
         snprintf(j->host, sizeof j->host, "%s", "localhost");
     j->host[sizeof j->host - 1] = '\0';
+    journal_host_clean(j->host, sizeof j->host);
+}
+
+void journal_host_clean(char *host, size_t n)
+{
+    size_t at;
+    if (n == 0 || str_find_unsafe(host, &at) == 0)
+        return;
+    /* The kernel's name may hold anything (sethostname takes bytes):
+     * recorded escaped, as every output shows unsafe text, so the
+     * journal never holds invalid UTF-8 or a raw escape sequence. */
+    char *esc = str_escape_unsafe(host);
+    size_t len = strlen(esc);
+    if (len >= n) {
+        len = n - 1;
+        /* Not in the middle of an escape: \xNN, \u202E, \n. */
+        for (size_t k = len; k > 0 && len - k < 6; k--) {
+            if (esc[k - 1] == '\\') {
+                len = k - 1;
+                break;
+            }
+        }
+    }
+    memcpy(host, esc, len);
+    host[len] = '\0';
+    free(esc);
 }
 
 /* Finalizes the kept statements and closes the connection. */
@@ -731,8 +757,10 @@ void journal_set_actor(journal *j, const char *operator_name, const char *host)
 {
     if (operator_name && *operator_name)
         snprintf(j->operator_name, sizeof j->operator_name, "%s", operator_name);
-    if (host && *host)
+    if (host && *host) {
         snprintf(j->host, sizeof j->host, "%s", host);
+        journal_host_clean(j->host, sizeof j->host);
+    }
 }
 
 const char *journal_operator(const journal *j)

@@ -38,6 +38,11 @@ const char *journal_path(const journal *j);
 void journal_set_actor(journal *j, const char *operator_name,
                        const char *host);
 const char *journal_operator(const journal *j);
+/* Makes a host name (NUL-terminated, in a buffer of n bytes) fit to
+ * record: unchanged when it is valid UTF-8 without control or
+ * bidirectional characters; else escaped as the outputs escape text
+ * (\xNN, \x1B, \u202E), cut at n - 1 bytes between escapes. */
+void journal_host_clean(char *host, size_t n);
 
 /* Number of sites known (0 on a new journal). */
 int journal_site_count(journal *j, size_t *n, ss_err *e);

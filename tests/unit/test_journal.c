@@ -1008,6 +1008,22 @@ static void test_verify_impossible_events(void **state)
     }
 }
 
+/* A host name is recorded valid and safe: escaped when the kernel's
+ * name holds invalid UTF-8, ESC or a bidi override; cut between escapes. */
+static void test_host_clean(void **state)
+{
+    (void)state;
+    char h[64] = "vm-01.example";
+    journal_host_clean(h, sizeof h);
+    assert_string_equal(h, "vm-01.example");
+    strcpy(h, "h\xff\x1b[31m\xe2\x80\xae");
+    journal_host_clean(h, sizeof h);
+    assert_string_equal(h, "h\\xFF\\x1B[31m\\u202E");
+    char small[8] = "ab\xff\xfe";
+    journal_host_clean(small, sizeof small);
+    assert_string_equal(small, "ab\\xFF"); /* not "ab\\xFF\\x" */
+}
+
 static void test_verify_prints_head_and_holds_checkpoints(void **state)
 {
     fx *f = *state;
@@ -1365,6 +1381,7 @@ int main(void)
         T(test_verify_wipe_needs_a_checkpoint),
         T(test_verify_forged_append),
         cmocka_unit_test(test_verify_impossible_events),
+        cmocka_unit_test(test_host_clean),
         T(test_verify_rewrite_needs_an_earlier_checkpoint),
         T(test_verify_procedure_swap),
         T(test_verify_procedure_that_no_longer_parses),
