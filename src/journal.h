@@ -249,6 +249,17 @@ typedef struct verify_result {
     char found[96];    /* what the file holds */
     checkpoint head;   /* the history checked: events and the last hash */
 } verify_result;
+/* Compares the journal's schema (sqlite_master: every table, index,
+ * trigger and view, with its SQL) with the one this sitesweep makes for
+ * its schema version; SQLite's statistics tables are allowed. With
+ * triggers_only, only triggers (any not made by sitesweep, or changed).
+ * A journal of an older schema version is checked for objects sitesweep
+ * never makes only. Returns 0 when it matches; 1 when not, with why (n
+ * bytes, NUL-terminated) naming each extra, altered and missing object;
+ * -1 when it cannot be read (e set). */
+int journal_schema_check(journal *j, bool triggers_only, char *why,
+                         size_t n, ss_err *e);
+
 /* journal_verify_checkpoints with no checkpoints. */
 int journal_verify(journal *j, verify_result *res, ss_err *e);
 /* Checks everything the journal can prove about itself, inside one read

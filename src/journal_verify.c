@@ -405,7 +405,7 @@ static int derive_progress(journal *j, ss_err *e)
     jdb_done(j, st);
     int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot derive the runs");
     for (size_t i = 0; out == 0 && i < n; i++) {
-        size_t closed, applicable;
+        size_t closed = 0, applicable = 0;
         char resume[PROC_ID_MAX + 1];
         int got = progress_of(j, runs[i].id, runs[i].site, runs[i].hash,
                               runs[i].completed, &closed, &applicable, resume, e);
@@ -699,6 +699,14 @@ int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
         rc = verify_chain(j, anchors, n, res, e);
     if (rc == 0)
         rc = verify_derived(j, res, e);
+    if (rc == 0) {
+        char why[sizeof res->why];
+        rc = journal_schema_check(j, false, why, sizeof why, e);
+        if (rc == 1) {
+            snprintf(res->table, sizeof res->table, "%s", "sqlite_master");
+            problem(res, VERIFY_SCHEMA, "%s", why);
+        }
+    }
     sqlite3_exec(j->db, "ROLLBACK TO ss_verify; RELEASE ss_verify", NULL, NULL, NULL);
     return rc;
 }
