@@ -318,8 +318,12 @@ static int open_journal(const opts *o, bool create, journal **j)
     }
     struct stat st; /* lstat: a dangling link gets journal_open's message */
     if (!create && lstat(path, &st) != 0) {
-        fprintf(stderr, "sitesweep: %s: no journal yet; start with "
-                        "'sitesweep import FILE' or the console\n", path);
+        if (errno != ENOENT) /* "j.db/": not a directory, say so */
+            fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", path,
+                    strerror(errno));
+        else
+            fprintf(stderr, "sitesweep: %s: no journal yet; start with "
+                            "'sitesweep import FILE' or the console\n", path);
         return EXIT_FAIL;
     }
     if (journal_open(path, j, &e)) {
