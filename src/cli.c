@@ -178,6 +178,9 @@ static int parse(int argc, char **argv, opts *o)
                 o->checkpoints[o->ncheckpoints++] = argv[++i];
             else
                 return usage_error("option '%s' needs a value", a);
+            if (!*o->checkpoints[o->ncheckpoints - 1])
+                return usage_error("option '%s' has an empty value",
+                                   "--checkpoint");
             continue;
         }
         if (!only_args && strcmp(a, "--raw-csv") == 0) {
@@ -200,12 +203,21 @@ static int parse(int argc, char **argv, opts *o)
                 return usage_error("unknown option '%s'", a);
             const char **slot = (const char **)((char *)o + valued[k].off);
             const char *eq = strchr(a, '=');
+            /* A repeat would silently keep one value (which note was
+             * meant?); an empty value would silently mean the default
+             * (--journal "$J" with J unset). */
+            if (*slot)
+                return usage_error("option '%s' given more than once",
+                                   valued[k].name);
             if (eq)
                 *slot = eq + 1;
             else if (i + 1 < argc)
                 *slot = argv[++i];
             else
                 return usage_error("option '%s' needs a value", a);
+            if (!**slot)
+                return usage_error("option '%s' has an empty value",
+                                   valued[k].name);
             continue;
         }
         if (o->nargs == MAX_ARGS)
@@ -253,24 +265,45 @@ char *cli_find_data(const char *name)
     return NULL;
 }
 
-/* Loads the procedure for new runs; prints the error. */
-static int load_procedure(const opts *o, procedure *p, char **path)
+/* Loads the procedure for new runs (--procedure, $SITESWEEP_PROCEDURE or
+ * the bundled file) into p; *path receives its name (caller frees; NULL
+ * when none was found). 0, or EXIT_USAGE with e saying why. */
+static int try_load_procedure(const opts *o, procedure *p, char **path,
+                              ss_err *e)
 {
     const char *env = getenv("SITESWEEP_PROCEDURE");
     *path = o->procedure ? xstrdup(o->procedure)
             : env && *env ? xstrdup(env)
                           : cli_find_data(PROCEDURE_FILE);
     if (!*path) {
-        fprintf(stderr, "sitesweep: cannot find the bundled %s; name one "
-                        "with --procedure FILE\n", PROCEDURE_FILE);
+        ss_errf(e, "cannot find the bundled %s; name one with --procedure "
+                   "FILE", PROCEDURE_FILE);
         return EXIT_USAGE;
     }
-    ss_err e;
-    if (procedure_load(*path, p, &e)) {
-        fprintf(stderr, "sitesweep: %s\n", e.msg);
+    if (procedure_load(*path, p, e))
         return EXIT_USAGE;
-    }
     return 0;
+}
+
+/* Loads the procedure for new runs; prints the error. */
+static int load_procedure(const opts *o, procedure *p, char **path)
+{
+    ss_err e;
+    int rc = try_load_procedure(o, p, path, &e);
+    if (rc)
+        fprintf(stderr, "sitesweep: %s\n", e.msg);
+    return rc;
+}
+
+/* Says on stderr that the procedure file for new runs could not be
+ * loaded (why: its message) and that cleanup rv goes on with the
+ * procedure kept in the journal. */
+static void pinned_warning(const ss_err *why, const run_view *rv)
+{
+    fprintf(stderr, "sitesweep: warning: %s; cleanup %s #%lld %s the "
+                    "procedure it started with (%.12s), kept in the "
+                    "journal\n", why->msg, rv->site, (long long)rv->number,
+            rv->open ? "goes on with" : "is shown with", rv->proc.hash);
 }
 
 /* Opens the journal; read-only commands refuse a missing file rather than
@@ -285,8 +318,12 @@ static int open_journal(const opts *o, bool create, journal **j)
     }
     struct stat st; /* lstat: a dangling link gets journal_open's message */
     if (!create && lstat(path, &st) != 0) {
-        fprintf(stderr, "sitesweep: %s: no journal yet; start with "
-                        "'sitesweep import FILE' or the console\n", path);
+        if (errno != ENOENT) /* "j.db/": not a directory, say so */
+            fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", path,
+                    strerror(errno));
+        else
+            fprintf(stderr, "sitesweep: %s: no journal yet; start with "
+                            "'sitesweep import FILE' or the console\n", path);
         return EXIT_FAIL;
     }
     if (journal_open(path, j, &e)) {
@@ -295,6 +332,17 @@ static int open_journal(const opts *o, bool create, journal **j)
     }
     journal_set_actor(*j, o->operator_name, NULL);
     return 0;
+}
+
+/* Whether the journal the options name exists (as anything, a dangling
+ * link included: opening it says what it is). */
+static bool journal_named_exists(const opts *o)
+{
+    char path[PATH_MAX];
+    ss_err e;
+    struct stat st;
+    return journal_resolve_path(o->journal, path, sizeof path, &e) == 0 &&
+           lstat(path, &st) == 0;
 }
 
 static int fail_with(const ss_err *e, int code)
@@ -440,18 +488,49 @@ static int cmd_mark(const opts *o)
     if (out < 0)
         return usage_error("'%s' is not an outcome: done, skipped, failed "
                            "or reopened", o->args[3]);
+    /* A reason of spaces or invisible characters (U+200B, U+3000, ...)
+     * says nothing, and neither does such a note. */
     if (outcome_needs_note((outcome)out) &&
-        (!o->note || !o->note[strspn(o->note, " \t")]))
-        return usage_error("%s needs --note TEXT saying why", o->args[3]);
+        (!o->note || !text_has_visible(o->note)))
+        return usage_error("%s needs --note TEXT saying why (a visible "
+                           "character, not only spaces or invisible ones)",
+                           o->args[3]);
+    if (o->note && !text_has_visible(o->note))
+        return usage_error("%s", "--note holds no visible character (only "
+                                 "spaces or invisible ones)");
     procedure p = {0};
     char *ppath = NULL;
     journal *j = NULL;
-    if ((rc = load_procedure(o, &p, &ppath)) || (rc = open_journal(o, true, &j)))
+    /* The file is needed to start a run; an open run keeps its own copy,
+     * so a broken or missing file only warns then. */
+    ss_err pe;
+    bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
+    if (!have_proc && !journal_named_exists(o)) {
+        fprintf(stderr, "sitesweep: %s\n", pe.msg);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+    if ((rc = open_journal(o, true, &j)))
         goto out;
     mark_result r;
     ss_err e;
+    if (!have_proc) {
+        run_view cur;
+        int c = journal_run_current(j, o->args[1], &cur, &e);
+        if (c == JOURNAL_NOTFOUND) { /* a new run needs the file */
+            fprintf(stderr, "sitesweep: %s\n", pe.msg);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (c) {
+            rc = fail_with(&e, EXIT_FAIL);
+            goto out;
+        }
+        pinned_warning(&pe, &cur);
+        run_view_free(&cur);
+    }
     int mrc = journal_mark(j, o->args[1], o->args[2], (outcome)out, o->note,
-                           &p, &r, &e);
+                           have_proc ? &p : NULL, &r, &e);
     if (mrc) {
         rc = fail_with(&e, mrc == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
         goto out;
@@ -459,7 +538,7 @@ static int cmd_mark(const opts *o)
     /* The run's pinned procedure is read back only when it differs from
      * the file, to say how (drift). */
     run_view rv;
-    bool have = !r.already && strcmp(r.procedure, p.hash) != 0 &&
+    bool have = have_proc && !r.already && strcmp(r.procedure, p.hash) != 0 &&
                 journal_run_current(j, o->args[1], &rv, &e) == 0;
     char up[4];
     snprintf(up, sizeof up, "%s", o->args[1]);
@@ -501,12 +580,19 @@ static int cmd_procedure(const opts *o)
     bool have_run = false;
     site s, parent;
     proc_values v = {NULL, NULL};
-    if ((rc = load_procedure(o, &p, &ppath)))
+    /* Without --site the file is what is shown; with it, only a site
+     * without a run, or drift, needs the file. */
+    if (!o->site && (rc = load_procedure(o, &p, &ppath)))
         goto out;
+    checkpoint cp; /* md ends with it, taken before anything is read */
     if (o->site) {
         ss_err e;
         if ((rc = open_journal(o, false, &j)))
             goto out;
+        if (f == FMT_MD && journal_checkpoint(j, &cp, &e)) {
+            rc = fail_with(&e, EXIT_FAIL);
+            goto out;
+        }
         int g = journal_site_get(j, o->site, &s, &e);
         if (g) {
             if (g == JOURNAL_NOTFOUND)
@@ -528,11 +614,23 @@ static int cmd_procedure(const opts *o)
             goto out;
         }
         have_run = c == 0;
-        if (have_run && rv.open)
+        ss_err pe;
+        bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
+        if (!have_proc && !have_run) {
+            fprintf(stderr, "sitesweep: %s\n", pe.msg);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        if (!have_proc)
+            pinned_warning(&pe, &rv);
+        else if (have_run && rv.open)
             drift_note(&rv, &p, ppath);
     }
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
                           have_run ? &rv.st : NULL) ? EXIT_FAIL : EXIT_OK;
+    if (rc == EXIT_OK && o->site && f == FMT_MD &&
+        export_md_checkpoint(stdout, &cp))
+        rc = EXIT_FAIL;
     if (have_run && too_big_note(&rv))
         rc = EXIT_FAIL; /* not all of it was shown */
 out:
@@ -632,6 +730,8 @@ static void verify_report(const journal *j, const verify_result *r)
         break;
     case VERIFY_PROCEDURE:
     case VERIFY_DERIVED:
+    case VERIFY_EVENT:
+    case VERIFY_SCHEMA:
         fprintf(stderr, "sitesweep: %s: hash chain intact (%lld events), "
                         "but %s\n", path, (long long)r->checked, r->why);
         break;
@@ -654,17 +754,6 @@ static int cmd_verify(const opts *o)
     for (int i = 0; i < o->ncheckpoints; i++)
         if (checkpoint_parse(o->checkpoints[i], &anchors[i], &e))
             return usage_error("%s", e.msg);
-    /* An empty file would be opened as a new journal (schema written,
-     * "0 events, intact"); every journal holds its schema, so it was
-     * truncated or is not one. */
-    char path[PATH_MAX];
-    struct stat sb;
-    if (journal_resolve_path(o->journal, path, sizeof path, &e) == 0 &&
-        stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0) {
-        fprintf(stderr, "sitesweep: %s: the file is empty: not a journal "
-                        "(truncated?); nothing was changed\n", path);
-        return EXIT_FAIL;
-    }
     journal *j;
     if ((rc = open_journal(o, false, &j)))
         return rc;
@@ -816,9 +905,10 @@ static int cmd_abandon(const opts *o)
     int rc = need_args(o, 2, "abandon CODE --note REASON [--take-over]");
     if (rc)
         return rc;
-    if (!o->note || !o->note[strspn(o->note, " \t\r\n")])
+    if (!o->note || !text_has_visible(o->note))
         return usage_error("%s", "abandon needs --note REASON saying why the "
-                                 "cleanup is abandoned");
+                                 "cleanup is abandoned (a visible character, "
+                                 "not only spaces or invisible ones)");
     journal *j;
     if ((rc = open_journal(o, false, &j)))
         return rc;

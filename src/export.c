@@ -159,43 +159,43 @@ static json_t *site_json_row(const site_row *r)
     json_t *o = json_object();
     const site *s = &r->site;
     char drive[2] = {s->drive, '\0'};
-    json_object_set_new(o, "code", json_string(s->code));
-    json_object_set_new(o, "name", json_string(s->name));
-    json_object_set_new(o, "parent", json_string(s->parent));
-    json_object_set_new(o, "server", json_string(s->server));
-    json_object_set_new(o, "drive", json_string(drive));
-    json_object_set_new(o, "state", json_string(site_state_name(s->state)));
+    json_object_set_new(o, "code", export_json_text(s->code));
+    json_object_set_new(o, "name", export_json_text(s->name));
+    json_object_set_new(o, "parent", export_json_text(s->parent));
+    json_object_set_new(o, "server", export_json_text(s->server));
+    json_object_set_new(o, "drive", export_json_text(drive));
+    json_object_set_new(o, "state", export_json_text(site_state_name(s->state)));
     json_object_set_new(o, "logon", json_boolean(s->logon));
     json_t *servers = json_array();
     char names[64][SITE_HOST_MAX + 1];
     size_t k = site_servers_split(s, names, 64);
     for (size_t i = 0; i < k; i++)
-        json_array_append_new(servers, json_string(names[i]));
+        json_array_append_new(servers, export_json_text(names[i]));
     json_object_set_new(o, "servers", servers);
-    json_object_set_new(o, "pdc", json_string(s->pdc));
+    json_object_set_new(o, "pdc", export_json_text(s->pdc));
     if (r->run) {
         json_t *run = json_object();
         json_object_set_new(run, "id", json_integer(r->run));
         json_object_set_new(run, "number", json_integer(r->run_number));
-        json_object_set_new(run, "state", json_string(r->run_state));
+        json_object_set_new(run, "state", export_json_text(r->run_state));
         json_object_set_new(run, "open", json_boolean(r->run_open));
         json_object_set_new(run, "closed", json_integer((json_int_t)r->closed));
         json_object_set_new(run, "applicable",
                             json_integer((json_int_t)r->applicable));
-        json_object_set_new(run, "started", json_string(r->run_started));
+        json_object_set_new(run, "started", export_json_text(r->run_started));
         json_object_set_new(run, "ended", r->run_ended[0]
-                                              ? json_string(r->run_ended)
+                                              ? export_json_text(r->run_ended)
                                               : json_null());
         json_object_set_new(run, "resume", r->resume[0]
-                                               ? json_string(r->resume)
+                                               ? export_json_text(r->resume)
                                                : json_null());
-        json_object_set_new(run, "procedure", json_string(r->run_procedure));
+        json_object_set_new(run, "procedure", export_json_text(r->run_procedure));
         json_object_set_new(o, "run", run);
     } else {
         json_object_set_new(o, "run", json_null());
     }
     json_object_set_new(o, "last_activity", r->last_activity[0]
-                                                ? json_string(r->last_activity)
+                                                ? export_json_text(r->last_activity)
                                                 : json_null());
     return o;
 }
@@ -336,30 +336,44 @@ event_writer *event_writer_new(FILE *f, out_format fmt, const char *title)
     return w;
 }
 
+json_t *export_json_text(const char *s)
+{
+    if (!s)
+        s = "";
+    if (utf8_valid(s, strlen(s)))
+        return json_string(s);
+    char *esc = str_escape_unsafe(s);
+    json_t *v = json_string(esc);
+    free(esc);
+    return v ? v : json_string("");
+}
+
 static json_t *event_json(const event *ev)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(ev->id));
-    json_object_set_new(o, "time", json_string(ev->ts));
-    json_object_set_new(o, "operator", json_stringn(ev->operator_name, strlen(ev->operator_name)));
-    json_object_set_new(o, "host", json_stringn(ev->host, strlen(ev->host)));
-    json_object_set_new(o, "site", ev->site[0] ? json_string(ev->site) : json_null());
+    json_object_set_new(o, "time", export_json_text(ev->ts));
+    json_object_set_new(o, "operator", export_json_text(ev->operator_name));
+    json_object_set_new(o, "host", export_json_text(ev->host));
+    json_object_set_new(o, "site", ev->site[0] ? export_json_text(ev->site) : json_null());
     json_object_set_new(o, "run", ev->run ? json_integer(ev->run) : json_null());
     json_object_set_new(o, "run_number", ev->run_number
                                              ? json_integer(ev->run_number)
                                              : json_null());
-    json_object_set_new(o, "item", ev->item[0] ? json_string(ev->item) : json_null());
-    json_object_set_new(o, "kind", json_string(ev->kind));
+    json_object_set_new(o, "item", ev->item[0] ? export_json_text(ev->item) : json_null());
+    json_object_set_new(o, "kind", export_json_text(ev->kind));
     char shown[64];
     const char *text = event_display_note(ev, shown, sizeof shown);
-    json_t *note = json_stringn(text, strlen(text));
-    json_object_set_new(o, "note", text[0] && note ? note : json_null());
-    if (!text[0] || !note)
-        json_decref(note);
+    json_object_set_new(o, "note", text[0] ? export_json_text(text)
+                                           : json_null());
+    /* Details that are not JSON (a journal written by another tool) are
+     * shown as a string rather than hidden as null. */
     json_t *data = ev->data[0] ? json_loads(ev->data, 0, NULL) : NULL;
+    if (!data && ev->data[0])
+        data = export_json_text(ev->data);
     json_object_set_new(o, "data", data ? data : json_null());
-    json_object_set_new(o, "prev", json_string(ev->prev));
-    json_object_set_new(o, "hash", json_string(ev->hash));
+    json_object_set_new(o, "prev", export_json_text(ev->prev));
+    json_object_set_new(o, "hash", export_json_text(ev->hash));
     return o;
 }
 
@@ -480,16 +494,16 @@ static json_t *item_json(const proc_item *it, const proc_values *v,
 {
     json_t *o = json_object();
     char *s;
-    json_object_set_new(o, "id", json_string(it->id));
+    json_object_set_new(o, "id", export_json_text(it->id));
     s = procedure_expand(it->title, v);
-    json_object_set_new(o, "title", json_string(s));
+    json_object_set_new(o, "title", export_json_text(s));
     free(s);
     s = procedure_expand(it->text, v);
-    json_object_set_new(o, "text", json_string(s));
+    json_object_set_new(o, "text", export_json_text(s));
     free(s);
     if (it->where) {
         s = procedure_expand(it->where, v);
-        json_object_set_new(o, "where", json_string(s));
+        json_object_set_new(o, "where", export_json_text(s));
         free(s);
     } else {
         json_object_set_new(o, "where", json_null());
@@ -498,21 +512,21 @@ static json_t *item_json(const proc_item *it, const proc_values *v,
     char **cmds = proc_item_commands(it, v, &nc);
     json_t *a = json_array();
     for (size_t i = 0; i < nc; i++)
-        json_array_append_new(a, json_string(cmds[i]));
+        json_array_append_new(a, export_json_text(cmds[i]));
     procedure_strv_free(cmds);
     json_object_set_new(o, "commands", a);
     a = json_array();
     for (size_t i = 0; i < it->ncautions; i++) {
         s = procedure_expand(it->cautions[i], v);
-        json_array_append_new(a, json_string(s));
+        json_array_append_new(a, export_json_text(s));
         free(s);
     }
     json_object_set_new(o, "cautions", a);
-    json_object_set_new(o, "applies", json_string(it->applies == APPLIES_LOGON
+    json_object_set_new(o, "applies", export_json_text(it->applies == APPLIES_LOGON
                                                       ? "logon" : "always"));
     bool applies = !v->site || proc_item_applies(it, v->site);
     json_object_set_new(o, "applicable", json_boolean(applies));
-    json_object_set_new(o, "state", st ? json_string(item_state_name(st->state[idx]))
+    json_object_set_new(o, "state", st ? export_json_text(item_state_name(st->state[idx]))
                                        : json_null());
     return o;
 }
@@ -624,11 +638,11 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
     const site *s = v->site;
     if (fmt == FMT_JSON) {
         json_t *o = json_object();
-        json_object_set_new(o, "procedure", json_string(p->name));
-        json_object_set_new(o, "title", json_string(p->title ? p->title : ""));
-        json_object_set_new(o, "source", p->source ? json_string(p->source) : json_null());
-        json_object_set_new(o, "hash", json_string(p->hash));
-        json_object_set_new(o, "site", s ? json_string(s->code) : json_null());
+        json_object_set_new(o, "procedure", export_json_text(p->name));
+        json_object_set_new(o, "title", export_json_text(p->title ? p->title : ""));
+        json_object_set_new(o, "source", p->source ? export_json_text(p->source) : json_null());
+        json_object_set_new(o, "hash", export_json_text(p->hash));
+        json_object_set_new(o, "site", s ? export_json_text(s->code) : json_null());
         if (st) {
             json_object_set_new(o, "closed", json_integer((json_int_t)st->closed));
             json_object_set_new(o, "applicable", json_integer((json_int_t)st->applicable));

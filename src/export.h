@@ -48,6 +48,14 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
  * 0, or -1 when writing to f failed. */
 int export_md_checkpoint(FILE *f, const checkpoint *c);
 
+/* A JSON string of s (NUL-terminated), never NULL: s as it is when it is
+ * valid UTF-8 (JSON escapes control characters itself); else, so that no
+ * value is dropped (jansson refuses invalid UTF-8), s escaped as in the
+ * table format: invalid bytes as \xNN, control and bidirectional
+ * characters as \n, \x1B, \u202E. s NULL gives "". New reference, the
+ * caller owns it (json_object_set_new takes it). */
+struct json_t *export_json_text(const char *s);
+
 /* Markdown-escapes text for a table cell or paragraph (newlines become
  * <br> when in_cell). Exposed for tests. */
 char *md_escape(const char *s, bool in_cell);

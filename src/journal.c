@@ -244,9 +244,154 @@ void jdb_copy_col(sqlite3_stmt *st, int i, char *dst, size_t n)
     snprintf(dst, n, "%s", jdb_col_text(st, i));
 }
 
+/* ---- the schema sitesweep makes ---- */
+
+/* One object of sqlite_master. */
+typedef struct schema_obj {
+    char *type, *name, *tbl, *sql; /* sql "" when SQLite made it */
+} schema_obj;
+
+/* The schema of the current version, made once per process by running
+ * every migration on an in-memory database. */
+static schema_obj *schema_want;
+static size_t schema_nwant;
+
+static int schema_expected(ss_err *e)
+{
+    if (schema_want)
+        return 0;
+    sqlite3 *db = NULL;
+    if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
+        sqlite3_close(db);
+        return ss_errf(e, "cannot make the expected journal schema");
+    }
+    int rc = SQLITE_OK;
+    for (size_t v = 0; rc == SQLITE_OK && v < NMIGRATIONS; v++)
+        rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+    sqlite3_stmt *st = NULL;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT type, name, tbl_name,"
+                                    " coalesce(sql, '') FROM sqlite_master",
+                                -1, &st, NULL);
+    schema_obj *want = NULL;
+    size_t n = 0, cap = 0;
+    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        if (n == cap)
+            want = xrealloc(want, (cap = cap ? cap * 2 : 32) * sizeof *want);
+        want[n++] = (schema_obj){xstrdup(jdb_col_text(st, 0)),
+                                 xstrdup(jdb_col_text(st, 1)),
+                                 xstrdup(jdb_col_text(st, 2)),
+                                 xstrdup(jdb_col_text(st, 3))};
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK || n == 0) {
+        free(want);
+        return ss_errf(e, "cannot make the expected journal schema");
+    }
+    schema_want = want;
+    schema_nwant = n;
+    return 0;
+}
+
+static const schema_obj *schema_find(const char *name)
+{
+    for (size_t i = 0; i < schema_nwant; i++)
+        if (strcmp(schema_want[i].name, name) == 0)
+            return &schema_want[i];
+    return NULL;
+}
+
+int journal_schema_check(journal *j, bool triggers_only, char *why,
+                         size_t n, ss_err *e)
+{
+    if (schema_expected(e))
+        return -1;
+    int version;
+    sqlite3_stmt *st = jdb_prep(j, "PRAGMA user_version", e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW)
+        return jdb_fail(j, e, "cannot read the journal's schema");
+    /* An older journal read without migrating has part of the schema:
+     * then only objects sitesweep never makes are named. */
+    bool whole = !triggers_only && version == JOURNAL_SCHEMA_VERSION;
+    st = jdb_prep(j, "SELECT type, name, tbl_name, coalesce(sql, '') FROM"
+                     " main.sqlite_master ORDER BY type, name", e);
+    if (!st)
+        return -1;
+    strbuf extra = {0}, altered = {0}, missing = {0};
+    bool *seen = xcalloc(schema_nwant, sizeof *seen);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *type = jdb_col_text(st, 0), *name = jdb_col_text(st, 1);
+        const char *tbl = jdb_col_text(st, 2), *sql = jdb_col_text(st, 3);
+        if (triggers_only && strcmp(type, "trigger") != 0)
+            continue;
+        /* Statistics SQLite keeps itself (ANALYZE) hold no logic. */
+        if (strcmp(type, "table") == 0 && strncmp(name, "sqlite_stat", 11) == 0)
+            continue;
+        const schema_obj *w = schema_find(name);
+        if (w)
+            seen[w - schema_want] = true;
+        strbuf *b = !w ? &extra
+                    : strcmp(w->type, type) != 0 || strcmp(w->tbl, tbl) != 0 ||
+                          (whole && strcmp(w->sql, sql) != 0) ||
+                          (strcmp(type, "trigger") == 0 && strcmp(w->sql, sql) != 0)
+                        ? &altered : NULL;
+        if (b) {
+            char *safe = str_escape_unsafe(name);
+            sb_printf(b, "%s%s %s on %s", b->len ? ", " : "", type, safe, tbl);
+            free(safe);
+        }
+    }
+    jdb_done(j, st);
+    if (rc != SQLITE_DONE) {
+        free(seen);
+        sb_free(&extra);
+        sb_free(&altered);
+        return jdb_fail(j, e, "cannot read the journal's schema");
+    }
+    for (size_t i = 0; whole && i < schema_nwant; i++)
+        if (!seen[i] && strncmp(schema_want[i].name, "sqlite_stat", 11) != 0)
+            sb_printf(&missing, "%s%s %s", missing.len ? ", " : "",
+                      schema_want[i].type, schema_want[i].name);
+    free(seen);
+    int out = 0;
+    if (extra.len || altered.len || missing.len) {
+        snprintf(why, n, "its schema is not the one sitesweep makes:%s%s%s%s"
+                 "%s%s", extra.len ? " not made by sitesweep: " : "",
+                 extra.len ? extra.s : "",
+                 altered.len ? (extra.len ? "; altered: " : " altered: ") : "",
+                 altered.len ? altered.s : "",
+                 missing.len ? (extra.len || altered.len ? "; missing: "
+                                                         : " missing: ") : "",
+                 missing.len ? missing.s : "");
+        out = 1;
+    }
+    sb_free(&extra);
+    sb_free(&altered);
+    sb_free(&missing);
+    return out;
+}
+
 int jdb_begin(journal *j, ss_err *e)
 {
-    return jdb_exec(j, "BEGIN IMMEDIATE", "cannot start a write", e);
+    if (jdb_exec(j, "BEGIN IMMEDIATE", "cannot start a write", e))
+        return -1;
+    /* A trigger sitesweep did not make (or one of its own, changed) could
+     * swallow or rewrite what is written: refuse to write at all. */
+    char why[512];
+    int rc = journal_schema_check(j, true, why, sizeof why, e);
+    if (rc == 0)
+        return 0;
+    jdb_rollback(j);
+    if (rc < 0)
+        return -1;
+    return ss_errf(e, "%s: %s; refusing to write (run 'sitesweep verify'); "
+                      "nothing was recorded", j->path, why);
 }
 
 void jdb_rollback(journal *j)
@@ -361,6 +506,7 @@ static int prepare_file(const char *path, file_identity *id, ss_err *e)
     *id = ID_NEW;
     if (check_name(path, e))
         return -1;
+    bool existed = true; /* false when another process just made it */
     int fd = file_open_regular(path, O_RDONLY, "journal", e);
     if (fd < 0) {
         if (errno != ENOENT) {
@@ -380,15 +526,22 @@ static int prepare_file(const char *path, file_identity *id, ss_err *e)
             close(fd);
             return 0;
         }
-        /* Another process made it meanwhile: look at what it is. */
+        /* Another process made it meanwhile: look at what it is (empty
+         * while that process writes the schema). */
         if ((fd = file_open_regular(path, O_RDONLY, "journal", e)) < 0)
             return -1;
+        existed = false;
     }
     unsigned char head[100];
     ssize_t got = read(fd, head, sizeof head);
     close(fd);
-    if (got == 0)
+    if (got == 0 && !existed)
         return 0;
+    if (got == 0)
+        return ss_errf(e, "%s: the file is empty (0 bytes): not a journal "
+                          "(truncated, or a crash while it was being "
+                          "created?); nothing was changed; to start a new "
+                          "journal there, remove the file first", path);
     if (got != (ssize_t)sizeof head ||
         memcmp(head, "SQLite format 3", 16) != 0)
         return ss_errf(e, "%s: not a sitesweep journal (not a SQLite "
@@ -491,6 +644,32 @@ static void default_actor(journal *j)
     if (gethostname(j->host, sizeof j->host) != 0 || !j->host[0])
         snprintf(j->host, sizeof j->host, "%s", "localhost");
     j->host[sizeof j->host - 1] = '\0';
+    journal_host_clean(j->host, sizeof j->host);
+}
+
+void journal_host_clean(char *host, size_t n)
+{
+    size_t at;
+    if (n == 0 || str_find_unsafe(host, &at) == 0)
+        return;
+    /* The kernel's name may hold anything (sethostname takes bytes):
+     * recorded escaped, as every output shows unsafe text, so the
+     * journal never holds invalid UTF-8 or a raw escape sequence. */
+    char *esc = str_escape_unsafe(host);
+    size_t len = strlen(esc);
+    if (len >= n) {
+        len = n - 1;
+        /* Not in the middle of an escape: \xNN, \u202E, \n. */
+        for (size_t k = len; k > 0 && len - k < 6; k--) {
+            if (esc[k - 1] == '\\') {
+                len = k - 1;
+                break;
+            }
+        }
+    }
+    memcpy(host, esc, len);
+    host[len] = '\0';
+    free(esc);
 }
 
 /* Finalizes the kept statements and closes the connection. */
@@ -742,8 +921,10 @@ void journal_set_actor(journal *j, const char *operator_name, const char *host)
 {
     if (operator_name && *operator_name)
         snprintf(j->operator_name, sizeof j->operator_name, "%s", operator_name);
-    if (host && *host)
+    if (host && *host) {
         snprintf(j->host, sizeof j->host, "%s", host);
+        journal_host_clean(j->host, sizeof j->host);
+    }
 }
 
 const char *journal_operator(const journal *j)

@@ -57,6 +57,11 @@ const char *journal_path(const journal *j);
 void journal_set_actor(journal *j, const char *operator_name,
                        const char *host);
 const char *journal_operator(const journal *j);
+/* Makes a host name (NUL-terminated, in a buffer of n bytes) fit to
+ * record: unchanged when it is valid UTF-8 without control or
+ * bidirectional characters; else escaped as the outputs escape text
+ * (\xNN, \x1B, \u202E), cut at n - 1 bytes between escapes. */
+void journal_host_clean(char *host, size_t n);
 
 /* Number of sites known (0 on a new journal): J_OK, J_ESTORAGE. */
 int journal_site_count(journal *j, size_t *n, ss_err *e);
@@ -258,6 +263,10 @@ typedef enum verify_problem {
     VERIFY_CHECKPOINT, /* the history differs from a given checkpoint */
     VERIFY_PROCEDURE,  /* a stored procedure changed or no longer parses */
     VERIFY_DERIVED,    /* a derived table disagrees with the events */
+    VERIFY_EVENT,      /* an event no sitesweep could have written
+                          (event: its id) */
+    VERIFY_SCHEMA,     /* a table, index, trigger or view sitesweep did not
+                          make, or one of its own missing or altered */
 } verify_problem;
 
 typedef struct verify_result {
@@ -277,6 +286,17 @@ typedef struct verify_result {
     char found[96];    /* what the file holds */
     checkpoint head;   /* the history checked: events and the last hash */
 } verify_result;
+/* Compares the journal's schema (sqlite_master: every table, index,
+ * trigger and view, with its SQL) with the one this sitesweep makes for
+ * its schema version; SQLite's statistics tables are allowed. With
+ * triggers_only, only triggers (any not made by sitesweep, or changed).
+ * A journal of an older schema version is checked for objects sitesweep
+ * never makes only. Returns 0 when it matches; 1 when not, with why (n
+ * bytes, NUL-terminated) naming each extra, altered and missing object;
+ * -1 when it cannot be read (e set). */
+int journal_schema_check(journal *j, bool triggers_only, char *why,
+                         size_t n, ss_err *e);
+
 /* journal_verify_checkpoints with no checkpoints: the same returns. */
 int journal_verify(journal *j, verify_result *res, ss_err *e);
 /* Checks everything the journal can prove about itself, inside one read

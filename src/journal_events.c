@@ -73,6 +73,34 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
     jdb_bind_text(st, 12, ev.hash);
     if (jdb_run(j, st, "cannot record the event", e))
         return -1;
+    /* Trust no trigger: the row must be there, as computed, before the
+     * caller may report it (a planted RAISE(IGNORE) swallows inserts). */
+    if (sqlite3_changes(j->db) != 1)
+        return ss_errf(e, "%s: cannot record the event: the journal did not "
+                          "store it (a trigger not made by sitesweep? run "
+                          "'sitesweep verify'); nothing was recorded",
+                       j->path);
+    st = jdb_prep(j, "SELECT ts, operator, host, site, run, item, kind, note,"
+                     " data, prev, hash FROM events WHERE id = ?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, ev.id);
+    rc = sqlite3_step(st);
+    const char *want[] = {ev.ts, ev.operator_name, ev.host, ev.site, NULL,
+                          ev.item, ev.kind, ev.note, ev.data, ev.prev,
+                          ev.hash};
+    bool stored = rc == SQLITE_ROW && sqlite3_column_int64(st, 4) == ev.run;
+    for (int c = 0; stored && c < 11; c++)
+        stored = !want[c] || (sqlite3_column_type(st, c) == SQLITE_TEXT &&
+                              strcmp(jdb_col_text(st, c), want[c]) == 0);
+    jdb_done(j, st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return jdb_fail(j, e, "cannot read back the event");
+    if (!stored)
+        return ss_errf(e, "%s: cannot record the event: event %lld does not "
+                          "read back as written (a trigger not made by "
+                          "sitesweep? run 'sitesweep verify'); nothing was "
+                          "recorded", j->path, (long long)ev.id);
     if (site_code && *site_code) {
         st = jdb_prep(j, "UPDATE sites SET last_event = ?, last_ts = ? WHERE code = ?", e);
         if (!st)
@@ -82,6 +110,11 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
         jdb_bind_text(st, 3, site_code);
         if (jdb_run(j, st, "cannot record the event", e))
             return -1;
+        if (sqlite3_changes(j->db) != 1)
+            return ss_errf(e, "%s: cannot record the event: site %s was not "
+                              "updated (no such site, or a trigger not made "
+                              "by sitesweep); nothing was recorded", j->path,
+                           site_code);
     }
     if (id)
         *id = ev.id;

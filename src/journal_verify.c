@@ -94,16 +94,21 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
         journal_event_hash(&ev, h);
         res->checked++;
         const char *why = NULL;
-        if (ev.id != expect)
-            why = ev.id > expect ? "events before it are missing"
-                                 : "its id is out of sequence";
-        else if (strcmp(ev.prev, prev) != 0)
+        char seq[96];
+        if (ev.id != expect) {
+            snprintf(seq, sizeof seq, "%s (event %lld belongs here)",
+                     ev.id > expect ? "events before it are missing"
+                                    : "its id is out of sequence",
+                     (long long)expect);
+            why = seq;
+        } else if (strcmp(ev.prev, prev) != 0)
             why = "it is not chained to the event before it";
         else if (strcmp(h, ev.hash) != 0)
             why = "its content does not match its hash (altered)";
         if (why) {
-            /* A damaged row may carry an id of 0 or less: name its place. */
-            res->bad_id = ev.id > 0 ? ev.id : expect;
+            /* The offending row by its real id, even 0 or less (an
+             * event inserted before the first); why says whose place. */
+            res->bad_id = ev.id;
             res->event = res->bad_id;
             snprintf(res->table, sizeof res->table, "%s", "events");
             out = problem(res, VERIFY_CHAIN, "%s", why);
@@ -400,7 +405,7 @@ static int derive_progress(journal *j, ss_err *e)
     jdb_done(j, st);
     int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot derive the runs");
     for (size_t i = 0; out == 0 && i < n; i++) {
-        size_t closed, applicable;
+        size_t closed = 0, applicable = 0;
         char resume[PROC_ID_MAX + 1];
         int got = progress_of(j, runs[i].id, runs[i].site, runs[i].hash,
                               runs[i].completed, &closed, &applicable, resume, e);
@@ -514,15 +519,167 @@ static int verify_table(journal *j, const struct derived_table *t,
     return rc;
 }
 
+/* ---- the event model ---- */
+
+/* The kinds of event sitesweep writes. */
+#define KNOWN_KINDS                                                        \
+    "'import', 'site-added', 'site-updated', 'site-state', 'run-started',"  \
+    " 'run-completed', 'run-abandoned', 'handover', 'done', 'skipped',"    \
+    " 'failed', 'reopened', 'note'"
+
+/* Events that contradict what sitesweep does: each query gives the first
+ * such event's id and why, in words. In order, so that a later one may
+ * rely on the earlier (one run-started per run, before the site check). */
+static const char *const event_checks[] = {
+    "SELECT id, 'its kind ' || quote(kind) || ' is not one sitesweep writes'"
+    " FROM events WHERE kind NOT IN (" KNOWN_KINDS ") ORDER BY id LIMIT 1",
+    "SELECT id, 'its data is not JSON' FROM events WHERE data != '' AND NOT"
+    " json_valid(data) ORDER BY id LIMIT 1",
+    /* Valid JSON from here on ('{}' stands in for none). */
+    "SELECT id, 'a ' || kind || ' event must carry its details as a JSON"
+    " object' FROM events WHERE kind IN ('run-started', 'site-added',"
+    " 'site-updated', 'site-state') AND json_type(CASE data WHEN '' THEN"
+    " '0' ELSE data END) != 'object' ORDER BY id LIMIT 1",
+    "SELECT id, 'a run-started event must name its procedure''s hash'"
+    " FROM events WHERE kind = 'run-started' AND coalesce(json_type(CASE"
+    " data WHEN '' THEN '{}' ELSE data END, '$.hash'), '') != 'text'"
+    " ORDER BY id LIMIT 1",
+    "SELECT id, 'a ' || kind || ' event must name a run and an item'"
+    " FROM events WHERE kind IN ('done', 'skipped', 'failed', 'reopened',"
+    " 'note') AND (run = 0 OR item = '') ORDER BY id LIMIT 1",
+    "SELECT id, 'a ' || kind || ' event must name a run and a site'"
+    " FROM events WHERE kind IN ('run-started', 'run-completed',"
+    " 'run-abandoned', 'handover') AND (run = 0 OR site = '')"
+    " ORDER BY id LIMIT 1",
+    "SELECT id, 'it names item ' || quote(item) || ' outside any run'"
+    " FROM events WHERE item != '' AND run = 0 ORDER BY id LIMIT 1",
+    "SELECT e.id, 'it names site ' || quote(e.site) || ', which no earlier"
+    " site-added event adds' FROM events e WHERE e.site != '' AND e.kind !="
+    " 'site-added' AND NOT EXISTS (SELECT 1 FROM events a WHERE a.site ="
+    " e.site AND a.kind = 'site-added' AND a.id < e.id) ORDER BY e.id LIMIT 1",
+    "SELECT s.id, 'it adds site ' || quote(s.site) || ' again (event ' ||"
+    " f.id || ' added it)' FROM events s JOIN events f ON f.site = s.site"
+    " AND f.kind = 'site-added' AND f.id < s.id WHERE s.kind = 'site-added'"
+    " ORDER BY s.id LIMIT 1",
+    "SELECT e.id, 'it names run ' || e.run || ', which no earlier"
+    " run-started event starts' FROM events e WHERE e.run != 0 AND NOT"
+    " EXISTS (SELECT 1 FROM events s WHERE s.run = e.run AND s.kind ="
+    " 'run-started' AND s.id <= e.id) ORDER BY e.id LIMIT 1",
+    "SELECT s.id, 'it starts run ' || s.run || ' again (event ' || f.id ||"
+    " ' started it)' FROM events s JOIN events f ON f.run = s.run AND"
+    " f.kind = 'run-started' AND f.id < s.id WHERE s.kind = 'run-started'"
+    " ORDER BY s.id LIMIT 1",
+    "SELECT e.id, 'it is filed under site ' || quote(e.site) || ', but its"
+    " run ' || e.run || ' is a cleanup of ' || s.site FROM events e JOIN"
+    " events s ON s.run = e.run AND s.kind = 'run-started' WHERE e.run != 0"
+    " AND e.site != s.site ORDER BY e.id LIMIT 1",
+    "SELECT e.id, 'it names run ' || e.run || ', which ended at event ' ||"
+    " x.id || ' (' || x.kind || ')' FROM events e JOIN events x ON x.run ="
+    " e.run AND x.kind IN ('run-completed', 'run-abandoned') AND x.id < e.id"
+    " WHERE e.run != 0 ORDER BY e.id LIMIT 1",
+};
+
+/* Names event id as impossible, why in words; returns 1. */
+static int impossible(verify_result *res, int64_t id, const char *why)
+{
+    res->event = id;
+    snprintf(res->table, sizeof res->table, "%s", "events");
+    snprintf(res->key, sizeof res->key, "event %lld", (long long)id);
+    return problem(res, VERIFY_EVENT, "event %lld could not have been "
+                   "written by sitesweep: %s", (long long)id, why);
+}
+
+/* Each item an event names is an item of its run's stored procedure. */
+static int verify_event_items(journal *j, verify_result *res, ss_err *e)
+{
+    typedef struct {
+        int64_t run;
+        char hash[65];
+    } run_ref;
+    run_ref *runs = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT run, json_extract(data,"
+                                       " '$.hash') FROM events WHERE kind ="
+                                       " 'run-started' ORDER BY id", e);
+    if (!st)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap)
+            runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof *runs);
+        runs[n].run = sqlite3_column_int64(st, 0);
+        jdb_copy_col(st, 1, runs[n].hash, sizeof runs[n].hash);
+        n++;
+    }
+    jdb_done(j, st);
+    int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot read the runs");
+    for (size_t i = 0; out == 0 && i < n; i++) {
+        const procedure *p = jdb_stored_procedure(j, runs[i].hash, e);
+        if (!p)
+            continue; /* reported by the procedure checks */
+        st = jdb_prep_dyn(j, "SELECT id, item FROM events WHERE run = ? AND"
+                             " item != '' ORDER BY id", e);
+        if (!st) {
+            out = -1;
+            break;
+        }
+        sqlite3_bind_int64(st, 1, runs[i].run);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+            const char *item = jdb_col_text(st, 1);
+            if (procedure_find(p, item) >= 0)
+                continue;
+            char why[160];
+            snprintf(why, sizeof why, "it names item \"%.*s\", which the "
+                     "procedure of run %lld (%.12s) does not have",
+                     PROC_ID_MAX, item, (long long)runs[i].run,
+                     runs[i].hash);
+            out = impossible(res, sqlite3_column_int64(st, 0), why);
+            break;
+        }
+        if (out == 0 && rc != SQLITE_DONE)
+            out = jdb_fail(j, e, "cannot read the run's events");
+        jdb_done(j, st);
+    }
+    free(runs);
+    return out;
+}
+
+/* Every event is one sitesweep could have written: a known kind, the
+ * fields its kind needs, sites and runs that exist before it, an event of
+ * a run filed under the run's site and not after the run ended, and items
+ * of the run's procedure. */
+static int verify_event_model(journal *j, verify_result *res, ss_err *e)
+{
+    for (size_t i = 0; i < sizeof event_checks / sizeof event_checks[0]; i++) {
+        sqlite3_stmt *st = jdb_prep_dyn(j, event_checks[i], e);
+        if (!st)
+            return -1;
+        int rc = sqlite3_step(st);
+        int out = 0;
+        if (rc == SQLITE_ROW)
+            out = impossible(res, sqlite3_column_int64(st, 0),
+                             jdb_col_text(st, 1));
+        else if (rc != SQLITE_DONE)
+            out = jdb_fail(j, e, "cannot check the events");
+        jdb_done(j, st);
+        if (out)
+            return out;
+    }
+    return verify_event_items(j, res, e);
+}
+
 /* The chain is intact: do the stored procedures and the tables the
  * program reads agree with it? */
 static int verify_derived(journal *j, verify_result *res, ss_err *e)
 {
     int rc = verify_procedure_texts(j, res, e);
+    /* Before the links and tables, whose queries read the events' data. */
+    if (rc == 0)
+        rc = verify_event_model(j, res, e);
     for (size_t i = 0; rc == 0 && i < sizeof link_checks / sizeof link_checks[0]; i++)
         rc = compare(j, link_checks[i].sql, link_checks[i].table,
                      link_checks[i].column, res, e);
-    if (rc == 1)
+    if (rc == 1 && res->problem != VERIFY_EVENT)
         res->problem = VERIFY_PROCEDURE;
     for (size_t i = 0; rc == 0 && i < sizeof derived_tables / sizeof derived_tables[0]; i++)
         rc = verify_table(j, &derived_tables[i], res, e);
@@ -542,6 +699,14 @@ int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
         rc = verify_chain(j, anchors, n, res, e);
     if (rc == 0)
         rc = verify_derived(j, res, e);
+    if (rc == 0) {
+        char why[sizeof res->why];
+        rc = journal_schema_check(j, false, why, sizeof why, e);
+        if (rc == 1) {
+            snprintf(res->table, sizeof res->table, "%s", "sqlite_master");
+            problem(res, VERIFY_SCHEMA, "%s", why);
+        }
+    }
     sqlite3_exec(j->db, "ROLLBACK TO ss_verify; RELEASE ss_verify", NULL, NULL, NULL);
     return rc;
 }

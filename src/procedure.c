@@ -446,6 +446,7 @@ typedef struct parser {
     strbuf val;        /* the open field's value so far */
     int pending_break; /* line of a "." not yet followed by text, or 0 */
     int seen[F_COUNT]; /* line of each single field in its scope, or 0 */
+    bool bom;          /* the text began with a UTF-8 byte-order mark */
     size_t *ids;       /* hash set of item indices + 1 by id (0: empty) */
     size_t nids;       /* its slots, a power of two */
     ss_err *e;         /* where errors go */
@@ -506,7 +507,12 @@ static int perr(parser *ps, int line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ss_errf(ps->e, "%s:%d: %s", ps->fname, line, msg);
+    /* A problem at the very start of a file saved "with BOM" is easier
+     * to understand when the invisible mark is named. */
+    return ss_errf(ps->e, "%s:%d: %s%s", ps->fname, line, msg,
+                   ps->bom && line == 1 ? " (the file starts with a UTF-8 "
+                                          "byte-order mark, which is skipped)"
+                                        : "");
 }
 
 /* Column (in characters, from 1) of a position in the current line. */
@@ -862,10 +868,21 @@ static int parse_end(parser *ps)
 
 static int parse_all(parser *ps, const char *text, size_t len)
 {
-    if (len == 0)
+    /* Notepad's "UTF-8 with BOM" starts with EF BB BF: skipped, as the
+     * inventory reader does. UTF-16 is refused saying what it is. */
+    size_t pos = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+        ps->bom = true;
+        pos = 3;
+    } else if (len >= 2 && (memcmp(text, "\xFF\xFE", 2) == 0 ||
+                            memcmp(text, "\xFE\xFF", 2) == 0)) {
+        return perr(ps, 1, "the file is UTF-16 (it starts with the byte-order "
+                    "mark %s): save it as UTF-8", text[0] == '\xFF' ? "FF FE"
+                                                                 : "FE FF");
+    }
+    if (len == pos)
         return perr(ps, 1, "empty file: expected header fields "
                     "(procedure, title) and items");
-    size_t pos = 0;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl ? (size_t)(nl - text) : len;

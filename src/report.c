@@ -384,24 +384,24 @@ static void report_md(FILE *f, const run_report *r)
 
 static json_t *str_or_null(const char *s)
 {
-    return s && *s ? json_string(s) : json_null();
+    return s && *s ? export_json_text(s) : json_null();
 }
 
 static json_t *strv_json(char *const *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_string(v[i]));
+        json_array_append_new(a, export_json_text(v[i]));
     return a;
 }
 
 static json_t *event_brief(const event *ev)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "time", json_string(ev->ts));
-    json_object_set_new(o, "operator", json_string(ev->operator_name));
-    json_object_set_new(o, "host", json_string(ev->host));
-    json_object_set_new(o, "kind", json_string(ev->kind));
+    json_object_set_new(o, "time", export_json_text(ev->ts));
+    json_object_set_new(o, "operator", export_json_text(ev->operator_name));
+    json_object_set_new(o, "host", export_json_text(ev->host));
+    json_object_set_new(o, "kind", export_json_text(ev->kind));
     json_object_set_new(o, "note", str_or_null(ev->note));
     return o;
 }
@@ -410,13 +410,13 @@ static json_t *summary_json(const run_summary *s, bool with_site)
 {
     json_t *o = json_object();
     if (with_site)
-        json_object_set_new(o, "site", json_string(s->site));
+        json_object_set_new(o, "site", export_json_text(s->site));
     json_object_set_new(o, "number", json_integer(s->number));
     json_object_set_new(o, "id", json_integer(s->id));
-    json_object_set_new(o, "state", json_string(s->state));
-    json_object_set_new(o, "procedure", json_string(s->procedure_name));
-    json_object_set_new(o, "procedure_hash", json_string(s->procedure));
-    json_object_set_new(o, "started", json_string(s->started));
+    json_object_set_new(o, "state", export_json_text(s->state));
+    json_object_set_new(o, "procedure", export_json_text(s->procedure_name));
+    json_object_set_new(o, "procedure_hash", export_json_text(s->procedure));
+    json_object_set_new(o, "started", export_json_text(s->started));
     json_object_set_new(o, "ended", str_or_null(s->ended));
     json_object_set_new(o, "elapsed_seconds", json_integer(s->elapsed));
     json_object_set_new(o, "active_seconds", json_integer(s->active));
@@ -439,30 +439,30 @@ static json_t *report_json(const run_report *r)
     const site *s = &r->site;
     json_t *so = json_object();
     char drive[2] = {s->drive, '\0'};
-    json_object_set_new(so, "code", json_string(s->code));
-    json_object_set_new(so, "name", json_string(s->name));
-    json_object_set_new(so, "parent", json_string(s->parent));
+    json_object_set_new(so, "code", export_json_text(s->code));
+    json_object_set_new(so, "name", export_json_text(s->name));
+    json_object_set_new(so, "parent", export_json_text(s->parent));
     json_object_set_new(so, "parent_server", str_or_null(r->parent_server));
-    json_object_set_new(so, "server", json_string(s->server));
-    json_object_set_new(so, "drive", json_string(drive));
-    json_object_set_new(so, "state", json_string(site_state_name(s->state)));
+    json_object_set_new(so, "server", export_json_text(s->server));
+    json_object_set_new(so, "drive", export_json_text(drive));
+    json_object_set_new(so, "state", export_json_text(site_state_name(s->state)));
     json_object_set_new(so, "logon", json_boolean(s->logon));
     char names[64][SITE_HOST_MAX + 1];
     size_t k = site_servers_split(s, names, 64);
     json_t *servers = json_array();
     for (size_t i = 0; i < k; i++)
-        json_array_append_new(servers, json_string(names[i]));
+        json_array_append_new(servers, export_json_text(names[i]));
     json_object_set_new(so, "servers", servers);
-    json_object_set_new(so, "pdc", json_string(s->pdc));
+    json_object_set_new(so, "pdc", export_json_text(s->pdc));
     json_object_set_new(o, "site", so);
     json_t *po = json_object();
-    json_object_set_new(po, "name", json_string(r->rv.proc.name));
+    json_object_set_new(po, "name", export_json_text(r->rv.proc.name));
     json_object_set_new(po, "title", str_or_null(r->rv.proc.title));
-    json_object_set_new(po, "hash", json_string(r->rv.proc.hash));
+    json_object_set_new(po, "hash", export_json_text(r->rv.proc.hash));
     json_object_set_new(o, "procedure", po);
     json_object_set_new(o, "run", summary_json(&r->sum, false));
     char *out = run_outcome_line(&r->sum);
-    json_object_set_new(o, "outcome", json_string(out));
+    json_object_set_new(o, "outcome", export_json_text(out));
     free(out);
     const event *ab = last_of_kind(r, "run-abandoned");
     json_object_set_new(o, "abandoned", ab ? event_brief(ab) : json_null());
@@ -472,18 +472,18 @@ static json_t *report_json(const run_report *r)
         const proc_item *it = &r->rv.proc.items[i];
         item_state st = r->rv.st.state[i];
         if (st == ITEM_SKIPPED || st == ITEM_FAILED)
-            json_array_append_new(att, json_string(it->id));
+            json_array_append_new(att, export_json_text(it->id));
         json_t *io = json_object();
-        json_object_set_new(io, "id", json_string(it->id));
+        json_object_set_new(io, "id", export_json_text(it->id));
         char *title = procedure_expand(it->title, &v);
-        json_object_set_new(io, "title", json_string(title));
+        json_object_set_new(io, "title", export_json_text(title));
         free(title);
-        json_object_set_new(io, "state", json_string(item_state_name(st)));
+        json_object_set_new(io, "state", export_json_text(item_state_name(st)));
         const event *last = last_outcome(r, it->id);
         bool closed = last && strcmp(last->kind, "reopened") != 0;
-        json_object_set_new(io, "operator", closed ? json_string(last->operator_name) : json_null());
-        json_object_set_new(io, "host", closed ? json_string(last->host) : json_null());
-        json_object_set_new(io, "time", closed ? json_string(last->ts) : json_null());
+        json_object_set_new(io, "operator", closed ? export_json_text(last->operator_name) : json_null());
+        json_object_set_new(io, "host", closed ? export_json_text(last->host) : json_null());
+        json_object_set_new(io, "time", closed ? export_json_text(last->ts) : json_null());
         json_object_set_new(io, "seconds", json_integer(r->item_seconds[i]));
         json_object_set_new(io, "reason", closed ? str_or_null(last->note) : json_null());
         json_t *hist = json_array();
@@ -507,7 +507,7 @@ static json_t *report_json(const run_report *r)
     json_object_set_new(o, "drift", str_or_null(r->drift));
     char cp[CHECKPOINT_MAX];
     checkpoint_format(&r->cp, cp);
-    json_object_set_new(o, "checkpoint", json_string(cp));
+    json_object_set_new(o, "checkpoint", export_json_text(cp));
     return o;
 }
 

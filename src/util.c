@@ -452,3 +452,44 @@ void utc_now(char out[32])
     strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(out, 32, "%.19s.%03dZ", date, (int)(ts.tv_nsec / 1000000) % 1000);
 }
+
+/* Code points that render as nothing, or as blank space: whitespace and
+ * separators (Zs, Zl, Zp), format characters (Cf), combining grapheme
+ * joiner, variation selectors, tags and the Hangul and braille blanks. */
+static bool cp_is_invisible(unsigned cp)
+{
+    static const struct {
+        unsigned lo, hi;
+    } blank[] = {
+        {0x0000, 0x0020}, {0x007F, 0x00A0}, {0x00AD, 0x00AD},
+        {0x034F, 0x034F}, {0x0600, 0x0605}, {0x061C, 0x061C},
+        {0x06DD, 0x06DD}, {0x070F, 0x070F}, {0x0890, 0x0891},
+        {0x08E2, 0x08E2}, {0x115F, 0x1160}, {0x1680, 0x1680},
+        {0x17B4, 0x17B5}, {0x180B, 0x180F}, {0x2000, 0x200F},
+        {0x2028, 0x202F}, {0x205F, 0x206F}, {0x2800, 0x2800},
+        {0x3000, 0x3000}, {0x3164, 0x3164}, {0xFE00, 0xFE0F},
+        {0xFEFF, 0xFEFF}, {0xFFA0, 0xFFA0}, {0xFFF9, 0xFFFB},
+        {0x110BD, 0x110BD}, {0x110CD, 0x110CD}, {0x13430, 0x1343F},
+        {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+    };
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++)
+        if (cp >= blank[i].lo && cp <= blank[i].hi)
+            return true;
+    return false;
+}
+
+bool text_has_visible(const char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0) {
+        unsigned cp;
+        size_t used = utf8_decode(s, n, &cp);
+        if (used == 0)
+            return true; /* a malformed byte is shown, as \xNN */
+        if (!cp_is_invisible(cp))
+            return true;
+        s += used;
+        n -= used;
+    }
+    return false;
+}

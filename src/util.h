@@ -97,6 +97,14 @@ char *disk_full_hint(const char *path, char *buf, size_t n);
  * e naming the option, the character and its byte offset. */
 int text_check_arg(const char *opt, const char *s, bool multiline, ss_err *e);
 
+/* True when s (NUL-terminated UTF-8) holds at least one visible
+ * character: not whitespace (Unicode Zs, Zl, Zp, tab, line ends), not a
+ * control, format or zero-width character (Cf: U+200B, U+FEFF, the bidi
+ * marks, ...), not a variation selector or invisible filler. Malformed
+ * bytes count as visible (they are shown escaped). For a reason or note
+ * that must say something; locale-independent. */
+bool text_has_visible(const char *s);
+
 /* ASCII helpers that ignore the locale. */
 bool str_ieq(const char *a, const char *b);
 char *str_trim(char *s); /* in place, returns s advanced past blanks */

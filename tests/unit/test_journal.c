@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "journal.h"
+#include "journal_int.h" /* jdb_append, below the write checks */
 
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -889,6 +890,30 @@ static void reopen(fx *f)
     assert_int_equal(journal_open(f->path, &f->j, &e), 0);
 }
 
+/* Puts back, exactly as sitesweep makes them, the append-only triggers a
+ * forger dropped to tamper (verify compares the schema too), and reopens
+ * the journal. */
+static void put_back_triggers(fx *f)
+{
+    static const struct {
+        const char *name, *table, *what;
+    } t[] = {
+        {"events_no_update", "UPDATE ON events", "journal events"},
+        {"events_no_delete", "DELETE ON events", "journal events"},
+        {"procedures_no_update", "UPDATE ON procedures", "stored procedures"},
+        {"procedures_no_delete", "DELETE ON procedures", "stored procedures"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "CREATE TRIGGER %s BEFORE %s BEGIN  SELECT"
+                 " RAISE(ABORT, '%s are append-only'); END", t[i].name,
+                 t[i].table, t[i].what);
+        int rc = raw_sql(f->path, sql);
+        assert_true(rc == SQLITE_OK || rc == SQLITE_ERROR); /* kept: exists */
+    }
+    reopen(f);
+}
+
 /* Verifies with the given checkpoints; returns journal_verify's code. */
 static int verify_with(fx *f, const checkpoint *c, size_t n, verify_result *v)
 {
@@ -923,6 +948,139 @@ static void forge_append(fx *f, const char *note)
              " note, prev, hash) VALUES(%lld, '%s', 'alice', 'host1', 'import',"
              " '%s', '%s', '%s')", (long long)ev.id, ev.ts, note, ev.prev, ev.hash);
     assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+}
+
+/* Appends, behind the program's back, an event of any kind with a
+ * correctly chained hash; returns its id. */
+static int64_t forge_event(fx *f, const char *code, int64_t run,
+                           const char *item, const char *kind,
+                           const char *data)
+{
+    checkpoint head;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &head, &e), 0);
+    event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.id = head.events + 1;
+    snprintf(ev.ts, sizeof ev.ts, "%s", "2026-11-27T02:20:24.123Z");
+    ev.operator_name = (char *)"mallory";
+    ev.host = (char *)"vm";
+    snprintf(ev.site, sizeof ev.site, "%s", code);
+    ev.run = run;
+    snprintf(ev.item, sizeof ev.item, "%s", item);
+    snprintf(ev.kind, sizeof ev.kind, "%s", kind);
+    ev.note = (char *)"";
+    ev.data = (char *)data;
+    memcpy(ev.prev, head.hash, sizeof ev.prev);
+    journal_event_hash(&ev, ev.hash);
+    char sql[640];
+    snprintf(sql, sizeof sql, "INSERT INTO events(id, ts, operator, host, site,"
+             " run, item, kind, data, prev, hash) VALUES(%lld, '%s', 'mallory',"
+             " 'vm', '%s', %lld, '%s', '%s', '%s', '%s', '%s')",
+             (long long)ev.id, ev.ts, code, (long long)run, item, kind, data,
+             ev.prev, ev.hash);
+    assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
+    reopen(f);
+    return ev.id;
+}
+
+/* Events no sitesweep could write, each with an intact chain, are named
+ * by verify with their id and why, before any derived table. */
+static void test_verify_impossible_events(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *site, *item, *kind, *data;
+        int64_t run;
+        const char *why;
+        bool end_run_first; /* forge a run-completed of run 1 first */
+    } cases[] = {
+        {"K7Q", "", "approved-by-ciso", "", 1, "is not one sitesweep writes", false},
+        {"K7Q", "ZZZ", "done", "", 1, "which the procedure of run 1", false},
+        {"AB1", "3", "done", "", 1, "is a cleanup of K7Q", false},
+        {"K7Q", "1", "done", "", 9, "run 9, which no earlier run-started", false},
+        {"K7Q", "1", "done", "", 0, "must name a run and an item", false},
+        {"K7Q", "", "run-started", "{\"hash\":\"ab\"}", 1, "starts run 1 again", false},
+        {"K7Q", "", "run-started", "", 2, "as a JSON object", false},
+        {"K7Q", "", "run-started", "{}", 2, "must name its procedure", false},
+        {"K7Q", "", "note", "{x", 1, "its data is not JSON", false},
+        {"ZZ9", "", "site-state", "{}", 0, "no earlier site-added", false},
+        {"K7Q", "", "site-added", "{}", 0, "adds site 'K7Q' again", false},
+        {"", "1", "import", "", 0, "outside any run", false},
+        {"K7Q", "3", "done", "", 1, "which ended at event", true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        void *st = NULL;
+        assert_int_equal(setup(&st), 0);
+        fx *f = st;
+        verify_fixture(f);
+        verify_result v;
+        assert_int_equal(verify_with(f, NULL, 0, &v), 0);
+        if (cases[i].end_run_first) {
+            forge_event(f, "K7Q", 1, "", "run-completed", "");
+        }
+        int64_t id = forge_event(f, cases[i].site, cases[i].run,
+                                 cases[i].item, cases[i].kind, cases[i].data);
+        if (verify_with(f, NULL, 0, &v) != 1)
+            fail_msg("case %zu: not found", i);
+        if (v.problem != VERIFY_EVENT || !strstr(v.why, cases[i].why))
+            fail_msg("case %zu: %s", i, v.why);
+        assert_int_equal(v.event, id);
+        char named[48];
+        snprintf(named, sizeof named, "event %lld ", (long long)id);
+        assert_non_null(strstr(v.why, named));
+        assert_int_equal(teardown(&st), 0);
+    }
+}
+
+/* A host name is recorded valid and safe: escaped when the kernel's
+ * name holds invalid UTF-8, ESC or a bidi override; cut between escapes. */
+static void test_host_clean(void **state)
+{
+    (void)state;
+    char h[64] = "vm-01.example";
+    journal_host_clean(h, sizeof h);
+    assert_string_equal(h, "vm-01.example");
+    strcpy(h, "h\xff\x1b[31m\xe2\x80\xae");
+    journal_host_clean(h, sizeof h);
+    assert_string_equal(h, "h\\xFF\\x1B[31m\\u202E");
+    char small[8] = "ab\xff\xfe";
+    journal_host_clean(small, sizeof small);
+    assert_string_equal(small, "ab\\xFF"); /* not "ab\\xFF\\x" */
+}
+
+/* An append that a trigger swallows or changes is not reported as
+ * stored, even where no write check ran before it (a trigger added after
+ * the write began cannot be, but the append trusts nothing). */
+static void test_append_reads_back(void **state)
+{
+    fx *f = *state;
+    site s[1] = {make_site("K7Q", false)};
+    import_sites(f, s, 1, NULL);
+    checkpoint before;
+    ss_err e;
+    assert_int_equal(journal_checkpoint(f->j, &before, &e), 0);
+    assert_int_equal(raw_sql(f->path, "CREATE TRIGGER a BEFORE INSERT ON events"
+                     " BEGIN SELECT RAISE(IGNORE); END;"), SQLITE_OK);
+    reopen(f);
+    int64_t id = 0;
+    assert_int_equal(jdb_append(f->j, "K7Q", 0, NULL, "note", "x", NULL,
+                                "2026-11-27T02:20:24.123Z", &id, &e), -1);
+    assert_non_null(strstr(e.msg, "did not store it"));
+    assert_int_equal(raw_sql(f->path, "DROP TRIGGER a; DROP TRIGGER"
+                     " events_no_update; CREATE TRIGGER c AFTER INSERT ON events"
+                     " BEGIN UPDATE events SET note = 'forged' WHERE id = new.id;"
+                     " END;"), SQLITE_OK);
+    reopen(f);
+    assert_int_equal(jdb_append(f->j, "K7Q", 0, NULL, "note", "x", NULL,
+                                "2026-11-27T02:20:24.123Z", &id, &e), -1);
+    assert_non_null(strstr(e.msg, "does not read back as written"));
+    assert_int_equal(raw_sql(f->path, "DROP TRIGGER c; CREATE TRIGGER d BEFORE"
+                     " UPDATE ON sites BEGIN SELECT RAISE(IGNORE); END;"), SQLITE_OK);
+    reopen(f);
+    assert_int_equal(jdb_append(f->j, "K7Q", 0, NULL, "note", "x", NULL,
+                                "2026-11-27T02:20:24.123Z", &id, &e), -1);
+    assert_non_null(strstr(e.msg, "site K7Q was not updated"));
 }
 
 static void test_verify_prints_head_and_holds_checkpoints(void **state)
@@ -965,7 +1123,7 @@ static void test_verify_truncation_needs_a_later_checkpoint(void **state)
     snprintf(sql, sizeof sql, "DROP TRIGGER events_no_delete; DELETE FROM"
              " events WHERE id = %lld", (long long)after.events);
     assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
-    reopen(f);
+    put_back_triggers(f);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0); /* the documented limit */
     assert_int_equal(verify_with(f, &after, 1, &v), 1);
@@ -986,7 +1144,7 @@ static void test_verify_wipe_needs_a_checkpoint(void **state)
         "DROP TRIGGER events_no_delete; DROP TRIGGER procedures_no_delete;"
         " DELETE FROM events; DELETE FROM procedures; DELETE FROM sites;"
         " DELETE FROM runs; DELETE FROM item_states; DELETE FROM holds;"), SQLITE_OK);
-    reopen(f);
+    put_back_triggers(f);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0); /* like a new journal */
     assert_int_equal(v.head.events, 0);
@@ -1008,9 +1166,9 @@ static void test_verify_forged_append(void **state)
     snprintf(sql, sizeof sql, "DROP TRIGGER events_no_delete; DELETE FROM"
              " events WHERE id = %lld", (long long)real.events);
     assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
-    reopen(f);
+    put_back_triggers(f);
     forge_append(f, "forged.csv");
-    reopen(f);
+    put_back_triggers(f);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0);
     /* ...the checkpoint taken after the real event can. */
@@ -1022,7 +1180,7 @@ static void test_verify_forged_append(void **state)
     /* An event forged after the newest checkpoint cannot be told from a
      * real one: what a checkpoint does not prove. */
     forge_append(f, "later.csv");
-    reopen(f);
+    put_back_triggers(f);
     checkpoint forged;
     assert_int_equal(journal_checkpoint(f->j, &forged, &e), 0);
     assert_int_equal(forged.events, real.events + 1);
@@ -1070,7 +1228,7 @@ static void test_verify_rewrite_needs_an_earlier_checkpoint(void **state)
         " UPDATE events SET operator = 'mallory' WHERE id = 1"), SQLITE_OK);
     reopen(f);
     rehash_from(f, 1);
-    reopen(f);
+    put_back_triggers(f);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0);
     assert_int_equal(verify_with(f, &early, 1, &v), 1);
@@ -1281,6 +1439,9 @@ int main(void)
         T(test_verify_truncation_needs_a_later_checkpoint),
         T(test_verify_wipe_needs_a_checkpoint),
         T(test_verify_forged_append),
+        cmocka_unit_test(test_verify_impossible_events),
+        cmocka_unit_test(test_host_clean),
+        T(test_append_reads_back),
         T(test_verify_rewrite_needs_an_earlier_checkpoint),
         T(test_verify_procedure_swap),
         T(test_verify_procedure_that_no_longer_parses),

@@ -703,6 +703,34 @@ static void test_err_empty_and_no_items(void **state)
     expect_err("\n", "t.proc:1: ", "no items");
 }
 
+/* A file saved as "UTF-8 with BOM" (Notepad, CRLF) parses; the mark is
+ * kept in the text (so the hash is the file's) and named in an error at
+ * the very start; UTF-16 is refused saying so. */
+static void test_bom(void **state)
+{
+    (void)state;
+    static const char text[] = "\xEF\xBB\xBFprocedure: t\r\ntitle: T\r\n"
+                               "item 1: One\r\ntext: first\r\n";
+    procedure p;
+    ss_err e;
+    assert_int_equal(parse_str(text, &p, &e), 0);
+    assert_string_equal(p.name, "t");
+    assert_int_equal(p.nitems, 1);
+    assert_int_equal(p.textlen, strlen(text));
+    procedure_free(&p);
+    expect_err("\xEF\xBB\xBF procedure: t\n", "t.proc:1: ", "byte-order mark");
+    expect_err("\xEF\xBB\xBF", "t.proc:1: ", "empty file");
+    expect_err("\xEF\xBB\xBF", "t.proc:1: ", "byte-order mark");
+    expect_error("\xFF\xFEp\0r\0", 6, "t.proc:1: ", "UTF-16");
+    /* Only at the very start is it named. */
+    expect_err("\xEF\xBB\xBFprocedure: t\ntitle: T\nbogus\n", "t.proc:3: ",
+               "expected");
+    procedure q;
+    assert_int_equal(parse_str("\xEF\xBB\xBFprocedure: t\ntitle: T\nbogus\n",
+                               &q, &e), -1);
+    assert_null(strstr(e.msg, "byte-order"));
+}
+
 static void test_err_cap_outside_command(void **state)
 {
     (void)state;
@@ -783,6 +811,7 @@ int main(void)
         cmocka_unit_test(test_err_long_line),
         cmocka_unit_test(test_err_empty_and_no_items),
         cmocka_unit_test(test_err_cap_outside_command),
+        cmocka_unit_test(test_bom),
         cmocka_unit_test(test_drift),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

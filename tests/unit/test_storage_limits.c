@@ -246,6 +246,28 @@ static void test_text_check_arg(void **state)
     assert_int_equal(text_check_arg("--note", "a\tb", true, &e), -1);
 }
 
+/* A reason must show something: spaces, separators and zero-width or
+ * format characters alone do not. */
+static void test_text_has_visible(void **state)
+{
+    (void)state;
+    static const char *const blank[] = {
+        "", " ", " \t\n", "\xe2\x80\x8b" /* U+200B */,
+        "\xef\xbb\xbf" /* U+FEFF */, "\xe3\x80\x80" /* U+3000 */,
+        "\xc2\xa0" /* U+00A0 */, "\xe2\x80\xa8\xe2\x80\xa9" /* U+2028/9 */,
+        "\xe2\x81\xa0 \xe2\x80\x8d" /* U+2060, U+200D */,
+        "\xc2\xad" /* soft hyphen */, "\xe3\x85\xa4" /* U+3164 filler */,
+        "\xf3\xa0\x80\x81" /* U+E0001 tag */, "\xef\xb8\x8f" /* VS16 */,
+    };
+    for (size_t i = 0; i < sizeof blank / sizeof blank[0]; i++)
+        assert_false(text_has_visible(blank[i]));
+    assert_true(text_has_visible("x"));
+    assert_true(text_has_visible("\xe2\x80\x8b." ));
+    assert_true(text_has_visible("\xe6\x9d\xb1")); /* 東 */
+    assert_true(text_has_visible(" \xc3\xa9 ")); /* é */
+    assert_true(text_has_visible("\xff")); /* shown escaped */
+}
+
 static void test_open_regular_refuses_what_is_not_a_file(void **state)
 {
     (void)state;
@@ -368,6 +390,7 @@ int main(void)
         cmocka_unit_test(test_bundled_procedure_within_limits),
         cmocka_unit_test(test_46656_items_parse_linear),
         cmocka_unit_test(test_text_check_arg),
+        cmocka_unit_test(test_text_has_visible),
         cmocka_unit_test(test_open_regular_refuses_what_is_not_a_file),
         cmocka_unit_test(test_journal_open_leaves_foreign_files_alone),
         cmocka_unit_test(test_disk_full_hint),
