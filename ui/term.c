@@ -16,8 +16,10 @@
  * above every code curses assigns itself. */
 #define KEY_PASTE_BEGIN 0x7E00
 #define KEY_PASTE_END 0x7E01
-/* Waits (250 ms each) a paste may pause before it is taken as ended. */
-#define PASTE_IDLE_WAITS 8
+/* Quiet reads (250 ms each) of an open paste before the console says a
+ * paste is in progress and Esc cancels it. Only what is shown depends on
+ * it: a paste ends only with its end marker, however long it pauses. */
+#define PASTE_NOTICE_WAITS 4
 
 /* One role: a colour pair (foreground, background, attrs) and the
  * attributes used on a monochrome terminal. */
@@ -54,7 +56,9 @@ static struct termios saved_tio; /* terminal modes before curses */
 static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
 static strbuf paste;             /* the last paste, for term_key */
+static term_paste_end paste_end; /* how the last paste ended */
 static bool paste_mode;          /* bracketed paste was turned on */
+static bool resize_pending;      /* a resize came inside a paste */
 static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
 static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
@@ -214,43 +218,122 @@ static void put_utf8(strbuf *b, unsigned cp)
     }
 }
 
-/* Reads a paste up to its end marker into paste; false when a signal
- * arrived. A paste that stops without its end marker ends after
- * PASTE_IDLE_WAITS quiet reads. */
+/* Says on the bottom row that a paste is still open and how to drop it. */
+static void paste_notice(void)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "Paste in progress%s Esc to cancel (nothing "
+                              "of it is taken as keys)", term_ellipsis());
+    attr_t a = term_attr(ROLE_INFO);
+    attron(a);
+    mvaddnstr(LINES - 1, 0, msg, COLS);
+    for (int x = getcurx(stdscr); x > 0 && x < COLS; x++)
+        addch(' ');
+    attroff(a);
+    refresh();
+}
+
+/* Reads a paste whose start marker was just read into paste: every
+ * character up to its end marker, however long the paste pauses (only
+ * the end marker ends it), and then everything already waiting when it
+ * ended, which came in the same burst: a paste that holds the text of
+ * its own end marker (terminals and tmux pass it on) must not leave the
+ * rest of its text to be read as keys. A start marker among that input
+ * opens the paste again. Esc after the in-progress notice cancels the
+ * paste; a cancelled paste, or one longer than TERM_PASTE_MAX, hands over
+ * no text (paste_end says which). False when a signal arrived or the
+ * terminal was lost. */
 static bool read_paste(void)
 {
     paste.len = 0;
     sb_puts(&paste, "");
-    bool cr = false;
+    paste_end = TERM_PASTE_WHOLE;
+    bool cr = false, open = true, notice = false;
     int idle = 0;
-    while (idle < PASTE_IDLE_WAITS) {
+    timeout(250);
+    for (;;) {
         wint_t ch;
         int r = get_wch(&ch);
         if (got_signal)
-            return false;
+            break;
         if (r == ERR) {
-            idle++;
+            if (!open)
+                break; /* nothing more waiting: the burst is over */
+            if (++idle == PASTE_NOTICE_WAITS) {
+                paste_notice();
+                notice = true;
+            }
             continue;
         }
         idle = 0;
         if (r == KEY_CODE_YES) {
-            if (ch == KEY_PASTE_END)
-                break;
+            if (ch == KEY_PASTE_END) {
+                open = false;
+                timeout(0);
+                continue;
+            }
+            if (ch == KEY_PASTE_BEGIN) {
+                open = true;
+                timeout(250);
+                continue;
+            }
+            if (ch == KEY_RESIZE)
+                resize_pending = true;
             if (ch != KEY_ENTER)
                 continue; /* a function key inside a paste: not text */
             ch = '\r';
+        }
+        if (ch == UI_ESC && notice && open) {
+            /* the operator's Esc at the notice: drop the paste, and
+             * whatever of it is waiting already */
+            paste_end = TERM_PASTE_CANCELLED;
+            open = false;
+            timeout(0);
+            continue;
         }
         /* CR, LF and CRLF are each one line break. */
         bool was_cr = cr;
         cr = ch == '\r';
         if (ch == '\n' && was_cr)
             continue;
-        if (paste.len + 4 >= TERM_PASTE_MAX)
+        if (paste.len + 4 >= TERM_PASTE_MAX) {
+            if (paste_end == TERM_PASTE_WHOLE)
+                paste_end = TERM_PASTE_TOO_LONG;
             continue;
+        }
         put_utf8(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
-    return true;
+    timeout(250);
+    if (notice)
+        resize_pending = true; /* the caller repaints over the notice */
+    if (paste_end != TERM_PASTE_WHOLE) {
+        paste.len = 0;
+        paste.s[0] = '\0';
+    }
+    return !got_signal;
 }
+
+/* Discards everything waiting now: the rest of the burst after a stray
+ * end marker of a paste (its text, not keys). */
+static void drain_burst(void)
+{
+    timeout(0);
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR || got_signal)
+            break;
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+            read_paste();
+            break;
+        }
+    }
+    timeout(250);
+}
+
+term_paste_end term_paste_result(void) { return paste_end; }
 
 /* Writes the whole screen as text, one line per row, blanks at the end of
  * rows left out. */
@@ -342,6 +425,10 @@ term_event term_key(int *key, const char **text)
     for (;;) {
         if (got_signal)
             return TERM_SIGNAL;
+        if (resize_pending) {
+            resize_pending = false;
+            return TERM_RESIZE;
+        }
         wint_t ch;
         int r = get_wch(&ch);
         if (got_signal)
@@ -350,8 +437,12 @@ term_event term_key(int *key, const char **text)
             continue;
         if (r == KEY_CODE_YES && ch == KEY_RESIZE)
             return TERM_RESIZE;
-        if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
-            continue; /* the end of a paste that was discarded */
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
+            /* the end of a paste that was discarded; what came with it
+             * belongs to that paste */
+            drain_burst();
+            continue;
+        }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
             if (!read_paste())
                 return TERM_SIGNAL;
@@ -402,7 +493,6 @@ size_t term_flush(void)
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
             continue; /* a resize is not a key; LINES/COLS are current */
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
-            timeout(250);
             read_paste(); /* the whole paste goes, not just its start */
             timeout(0);
         }
