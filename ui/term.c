@@ -55,6 +55,9 @@ static bool utf8;                /* UTF-8 locale */
 static struct termios saved_tio; /* terminal modes before curses */
 static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
+static volatile sig_atomic_t got_tstp;   /* SIGTSTP: stop when safe */
+static volatile sig_atomic_t got_cont;   /* SIGCONT: modes to re-send */
+static bool tstp_ours;           /* we handle SIGTSTP (it was not ignored) */
 static strbuf paste;             /* the last paste, for term_key */
 static term_paste_end paste_end; /* how the last paste ended */
 static bool paste_mode;          /* bracketed paste was turned on */
@@ -64,14 +67,25 @@ static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
 static int script_line;          /* line number, for messages */
 
+/* Notes the signal; the input loop acts on it (leave, stop, resume). */
 static void on_signal(int sig)
 {
-    got_signal = sig;
+    if (sig == SIGTSTP)
+        got_tstp = 1;
+    else if (sig == SIGCONT)
+        got_cont = 1;
+    else
+        got_signal = sig;
 }
 
+/* Installs the handlers: leave on SIGTERM, SIGHUP, SIGINT and SIGQUIT;
+ * stop and resume through our own code on SIGTSTP and SIGCONT (so the
+ * terminal is restored before a stop and every mode is sent again after
+ * it). Before newterm, so curses installs no SIGTSTP handler of its own.
+ * A SIGTSTP ignored by whoever started us stays ignored. */
 static void install_signals(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -79,6 +93,12 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    sigaction(SIGCONT, &sa, NULL);
+    tstp_ours = false;
+    if (sigaction(SIGTSTP, NULL, &old) == 0 && old.sa_handler != SIG_IGN) {
+        sigaction(SIGTSTP, &sa, NULL);
+        tstp_ours = true;
+    }
 }
 
 /* Writes a control sequence straight to the terminal, after what curses
@@ -152,9 +172,66 @@ int term_init(ss_err *e)
     init_colours();
     define_key("\033[200~", KEY_PASTE_BEGIN);
     define_key("\033[201~", KEY_PASTE_END);
+    term_modes();
+    return 0;
+}
+
+void term_modes(void)
+{
+    if (!scr)
+        return;
+    keypad(stdscr, TRUE);
     put_seq("\033[?2004h");
     paste_mode = true;
-    return 0;
+}
+
+/* Stops the console for SIGTSTP (Ctrl-Z) the way a shell expects: the
+ * terminal as it was before the console (bracketed paste off, cursor
+ * shown, its modes), then a real stop; on `fg` curses and every mode the
+ * console relies on come back and the whole screen is redrawn. */
+static void suspend(void)
+{
+    got_tstp = 0;
+    if (paste_mode)
+        put_seq("\033[?2004l");
+    paste_mode = false;
+    curs_set(1);
+    endwin();
+    fflush(stdout);
+    if (have_tio)
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+    struct sigaction dfl, ours;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &ours);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTSTP);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(SIGTSTP); /* stopped here until SIGCONT */
+    sigaction(SIGTSTP, &ours, NULL);
+    got_cont = 1;
+}
+
+/* Acts on a stop or a continue that arrived since the last call: after
+ * either, the terminal may have been changed by whatever ran meanwhile
+ * (a shell turns bracketed paste off), so the modes are sent again and
+ * the screen is redrawn whole. True when the caller must repaint. */
+static bool job_control(void)
+{
+    if (got_tstp && tstp_ours && !got_signal)
+        suspend();
+    got_tstp = 0;
+    if (!got_cont)
+        return false;
+    got_cont = 0;
+    if (!scr)
+        return false;
+    reset_prog_mode();
+    term_modes();
+    clearok(curscr, TRUE);
+    return true;
 }
 
 void term_done(void)
@@ -259,6 +336,8 @@ static bool read_paste(void)
         if (r == ERR) {
             if (!open)
                 break; /* nothing more waiting: the burst is over */
+            if (job_control())
+                resize_pending = true, notice = false, idle = 0;
             if (++idle == PASTE_NOTICE_WAITS) {
                 paste_notice();
                 notice = true;
@@ -425,7 +504,7 @@ term_event term_key(int *key, const char **text)
     for (;;) {
         if (got_signal)
             return TERM_SIGNAL;
-        if (resize_pending) {
+        if (job_control() || resize_pending) {
             resize_pending = false;
             return TERM_RESIZE;
         }
@@ -435,8 +514,10 @@ term_event term_key(int *key, const char **text)
             return TERM_SIGNAL;
         if (r == ERR)
             continue;
-        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE) {
+            term_modes();
             return TERM_RESIZE;
+        }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
             /* the end of a paste that was discarded; what came with it
              * belongs to that paste */

@@ -64,6 +64,10 @@ bool term_mono(void);
 /* Whether the locale is UTF-8 (Unicode glyphs allowed). */
 bool term_utf8(void);
 const char *term_ellipsis(void);
+/* Sends again every terminal mode the console relies on (keypad keys,
+ * bracketed paste): after a resume, a resize or a full redraw, as a shell
+ * or another program may have changed them meanwhile. */
+void term_modes(void);
 /* Waits for a key, a paste, a resize or a signal. A paste (the terminal
  * frames it with ESC[200~ ... ESC[201~) comes whole as one TERM_PASTE:
  * UTF-8, each line break (CR, LF or CRLF) as one '\n'; *paste stays valid
@@ -72,7 +76,9 @@ const char *term_ellipsis(void);
  * bottom row says a paste is in progress and Esc cancels it), and input
  * already waiting when it ends came in the same burst and is taken as
  * its text. A cancelled or over-long paste comes as TERM_PASTE with no
- * text (term_paste_result says why). */
+ * text (term_paste_result says why). After Ctrl-Z and `fg` (or any
+ * SIGCONT) the modes are sent again and TERM_RESIZE asks for a full
+ * repaint. */
 term_event term_key(int *key, const char **paste);
 /* How the paste term_key returned last ended. */
 term_paste_end term_paste_result(void);
