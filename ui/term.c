@@ -1,8 +1,10 @@
 /* term.c - curses set-up and teardown, colours, input, signals. */
 #include "term.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <nettle/base64.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,6 +22,9 @@
  * paste is in progress and Esc cancels it. Only what is shown depends on
  * it: a paste ends only with its end marker, however long it pauses. */
 #define PASTE_NOTICE_WAITS 4
+/* Reads in a row that find input waiting but get none (end of file)
+ * before the terminal is taken as lost. */
+#define LOST_READS 3
 
 /* One role: a colour pair (foreground, background, attrs) and the
  * attributes used on a monochrome terminal. */
@@ -62,6 +67,7 @@ static strbuf paste;             /* the last paste, for term_key */
 static term_paste_end paste_end; /* how the last paste ended */
 static bool paste_mode;          /* bracketed paste was turned on */
 static bool resize_pending;      /* a resize came inside a paste */
+static int eof_reads;            /* reads in a row that found end of file */
 static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
 static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
@@ -234,6 +240,35 @@ static bool job_control(void)
     return true;
 }
 
+/* Whether the terminal is gone, after a read that got nothing: it hung
+ * up, reports an error, or keeps reading end of file. Without this a
+ * console whose SIGHUP is blocked would spin on failing reads. */
+static bool input_lost(int err)
+{
+    if (script)
+        return false;
+    if (err == EIO || err == EBADF || err == ENXIO)
+        return true;
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    int n = poll(&pf, 1, 0);
+    if (n < 0)
+        return errno != EINTR && errno != EAGAIN;
+    if (pf.revents & (POLLHUP | POLLERR | POLLNVAL))
+        return true;
+    /* input waiting, yet the read got none: end of file */
+    if (n > 0 && (pf.revents & POLLIN))
+        return ++eof_reads >= LOST_READS;
+    eof_reads = 0;
+    return false;
+}
+
+/* Leaves as on SIGHUP: the terminal is lost, nothing more is read. */
+static void lose_terminal(void)
+{
+    if (!got_signal)
+        got_signal = SIGHUP;
+}
+
 void term_done(void)
 {
     if (!scr)
@@ -330,12 +365,18 @@ static bool read_paste(void)
     timeout(250);
     for (;;) {
         wint_t ch;
+        errno = 0;
         int r = get_wch(&ch);
+        int err = errno;
         if (got_signal)
             break;
         if (r == ERR) {
             if (!open)
                 break; /* nothing more waiting: the burst is over */
+            if (input_lost(err)) {
+                lose_terminal();
+                break;
+            }
             if (job_control())
                 resize_pending = true, notice = false, idle = 0;
             if (++idle == PASTE_NOTICE_WAITS) {
@@ -344,6 +385,7 @@ static bool read_paste(void)
             }
             continue;
         }
+        eof_reads = 0;
         idle = 0;
         if (r == KEY_CODE_YES) {
             if (ch == KEY_PASTE_END) {
@@ -509,11 +551,19 @@ term_event term_key(int *key, const char **text)
             return TERM_RESIZE;
         }
         wint_t ch;
+        errno = 0;
         int r = get_wch(&ch);
+        int err = errno;
         if (got_signal)
             return TERM_SIGNAL;
-        if (r == ERR)
+        if (r == ERR) {
+            if (input_lost(err)) {
+                lose_terminal();
+                return TERM_SIGNAL;
+            }
             continue;
+        }
+        eof_reads = 0;
         if (r == KEY_CODE_YES && ch == KEY_RESIZE) {
             term_modes();
             return TERM_RESIZE;

@@ -36,7 +36,8 @@ typedef enum ui_role {
 typedef enum term_event {
     TERM_KEY,    /* a key, in *key */
     TERM_RESIZE, /* the terminal changed size */
-    TERM_SIGNAL, /* SIGINT, SIGQUIT, SIGTERM or SIGHUP arrived: leave */
+    TERM_SIGNAL, /* SIGINT, SIGQUIT, SIGTERM or SIGHUP arrived, or the
+                  * terminal was lost (taken as SIGHUP): leave */
     TERM_PASTE,  /* a bracketed paste, whole, in *paste */
 } term_event;
 
@@ -78,7 +79,8 @@ void term_modes(void);
  * its text. A cancelled or over-long paste comes as TERM_PASTE with no
  * text (term_paste_result says why). After Ctrl-Z and `fg` (or any
  * SIGCONT) the modes are sent again and TERM_RESIZE asks for a full
- * repaint. */
+ * repaint. A terminal that is gone (hung up, read errors, end of file)
+ * comes as TERM_SIGNAL with term_signal() SIGHUP. */
 term_event term_key(int *key, const char **paste);
 /* How the paste term_key returned last ended. */
 term_paste_end term_paste_result(void);
