@@ -99,6 +99,9 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    /* A stop or a continue must not fail a journal write under way with
+     * EINTR; the wait for a key (poll) is interrupted all the same. */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGCONT, &sa, NULL);
     tstp_ours = false;
     if (sigaction(SIGTSTP, NULL, &old) == 0 && old.sa_handler != SIG_IGN) {
