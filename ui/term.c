@@ -22,6 +22,9 @@
  * paste is in progress and Esc cancels it. Only what is shown depends on
  * it: a paste ends only with its end marker, however long it pauses. */
 #define PASTE_NOTICE_WAITS 4
+/* How long curses waits for the rest of an escape sequence (set_escdelay);
+ * a read of input already waiting uses it so that a marker is read whole. */
+#define ESC_WAIT_MS 25
 /* Reads in a row that find input waiting but get none (end of file)
  * before the terminal is taken as lost. */
 #define LOST_READS 3
@@ -170,7 +173,7 @@ int term_init(ss_err *e)
         term_done();
         return ss_errf(e, "SITESWEEP_KEYS: cannot read %s", ks);
     }
-    set_escdelay(25);
+    set_escdelay(ESC_WAIT_MS);
     cbreak();
     noecho();
     nonl();
@@ -459,6 +462,30 @@ static void drain_burst(void)
 
 term_paste_end term_paste_result(void) { return paste_end; }
 
+/* Whether a paste starts right behind the key just read, in the same
+ * burst (already waiting, no wait for it): then the key is part of that
+ * burst and must not act. The start marker is taken; anything else
+ * waiting is put back. */
+static bool paste_follows(void)
+{
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLIN))
+        return false; /* nothing waiting */
+    wint_t ch;
+    timeout(ESC_WAIT_MS); /* what waits is read whole, markers included */
+    int r = get_wch(&ch);
+    timeout(250);
+    if (r == ERR)
+        return false;
+    if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)
+        return true;
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch);
+    else
+        unget_wch((wchar_t)ch);
+    return false;
+}
+
 /* Writes the whole screen as text, one line per row, blanks at the end of
  * rows left out. */
 static void dump_screen(const char *path)
@@ -577,7 +604,9 @@ term_event term_key(int *key, const char **text)
             drain_burst();
             continue;
         }
-        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+        /* a key in one burst with a paste behind it is the paste's:
+         * dropped, so that no question takes its answer from it */
+        if ((r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) || paste_follows()) {
             if (!read_paste())
                 return TERM_SIGNAL;
             *text = paste.s;
