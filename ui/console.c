@@ -134,6 +134,7 @@ static bool common_key(ui *u, int k)
         if (s->ops->resume)
             s->ops->resume(u, s);
         clearok(curscr, TRUE);
+        term_modes(); /* and every terminal mode, in case one was lost */
         return true;
     case ACT_MESSAGE:
         if (u->msg[0])

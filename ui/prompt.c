@@ -221,9 +221,14 @@ static int prompt_edit(ui *u, const char *title, const char *label,
         if (k == UI_KEY_RESIZE)
             continue;
         if (k == UI_KEY_PASTE) {
-            err = edit_paste(&ed, u->paste, multiline)
-                      ? ""
-                      : "The paste was cut: the field is full";
+            if (term_paste_result() == TERM_PASTE_CANCELLED)
+                err = "Paste cancelled: nothing of it was put in";
+            else if (term_paste_result() == TERM_PASTE_TOO_LONG)
+                err = "Paste too long: nothing of it was put in";
+            else
+                err = edit_paste(&ed, u->paste, multiline)
+                          ? ""
+                          : "The paste was cut: the field is full";
             continue;
         }
         edit_result r = edit_key(&ed, k);

@@ -1,8 +1,10 @@
 /* term.c - curses set-up and teardown, colours, input, signals. */
 #include "term.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <nettle/base64.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,8 +18,16 @@
  * above every code curses assigns itself. */
 #define KEY_PASTE_BEGIN 0x7E00
 #define KEY_PASTE_END 0x7E01
-/* Waits (250 ms each) a paste may pause before it is taken as ended. */
-#define PASTE_IDLE_WAITS 8
+/* Quiet reads (250 ms each) of an open paste before the console says a
+ * paste is in progress and Esc cancels it. Only what is shown depends on
+ * it: a paste ends only with its end marker, however long it pauses. */
+#define PASTE_NOTICE_WAITS 4
+/* How long curses waits for the rest of an escape sequence (set_escdelay);
+ * a read of input already waiting uses it so that a marker is read whole. */
+#define ESC_WAIT_MS 25
+/* Reads in a row that find input waiting but get none (end of file)
+ * before the terminal is taken as lost. */
+#define LOST_READS 3
 
 /* One role: a colour pair (foreground, background, attrs) and the
  * attributes used on a monochrome terminal. */
@@ -53,21 +63,38 @@ static bool utf8;                /* UTF-8 locale */
 static struct termios saved_tio; /* terminal modes before curses */
 static bool have_tio;            /* saved_tio is valid */
 static volatile sig_atomic_t got_signal; /* set by the handler */
+static volatile sig_atomic_t got_tstp;   /* SIGTSTP: stop when safe */
+static volatile sig_atomic_t got_cont;   /* SIGCONT: modes to re-send */
+static bool tstp_ours;           /* we handle SIGTSTP (it was not ignored) */
 static strbuf paste;             /* the last paste, for term_key */
+static term_paste_end paste_end; /* how the last paste ended */
 static bool paste_mode;          /* bracketed paste was turned on */
+static bool resize_pending;      /* a resize came inside a paste */
+static int eof_reads;            /* reads in a row that found end of file */
 static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
 static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
 static int script_line;          /* line number, for messages */
 
+/* Notes the signal; the input loop acts on it (leave, stop, resume). */
 static void on_signal(int sig)
 {
-    got_signal = sig;
+    if (sig == SIGTSTP)
+        got_tstp = 1;
+    else if (sig == SIGCONT)
+        got_cont = 1;
+    else
+        got_signal = sig;
 }
 
+/* Installs the handlers: leave on SIGTERM, SIGHUP, SIGINT and SIGQUIT;
+ * stop and resume through our own code on SIGTSTP and SIGCONT (so the
+ * terminal is restored before a stop and every mode is sent again after
+ * it). Before newterm, so curses installs no SIGTSTP handler of its own.
+ * A SIGTSTP ignored by whoever started us stays ignored. */
 static void install_signals(void)
 {
-    struct sigaction sa;
+    struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
@@ -75,6 +102,15 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    /* A stop or a continue must not fail a journal write under way with
+     * EINTR; the wait for a key (poll) is interrupted all the same. */
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGCONT, &sa, NULL);
+    tstp_ours = false;
+    if (sigaction(SIGTSTP, NULL, &old) == 0 && old.sa_handler != SIG_IGN) {
+        sigaction(SIGTSTP, &sa, NULL);
+        tstp_ours = true;
+    }
 }
 
 /* Writes a control sequence straight to the terminal, after what curses
@@ -137,7 +173,7 @@ int term_init(ss_err *e)
         term_done();
         return ss_errf(e, "SITESWEEP_KEYS: cannot read %s", ks);
     }
-    set_escdelay(25);
+    set_escdelay(ESC_WAIT_MS);
     cbreak();
     noecho();
     nonl();
@@ -148,9 +184,95 @@ int term_init(ss_err *e)
     init_colours();
     define_key("\033[200~", KEY_PASTE_BEGIN);
     define_key("\033[201~", KEY_PASTE_END);
+    term_modes();
+    return 0;
+}
+
+void term_modes(void)
+{
+    if (!scr)
+        return;
+    keypad(stdscr, TRUE);
     put_seq("\033[?2004h");
     paste_mode = true;
-    return 0;
+}
+
+/* Stops the console for SIGTSTP (Ctrl-Z) the way a shell expects: the
+ * terminal as it was before the console (bracketed paste off, cursor
+ * shown, its modes), then a real stop; on `fg` curses and every mode the
+ * console relies on come back and the whole screen is redrawn. */
+static void suspend(void)
+{
+    got_tstp = 0;
+    if (paste_mode)
+        put_seq("\033[?2004l");
+    paste_mode = false;
+    curs_set(1);
+    endwin();
+    fflush(stdout);
+    if (have_tio)
+        tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tio);
+    struct sigaction dfl, ours;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGTSTP, &dfl, &ours);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTSTP);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(SIGTSTP); /* stopped here until SIGCONT */
+    sigaction(SIGTSTP, &ours, NULL);
+    got_cont = 1;
+}
+
+/* Acts on a stop or a continue that arrived since the last call: after
+ * either, the terminal may have been changed by whatever ran meanwhile
+ * (a shell turns bracketed paste off), so the modes are sent again and
+ * the screen is redrawn whole. True when the caller must repaint. */
+static bool job_control(void)
+{
+    if (got_tstp && tstp_ours && !got_signal)
+        suspend();
+    got_tstp = 0;
+    if (!got_cont)
+        return false;
+    got_cont = 0;
+    if (!scr)
+        return false;
+    reset_prog_mode();
+    term_modes();
+    clearok(curscr, TRUE);
+    return true;
+}
+
+/* Whether the terminal is gone, after a read that got nothing: it hung
+ * up, reports an error, or keeps reading end of file. Without this a
+ * console whose SIGHUP is blocked would spin on failing reads. */
+static bool input_lost(int err)
+{
+    if (script)
+        return false;
+    if (err == EIO || err == EBADF || err == ENXIO)
+        return true;
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    int n = poll(&pf, 1, 0);
+    if (n < 0)
+        return errno != EINTR && errno != EAGAIN;
+    if (pf.revents & (POLLHUP | POLLERR | POLLNVAL))
+        return true;
+    /* input waiting, yet the read got none: end of file */
+    if (n > 0 && (pf.revents & POLLIN))
+        return ++eof_reads >= LOST_READS;
+    eof_reads = 0;
+    return false;
+}
+
+/* Leaves as on SIGHUP: the terminal is lost, nothing more is read. */
+static void lose_terminal(void)
+{
+    if (!got_signal)
+        got_signal = SIGHUP;
 }
 
 void term_done(void)
@@ -214,42 +336,154 @@ static void put_utf8(strbuf *b, unsigned cp)
     }
 }
 
-/* Reads a paste up to its end marker into paste; false when a signal
- * arrived. A paste that stops without its end marker ends after
- * PASTE_IDLE_WAITS quiet reads. */
+/* Says on the bottom row that a paste is still open and how to drop it. */
+static void paste_notice(void)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "Paste in progress%s Esc to cancel (nothing "
+                              "of it is taken as keys)", term_ellipsis());
+    attr_t a = term_attr(ROLE_INFO);
+    attron(a);
+    mvaddnstr(LINES - 1, 0, msg, COLS);
+    for (int x = getcurx(stdscr); x > 0 && x < COLS; x++)
+        addch(' ');
+    attroff(a);
+    refresh();
+}
+
+/* Reads a paste whose start marker was just read into paste: every
+ * character up to its end marker, however long the paste pauses (only
+ * the end marker ends it), and then everything already waiting when it
+ * ended, which came in the same burst: a paste that holds the text of
+ * its own end marker (terminals and tmux pass it on) must not leave the
+ * rest of its text to be read as keys. A start marker among that input
+ * opens the paste again. Esc after the in-progress notice cancels the
+ * paste; a cancelled paste, or one longer than TERM_PASTE_MAX, hands over
+ * no text (paste_end says which). False when a signal arrived or the
+ * terminal was lost. */
 static bool read_paste(void)
 {
     paste.len = 0;
     sb_puts(&paste, "");
-    bool cr = false;
+    paste_end = TERM_PASTE_WHOLE;
+    bool cr = false, open = true, notice = false;
     int idle = 0;
-    while (idle < PASTE_IDLE_WAITS) {
+    timeout(250);
+    for (;;) {
         wint_t ch;
+        errno = 0;
         int r = get_wch(&ch);
+        int err = errno;
         if (got_signal)
-            return false;
+            break;
         if (r == ERR) {
-            idle++;
+            if (!open)
+                break; /* nothing more waiting: the burst is over */
+            if (input_lost(err)) {
+                lose_terminal();
+                break;
+            }
+            if (job_control())
+                resize_pending = true, notice = false, idle = 0;
+            if (++idle == PASTE_NOTICE_WAITS) {
+                paste_notice();
+                notice = true;
+            }
             continue;
         }
+        eof_reads = 0;
         idle = 0;
         if (r == KEY_CODE_YES) {
-            if (ch == KEY_PASTE_END)
-                break;
+            if (ch == KEY_PASTE_END) {
+                open = false;
+                timeout(0);
+                continue;
+            }
+            if (ch == KEY_PASTE_BEGIN) {
+                open = true;
+                timeout(250);
+                continue;
+            }
+            if (ch == KEY_RESIZE)
+                resize_pending = true;
             if (ch != KEY_ENTER)
                 continue; /* a function key inside a paste: not text */
             ch = '\r';
+        }
+        if (ch == UI_ESC && notice && open) {
+            /* the operator's Esc at the notice: drop the paste, and
+             * whatever of it is waiting already */
+            paste_end = TERM_PASTE_CANCELLED;
+            open = false;
+            timeout(0);
+            continue;
         }
         /* CR, LF and CRLF are each one line break. */
         bool was_cr = cr;
         cr = ch == '\r';
         if (ch == '\n' && was_cr)
             continue;
-        if (paste.len + 4 >= TERM_PASTE_MAX)
+        if (paste.len + 4 >= TERM_PASTE_MAX) {
+            if (paste_end == TERM_PASTE_WHOLE)
+                paste_end = TERM_PASTE_TOO_LONG;
             continue;
+        }
         put_utf8(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
-    return true;
+    timeout(250);
+    if (notice)
+        resize_pending = true; /* the caller repaints over the notice */
+    if (paste_end != TERM_PASTE_WHOLE) {
+        paste.len = 0;
+        paste.s[0] = '\0';
+    }
+    return !got_signal;
+}
+
+/* Discards everything waiting now: the rest of the burst after a stray
+ * end marker of a paste (its text, not keys). */
+static void drain_burst(void)
+{
+    timeout(0);
+    for (;;) {
+        wint_t ch;
+        int r = get_wch(&ch);
+        if (r == ERR || got_signal)
+            break;
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+            read_paste();
+            break;
+        }
+    }
+    timeout(250);
+}
+
+term_paste_end term_paste_result(void) { return paste_end; }
+
+/* Whether a paste starts right behind the key just read, in the same
+ * burst (already waiting, no wait for it): then the key is part of that
+ * burst and must not act. The start marker is taken; anything else
+ * waiting is put back. */
+static bool paste_follows(void)
+{
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLIN))
+        return false; /* nothing waiting */
+    wint_t ch;
+    timeout(ESC_WAIT_MS); /* what waits is read whole, markers included */
+    int r = get_wch(&ch);
+    timeout(250);
+    if (r == ERR)
+        return false;
+    if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)
+        return true;
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch);
+    else
+        unget_wch((wchar_t)ch);
+    return false;
 }
 
 /* Writes the whole screen as text, one line per row, blanks at the end of
@@ -342,17 +576,37 @@ term_event term_key(int *key, const char **text)
     for (;;) {
         if (got_signal)
             return TERM_SIGNAL;
+        if (job_control() || resize_pending) {
+            resize_pending = false;
+            return TERM_RESIZE;
+        }
         wint_t ch;
+        errno = 0;
         int r = get_wch(&ch);
+        int err = errno;
         if (got_signal)
             return TERM_SIGNAL;
-        if (r == ERR)
+        if (r == ERR) {
+            if (input_lost(err)) {
+                lose_terminal();
+                return TERM_SIGNAL;
+            }
             continue;
-        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+        }
+        eof_reads = 0;
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE) {
+            term_modes();
             return TERM_RESIZE;
-        if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
-            continue; /* the end of a paste that was discarded */
-        if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
+        }
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
+            /* the end of a paste that was discarded; what came with it
+             * belongs to that paste */
+            drain_burst();
+            continue;
+        }
+        /* a key in one burst with a paste behind it is the paste's:
+         * dropped, so that no question takes its answer from it */
+        if ((r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) || paste_follows()) {
             if (!read_paste())
                 return TERM_SIGNAL;
             *text = paste.s;
@@ -402,7 +656,6 @@ size_t term_flush(void)
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
             continue; /* a resize is not a key; LINES/COLS are current */
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
-            timeout(250);
             read_paste(); /* the whole paste goes, not just its start */
             timeout(0);
         }

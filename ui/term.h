@@ -36,12 +36,20 @@ typedef enum ui_role {
 typedef enum term_event {
     TERM_KEY,    /* a key, in *key */
     TERM_RESIZE, /* the terminal changed size */
-    TERM_SIGNAL, /* SIGINT, SIGQUIT, SIGTERM or SIGHUP arrived: leave */
+    TERM_SIGNAL, /* SIGINT, SIGQUIT, SIGTERM or SIGHUP arrived, or the
+                  * terminal was lost (taken as SIGHUP): leave */
     TERM_PASTE,  /* a bracketed paste, whole, in *paste */
 } term_event;
 
-/* The most a paste may hold; the rest of a longer one is dropped. */
+/* The most a paste may hold; a longer one hands over no text at all. */
 #define TERM_PASTE_MAX (64 * 1024)
+
+/* How the last paste ended. */
+typedef enum term_paste_end {
+    TERM_PASTE_WHOLE,     /* with its end marker: its text is whole */
+    TERM_PASTE_CANCELLED, /* Esc while it was in progress: no text */
+    TERM_PASTE_TOO_LONG,  /* over TERM_PASTE_MAX: no text */
+} term_paste_end;
 
 /* Starts curses on the terminal (stdin/stdout must be one) and turns on
  * bracketed paste. Refuses (-1, e set) a terminal type curses cannot use
@@ -57,11 +65,25 @@ bool term_mono(void);
 /* Whether the locale is UTF-8 (Unicode glyphs allowed). */
 bool term_utf8(void);
 const char *term_ellipsis(void);
+/* Sends again every terminal mode the console relies on (keypad keys,
+ * bracketed paste): after a resume, a resize or a full redraw, as a shell
+ * or another program may have changed them meanwhile. */
+void term_modes(void);
 /* Waits for a key, a paste, a resize or a signal. A paste (the terminal
  * frames it with ESC[200~ ... ESC[201~) comes whole as one TERM_PASTE:
  * UTF-8, each line break (CR, LF or CRLF) as one '\n'; *paste stays valid
- * until the next call. None of its characters is ever a key. */
+ * until the next call. None of its characters is ever a key: a paste ends
+ * only with its end marker, however long it pauses (after a second the
+ * bottom row says a paste is in progress and Esc cancels it), and input
+ * already waiting when it ends came in the same burst and is taken as
+ * its text. A cancelled or over-long paste comes as TERM_PASTE with no
+ * text (term_paste_result says why). After Ctrl-Z and `fg` (or any
+ * SIGCONT) the modes are sent again and TERM_RESIZE asks for a full
+ * repaint. A terminal that is gone (hung up, read errors, end of file)
+ * comes as TERM_SIGNAL with term_signal() SIGHUP. */
 term_event term_key(int *key, const char **paste);
+/* How the paste term_key returned last ended. */
+term_paste_end term_paste_result(void);
 /* The test seam: with SITESWEEP_KEYS=FILE set, keys come from FILE (see
  * script_next in term.c) and never from the keyboard; ":dump FILE" in it
  * writes the whole screen as text. */
