@@ -308,8 +308,37 @@ static void pinned_warning(const ss_err *why, const run_view *rv)
 
 /* Opens the journal; read-only commands refuse a missing file rather than
  * creating one. */
+/* A journal named with --journal is refused when its directory does not
+ * exist (a mistyped path would otherwise create directories and an empty
+ * journal); only the default location's directories are created. Returns
+ * 0 or an exit code. */
+static int journal_dir_ok(const opts *o)
+{
+    /* URIs and ":memory:" get journal_open's own refusal. */
+    if (!o->journal || strncmp(o->journal, "file:", 5) == 0 ||
+        strcmp(o->journal, ":memory:") == 0)
+        return 0;
+    char *dir = xstrdup(o->journal);
+    char *slash = strrchr(dir, '/');
+    int rc = 0;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (access(dir, F_OK) != 0) {
+            fprintf(stderr, "sitesweep: %s: the directory %s does not exist; "
+                            "a journal is created only in an "
+                            "existing directory\n", o->journal, dir);
+            rc = EXIT_USAGE;
+        }
+    }
+    free(dir);
+    return rc;
+}
+
 static int open_journal(const opts *o, bool create, journal **j)
 {
+    int rc = create ? journal_dir_ok(o) : 0;
+    if (rc)
+        return rc;
     char path[PATH_MAX];
     ss_err e;
     if (journal_resolve_path(o->journal, path, sizeof path, &e)) {
@@ -933,28 +962,6 @@ static int cmd_abandon(const opts *o)
     return EXIT_OK;
 }
 
-/* The console on a journal named with --journal: refused when its
- * directory does not exist (a mistyped path would otherwise create
- * directories and an empty journal). Returns 0 or an exit code. */
-static int console_journal_dir_ok(const opts *o)
-{
-    if (!o->journal)
-        return 0;
-    char *dir = xstrdup(o->journal);
-    char *slash = strrchr(dir, '/');
-    int rc = 0;
-    if (slash && slash != dir) {
-        *slash = '\0';
-        if (access(dir, F_OK) != 0) {
-            fprintf(stderr, "sitesweep: %s: the directory %s does not exist; "
-                            "the console opens a journal only in an "
-                            "existing directory\n", o->journal, dir);
-            rc = EXIT_USAGE;
-        }
-    }
-    free(dir);
-    return rc;
-}
 
 static int run_console(const opts *o, console_fn console)
 {
@@ -966,7 +973,7 @@ static int run_console(const opts *o, console_fn console)
                         "(see --help)\n");
         return EXIT_USAGE;
     }
-    int rc = console_journal_dir_ok(o);
+    int rc = journal_dir_ok(o);
     if (rc)
         return rc;
     procedure p = {0};

@@ -426,7 +426,7 @@ int journal_run_abandon(journal *j, const char *code, const char *reason,
                         bool takeover, run_holder *by, int64_t *number,
                         ss_err *e)
 {
-    if (!reason || !reason[strspn(reason, " \t\r\n")])
+    if (!reason || !text_has_visible(reason))
         return ss_errf(e, "abandoning a cleanup needs a reason"),
                J_EINPUT;
     char ts[32];

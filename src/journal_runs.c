@@ -467,7 +467,7 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
         *res = r;
     if ((unsigned)o >= OUT_COUNT)
         return ss_errf(e, "unknown outcome"), J_EINPUT;
-    if (outcome_needs_note(o) && (!note || !note[strspn(note, " \t")]))
+    if (outcome_needs_note(o) && (!note || !text_has_visible(note)))
         return ss_errf(e, "%s needs a note saying why", outcome_name(o)),
                J_EINPUT;
     char ts[32];
@@ -523,7 +523,7 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
 int journal_note(journal *j, const char *code, const char *item,
                  const char *note, int64_t *event_id, ss_err *e)
 {
-    if (!note || !note[strspn(note, " \t")])
+    if (!note || !text_has_visible(note))
         return ss_errf(e, "the note is empty"), J_EINPUT;
     char ts[32];
     utc_now(ts);

@@ -131,6 +131,23 @@ static int state_rule(journal *j, site *s, ss_err *e)
     return J_OK;
 }
 
+/* What an update changes, for the event's note: "state failed -> hung;
+ * server SRV-A -> SRV-B". Caller frees. */
+static char *site_changes(const site *old, const site *s)
+{
+    strbuf b = {0};
+    for (int f = 0; f < FIELD_COUNT; f++) {
+        char x[SITE_SERVERS_MAX + 1], y[SITE_SERVERS_MAX + 1];
+        site_get_field(old, (site_field)f, x, sizeof x);
+        site_get_field(s, (site_field)f, y, sizeof y);
+        if (strcmp(x, y) != 0)
+            sb_printf(&b, "%s%s %s -> %s", b.len ? "; " : "",
+                      site_field_name((site_field)f), x[0] ? x : "(none)",
+                      y[0] ? y : "(none)");
+    }
+    return sb_take(&b);
+}
+
 static int site_put(journal *j, const site *given, const char *ts,
                     int *changed, ss_err *e)
 {
@@ -146,13 +163,16 @@ static int site_put(journal *j, const site *given, const char *ts,
     if (rc == 0 && site_equal(&old, s))
         return J_OK;
     char *data = site_json(s);
+    char *note = rc == 0 ? site_changes(&old, s) : NULL;
     if (site_store(j, s, e) ||
         jdb_append(j, s->code, 0, NULL, rc == 0 ? "site-updated" : "site-added",
-               NULL, data, ts, NULL, e)) {
+               note, data, ts, NULL, e)) {
         free(data);
+        free(note);
         return J_ESTORAGE;
     }
     free(data);
+    free(note);
     *changed = rc == 0 ? 2 : 1;
     return rc == 0 ? jdb_refresh_open_run(j, s, ts, e) : 0;
 }

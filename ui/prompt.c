@@ -239,7 +239,7 @@ static int prompt_edit(ui *u, const char *title, const char *label,
         if (r != EDIT_ACCEPT)
             continue;
         char *t = str_trim(ed.buf);
-        if (required && t[strspn(t, " \n")] == '\0') {
+        if (required && !text_has_visible(t)) {
             err = "This may not be empty (Esc cancels)";
             continue;
         }
