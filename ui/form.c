@@ -116,7 +116,16 @@ static ui_result form_save(ui *u, form *f)
         ui_error(u, "Not saved: %s", e.msg);
         return UI_STAY;
     }
-    ui_info(u, "Site %s %s", s.code, f->create ? "added" : "saved");
+    site parent;
+    ss_err pe;
+    if (s.parent[0] &&
+        journal_site_get(u->a->j, s.parent, &parent, &pe) == JOURNAL_NOTFOUND)
+        ui_error(u, "Site %s %s; warning: its parent %s is not in the "
+                    "inventory, so its instructions cannot name the "
+                    "parent's server", s.code, f->create ? "added" : "saved",
+                 s.parent);
+    else
+        ui_info(u, "Site %s %s", s.code, f->create ? "added" : "saved");
     snprintf(u->focus, sizeof u->focus, "%s", s.code);
     return UI_BACK;
 }
