@@ -90,6 +90,9 @@ deps:
 # never gets the offer).
 run: deps
 	@$(MAKE) --no-print-directory all
+	@mkdir -p $(BUILD)
+	@[ -s $(BUILD)/demo-journal.db ] || \
+	    ./sitesweep --journal $(BUILD)/demo-journal.db import data/demo-sites.csv
 	SITESWEEP_DEMO_OFFER=1 ./sitesweep --journal $(BUILD)/demo-journal.db
 
 test: deps
