@@ -40,7 +40,7 @@ static const char usage[] =
     "  (none)                             the console (needs a terminal)\n"
     "  import FILE                        load or update sites from CSV\n"
     "  sites [--format table|csv|json|md] sites, install state, progress\n"
-    "  mark CODE ITEM done|skipped|failed|reopened [--note TEXT]\n"
+    "  mark CODE ITEM done|skipped|failed|reopened [--note TEXT] [--take-over]\n"
     "                                     record an outcome (skipped and\n"
     "                                     failed need --note)\n"
     "  procedure [--site CODE] [--format table|json|md]\n"
@@ -509,7 +509,7 @@ static void drift_note(const run_view *rv, const procedure *current,
 
 static int cmd_mark(const opts *o)
 {
-    const char *syn = "mark CODE ITEM done|skipped|failed|reopened [--note TEXT]";
+    const char *syn = "mark CODE ITEM done|skipped|failed|reopened [--note TEXT] [--take-over]";
     int rc = need_args(o, 4, syn);
     if (rc)
         return rc;
@@ -541,6 +541,7 @@ static int cmd_mark(const opts *o)
     }
     if ((rc = open_journal(o, true, &j)))
         goto out;
+    journal_set_takeover(j, o->take_over);
     mark_result r;
     ss_err e;
     if (!have_proc) {
@@ -561,7 +562,8 @@ static int cmd_mark(const opts *o)
     int mrc = journal_mark(j, o->args[1], o->args[2], (outcome)out, o->note,
                            have_proc ? &p : NULL, &r, &e);
     if (mrc) {
-        rc = fail_with(&e, mrc == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
+        rc = fail_with(&e, mrc == JOURNAL_EINPUT || mrc == JOURNAL_HELD
+                               ? EXIT_USAGE : EXIT_FAIL);
         goto out;
     }
     /* The run's pinned procedure is read back only when it differs from

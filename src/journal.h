@@ -147,6 +147,11 @@ typedef struct run_holder {
 /* Marks this handle as a console: it claims runs, and its marks are
  * refused once another console has taken its run over. */
 void journal_set_console(journal *j, bool console);
+/* For a script's handle (not a console): marks on a run a live console
+ * holds are refused (J_HELD, saying who holds it, from where and since
+ * when) unless takeover is set; then the mark journals a "handover" event
+ * first and the console's hold ends, in the same transaction. */
+void journal_set_takeover(journal *j, bool takeover);
 /* Claims the run for this console. J_OK when claimed (or already ours, or
  * the holder's process is gone); J_HELD when another live console holds
  * it, *by saying who, from where and since when. With takeover, takes it
@@ -169,7 +174,8 @@ typedef struct mark_result {
     size_t applicable;  /* the run's applicable items */
     char procedure[65]; /* hash of the procedure the run follows */
 } mark_result;
-/* Returns J_OK, J_EINPUT or J_ESTORAGE. When the item already had that
+/* Returns J_OK, J_EINPUT, J_HELD (a script's mark on a run a live console
+ * holds, without journal_set_takeover) or J_ESTORAGE. When the item already had that
  * outcome (J_ALREADY inside), returns J_OK with res->already and writes
  * nothing.
  * Records an outcome for an item of the site's open run, starting a run

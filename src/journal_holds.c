@@ -16,6 +16,11 @@ void journal_set_console(journal *j, bool console)
     j->console = console;
 }
 
+void journal_set_takeover(journal *j, bool takeover)
+{
+    j->takeover = takeover;
+}
+
 /* The run's holder: J_OK found, J_NOTFOUND, J_ESTORAGE. */
 static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
 {

@@ -28,6 +28,7 @@ struct journal {
     char operator_name[128];   /* who records */
     char host[256];            /* where */
     bool console;              /* claims runs; marks need the claim */
+    bool takeover;             /* a script may mark a held run */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */
 };

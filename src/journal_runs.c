@@ -432,16 +432,36 @@ static int mark_prepare(journal *j, const char *code, const char *item,
         snprintf(hash, sizeof hash, "%s", start_with->hash);
     }
     run_holder h;
-    if (j->console && !m->started) {
-        int held = jdb_held_by_other(j, m->run, &h, e);
-        if (held < 0)
+    int held = m->started ? J_OK : jdb_held_by_other(j, m->run, &h, e);
+    if (held < 0)
+        return J_ESTORAGE;
+    if (held == J_HELD && j->console) {
+        ss_errf(e, "the cleanup of %s was taken over by %s on %s at %s; "
+                   "nothing was recorded", m->s.code, h.operator_name,
+                h.host, h.since);
+        return J_EINPUT;
+    }
+    if (held == J_HELD && !j->takeover) {
+        ss_errf(e, "the cleanup of %s is held by %s's console on %s (pid "
+                   "%ld) since %s; nothing was recorded (--take-over takes "
+                   "it over, journaled as a handover)", m->s.code,
+                h.operator_name, h.host, h.pid, h.since);
+        return J_HELD;
+    }
+    if (held == J_HELD) { /* a script takes the run over: said, then done */
+        char *note = xasprintf("taken over by a script from %s on %s (pid "
+                               "%ld, holding since %s)", h.operator_name,
+                               h.host, h.pid, h.since);
+        int arc = jdb_append(j, m->s.code, m->run, NULL, "handover", note,
+                             NULL, ts, NULL, e);
+        free(note);
+        sqlite3_stmt *st = arc ? NULL
+            : jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
+        if (!st)
             return J_ESTORAGE;
-        if (held == J_HELD) {
-            ss_errf(e, "the cleanup of %s was taken over by %s on %s at %s; "
-                       "nothing was recorded", m->s.code, h.operator_name,
-                    h.host, h.since);
-            return J_EINPUT;
-        }
+        sqlite3_bind_int64(st, 1, m->run);
+        if (jdb_run(j, st, "cannot take the run over", e))
+            return J_ESTORAGE;
     }
     /* The caller's procedure when it is the run's (same bytes): no need
      * to parse the stored copy. */
@@ -511,7 +531,7 @@ int journal_mark(journal *j, const char *code, const char *item, outcome o,
     run_state_free(&rs);
     rc = jdb_finish(j, rc, e);
     if (rc)
-        return rc == J_EINPUT ? J_EINPUT : J_ESTORAGE;
+        return rc == J_EINPUT || rc == J_HELD ? rc : J_ESTORAGE;
     r.run = m.run;
     r.number = run_number(j, m.run);
     r.started = m.started;
