@@ -870,10 +870,11 @@ static int64_t parse_run_number(const char *s)
 {
     if (*s == '#')
         s++;
-    if (!*s || strlen(s) > 9 || s[strspn(s, "0123456789")])
+    if (!*s || s[strspn(s, "0123456789")])
         return -1;
-    int64_t n = atol(s);
-    return n > 0 ? n : -1;
+    errno = 0;
+    long long n = strtoll(s, NULL, 10);
+    return n > 0 && errno == 0 ? (int64_t)n : -1;
 }
 
 static int cmd_report(const opts *o)

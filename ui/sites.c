@@ -249,6 +249,13 @@ static void sites_set_state(ui *u, sites_view *v)
     const site_row *r = current(v);
     if (!r)
         return;
+    /* An open cleanup keeps the site cleaning: no state could be set. */
+    if (r->run_open) {
+        ui_error(u, "%s is cleaning while its cleanup #%lld is open: finish "
+                    "or abandon it (A in the walkthrough) to change its state",
+                 r->site.code, (long long)r->run_number);
+        return;
+    }
     /* Only the states an operator may set: cleaning belongs to an open
      * run, and the journal refuses it. */
     const char *names[STATE_COUNT];
