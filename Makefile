@@ -10,7 +10,7 @@ datadir   ?= $(PREFIX)/share/sitesweep
 mandir    ?= $(PREFIX)/share/man
 
 CC        ?= cc
-PKGS      := ncursesw panelw sqlite3 jansson nettle
+PKGS      := ncursesw panelw sqlite3 jansson nettle libpq
 PKGS_TEST := cmocka
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
@@ -72,7 +72,8 @@ DRIVERS := $(BUILD)/tests/torture-crash
 # missing (apt-get; sudo when not root). Quiet when all are present.
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev \
             libcsv-dev libjansson-dev nettle-dev libcmocka-dev tmux sqlite3 \
-            valgrind clang libclang-rt-dev
+            valgrind clang libclang-rt-dev \
+            postgresql libpq-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \

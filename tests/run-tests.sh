@@ -13,6 +13,25 @@ out=${BUILD:-build}/test-logs
 rm -rf "$out"; mkdir -p "$out"
 passed=0 failed=0 failures=""
 
+# A private PostgreSQL server (tests/pg-server.sh) for the tests that use
+# one: $SITESWEEP_TEST_PG is its URI. Without the server programs the
+# PostgreSQL tests are skipped, except under CI, where that fails the run.
+pgdir=""
+stop_pg() { [ -z "$pgdir" ] || sh tests/pg-server.sh stop "$pgdir"; pgdir=""; }
+trap stop_pg EXIT
+trap 'stop_pg; exit 130' INT
+trap 'stop_pg; exit 143' TERM
+if [ -z "${SITESWEEP_TEST_PG:-}" ]; then
+    pgdir=$(mktemp -d /tmp/sitesweep-pg.XXXXXX)
+    if SITESWEEP_TEST_PG=$(sh tests/pg-server.sh start "$pgdir" 2>"$out/pg-server.log"); then
+        export SITESWEEP_TEST_PG
+    else
+        rm -rf "$pgdir"; pgdir=""
+        echo "  no private PostgreSQL server (see $out/pg-server.log): its tests are skipped"
+        if [ "${CI:-}" = true ]; then echo "CI needs PostgreSQL"; exit 1; fi
+    fi
+fi
+
 run_one() {
     name=$1; shift
     case "$name" in *"${TESTS_FILTER:-}"*) ;; *) return ;; esac

@@ -1,0 +1,131 @@
+/* db.h - one SQL interface over the journal's two backends: an embedded
+ * SQLite file and a PostgreSQL server (libpq).
+ *
+ * The journal's shared queries are written once, in SQL both backends
+ * understand, with `?` parameters numbered from 1 (or `?NNN`, or `:name`);
+ * the PostgreSQL side turns them into `$n`. What differs between the two
+ * (schema, locks, search indexes, integrity checks) lives in each
+ * backend's own files, which may reach the native handle (db_sqlite,
+ * db_pg). Nothing outside src/journal*.c and src/db*.c includes this.
+ *
+ * Errors: a failed call returns DB_ERROR (or NULL) and leaves the reason
+ * on the connection: db_errmsg (text, owned by the connection, valid until
+ * the next call) and db_fault (a class the journal acts on). */
+#ifndef SITESWEEP_DB_H
+#define SITESWEEP_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db db;
+typedef struct db_stmt db_stmt;
+typedef struct sqlite3 sqlite3;
+typedef struct pg_conn PGconn;
+
+typedef enum db_kind { DB_SQLITE, DB_PG } db_kind;
+
+/* What db_step and the other calls return. */
+enum { DB_ERROR = -1, DB_DONE = 0, DB_ROW = 1 };
+
+/* Why the last call failed. */
+typedef enum db_fault {
+    DB_FAULT_NONE = 0,
+    DB_FAULT_BUSY,       /* another writer holds a lock; try again later */
+    DB_FAULT_RETRY,      /* serialization failure or deadlock: the whole
+                            transaction may be run again */
+    DB_FAULT_READONLY,   /* the journal, its directory or the role is
+                            read-only */
+    DB_FAULT_FULL,       /* no space left (disk, or the server's) */
+    DB_FAULT_IO,         /* an I/O error reading or writing */
+    DB_FAULT_CORRUPT,    /* the file or data is damaged */
+    DB_FAULT_CONSTRAINT, /* a constraint or trigger refused the change */
+    DB_FAULT_GONE,       /* the server cannot be reached or the connection
+                            was lost: nothing of the open transaction
+                            happened */
+    DB_FAULT_OTHER
+} db_fault;
+
+/* Whether s names a PostgreSQL journal: a connection URI starting with
+ * postgresql:// or postgres:// (libpq's syntax). */
+bool db_is_pg_uri(const char *s);
+
+/* Wraps an open SQLite connection; the db owns it from then on (db_close
+ * closes it). Returns NULL only when out of memory (h is then closed). */
+db *db_from_sqlite(sqlite3 *h);
+
+/* Connects to PostgreSQL: uri in libpq's URI syntax; the PG* environment
+ * variables and ~/.pgpass are honoured. Unless the URI or PGCONNECT_TIMEOUT
+ * set it, the connect timeout is 5 s, and TCP keepalives notice a dead
+ * peer within about a minute. Returns the connection, or NULL with
+ * msg (n bytes) naming the host and database and why; the password is
+ * never part of msg. */
+db *db_connect_pg(const char *uri, char *msg, size_t n);
+
+/* Closes the connection and frees every statement still prepared on it
+ * (a NULL d is ignored). */
+void db_close(db *d);
+
+db_kind db_kind_of(const db *d);
+/* The native handles, for the backend's own files; NULL for the other
+ * kind. Owned by d. */
+sqlite3 *db_sqlite(db *d);
+PGconn *db_pg(db *d);
+
+/* The last failure on d: its message (owned by d, "" when none) and
+ * class. */
+const char *db_errmsg(const db *d);
+db_fault db_fault_of(const db *d);
+/* The PostgreSQL SQLSTATE of the last failure ("" when none or SQLite). */
+const char *db_sqlstate(const db *d);
+
+/* Prepares one statement. keep: the statement will be reused (PostgreSQL
+ * prepares it on the server once per connection). NULL on failure. The
+ * statement belongs to d; end it with db_finalize. */
+db_stmt *db_prepare(db *d, const char *sql, bool keep);
+/* Frees a statement (NULL ignored). */
+void db_finalize(db_stmt *st);
+/* Makes a statement ready to run again; bindings are kept. */
+void db_reset(db_stmt *st);
+/* Sets every parameter back to NULL. */
+void db_clear_bindings(db_stmt *st);
+
+/* Binds parameter i (from 1). Text is copied; NULL s binds SQL NULL.
+ * DB_DONE, or DB_ERROR for an index out of range. */
+int db_bind_text(db_stmt *st, int i, const char *s);
+int db_bind_int64(db_stmt *st, int i, int64_t v);
+int db_bind_null(db_stmt *st, int i);
+/* Binds n bytes as a BLOB (SQLite) / bytea (PostgreSQL); copied. */
+int db_bind_blob(db_stmt *st, int i, const void *p, size_t n);
+/* The index of the parameter named name (":from"), 0 when there is none. */
+int db_param_index(db_stmt *st, const char *name);
+
+/* Runs the statement, or moves to its next row: DB_ROW with a row ready,
+ * DB_DONE when there are no (more) rows, DB_ERROR (see db_errmsg). On
+ * PostgreSQL the first step runs the query and holds its whole result. */
+int db_step(db_stmt *st);
+
+/* Columns of the current row, from 0. A NULL reads as 0 / NULL. Text and
+ * blobs are owned by the statement, valid until the next step, reset or
+ * finalize. */
+int db_col_count(db_stmt *st);
+bool db_col_null(db_stmt *st, int i);
+int64_t db_col_int64(db_stmt *st, int i);
+const char *db_col_text(db_stmt *st, int i);
+const void *db_col_blob(db_stmt *st, int i, size_t *n);
+
+/* Runs SQL without results (several statements separated by ';' allowed,
+ * no parameters): DB_DONE or DB_ERROR. */
+int db_exec(db *d, const char *sql);
+/* Rows changed by the last INSERT, UPDATE or DELETE run on d. */
+int64_t db_changes(db *d);
+/* Whether a transaction is open on d. */
+bool db_in_transaction(db *d);
+
+/* Writes uri into out (n bytes, always terminated) without its password:
+ * "postgresql://alice:secret@h/db" -> "postgresql://alice@h/db", and a
+ * password=... parameter dropped. Anything not a PostgreSQL URI is copied
+ * as it is. */
+void db_uri_redact(const char *uri, char *out, size_t n);
+
+#endif

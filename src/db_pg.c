@@ -1,0 +1,477 @@
+/* db_pg.c - db.h over a PostgreSQL connection (libpq). Statements are
+ * translated once (`?`, `?NNN` and `:name` become `$n`), run with text
+ * parameters (blobs in binary), and their whole result is held until the
+ * next reset: the journal pages everything it reads, so results are
+ * small. Kept statements are prepared on the server, once per
+ * connection. */
+#include <libpq-fe.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+#define C(d) ((PGconn *)(d)->native)
+#define R(st) ((PGresult *)(st)->res)
+
+/* Notices ("relation already exists, skipping") must never reach the
+ * terminal: the console owns it. */
+static void quiet(void *arg, const char *msg)
+{
+    (void)arg;
+    (void)msg;
+}
+
+db *db_connect_pg(const char *uri, char *msg, size_t n)
+{
+    /* Defaults first: keywords in the URI (expanded from dbname) and the
+     * PG* variables for the ones left unset take precedence. */
+    const char *keys[8], *vals[8];
+    int k = 0;
+    keys[k] = "application_name"; vals[k++] = "sitesweep";
+    if (!getenv("PGCONNECT_TIMEOUT")) {
+        keys[k] = "connect_timeout"; vals[k++] = "5";
+    }
+    keys[k] = "keepalives_idle"; vals[k++] = "30";
+    keys[k] = "keepalives_interval"; vals[k++] = "10";
+    keys[k] = "keepalives_count"; vals[k++] = "3";
+    keys[k] = "dbname"; vals[k++] = uri;
+    keys[k] = "client_encoding"; vals[k++] = "UTF8";
+    keys[k] = NULL; vals[k] = NULL;
+
+    PGconn *c = PQconnectdbParams(keys, vals, 1);
+    if (!c) {
+        snprintf(msg, n, "cannot connect to PostgreSQL: out of memory");
+        return NULL;
+    }
+    if (PQstatus(c) != CONNECTION_OK) {
+        const char *host = PQhost(c), *dbn = PQdb(c);
+        char why[400];
+        snprintf(why, sizeof why, "%s", PQerrorMessage(c));
+        for (char *p = why; *p; p++)
+            if (*p == '\n')
+                *p = p[1] ? ' ' : '\0';
+        snprintf(msg, n, "cannot reach the PostgreSQL journal (host %s, "
+                         "database %s): %s",
+                 host && *host ? host : "(default)",
+                 dbn && *dbn ? dbn : "(default)", why);
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, quiet, NULL);
+    db *d = calloc(1, sizeof *d);
+    if (!d) {
+        PQfinish(c);
+        snprintf(msg, n, "cannot connect to PostgreSQL: out of memory");
+        return NULL;
+    }
+    d->ops = &db_pg_ops;
+    d->kind = DB_PG;
+    d->native = c;
+    d->generation = 1;
+    return d;
+}
+
+/* ---- translation of parameters ---- */
+
+static int find_name(char **names, int n, const char *name, size_t len)
+{
+    for (int i = 0; i < n; i++)
+        if (names[i] && strlen(names[i]) == len &&
+            memcmp(names[i], name, len) == 0)
+            return i + 1;
+    return 0;
+}
+
+/* Grows the parameter arrays of st to hold index i (from 1). */
+static int grow_params(db_stmt *st, int i)
+{
+    if (i <= st->nparams)
+        return 0;
+    char **names = realloc(st->names, (size_t)i * sizeof *names);
+    if (!names)
+        return -1;
+    st->names = names;
+    for (int k = st->nparams; k < i; k++)
+        names[k] = NULL;
+    st->nparams = i;
+    return 0;
+}
+
+/* Rewrites sql's parameters into $n in out (at most 6 * strlen + 1
+ * bytes: "?" may become "$32766"), filling st's names; skips literals,
+ * quoted names and comments. 0, or -1 when out of memory or an index is
+ * absurd. */
+static int translate(db_stmt *st, const char *sql, char *out)
+{
+    char *o = out;
+    const char *p = sql;
+    int max = 0;
+    while (*p) {
+        char c = *p;
+        if (c == '\'' || c == '"') {
+            const char *q = p + 1;
+            while (*q && !(*q == c && q[1] != c))
+                q += (*q == c && q[1] == c) ? 2 : 1;
+            if (*q)
+                q++;
+            memcpy(o, p, (size_t)(q - p));
+            o += q - p;
+            p = q;
+        } else if (c == '-' && p[1] == '-') {
+            while (*p && *p != '\n')
+                *o++ = *p++;
+        } else if (c == '/' && p[1] == '*') {
+            const char *q = strstr(p + 2, "*/");
+            q = q ? q + 2 : p + strlen(p);
+            memcpy(o, p, (size_t)(q - p));
+            o += q - p;
+            p = q;
+        } else if (c == '?') {
+            int idx;
+            p++;
+            if (isdigit((unsigned char)*p)) {
+                idx = 0;
+                while (isdigit((unsigned char)*p)) {
+                    idx = idx * 10 + (*p++ - '0');
+                    if (idx > 32766)
+                        return -1;
+                }
+                if (idx < 1)
+                    return -1;
+            } else {
+                idx = max + 1;
+            }
+            if (idx > max)
+                max = idx;
+            if (grow_params(st, idx))
+                return -1;
+            o += sprintf(o, "$%d", idx);
+        } else if (c == ':' && p[1] != ':' && (p == sql || p[-1] != ':') &&
+                   (isalpha((unsigned char)p[1]) || p[1] == '_')) {
+            const char *q = p + 1;
+            while (isalnum((unsigned char)*q) || *q == '_')
+                q++;
+            size_t len = (size_t)(q - p);
+            int idx = find_name(st->names, st->nparams, p, len);
+            if (!idx) {
+                idx = max + 1;
+                if (grow_params(st, idx))
+                    return -1;
+                st->names[idx - 1] = strndup(p, len);
+                if (!st->names[idx - 1])
+                    return -1;
+            }
+            if (idx > max)
+                max = idx;
+            o += sprintf(o, "$%d", idx);
+            p = q;
+        } else {
+            *o++ = *p++;
+        }
+    }
+    *o = '\0';
+    return 0;
+}
+
+static void free_values(db_stmt *st)
+{
+    if (!st->vals)
+        return;
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->vals[i]);
+        st->vals[i] = NULL;
+        st->lens[i] = 0;
+        st->fmts[i] = 0;
+    }
+}
+
+static void clear_result(db_stmt *st)
+{
+    if (st->res)
+        PQclear(R(st));
+    st->res = NULL;
+    if (st->blob)
+        PQfreemem(st->blob);
+    st->blob = NULL;
+    st->row = -1;
+    st->nrows = 0;
+}
+
+static void pg_finalize(db_stmt *st)
+{
+    clear_result(st);
+    free_values(st);
+    if (st->keep && st->generation == st->d->generation &&
+        PQstatus(C(st->d)) == CONNECTION_OK &&
+        PQtransactionStatus(C(st->d)) == PQTRANS_IDLE) {
+        char sql[64];
+        snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+        PQclear(PQexec(C(st->d), sql));
+    }
+    for (int i = 0; i < st->nparams; i++)
+        free(st->names[i]);
+    free(st->names);
+    free(st->vals);
+    free(st->lens);
+    free(st->fmts);
+    free(st->sql);
+    free(st);
+}
+
+static db_stmt *pg_prepare(db *d, const char *sql, bool keep)
+{
+    db_stmt *st = calloc(1, sizeof *st);
+    char *text = st ? malloc(6 * strlen(sql) + 8) : NULL;
+    if (!text) {
+        free(st);
+        db_set_error(d, DB_FAULT_OTHER, "", "out of memory");
+        return NULL;
+    }
+    st->d = d;
+    st->row = -1;
+    if (translate(st, sql, text)) {
+        st->sql = text;
+        pg_finalize(st);
+        db_set_error(d, DB_FAULT_OTHER, "", "cannot translate the query");
+        return NULL;
+    }
+    st->sql = text;
+    size_t n = st->nparams ? (size_t)st->nparams : 1;
+    st->vals = calloc(n, sizeof *st->vals);
+    st->lens = calloc(n, sizeof *st->lens);
+    st->fmts = calloc(n, sizeof *st->fmts);
+    if (!st->vals || !st->lens || !st->fmts) {
+        pg_finalize(st);
+        db_set_error(d, DB_FAULT_OTHER, "", "out of memory");
+        return NULL;
+    }
+    st->keep = keep;
+    if (keep)
+        snprintf(st->name, sizeof st->name, "ss_%u", ++d->next_name);
+    db_link(d, st);
+    return st;
+}
+
+static void pg_reset(db_stmt *st) { clear_result(st); }
+
+static void pg_clear_bindings(db_stmt *st) { free_values(st); }
+
+static int set_value(db_stmt *st, int i, const void *p, size_t n, int fmt)
+{
+    if (i < 1 || i > st->nparams || n > 0x7fffffff)
+        return DB_ERROR;
+    char *copy = NULL;
+    if (p) {
+        copy = malloc(n + 1);
+        if (!copy)
+            return DB_ERROR;
+        memcpy(copy, p, n);
+        copy[n] = '\0';
+    }
+    free(st->vals[i - 1]);
+    st->vals[i - 1] = copy;
+    st->lens[i - 1] = (int)n;
+    st->fmts[i - 1] = fmt;
+    return DB_DONE;
+}
+
+static int pg_bind_text(db_stmt *st, int i, const char *s, size_t n)
+{
+    return set_value(st, i, s, n, 0);
+}
+
+static int pg_bind_int64(db_stmt *st, int i, int64_t v)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%" PRId64, v);
+    return set_value(st, i, buf, (size_t)n, 0);
+}
+
+static int pg_bind_null(db_stmt *st, int i) { return set_value(st, i, NULL, 0, 0); }
+
+static int pg_bind_blob(db_stmt *st, int i, const void *p, size_t n)
+{
+    return set_value(st, i, p ? p : "", n, 1);
+}
+
+static int pg_param_index(db_stmt *st, const char *name)
+{
+    return find_name(st->names, st->nparams, name, strlen(name));
+}
+
+/* The class of a failure, from its SQLSTATE (PostgreSQL's appendix A). */
+static db_fault fault_of(const char *state, PGconn *c)
+{
+    if (PQstatus(c) == CONNECTION_BAD)
+        return DB_FAULT_GONE;
+    if (!state || !*state)
+        return DB_FAULT_OTHER;
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01"))
+        return DB_FAULT_RETRY;
+    if (!strcmp(state, "55P03") || !strcmp(state, "57014"))
+        return DB_FAULT_BUSY;
+    if (!strcmp(state, "25006"))
+        return DB_FAULT_READONLY;
+    if (!strncmp(state, "53", 2))
+        return DB_FAULT_FULL;
+    if (!strcmp(state, "58030"))
+        return DB_FAULT_IO;
+    if (!strncmp(state, "XX", 2))
+        return DB_FAULT_CORRUPT;
+    if (!strncmp(state, "23", 2) || !strcmp(state, "P0001"))
+        return DB_FAULT_CONSTRAINT;
+    if (!strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+        return DB_FAULT_GONE;
+    return DB_FAULT_OTHER;
+}
+
+/* Takes a failed (or NULL) result: records why on d, frees it. */
+static int failed(db *d, PGresult *res)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
+                              : NULL;
+    const char *msg = primary ? primary : PQerrorMessage(C(d));
+    db_set_error(d, fault_of(state, C(d)), state, msg && *msg ? msg
+                 : "the connection to the server was lost");
+    PQclear(res);
+    return DB_ERROR;
+}
+
+/* Runs a statement: its result held in st. DB_DONE or DB_ERROR. */
+static int run(db_stmt *st)
+{
+    db *d = st->d;
+    PGconn *c = C(d);
+    PGresult *res;
+    const char *const *vals = (const char *const *)st->vals;
+    if (st->keep) {
+        if (st->generation != d->generation) {
+            res = PQprepare(c, st->name, st->sql, st->nparams, NULL);
+            if (PQresultStatus(res) != PGRES_COMMAND_OK)
+                return failed(d, res);
+            PQclear(res);
+            st->generation = d->generation;
+        }
+        res = PQexecPrepared(c, st->name, st->nparams, vals, st->lens,
+                             st->fmts, 0);
+    } else {
+        res = PQexecParams(c, st->sql, st->nparams, NULL, vals, st->lens,
+                           st->fmts, 0);
+    }
+    ExecStatusType s = PQresultStatus(res);
+    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
+        return failed(d, res);
+    st->res = res;
+    st->nrows = s == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+    const char *ct = PQcmdTuples(res);
+    if (s == PGRES_COMMAND_OK && ct && *ct)
+        d->changes = strtoll(ct, NULL, 10);
+    db_set_error(d, DB_FAULT_NONE, "", "");
+    return DB_DONE;
+}
+
+static int pg_step(db_stmt *st)
+{
+    if (!st->res && run(st) != DB_DONE)
+        return DB_ERROR;
+    if (st->blob) {
+        PQfreemem(st->blob);
+        st->blob = NULL;
+    }
+    if (st->row + 1 < st->nrows) {
+        st->row++;
+        return DB_ROW;
+    }
+    st->row = st->nrows;
+    return DB_DONE;
+}
+
+static bool have(db_stmt *st, int i)
+{
+    return st->res && st->row >= 0 && st->row < st->nrows && i >= 0 &&
+           i < PQnfields(R(st));
+}
+
+static int pg_col_count(db_stmt *st) { return st->res ? PQnfields(R(st)) : 0; }
+
+static bool pg_col_null(db_stmt *st, int i)
+{
+    return !have(st, i) || PQgetisnull(R(st), st->row, i);
+}
+
+static int64_t pg_col_int64(db_stmt *st, int i)
+{
+    if (pg_col_null(st, i))
+        return 0;
+    return strtoll(PQgetvalue(R(st), st->row, i), NULL, 10);
+}
+
+static const char *pg_col_text(db_stmt *st, int i)
+{
+    return pg_col_null(st, i) ? NULL : PQgetvalue(R(st), st->row, i);
+}
+
+static const void *pg_col_blob(db_stmt *st, int i, size_t *n)
+{
+    *n = 0;
+    if (pg_col_null(st, i))
+        return NULL;
+    if (st->blob)
+        PQfreemem(st->blob);
+    st->blob = PQunescapeBytea(
+        (const unsigned char *)PQgetvalue(R(st), st->row, i), n);
+    return st->blob;
+}
+
+static int pg_exec(db *d, const char *sql)
+{
+    PGresult *res = PQexec(C(d), sql);
+    ExecStatusType s = PQresultStatus(res);
+    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+        return failed(d, res);
+    const char *ct = PQcmdTuples(res);
+    if (ct && *ct)
+        d->changes = strtoll(ct, NULL, 10);
+    PQclear(res);
+    db_set_error(d, DB_FAULT_NONE, "", "");
+    return DB_DONE;
+}
+
+static int64_t pg_changes(db *d) { return d->changes; }
+
+static bool pg_in_transaction(db *d)
+{
+    return PQtransactionStatus(C(d)) != PQTRANS_IDLE;
+}
+
+static const char *pg_errmsg(const db *d) { return d->err; }
+static db_fault pg_fault(const db *d) { return d->fault; }
+static void pg_close(db *d) { PQfinish(C(d)); }
+
+const db_ops db_pg_ops = {
+    .prepare = pg_prepare,
+    .finalize = pg_finalize,
+    .reset = pg_reset,
+    .clear_bindings = pg_clear_bindings,
+    .bind_text = pg_bind_text,
+    .bind_int64 = pg_bind_int64,
+    .bind_null = pg_bind_null,
+    .bind_blob = pg_bind_blob,
+    .param_index = pg_param_index,
+    .step = pg_step,
+    .col_count = pg_col_count,
+    .col_null = pg_col_null,
+    .col_int64 = pg_col_int64,
+    .col_text = pg_col_text,
+    .col_blob = pg_col_blob,
+    .exec = pg_exec,
+    .changes = pg_changes,
+    .in_transaction = pg_in_transaction,
+    .errmsg = pg_errmsg,
+    .fault = pg_fault,
+    .close = pg_close,
+};
