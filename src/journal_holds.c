@@ -68,6 +68,25 @@ int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e)
     return J_HELD;
 }
 
+int jdb_console_may_write(journal *j, int64_t run, const char *code,
+                          ss_err *e)
+{
+    if (!j->console)
+        return J_OK;
+    run_holder h;
+    int rc = holder_of(j, run, &h, e);
+    if (rc < 0)
+        return J_ESTORAGE;
+    if (rc == J_OK && holder_is_me(j, &h))
+        return J_OK;
+    if (rc == J_OK && holder_alive(j, &h))
+        return J_OK; /* the caller says who holds it */
+    ss_errf(e, "this console no longer holds the cleanup of %s (it was "
+               "taken over or it ended); nothing was recorded: open it "
+               "again from Sites", code);
+    return J_EINPUT;
+}
+
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                       ss_err *e)
 {

@@ -128,4 +128,13 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
  * given), J_OK when none does, J_ESTORAGE. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
 
+/* Whether this console may record in run (code names its site, for the
+ * message): a console records only in the run it holds and shows. J_OK
+ * when the journal is not a console's, this console holds the run, or
+ * another live console does (the caller's jdb_held_by_other says who);
+ * J_EINPUT when no live console holds it (a script took it over, or the
+ * run ended and another began), e saying so; J_ESTORAGE. */
+int jdb_console_may_write(journal *j, int64_t run, const char *code,
+                          ss_err *e);
+
 #endif

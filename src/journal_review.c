@@ -382,6 +382,8 @@ static int abandon_in_tx(journal *j, const char *code, const char *reason,
         return J_ESTORAGE;
     if (number && journal_run_number(j, id, number, e) < 0)
         return J_ESTORAGE;
+    if ((rc = jdb_console_may_write(j, id, s.code, e)))
+        return rc;
     run_holder h;
     int held = jdb_held_by_other(j, id, &h, e);
     if (held < 0)

@@ -431,6 +431,8 @@ static int mark_prepare(journal *j, const char *code, const char *item,
         m->s.state = STATE_CLEANING;
         snprintf(hash, sizeof hash, "%s", start_with->hash);
     }
+    if (!m->started && (rc = jdb_console_may_write(j, m->run, m->s.code, e)))
+        return rc;
     run_holder h;
     int held = m->started ? J_OK : jdb_held_by_other(j, m->run, &h, e);
     if (held < 0)

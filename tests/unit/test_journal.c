@@ -16,6 +16,7 @@
 
 #include "journal.h"
 #include "journal_int.h" /* jdb_append, below the write checks */
+#include "review.h"
 
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -772,6 +773,54 @@ static void test_dead_holder_holds_nothing(void **state)
     assert_string_equal(by.host, "host1");
 }
 
+/* A console records only in the run it holds: after a script took the
+ * run over, or abandoned it and a new run began, the console's marks,
+ * notes and abandon are refused and nothing is written (they once went
+ * into the site's new run). */
+static void test_console_records_only_in_its_run(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", true);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    int64_t first = r.run;
+    journal_set_console(f->j, true);
+    assert_int_equal(journal_run_claim(f->j, first, false, NULL, &e), 0);
+
+    /* A script on another host takes the run over. */
+    journal *script;
+    assert_int_equal(journal_open(f->path, &script, &e), 0);
+    journal_set_actor(script, "bob", "host2");
+    journal_set_takeover(script, true);
+    assert_int_equal(journal_mark(script, "K7Q", "2", OUT_DONE, NULL, NULL, &r, &e), 0);
+    int64_t before = count_events(f);
+    assert_int_equal(journal_mark(f->j, "K7Q", "3", OUT_DONE, NULL, NULL, &r, &e),
+                     JOURNAL_EINPUT);
+    assert_non_null(strstr(e.msg, "no longer holds the cleanup of K7Q"));
+    int64_t ev;
+    assert_int_equal(journal_note(f->j, "K7Q", "3", "hello", &ev, &e), JOURNAL_EINPUT);
+    assert_int_equal(journal_run_abandon(f->j, "K7Q", "why", false, NULL, NULL, &e),
+                     JOURNAL_EINPUT);
+    assert_int_equal(count_events(f), before);
+
+    /* The script abandons it and starts K7Q #2: the console, still showing
+     * #1, must not record into #2. */
+    assert_int_equal(journal_run_abandon(script, "K7Q", "wrong site", true, NULL,
+                                         NULL, &e), 0);
+    assert_int_equal(journal_mark(script, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_true(r.started);
+    assert_int_not_equal(r.run, first);
+    before = count_events(f);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, NULL, &r, &e),
+                     JOURNAL_EINPUT);
+    assert_int_equal(count_events(f), before);
+    journal_close(script);
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+}
+
 /* Past the first few thousand events a filtered page is served by the
  * trigram index: the answers must be the same as a plain scan's. */
 static void test_filter_beyond_scan_window(void **state)
@@ -1461,6 +1510,7 @@ int main(void)
         T(test_migrates_older_schema),
         T(test_migrates_v3_runs),
         T(test_one_console_holds_a_run),
+        T(test_console_records_only_in_its_run),
         T(test_dead_holder_holds_nothing),
         T(test_checkpoint_names_the_newest_event),
         cmocka_unit_test(test_resolve_path),
