@@ -634,9 +634,6 @@ static int cmd_procedure(const opts *o)
             rc = g == JOURNAL_NOTFOUND ? EXIT_USAGE : EXIT_FAIL;
             goto out;
         }
-        v.site = &s;
-        if (s.parent[0] && journal_site_get(j, s.parent, &parent, &e) == 0)
-            v.parent_server = parent.server;
         /* The latest run's states, whether it is open, complete or
          * abandoned; drift matters only while a run is open. */
         int c = journal_run_latest(j, s.code, &rv, &e);
@@ -645,6 +642,11 @@ static int cmd_procedure(const opts *o)
             goto out;
         }
         have_run = c == 0;
+        if (have_run)
+            s = rv.values; /* a finished run: the values it ended with */
+        v.site = &s;
+        if (s.parent[0] && journal_site_get(j, s.parent, &parent, &e) == 0)
+            v.parent_server = parent.server;
         ss_err pe;
         bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
         if (!have_proc && !have_run) {

@@ -119,6 +119,11 @@ typedef struct run_view {
     char ended[32];        /* "" while open */
     procedure proc;        /* parsed from the text stored with the run */
     run_state st;          /* item states now */
+    site values;           /* the site's values the run is shown with: now
+                              for an open run; for a finished one, as they
+                              were at its last event (what applied then and
+                              what its commands said), so a later import
+                              or edit cannot rewrite a finished cleanup */
 } run_view;
 void run_view_free(run_view *rv);
 

@@ -128,6 +128,17 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
  * given), J_OK when none does, J_ESTORAGE. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);
 
+/* The site's values as its last site-added or site-updated event up to
+ * event id upto recorded them: J_OK (out filled), J_NOTFOUND (no such
+ * event, or one this program could not have written), J_ESTORAGE. */
+int jdb_site_as_of(journal *j, const char *code, int64_t upto, site *out,
+                   ss_err *e);
+
+/* The site's values when finished run id ended (its last event), into
+ * *s, which holds the current ones and keeps them when the history has
+ * none; the install state stays today's. J_OK, J_ESTORAGE. */
+int jdb_site_when_ended(journal *j, int64_t id, site *s, ss_err *e);
+
 /* Whether this console may record in run (code names its site, for the
  * message): a console records only in the run it holds and shows. J_OK
  * when the journal is not a console's, this console holds the run, or

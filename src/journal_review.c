@@ -179,6 +179,8 @@ static int summary_finish(journal *j, run_summary *r, estimate_cache *ec,
         return rc == J_NOTFOUND
                    ? ss_errf(e, "run %lld: no site %s", (long long)r->id, r->site)
                    : J_ESTORAGE;
+    if (strcmp(r->state, "open") != 0 && jdb_site_when_ended(j, r->id, &s, e))
+        return J_ESTORAGE;
     const procedure *cached = jdb_stored_procedure(j, r->procedure, e);
     if (!cached)
         return J_ESTORAGE;

@@ -157,6 +157,28 @@ int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
     return rc;
 }
 
+int jdb_site_when_ended(journal *j, int64_t id, site *s, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT max(id) FROM events WHERE run = ?", e);
+    if (!st)
+        return J_ESTORAGE;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = jdb_step_row(j, st, "cannot read the run's events", e);
+    if (rc)
+        return rc == J_NOTFOUND ? J_OK : rc;
+    int64_t last = sqlite3_column_int64(st, 0);
+    jdb_done(j, st);
+    site then;
+    rc = jdb_site_as_of(j, s->code, last, &then, e);
+    if (rc < 0)
+        return rc;
+    if (rc == J_OK) {
+        then.state = s->state; /* the install state is today's */
+        *s = then;
+    }
+    return J_OK;
+}
+
 /* Fills out with run id of site s: its procedure, times and item states. */
 static int load_run(journal *j, const site *s, int64_t id, run_view *out,
                     ss_err *e)
@@ -187,7 +209,12 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
     procedure_copy(&out->proc, p);
     out->id = id;
     snprintf(out->site, sizeof out->site, "%s", s->code);
-    if (jdb_load_states(j, id, &out->proc, s, &out->st, e)) {
+    out->values = *s;
+    if (!out->open && (rc = jdb_site_when_ended(j, id, &out->values, e))) {
+        run_view_free(out);
+        return rc;
+    }
+    if (jdb_load_states(j, id, &out->proc, &out->values, &out->st, e)) {
         run_view_free(out);
         return J_ESTORAGE;
     }

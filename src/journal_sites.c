@@ -56,6 +56,37 @@ int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
     return rc;
 }
 
+int jdb_site_as_of(journal *j, const char *code, int64_t upto, site *out,
+                   ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep(j, "SELECT data FROM events WHERE site = ?"
+                                   " AND id <= ? AND kind IN ('site-added',"
+                                   " 'site-updated') ORDER BY id DESC LIMIT 1", e);
+    if (!st)
+        return J_ESTORAGE;
+    jdb_bind_text(st, 1, code);
+    sqlite3_bind_int64(st, 2, upto);
+    int rc = jdb_step_row(j, st, "cannot read the site's history", e);
+    if (rc)
+        return rc;
+    json_t *o = json_loads(jdb_col_text(st, 0), 0, NULL);
+    jdb_done(j, st);
+    site s;
+    site_init(&s);
+    ss_err bad;
+    bool ok = json_is_object(o);
+    for (int f = 0; ok && f < FIELD_COUNT; f++) {
+        const char *v = json_string_value(
+            json_object_get(o, site_field_name((site_field)f)));
+        ok = v && site_set_field(&s, (site_field)f, v, &bad) == 0;
+    }
+    json_decref(o);
+    if (!ok)
+        return J_NOTFOUND; /* not a record this program wrote */
+    *out = s;
+    return J_OK;
+}
+
 int journal_site_count(journal *j, size_t *n, ss_err *e)
 {
     sqlite3_stmt *st = jdb_prep(j, "SELECT count(*) FROM sites", e);

@@ -45,15 +45,17 @@ int run_report_load(journal *j, const char *code, int64_t number,
     int rc = journal_site_get(j, code, &out->site, e);
     if (rc)
         return rc;
+    rc = number ? journal_run_numbered(j, out->site.code, number, &out->rv, e)
+                : journal_run_latest(j, out->site.code, &out->rv, e);
+    if (rc)
+        return rc;
+    /* The values the run used: a finished run's as it ended. */
+    out->site = out->rv.values;
     site parent;
     if (out->site.parent[0] &&
         journal_site_get(j, out->site.parent, &parent, e) == 0)
         snprintf(out->parent_server, sizeof out->parent_server, "%s",
                  parent.server);
-    rc = number ? journal_run_numbered(j, out->site.code, number, &out->rv, e)
-                : journal_run_latest(j, out->site.code, &out->rv, e);
-    if (rc)
-        return rc;
     /* The checkpoint first: every event up to it is in the report. */
     if (journal_checkpoint(j, &out->cp, e) != 0) {
         run_report_free(out);

@@ -71,12 +71,15 @@ static proc_values values_of(const walk_view *v)
     return pv;
 }
 
-/* Reads the site and its parent's server from the journal. */
+/* The site's values the run is shown with (a finished run keeps those
+ * it ended with), and its parent's server from the journal. */
 static void load_site(ui *u, walk_view *v)
 {
     ss_err e = {{0}};
     site s;
-    if (journal_site_get(u->a->j, v->code, &s, &e) == 0)
+    if (v->rv.site[0])
+        v->site = v->rv.values;
+    else if (journal_site_get(u->a->j, v->code, &s, &e) == 0)
         v->site = s;
     v->parent_server[0] = '\0';
     if (v->site.parent[0] &&
