@@ -1,0 +1,170 @@
+/* journal_pg.c - the PostgreSQL journal's own SQL: its schema (in a
+ * schema of its own, "sitesweep" by default), versioned and migrated by
+ * the program under an advisory lock, with events and stored procedures
+ * append-only by trigger. The queries both backends share are in the
+ * other journal_*.c files. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_pg.h"
+
+/* Migrations: entry i takes the schema from version i to i + 1. Version
+ * numbers are PostgreSQL's own (the SQLite file counts its own). */
+static const char *const pg_migrations[] = {
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE events("
+    "  id BIGINT PRIMARY KEY,"
+    "  ts TEXT NOT NULL, operator TEXT NOT NULL, host TEXT NOT NULL,"
+    "  site TEXT NOT NULL DEFAULT '', run BIGINT NOT NULL DEFAULT 0,"
+    "  item TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL,"
+    "  note TEXT NOT NULL DEFAULT '', data TEXT NOT NULL DEFAULT '',"
+    "  prev TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX events_site ON events(site, id);"
+    "CREATE INDEX events_run ON events(run, id);"
+    "CREATE FUNCTION refuse_change() RETURNS trigger LANGUAGE plpgsql AS"
+    "  $$BEGIN RAISE EXCEPTION '% are append-only', TG_ARGV[0]; END$$;"
+    "CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events"
+    "  FOR EACH ROW EXECUTE FUNCTION refuse_change('journal events');"
+    "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('journal events');"
+    "CREATE TABLE procedures(hash TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  text BYTEA NOT NULL);"
+    "CREATE TRIGGER procedures_no_change BEFORE UPDATE OR DELETE ON procedures"
+    "  FOR EACH ROW EXECUTE FUNCTION refuse_change('stored procedures');"
+    "CREATE TRIGGER procedures_no_truncate BEFORE TRUNCATE ON procedures"
+    "  FOR EACH STATEMENT EXECUTE FUNCTION refuse_change('stored procedures');"
+    "CREATE TABLE sites(code TEXT PRIMARY KEY, name TEXT NOT NULL,"
+    "  parent TEXT NOT NULL, server TEXT NOT NULL, drive TEXT NOT NULL,"
+    "  state TEXT NOT NULL, logon INTEGER NOT NULL, servers TEXT NOT NULL,"
+    "  pdc TEXT NOT NULL, last_event BIGINT NOT NULL DEFAULT 0,"
+    "  last_ts TEXT NOT NULL DEFAULT '', run BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE runs(id BIGINT PRIMARY KEY, site TEXT NOT NULL,"
+    "  procedure TEXT NOT NULL, started TEXT NOT NULL,"
+    "  ended TEXT NOT NULL DEFAULT '', open INTEGER NOT NULL,"
+    "  closed INTEGER NOT NULL DEFAULT 0,"
+    "  applicable INTEGER NOT NULL DEFAULT 0,"
+    "  resume TEXT NOT NULL DEFAULT '',"
+    "  number INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'open',"
+    "  prior TEXT NOT NULL DEFAULT '');"
+    "CREATE UNIQUE INDEX runs_one_open ON runs(site) WHERE open = 1;"
+    "CREATE UNIQUE INDEX runs_site_number ON runs(site, number);"
+    "CREATE TABLE item_states(run BIGINT NOT NULL, item TEXT NOT NULL,"
+    "  state TEXT NOT NULL, event BIGINT NOT NULL, PRIMARY KEY(run, item));"
+    /* A hold also names the database session (backend pid) whose advisory
+     * lock keeps it: when that session ends, the hold has ended. */
+    "CREATE TABLE holds(run BIGINT PRIMARY KEY, operator TEXT NOT NULL,"
+    "  host TEXT NOT NULL, pid BIGINT NOT NULL, since TEXT NOT NULL,"
+    "  backend BIGINT NOT NULL DEFAULT 0);",
+};
+#define NPG (sizeof pg_migrations / sizeof pg_migrations[0])
+
+const int JOURNAL_PG_SCHEMA_VERSION = (int)NPG;
+
+bool jpg_schema_name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 63 || !(islower((unsigned char)s[0]) || s[0] == '_'))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
+              s[i] == '_'))
+            return false;
+    return strncmp(s, "pg_", 3) != 0;
+}
+
+/* Fails with what, the server's message and the journal's name. */
+static int failed(db *d, const char *where, const char *what, ss_err *e)
+{
+    ss_errf(e, "%s: %s: %s", where, what, db_errmsg(d));
+    if (db_in_transaction(d))
+        db_exec(d, "ROLLBACK");
+    return -1;
+}
+
+/* The schema's version: 0 when it has no meta table yet; -1 on failure. */
+static int read_version(db *d, const char *schema, const char *where,
+                        ss_err *e)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT to_regclass('%s.meta') IS NOT NULL",
+             schema);
+    db_stmt *st = db_prepare(d, sql, false);
+    if (!st || db_step(st) != DB_ROW) {
+        db_finalize(st);
+        return failed(d, where, "cannot read the journal's schema", e);
+    }
+    bool has_meta = strcmp(db_col_text(st, 0), "t") == 0;
+    db_finalize(st);
+    if (!has_meta)
+        return 0;
+    st = db_prepare(d, "SELECT value FROM meta WHERE key = 'schema_version'",
+                    false);
+    int rc = st ? db_step(st) : DB_ERROR;
+    if (rc == DB_ERROR) {
+        db_finalize(st);
+        return failed(d, where, "cannot read the journal's schema version", e);
+    }
+    int v = rc == DB_ROW ? atoi(db_col_text(st, 0)) : 0;
+    db_finalize(st);
+    return v;
+}
+
+int jpg_schema_setup(db *d, const char *schema, const char *where,
+                     int *version, ss_err *e)
+{
+    if (!jpg_schema_name_ok(schema))
+        return ss_errf(e, "%s: \"%s\" is not a usable schema name (lower-case "
+                          "letters, digits and _, at most 63, not pg_...)",
+                       where, schema), -1;
+    char sql[512];
+    /* One migrating program at a time, on any host: the others wait. */
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT pg_advisory_xact_lock(hashtext('sitesweep "
+             "schema %s')); SET LOCAL search_path TO %s",
+             schema, schema);
+    if (db_exec(d, sql) != DB_DONE)
+        return failed(d, where, "cannot open the journal", e);
+    int v = read_version(d, schema, where, e);
+    if (v < 0)
+        return -1;
+    if (v > (int)NPG) {
+        db_exec(d, "ROLLBACK");
+        return ss_errf(e, "%s: the journal's schema %s is version %d, newer "
+                          "than this sitesweep knows (%d): upgrade sitesweep; "
+                          "nothing was changed", where, schema, v, (int)NPG),
+               -1;
+    }
+    if (v == 0) {
+        snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS %s", schema);
+        if (db_exec(d, sql) != DB_DONE)
+            return failed(d, where, "cannot create the journal's schema", e);
+    }
+    for (int i = v; i < (int)NPG; i++) {
+        if (db_exec(d, pg_migrations[i]) != DB_DONE) {
+            char what[64];
+            snprintf(what, sizeof what, "cannot upgrade the journal to "
+                                        "version %d", i + 1);
+            return failed(d, where, what, e);
+        }
+    }
+    if (v < (int)NPG) {
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO meta(key, value) VALUES('schema_version', '%d')"
+                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                 (int)NPG);
+        if (db_exec(d, sql) != DB_DONE)
+            return failed(d, where, "cannot record the schema version", e);
+    }
+    if (db_exec(d, "COMMIT") != DB_DONE)
+        return failed(d, where, "cannot set up the journal", e);
+    /* The shared queries name tables without a schema. */
+    snprintf(sql, sizeof sql, "SET search_path TO %s", schema);
+    if (db_exec(d, sql) != DB_DONE)
+        return failed(d, where, "cannot use the journal's schema", e);
+    if (version)
+        *version = v;
+    return 0;
+}
