@@ -903,6 +903,12 @@ static int cmd_report(const opts *o)
                   : env && *env ? xstrdup(env) : cli_find_data(PROCEDURE_FILE);
     ss_err pe;
     bool have_proc = ppath && procedure_load(ppath, &p, &pe) == 0;
+    if (!have_proc && o->procedure) {
+        /* A file named on purpose: say it cannot be read, claim nothing. */
+        fprintf(stderr, "sitesweep: %s\n", pe.msg);
+        free(ppath);
+        return EXIT_USAGE;
+    }
     journal *j;
     if ((rc = open_journal(o, false, &j))) {
         procedure_free(&p);
@@ -924,6 +930,10 @@ static int cmd_report(const opts *o)
         } else if (lr) {
             rc = fail_with(&e, EXIT_FAIL);
         } else {
+            if (!have_proc)
+                snprintf(r.drift_unchecked, sizeof r.drift_unchecked,
+                         "%s", ppath ? pe.msg
+                                     : "no procedure file was found");
             rc = export_report(stdout, f, &r) ? EXIT_FAIL : EXIT_OK;
             run_report_free(&r);
         }

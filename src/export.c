@@ -93,9 +93,7 @@ void export_csv_raw(bool raw)
     csv_raw = raw;
 }
 
-/* One quoted CSV cell. Unless raw: unsafe characters escaped, and a cell
- * a spreadsheet would take for a formula prefixed with ' (OWASP). */
-static void csv_field(FILE *f, const char *s, bool last)
+void export_csv_cell(FILE *f, const char *s, bool last)
 {
     if (csv_raw) {
         csv_fwrite(f, s, strlen(s));
@@ -268,14 +266,14 @@ int export_sites(FILE *f, out_format fmt, const site_row *rows, size_t n)
                        "|---|---|---|---|---|---|---|\n", n);
         } else {
             for (size_t c = 0; c < NSITE_COLS; c++)
-                csv_field(f, site_cols[c], c + 1 == NSITE_COLS);
+                export_csv_cell(f, site_cols[c], c + 1 == NSITE_COLS);
         }
         for (size_t i = 0; i < n; i++) {
             char *v[NSITE_COLS];
             site_values(&rows[i], v);
             if (fmt == FMT_CSV) {
                 for (size_t c = 0; c < NSITE_COLS; c++)
-                    csv_field(f, v[c], c + 1 == NSITE_COLS);
+                    export_csv_cell(f, v[c], c + 1 == NSITE_COLS);
             } else {
                 char prog[48];
                 progress_text(&rows[i], prog, sizeof prog);
@@ -319,7 +317,7 @@ event_writer *event_writer_new(FILE *f, out_format fmt, const char *title)
         break;
     case FMT_CSV:
         for (size_t c = 0; c < NEVENT_COLS; c++)
-            csv_field(f, event_cols[c], c + 1 == NEVENT_COLS);
+            export_csv_cell(f, event_cols[c], c + 1 == NEVENT_COLS);
         break;
     case FMT_JSON:
         fputs("[", f);
@@ -400,7 +398,7 @@ int event_writer_add(event_writer *w, const event *ev)
                            ev->data, ev->prev, ev->hash,
                            ev->run_number ? num : ""};
         for (size_t c = 0; c < NEVENT_COLS; c++)
-            csv_field(f, v[c], c + 1 == NEVENT_COLS);
+            export_csv_cell(f, v[c], c + 1 == NEVENT_COLS);
         break;
     }
     case FMT_JSON: {

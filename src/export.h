@@ -24,6 +24,10 @@ const char *out_format_name(out_format f);
  * escaped as in the table format (OWASP CSV injection); raw true writes
  * every cell exactly as stored. Process-wide; false by default. */
 void export_csv_raw(bool raw);
+/* Writes one quoted CSV cell of s followed by "," or, when last, CRLF;
+ * escaped and formula-neutralised as export_csv_raw says. Every CSV
+ * output goes through it. */
+void export_csv_cell(FILE *f, const char *s, bool last);
 
 /* Writes every site with its progress. */
 int export_sites(FILE *f, out_format fmt, const site_row *rows, size_t n);

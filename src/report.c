@@ -302,7 +302,11 @@ static void md_item(FILE *f, const run_report *r, const proc_values *v,
     fprintf(f, ": %s\n\n", state_label(st));
     free(title);
     const event *last = last_outcome(r, it->id);
-    if (last && strcmp(last->kind, "reopened") != 0) {
+    /* A reopen leaves the item open: it stays in the history below, and
+     * only an outcome that stands gets the headline. */
+    const event *shown = last && strcmp(last->kind, "reopened") != 0 ? last
+                                                                     : NULL;
+    if (shown) {
         char spent[32];
         timing_format(r->item_seconds[i], spent, sizeof spent);
         fprintf(f, "- %s by ", last->kind);
@@ -323,7 +327,7 @@ static void md_item(FILE *f, const run_report *r, const proc_values *v,
     bool head = false;
     for (size_t k = 0; k < r->nevents; k++) {
         const event *ev = &r->events[k];
-        if (strcmp(ev->item, it->id) != 0 || ev == last)
+        if (strcmp(ev->item, it->id) != 0 || ev == shown)
             continue;
         if (!head)
             fputs("- History:\n", f);
@@ -371,7 +375,11 @@ static void report_md(FILE *f, const run_report *r)
     }
     fputs(any ? "\n" : "None.\n\n", f);
     fputs("## Drift\n\n", f);
-    if (r->drift) {
+    if (r->drift_unchecked[0]) {
+        fputs("Not checked: ", f);
+        md_text(f, r->drift_unchecked);
+        fputs(".\n", f);
+    } else if (r->drift) {
         fprintf(f, "The procedure file differs from the version this run "
                    "follows (`%.12s`): ", r->rv.proc.hash);
         md_text(f, r->drift);
@@ -507,6 +515,8 @@ static json_t *report_json(const run_report *r)
             json_array_append_new(ho, event_brief(&r->events[e]));
     json_object_set_new(o, "handovers", ho);
     json_object_set_new(o, "drift", str_or_null(r->drift));
+    json_object_set_new(o, "drift_checked",
+                        json_boolean(!r->drift_unchecked[0]));
     char cp[CHECKPOINT_MAX];
     checkpoint_format(&r->cp, cp);
     json_object_set_new(o, "checkpoint", export_json_text(cp));
@@ -534,12 +544,6 @@ int export_report(FILE *f, out_format fmt, const run_report *r)
 
 /* ---- the run list ---- */
 
-static void csv_put(FILE *f, const char *s, bool last)
-{
-    csv_fwrite(f, s, strlen(s));
-    fputs(last ? "\r\n" : ",", f);
-}
-
 static const char *const run_cols[] = {
     "site", "number", "id", "state", "procedure", "procedure_hash",
     "started", "ended", "elapsed_seconds", "active_seconds",
@@ -560,7 +564,7 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
     }
     if (fmt == FMT_CSV)
         for (size_t c = 0; c < NRUN_COLS; c++)
-            csv_put(f, run_cols[c], c + 1 == NRUN_COLS);
+            export_csv_cell(f, run_cols[c], c + 1 == NRUN_COLS);
     else if (fmt == FMT_MD)
         fprintf(f, "## Cleanups (%zu)\n\n| run | state | procedure | started "
                    "(UTC) | ended (UTC) | elapsed | active | operators | done "
@@ -595,7 +599,7 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
                 s->started, s->ended, els, acs, s->has_estimate ? est : "",
                 ops, hosts, cnt[0], cnt[1], cnt[2], cnt[3], cnt[4]};
             for (size_t c = 0; c < NRUN_COLS; c++)
-                csv_put(f, cells[c], c + 1 == NRUN_COLS);
+                export_csv_cell(f, cells[c], c + 1 == NRUN_COLS);
             free(hosts);
         } else if (fmt == FMT_MD) {
             char cnt[5][24];

@@ -23,6 +23,9 @@ typedef struct run_report {
     int64_t *item_seconds;     /* per item of rv.proc */
     char *drift;               /* how the current procedure file differs
                                   from the run's, NULL when it does not */
+    char drift_unchecked[1024]; /* why drift could not be checked (the
+                                  procedure file cannot be read); "" when
+                                  it was checked */
     checkpoint cp;             /* the journal's checkpoint, taken before
                                   the run was read */
 } run_report;
