@@ -577,7 +577,44 @@ static const char *const event_checks[] = {
     " x.id || ' (' || x.kind || ')' FROM events e JOIN events x ON x.run ="
     " e.run AND x.kind IN ('run-completed', 'run-abandoned') AND x.id < e.id"
     " WHERE e.run != 0 ORDER BY e.id LIMIT 1",
+    /* Abandoning gives the site back the state it had before the run
+     * (runs.prior, itself re-derived from the events below), or failed
+     * when none is known. */
+    "SELECT a.id, 'it gives site ' || a.site || ' back the state ' ||"
+    " quote(json_extract(CASE a.data WHEN '' THEN '{}' ELSE a.data END,"
+    " '$.prior')) || ', but before run ' || a.run || ' it was ' ||"
+    " quote(r.prior) FROM events a JOIN runs r ON r.id = a.run WHERE a.kind"
+    " = 'run-abandoned' AND json_extract(CASE a.data WHEN '' THEN '{}' ELSE"
+    " a.data END, '$.prior') IS NOT CASE WHEN r.prior IN ('', 'cleaning')"
+    " THEN 'failed' ELSE r.prior END ORDER BY a.id LIMIT 1",
 };
+
+static int impossible(verify_result *res, int64_t id, const char *why);
+
+/* Skips, failures and abandons carry a reason with visible text: the
+ * program refuses them without one. 0, 1 (res names the event), -1. */
+static int verify_event_reasons(journal *j, verify_result *res, ss_err *e)
+{
+    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT id, kind, note FROM events"
+                                       " WHERE kind IN ('skipped', 'failed',"
+                                       " 'run-abandoned') ORDER BY id", e);
+    if (!st)
+        return -1;
+    int rc, out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (text_has_visible(jdb_col_text(st, 2)))
+            continue;
+        char why[96];
+        snprintf(why, sizeof why, "a %s event needs a reason with visible "
+                 "text", jdb_col_text(st, 1));
+        out = impossible(res, sqlite3_column_int64(st, 0), why);
+        break;
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = jdb_fail(j, e, "cannot read the events");
+    jdb_done(j, st);
+    return out;
+}
 
 /* Names event id as impossible, why in words; returns 1. */
 static int impossible(verify_result *res, int64_t id, const char *why)
@@ -665,7 +702,8 @@ static int verify_event_model(journal *j, verify_result *res, ss_err *e)
         if (out)
             return out;
     }
-    return verify_event_items(j, res, e);
+    int rc = verify_event_reasons(j, res, e);
+    return rc ? rc : verify_event_items(j, res, e);
 }
 
 /* The chain is intact: do the stored procedures and the tables the

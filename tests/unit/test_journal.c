@@ -1057,6 +1057,12 @@ static void test_verify_impossible_events(void **state)
         {"K7Q", "", "site-added", "{}", 0, "adds site 'K7Q' again", false},
         {"", "1", "import", "", 0, "outside any run", false},
         {"K7Q", "3", "done", "", 1, "which ended at event", true},
+        {"K7Q", "1", "skipped", "", 1, "needs a reason with visible text", false},
+        {"K7Q", "1", "failed", "", 1, "needs a reason with visible text", false},
+        {"K7Q", "", "run-abandoned", "{\"prior\":\"active\"}", 1,
+         "back the state 'active', but before run 1 it was 'hung'", false},
+        {"K7Q", "", "run-abandoned", "{\"prior\":\"hung\"}", 1,
+         "needs a reason with visible text", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         void *st = NULL;
