@@ -419,6 +419,26 @@ static void warn_missing_parents(journal *j, const inventory *inv,
     }
 }
 
+/* A site with an open cleanup keeps the state cleaning whatever the file
+ * says (the journal rules it); say so instead of counting it unchanged. */
+static void warn_kept_cleaning(journal *j, const inventory *inv,
+                               const char *fname)
+{
+    for (size_t i = 0; i < inv->n; i++) {
+        const site *s = &inv->sites[i];
+        site now;
+        ss_err e;
+        if (s->state != STATE_CLEANING &&
+            journal_site_get(j, s->code, &now, &e) == 0 &&
+            now.state == STATE_CLEANING)
+            fprintf(stderr, "sitesweep: warning: %s:%d: site %s: state %s "
+                            "not applied: its cleanup is open, and the state "
+                            "stays cleaning until the cleanup ends (abandon "
+                            "it to give the site back a state)\n",
+                    fname, inv->lines[i], s->code, site_state_name(s->state));
+    }
+}
+
 static int cmd_import(const opts *o)
 {
     int rc = need_args(o, 2, "import FILE");
@@ -436,8 +456,10 @@ static int cmd_import(const opts *o)
     import_stats st;
     rc = journal_import(j, &inv, o->args[1], &st, &e);
     size_t n = inv.n;
-    if (rc == 0)
+    if (rc == 0) {
         warn_missing_parents(j, &inv, o->args[1]);
+        warn_kept_cleaning(j, &inv, o->args[1]);
+    }
     inventory_free(&inv);
     journal_close(j);
     if (rc)

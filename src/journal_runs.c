@@ -321,8 +321,8 @@ int journal_run_start(journal *j, const char *code, const procedure *p,
         rc = J_EINPUT;
     } else if (rc == J_OK &&
                (rc = jdb_open_run(j, s.code, &id, hash, NULL, e)) == J_OK) {
-        ss_errf(e, "site %s already has an open cleanup run (%lld)", s.code,
-                (long long)id);
+        ss_errf(e, "site %s already has an open cleanup (%s #%lld)", s.code,
+                s.code, (long long)run_number(j, id));
         rc = J_EINPUT;
     } else if (rc == J_NOTFOUND) { /* no open run: start one */
         rc = refuse_central(&s, e);

@@ -614,6 +614,11 @@ static bool walk_abandon(ui *u, walk_view *v)
         refuse_finished(u, v);
         return false;
     }
+    walk_reload(u, v); /* the count as the journal has it now */
+    if (!v->rv.open) {
+        refuse_finished(u, v);
+        return false;
+    }
     char *q = xasprintf("Abandon the cleanup %s #%lld? %zu of %zu items are "
                         "closed; the site goes back to %s. Its history "
                         "stays in the journal. [y/N]",
