@@ -4,9 +4,11 @@
  * append-only by trigger. The queries both backends share are in the
  * other journal_*.c files. */
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "journal_pg.h"
 
@@ -166,5 +168,111 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
         return failed(d, where, "cannot use the journal's schema", e);
     if (version)
         *version = v;
+    return 0;
+}
+
+/* ---- holds ---- */
+
+/* Runs sql (with the schema's lock class as ?1 and the run as ?2) for one
+ * boolean (t/f) or no row: 1, 0, or -1 with e set. */
+static int hold_query(db *d, const char *sql, const char *schema,
+                      int64_t run, const char *what, ss_err *e)
+{
+    if (run < 1 || run > INT32_MAX)
+        return ss_errf(e, "run %lld: out of the range holds can lock",
+                       (long long)run), -1;
+    char cls[96];
+    snprintf(cls, sizeof cls, "sitesweep hold %s", schema);
+    db_stmt *st = db_prepare(d, sql, true);
+    if (!st)
+        return ss_errf(e, "%s: %s", what, db_errmsg(d)), -1;
+    db_bind_text(st, 1, cls);
+    db_bind_int64(st, 2, run);
+    int rc = db_step(st);
+    int out = rc == DB_ROW ? strcmp(db_col_text(st, 0), "t") == 0 : 0;
+    if (rc == DB_ERROR)
+        out = (ss_errf(e, "%s: %s", what, db_errmsg(d)), -1);
+    db_finalize(st);
+    return out;
+}
+
+int jpg_hold_take(db *d, const char *schema, int64_t run, ss_err *e)
+{
+    /* Ours already: a session lock is re-entrant and would stack, so
+     * look first. */
+    int mine = hold_query(d, "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE"
+                             " locktype = 'advisory' AND classid ="
+                             " hashtext(?1)::oid AND objid = ?2::int::oid"
+                             " AND objsubid = 2 AND granted AND pid ="
+                             " pg_backend_pid())", schema, run,
+                          "cannot read the holds", e);
+    if (mine)
+        return mine;
+    return hold_query(d, "SELECT pg_try_advisory_lock(hashtext(?1), ?2::int)",
+                      schema, run, "cannot take the hold", e);
+}
+
+int jpg_hold_drop(db *d, const char *schema, int64_t run, ss_err *e)
+{
+    int rc = hold_query(d, "SELECT pg_advisory_unlock(hashtext(?1), ?2::int)",
+                        schema, run, "cannot let the hold go", e);
+    return rc < 0 ? -1 : 0;
+}
+
+int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e)
+{
+    return hold_query(d, "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE"
+                         " locktype = 'advisory' AND classid ="
+                         " hashtext(?1)::oid AND objid = ?2::int::oid AND"
+                         " objsubid = 2 AND granted)", schema, run,
+                      "cannot read the holds", e);
+}
+
+/* ---- poolers ---- */
+
+static int one_text(db *d, const char *sql, char *out, size_t n, ss_err *e)
+{
+    db_stmt *st = db_prepare(d, sql, false);
+    int rc = st ? db_step(st) : DB_ERROR;
+    if (rc == DB_ROW)
+        snprintf(out, n, "%s", db_col_text(st, 0) ? db_col_text(st, 0) : "");
+    db_finalize(st);
+    if (rc == DB_ERROR)
+        return ss_errf(e, "cannot check the database session: %s",
+                       db_errmsg(d)), -1;
+    if (rc != DB_ROW)
+        out[0] = '\0';
+    return 0;
+}
+
+int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
+{
+    char pid[32], marker[64], sql[160], got[64];
+    if (one_text(d, "SELECT pg_backend_pid()::text", pid, sizeof pid, e))
+        return -1;
+    /* Outside a transaction: a session setting, as a lock would be. */
+    snprintf(marker, sizeof marker, "%s.%ld", pid, (long)getpid());
+    snprintf(sql, sizeof sql, "SET sitesweep.session = '%s'", marker);
+    if (db_exec(d, sql) != DB_DONE)
+        return ss_errf(e, "cannot check the database session: %s",
+                       db_errmsg(d)), -1;
+    for (int i = 0; i < 3; i++) {
+        if (one_text(d, "SELECT pg_backend_pid()::text || ' ' ||"
+                        " coalesce(current_setting('sitesweep.session',"
+                        " true), '')", got, sizeof got, e))
+            return -1;
+        char want[128];
+        snprintf(want, sizeof want, "%s %s", pid, marker);
+        if (strcmp(got, want) != 0) {
+            snprintf(why, n, "the connection is not a session of its own: "
+                             "between two transactions it moved to another "
+                             "server process or lost its settings (a pooler "
+                             "such as pgbouncer in transaction mode?). "
+                             "sitesweep ties a console's hold on a cleanup "
+                             "to its session: connect directly, or through "
+                             "a pooler in session mode");
+            return 1;
+        }
+    }
     return 0;
 }

@@ -3,6 +3,7 @@
 #define SITESWEEP_JOURNAL_PG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "db.h"
 #include "util.h"
@@ -22,5 +23,26 @@ bool jpg_schema_name_ok(const char *s);
  * program (nothing changed), or a server failure (rolled back). */
 int jpg_schema_setup(db *d, const char *schema, const char *where,
                      int *version, ss_err *e);
+
+/* ---- holds: a console's hold on a run is a session advisory lock ----
+ * The lock lives exactly as long as the console's database session: when
+ * the console dies (kill -9, network cut, host gone) the server ends the
+ * session and the hold with it. Locks are keyed by the schema (several
+ * journals may share a database) and the run id. */
+
+/* Takes the hold of run for d's session without waiting: 1 taken (or
+ * already ours), 0 another session holds it, -1 on failure (e set). */
+int jpg_hold_take(db *d, const char *schema, int64_t run, ss_err *e);
+/* Lets it go: 0, -1 on failure. */
+int jpg_hold_drop(db *d, const char *schema, int64_t run, ss_err *e);
+/* Whether any live session holds run: 1 yes, 0 no, -1 on failure. */
+int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e);
+
+/* Whether d is a session of its own on the server, as holds need: not
+ * multiplexed by a pooler in transaction mode (pgbouncer's default), where
+ * a session lock would outlive its console or vanish. Tells by a marker
+ * set on the session and a backend pid that must both survive separate
+ * transactions. 0 fit; 1 not (why says so); -1 on failure (e set). */
+int jpg_session_check(db *d, char *why, size_t n, ss_err *e);
 
 #endif

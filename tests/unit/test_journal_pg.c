@@ -1,9 +1,11 @@
-/* test_pg_schema.c - the PostgreSQL journal's schema (journal_pg.c) on the
+/* test_journal_pg.c - the PostgreSQL journal's own SQL (journal_pg.c) on the
  * private server the test runner starts ($SITESWEEP_TEST_PG; skipped
  * without it, failed under CI=true): created and versioned by the program,
  * append-only events and procedures (no UPDATE, DELETE or TRUNCATE), a
  * newer schema refused untouched, bad schema names refused, and programs
- * setting it up at once all succeed. Each test uses a schema of its own. */
+ * setting it up at once all succeed; a hold lives exactly as long as the
+ * session that took it (closed or killed with SIGKILL); a direct
+ * connection passes the pooler check. Each test uses a schema of its own. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -192,6 +196,89 @@ static void test_concurrent_setup(void **state)
     assert_int_equal(scalar(f->d, sql), 1);
 }
 
+/* Waits (up to 30 s, polling) until run's hold is alive == want. */
+static bool hold_becomes(db *d, const char *schema, int64_t run, int want)
+{
+    ss_err e;
+    for (int i = 0; i < 3000; i++) {
+        int a = jpg_hold_alive(d, schema, run, &e);
+        if (a < 0)
+            fail_msg("%s", e.msg);
+        if (a == want)
+            return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+static void test_hold_lives_with_its_session(void **state)
+{
+    NEED(state);
+    ss_err e;
+    db *other = connect_or_null();
+    assert_non_null(other);
+    assert_int_equal(jpg_hold_alive(f->d, f->schema, 5, &e), 0);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 5, &e), 1);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 5, &e), 1); /* ours */
+    assert_int_equal(jpg_hold_take(other, f->schema, 5, &e), 0);
+    assert_int_equal(jpg_hold_alive(other, f->schema, 5, &e), 1);
+    /* Another run, or the same run of another journal, is free. */
+    assert_int_equal(jpg_hold_take(other, f->schema, 6, &e), 1);
+    assert_int_equal(jpg_hold_take(other, "another_journal", 5, &e), 1);
+    /* Let go once: not held any more (taking it twice did not stack). */
+    assert_int_equal(jpg_hold_drop(f->d, f->schema, 5, &e), 0);
+    assert_int_equal(jpg_hold_alive(other, f->schema, 5, &e), 0);
+    /* The session ends: so does its hold. */
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 7, &e), 1);
+    db *third = connect_or_null();
+    assert_int_equal(jpg_hold_take(third, f->schema, 7, &e), 0);
+    db_close(f->d);
+    f->d = third;
+    assert_true(hold_becomes(third, f->schema, 7, 0));
+    assert_int_equal(jpg_hold_take(third, f->schema, 7, &e), 1);
+    assert_int_equal(jpg_hold_take(third, f->schema, 0, &e), -1);
+    db_close(other);
+}
+
+static void test_hold_of_a_killed_console_ends(void **state)
+{
+    NEED(state);
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        db *d = connect_or_null();
+        ss_err e;
+        char c = d && jpg_hold_take(d, f->schema, 9, &e) == 1 ? 'y' : 'n';
+        if (write(ready[1], &c, 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    char c;
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    assert_int_equal(c, 'y');
+    ss_err e;
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 9, &e), 0);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    assert_true(hold_becomes(f->d, f->schema, 9, 0));
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 9, &e), 1);
+    close(ready[0]);
+    close(ready[1]);
+}
+
+static void test_direct_session_passes_pooler_check(void **state)
+{
+    NEED(state);
+    char why[512] = "";
+    ss_err e;
+    assert_int_equal(jpg_session_check(f->d, why, sizeof why, &e), 0);
+    assert_string_equal(why, "");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -202,6 +289,9 @@ int main(void)
         T(test_newer_schema_refused),
         T(test_bad_schema_names),
         T(test_concurrent_setup),
+        T(test_hold_lives_with_its_session),
+        T(test_hold_of_a_killed_console_ends),
+        T(test_direct_session_passes_pooler_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
