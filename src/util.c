@@ -25,6 +25,26 @@ int ss_errf(ss_err *e, const char *fmt, ...)
     return -1;
 }
 
+int ss_verrf_at(ss_err *e, const char *file, int line, const char *fmt,
+                va_list ap)
+{
+    if (e) {
+        int k = snprintf(e->msg, sizeof e->msg, "%s:%d: ", file, line);
+        if (k >= 0 && (size_t)k < sizeof e->msg)
+            vsnprintf(e->msg + k, sizeof e->msg - (size_t)k, fmt, ap);
+    }
+    return -1;
+}
+
+int ss_errf_at(ss_err *e, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ss_verrf_at(e, file, line, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
 static void oom(void)
 {
     fputs("sitesweep: out of memory\n", stderr);
@@ -146,6 +166,40 @@ void sb_free(strbuf *b)
     b->len = b->cap = 0;
 }
 
+size_t utf8_encode(unsigned cp, char out[4])
+{
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+void sb_put_cp(strbuf *b, unsigned cp)
+{
+    char u[4];
+    size_t k = utf8_encode(cp, u);
+    if (k)
+        sb_add(b, u, k);
+}
+
 size_t utf8_decode(const char *str, size_t n, unsigned *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -243,6 +297,21 @@ char *str_escape_unsafe(const char *s)
         i += k;
     }
     return sb_take(&b);
+}
+
+void str_quote(const char *s, char *out, size_t n)
+{
+    char *esc = str_escape_unsafe(s);
+    size_t len = strlen(esc);
+    if (len > 40) {
+        len = 37;
+        while (len > 0 && ((unsigned char)esc[len] & 0xC0) == 0x80)
+            len--;
+        snprintf(out, n, "\"%.*s...\"", (int)len, esc);
+    } else {
+        snprintf(out, n, "\"%s\"", esc);
+    }
+    free(esc);
 }
 
 size_t str_width(const char *s)

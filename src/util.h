@@ -19,6 +19,13 @@ typedef struct ss_err {
 int ss_errf(ss_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* An error at a line of a file: "FILE:LINE: message" into e (when not
+ * NULL); returns -1. Every parser reports its errors through it. */
+int ss_errf_at(ss_err *e, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int ss_verrf_at(ss_err *e, const char *file, int line, const char *fmt,
+                va_list ap) __attribute__((format(printf, 4, 0)));
+
 /* Allocation that aborts with a message on exhaustion. */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
@@ -48,6 +55,11 @@ bool utf8_valid(const char *s, size_t n);
 /* Decodes one code point at s (n bytes left); returns bytes used, 0 on
  * malformed input. */
 size_t utf8_decode(const char *s, size_t n, unsigned *cp);
+/* Encodes code point cp as UTF-8 into out; returns the bytes written (1 to
+ * 4), 0 for a surrogate or a value past U+10FFFF (nothing written). */
+size_t utf8_encode(unsigned cp, char out[4]);
+/* Appends code point cp to b as UTF-8 (nothing when utf8_encode refuses). */
+void sb_put_cp(strbuf *b, unsigned cp);
 /* Code points a terminal must never receive raw: C0, DEL, C1 and the
  * bidirectional overrides/isolates (U+202A..U+202E, U+2066..U+2069). */
 bool cp_is_unsafe(unsigned cp);
@@ -57,6 +69,11 @@ unsigned str_find_unsafe(const char *s, size_t *at);
 /* A copy of s fit to print on a terminal: unsafe code points become
  * "\n", "\t", "\x1b" or "\u202e" escapes, malformed bytes "\xNN". */
 char *str_escape_unsafe(const char *s);
+
+/* s quoted for a message: "VALUE", unsafe code points escaped as by
+ * str_escape_unsafe, a value of more than 40 bytes cut (at a character)
+ * to "37 bytes...". Writes at most n bytes into out. */
+void str_quote(const char *s, char *out, size_t n);
 
 /* Display width in terminal columns of a UTF-8 string (wcwidth per code
  * point, unprintables as escapes count their escape's width). */

@@ -316,26 +316,6 @@ bool term_too_small(void)
     return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
 }
 
-/* Appends code point cp to b as UTF-8. */
-static void put_utf8(strbuf *b, unsigned cp)
-{
-    if (cp < 0x80) {
-        sb_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        sb_putc(b, (char)(0xC0 | (cp >> 6)));
-        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        sb_putc(b, (char)(0xE0 | (cp >> 12)));
-        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp <= 0x10FFFF) {
-        sb_putc(b, (char)(0xF0 | (cp >> 18)));
-        sb_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 /* Says on the bottom row that a paste is still open and how to drop it. */
 static void paste_notice(void)
 {
@@ -428,7 +408,7 @@ static bool read_paste(void)
                 paste_end = TERM_PASTE_TOO_LONG;
             continue;
         }
-        put_utf8(&paste, ch == '\r' ? '\n' : (unsigned)ch);
+        sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
     if (notice)
@@ -501,7 +481,7 @@ static void dump_screen(const char *path)
         strbuf b = {0};
         sb_puts(&b, "");
         for (int i = 0; row[i]; i++)
-            put_utf8(&b, (unsigned)row[i]);
+            sb_put_cp(&b, (unsigned)row[i]);
         while (b.len && b.s[b.len - 1] == ' ')
             b.s[--b.len] = '\0';
         fprintf(f, "%s\n", b.s);

@@ -42,17 +42,6 @@ typedef struct walk_view {
     char *ended_by;        /* an abandoned run: "DATE by WHO: reason" */
 } walk_view;
 
-static const char *state_mark(item_state st)
-{
-    switch (st) {
-    case ITEM_DONE: return "[x]";
-    case ITEM_SKIPPED: return "[-]";
-    case ITEM_FAILED: return "[!]";
-    case ITEM_NA: return "n/a";
-    default: return "[ ]";
-    }
-}
-
 static ui_role state_role(item_state st)
 {
     switch (st) {
@@ -369,7 +358,7 @@ static void draw_list(walk_view *v, const walk_layout *l)
         item_state st = v->rv.st.state[idx];
         char *title = procedure_expand(p->items[idx].title, &pv);
         /* '*': the item has a reason or note (its history shows it) */
-        char *line = xasprintf("%s%s%-5s %s", state_mark(st),
+        char *line = xasprintf("%s%s%-5s %s", item_state_mark(st),
                                has_notes(v, idx) ? "*" : " ",
                                p->items[idx].id, title);
         free(title);

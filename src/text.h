@@ -1,7 +1,7 @@
 /* text.h - measuring, cropping and wrapping UTF-8 text by terminal display
  * columns. Pure: no curses, so it can be tested without a terminal. */
-#ifndef SITESWEEP_UI_TEXT_H
-#define SITESWEEP_UI_TEXT_H
+#ifndef SITESWEEP_TEXT_H
+#define SITESWEEP_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -206,31 +206,6 @@ void text_time(const char *ts, bool seconds, char *out, size_t n)
     snprintf(out, n, "%s", ts);
 }
 
-/* Appends code point cp to b as UTF-8. */
-static void put_cp(strbuf *b, unsigned cp)
-{
-    char u[4];
-    size_t k;
-    if (cp < 0x80) {
-        u[0] = (char)cp, k = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F));
-        k = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        k = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        k = 4;
-    }
-    sb_add(b, u, k);
-}
-
 /* s with every code point lowered. Caller frees. */
 static char *fold(const char *s)
 {
@@ -245,7 +220,7 @@ static char *fold(const char *s)
             continue;
         }
         wint_t lo = towlower((wint_t)cp);
-        put_cp(&b, lo > 0 && lo <= 0x10FFFF ? (unsigned)lo : cp);
+        sb_put_cp(&b, lo > 0 && lo <= 0x10FFFF ? (unsigned)lo : cp);
         i += k;
     }
     return sb_take(&b);
