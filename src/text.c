@@ -2,11 +2,13 @@
 #include "text.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
-#include <wctype.h>
+
+#include <unicase.h>
 
 #include "util.h"
 
@@ -206,22 +208,39 @@ void text_time(const char *ts, bool seconds, char *out, size_t n)
     snprintf(out, n, "%s", ts);
 }
 
-/* s with every code point lowered. Caller frees. */
-static char *fold(const char *s)
+/* Appends n bytes of well-formed UTF-8 at s to b, case-folded. */
+static void fold_run(strbuf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == n) { /* ASCII: no need for the tables */
+        for (i = 0; i < n; i++)
+            sb_putc(b, s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i]);
+        return;
+    }
+    size_t len = 0;
+    uint8_t *f = u8_casefold((const uint8_t *)s, n, NULL, NULL, NULL, &len);
+    if (!f)
+        oom(); /* its only failure for well-formed input */
+    sb_add(b, (const char *)f, len);
+    free(f);
+}
+
+char *text_fold(const char *s)
 {
     strbuf b = {0};
     sb_puts(&b, "");
     size_t n = strlen(s), i = 0;
     while (i < n) {
+        size_t start = i, k;
         unsigned cp;
-        size_t k = utf8_decode(s + i, n - i, &cp);
-        if (k == 0) {
+        while (i < n && (k = utf8_decode(s + i, n - i, &cp)) != 0)
+            i += k;
+        if (i > start)
+            fold_run(&b, s + start, i - start);
+        if (i < n) /* a malformed byte: as it is */
             sb_putc(&b, s[i++]);
-            continue;
-        }
-        wint_t lo = towlower((wint_t)cp);
-        sb_put_cp(&b, lo > 0 && lo <= 0x10FFFF ? (unsigned)lo : cp);
-        i += k;
     }
     return sb_take(&b);
 }
@@ -230,7 +249,7 @@ bool text_contains_fold(const char *hay, const char *needle)
 {
     if (!needle[0])
         return true;
-    char *h = fold(hay), *nd = fold(needle);
+    char *h = text_fold(hay), *nd = text_fold(needle);
     bool found = strstr(h, nd) != NULL;
     free(h);
     free(nd);

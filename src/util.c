@@ -45,7 +45,7 @@ int ss_errf_at(ss_err *e, const char *file, int line, const char *fmt, ...)
     return -1;
 }
 
-static void oom(void)
+_Noreturn void oom(void)
 {
     fputs("sitesweep: out of memory\n", stderr);
     abort();

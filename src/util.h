@@ -26,7 +26,9 @@ int ss_errf_at(ss_err *e, const char *file, int line, const char *fmt, ...)
 int ss_verrf_at(ss_err *e, const char *file, int line, const char *fmt,
                 va_list ap) __attribute__((format(printf, 4, 0)));
 
-/* Allocation that aborts with a message on exhaustion. */
+/* Allocation that aborts with a message on exhaustion (oom: the abort,
+ * for memory a library failed to allocate). */
+_Noreturn void oom(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
