@@ -128,7 +128,10 @@ bool text_has_visible(const char *s);
 bool str_ieq(const char *a, const char *b);
 char *str_trim(char *s); /* in place, returns s advanced past blanks */
 
-/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ". A test seam: when
+ * $SITESWEEP_NOW holds a time of that exact form, it is the time, always
+ * (whole-screen tests compare screens with no volatile dates); any other
+ * value is ignored. */
 void utc_now(char out[32]);
 
 #endif

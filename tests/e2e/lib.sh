@@ -20,6 +20,8 @@
 #                             :paste, :dump NAME) until it ends; status 0
 #   screen_dump NAME          a screen the script dumped, dates, hashes
 #                             and times spent made constant, the journal's path left out
+#   screen_dump_raw NAME      the same with only the journal's path left out
+#                             (dates fixed by SITESWEEP_NOW instead)
 #   assert_screen_is NAME     that dump is, line for line, the text on stdin
 #
 # E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
@@ -151,6 +153,13 @@ run_script() {
     [ "$_code" = 0 ] || fail "key script: exit status $_code"
     check_stderr
     t kill-server >/dev/null 2>&1
+}
+
+# A dump as it is, but for the journal's path (and what follows it) on
+# the bottom row: for screens whose dates are fixed by SITESWEEP_NOW.
+screen_dump_raw() {
+    [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
+    sed -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
 }
 
 screen_dump() {
