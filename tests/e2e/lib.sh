@@ -23,6 +23,7 @@
 #   screen_dump_raw NAME      the same with only the journal's path left out
 #                             (dates fixed by SITESWEEP_NOW instead)
 #   assert_screen_is NAME     that dump is, line for line, the text on stdin
+#   assert_raw_screen_is NAME the same, compared with screen_dump_raw
 #
 # E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
 # runs after the console ended (the pane then stays, for tmux queries).
@@ -173,6 +174,15 @@ screen_dump() {
 # Fails unless screen dump NAME is, line for line, the text on stdin.
 assert_screen_is() {
     screen_dump "$1" >"$E2E_DIR/$1.got"
+    cat >"$E2E_DIR/$1.want"
+    diff -u "$E2E_DIR/$1.want" "$E2E_DIR/$1.got" ||
+        fail "screen $1 differs from the expected one (above)"
+}
+
+# The same for a screen whose dates SITESWEEP_NOW fixed: nothing masked
+# but the journal's path.
+assert_raw_screen_is() {
+    screen_dump_raw "$1" >"$E2E_DIR/$1.got"
     cat >"$E2E_DIR/$1.want"
     diff -u "$E2E_DIR/$1.want" "$E2E_DIR/$1.got" ||
         fail "screen $1 differs from the expected one (above)"
