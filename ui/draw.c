@@ -188,9 +188,17 @@ int ui_key(ui *u)
         }
         if (ev == TERM_RESIZE)
             return UI_KEY_RESIZE;
+        if (ev == TERM_NOTICE) { /* input discarded: say so, repaint */
+            ui_info(u, "%s", text);
+            return UI_KEY_RESIZE;
+        }
         if (term_too_small())
             continue;
         if (ev == TERM_PASTE) {
+            if (term_paste_result() == TERM_PASTE_CANCELLED &&
+                term_paste_owed())
+                ui_info(u, "Paste cancelled: the rest of it is discarded "
+                           "when it arrives (Esc stops waiting)");
             u->paste = text;
             return UI_KEY_PASTE;
         }

@@ -68,6 +68,9 @@ static volatile sig_atomic_t got_cont;   /* SIGCONT: modes to re-send */
 static bool tstp_ours;           /* we handle SIGTSTP (it was not ignored) */
 static strbuf paste;             /* the last paste, for term_key */
 static term_paste_end paste_end; /* how the last paste ended */
+/* A paste was cancelled before its end marker came: the rest of it, when
+ * it arrives, is discarded up to that marker, never read as keys. */
+static bool paste_owed;
 static bool paste_mode;          /* bracketed paste was turned on */
 static bool resize_pending;      /* a resize came inside a paste */
 static int eof_reads;            /* reads in a row that found end of file */
@@ -346,7 +349,7 @@ static bool read_paste(void)
     paste.len = 0;
     sb_puts(&paste, "");
     paste_end = TERM_PASTE_WHOLE;
-    bool cr = false, open = true, notice = false;
+    bool cr = false, open = true, notice = false, owed = false;
     int idle = 0;
     timeout(250);
     for (;;) {
@@ -375,7 +378,7 @@ static bool read_paste(void)
         idle = 0;
         if (r == KEY_CODE_YES) {
             if (ch == KEY_PASTE_END) {
-                open = false;
+                open = owed = false;
                 timeout(0);
                 continue;
             }
@@ -395,6 +398,7 @@ static bool read_paste(void)
              * whatever of it is waiting already */
             paste_end = TERM_PASTE_CANCELLED;
             open = false;
+            owed = true; /* its end marker is still to come */
             timeout(0);
             continue;
         }
@@ -411,6 +415,7 @@ static bool read_paste(void)
         sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
+    paste_owed = owed;
     if (notice)
         resize_pending = true; /* the caller repaints over the notice */
     if (paste_end != TERM_PASTE_WHOLE) {
@@ -441,6 +446,48 @@ static void drain_burst(void)
 }
 
 term_paste_end term_paste_result(void) { return paste_end; }
+bool term_paste_owed(void) { return paste_owed; }
+
+/* Whether more input is waiting right now (in curses or the terminal);
+ * nothing is taken. */
+static bool input_waiting(void)
+{
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
+        return true;
+    wint_t ch;
+    timeout(0);
+    int r = get_wch(&ch);
+    timeout(250);
+    if (r == ERR)
+        return false;
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch);
+    else
+        unget_wch((wchar_t)ch);
+    return true;
+}
+
+/* What was read (r, ch) while the rest of a cancelled paste is owed: that
+ * rest, discarded up to its end marker (and what came in its burst), or a
+ * key typed meanwhile, discarded too; a lone Esc stops waiting. Returns
+ * the notice to show, and clears paste_owed when the wait is over. */
+static const char *owed_input(int r, wint_t ch)
+{
+    if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
+        paste_owed = false;
+        drain_burst();
+        return "The rest of the cancelled paste arrived: discarded, "
+               "nothing of it acted as keys";
+    }
+    if (r != KEY_CODE_YES && ch == UI_ESC && !input_waiting()) {
+        paste_owed = false;
+        return "No longer waiting for the rest of the cancelled paste: "
+               "keys act again";
+    }
+    return "Waiting for the rest of the cancelled paste: input is "
+           "discarded until it ends (Esc stops waiting)";
+}
 
 /* Whether a paste starts right behind the key just read, in the same
  * burst (already waiting, no wait for it): then the key is part of that
@@ -578,6 +625,11 @@ term_event term_key(int *key, const char **text)
             term_modes();
             return TERM_RESIZE;
         }
+        if (paste_owed && !(r == KEY_CODE_YES && (ch == KEY_PASTE_BEGIN ||
+                                                   ch == KEY_RESIZE))) {
+            *text = owed_input(r, ch);
+            return TERM_NOTICE;
+        }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
             /* the end of a paste that was discarded; what came with it
              * belongs to that paste */
@@ -633,6 +685,8 @@ size_t term_flush(void)
         int r = get_wch(&ch);
         if (r == ERR || got_signal)
             break;
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
+            paste_owed = false; /* the rest of a cancelled paste is over */
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
             continue; /* a resize is not a key; LINES/COLS are current */
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
