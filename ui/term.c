@@ -448,6 +448,15 @@ static void drain_burst(void)
 term_paste_end term_paste_result(void) { return paste_end; }
 bool term_paste_owed(void) { return paste_owed; }
 
+/* Puts back what get_wch returned (r, ch): it is the next read. */
+static void unread(int r, wint_t ch)
+{
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch);
+    else
+        unget_wch((wchar_t)ch);
+}
+
 /* Whether more input is waiting right now (in curses or the terminal);
  * nothing is taken. */
 static bool input_waiting(void)
@@ -461,10 +470,7 @@ static bool input_waiting(void)
     timeout(250);
     if (r == ERR)
         return false;
-    if (r == KEY_CODE_YES)
-        ungetch((int)ch);
-    else
-        unget_wch((wchar_t)ch);
+    unread(r, ch);
     return true;
 }
 
@@ -506,10 +512,7 @@ static bool paste_follows(void)
         return false;
     if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)
         return true;
-    if (r == KEY_CODE_YES)
-        ungetch((int)ch);
-    else
-        unget_wch((wchar_t)ch);
+    unread(r, ch);
     return false;
 }
 
@@ -662,10 +665,7 @@ size_t term_repeats(int key, int ms)
             break;
         int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
         if (k != key) { /* another key: it is the next one read */
-            if (r == KEY_CODE_YES)
-                ungetch((int)ch);
-            else
-                unget_wch((wchar_t)ch);
+            unread(r, ch);
             break;
         }
         n++;
