@@ -771,13 +771,31 @@ static void sql_fold(sqlite3_context *cx, int argc, sqlite3_value **argv)
     (void)argc;
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
         return; /* the result is NULL */
-    const char *s = (const char *)sqlite3_value_text(argv[0]);
+    const unsigned char *s = sqlite3_value_text(argv[0]);
     if (!s) {
         sqlite3_result_error_nomem(cx);
         return;
     }
-    char *f = text_fold(s);
-    sqlite3_result_text(cx, f, -1, free);
+    /* Most text is ASCII: lowered here in one pass, without text_fold's
+     * buffer; with no capital letter it is its own result. */
+    int n = sqlite3_value_bytes(argv[0]), i = 0;
+    bool upper = false;
+    for (; i < n && s[i] < 0x80; i++)
+        upper |= s[i] >= 'A' && s[i] <= 'Z';
+    if (i == n && !upper) {
+        sqlite3_result_value(cx, argv[0]);
+    } else if (i == n) {
+        char *f = sqlite3_malloc(n + 1);
+        if (!f) {
+            sqlite3_result_error_nomem(cx);
+            return;
+        }
+        for (i = 0; i <= n; i++)
+            f[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+        sqlite3_result_text(cx, f, n, sqlite3_free);
+    } else {
+        sqlite3_result_text(cx, text_fold((const char *)s), -1, free);
+    }
 }
 
 int jdb_fold_register(sqlite3 *db)
