@@ -283,6 +283,10 @@ static void test_upgrade_refolds_the_indexes(void **state)
     assert_int_equal(hits(f, "σ"), 1);
     for (size_t i = 0; i < sizeof unicode_terms / sizeof *unicode_terms; i++)
         check_term(f, unicode_terms[i], 7);
+    /* verify takes the upgraded journal's schema as sitesweep's own */
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+    assert_int_equal(journal_schema_check(f->j, false, v.why, sizeof v.why, &e), 0);
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
