@@ -474,25 +474,33 @@ static bool input_waiting(void)
     return true;
 }
 
-/* What was read (r, ch) while the rest of a cancelled paste is owed: that
- * rest, discarded up to its end marker (and what came in its burst), or a
- * key typed meanwhile, discarded too; a lone Esc stops waiting. Returns
- * the notice to show, and clears paste_owed when the wait is over. */
+/* What was read (r, ch) while the rest of a cancelled paste is owed: a
+ * lone Esc stops waiting; anything else is discarded with all that waits
+ * behind it, up to the end marker (and the rest of its burst), so a long
+ * rest costs one notice per burst, not one per character. Returns the
+ * notice to show, and clears paste_owed when the wait is over. */
 static const char *owed_input(int r, wint_t ch)
 {
-    if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
-        paste_owed = false;
-        drain_burst();
-        return "The rest of the cancelled paste arrived: discarded, "
-               "nothing of it acted as keys";
-    }
     if (r != KEY_CODE_YES && ch == UI_ESC && !input_waiting()) {
         paste_owed = false;
         return "No longer waiting for the rest of the cancelled paste: "
                "keys act again";
     }
-    return "Waiting for the rest of the cancelled paste: input is "
-           "discarded until it ends (Esc stops waiting)";
+    timeout(0);
+    while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
+        r = get_wch(&ch);
+        if (r == ERR || got_signal) {
+            timeout(250);
+            return "Waiting for the rest of the cancelled paste: input is "
+                   "discarded until it ends (Esc stops waiting)";
+        }
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+    }
+    paste_owed = false;
+    drain_burst();
+    return "The rest of the cancelled paste arrived: discarded, nothing of "
+           "it acted as keys";
 }
 
 /* Whether a paste starts right behind the key just read, in the same
@@ -628,8 +636,7 @@ term_event term_key(int *key, const char **text)
             term_modes();
             return TERM_RESIZE;
         }
-        if (paste_owed && !(r == KEY_CODE_YES && (ch == KEY_PASTE_BEGIN ||
-                                                   ch == KEY_RESIZE))) {
+        if (paste_owed && !(r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)) {
             *text = owed_input(r, ch);
             return TERM_NOTICE;
         }
