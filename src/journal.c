@@ -23,7 +23,7 @@
 /* The text a filter searches: time, operator, host, site, item, kind and
  * note, case-folded as the filter is. lower() is SQLite's (ASCII only)
  * in other programs, but every connection sitesweep opens replaces it with
- * Unicode case folding (fold_register, text_fold), so the indexes its
+ * Unicode case folding (jdb_fold_register, text_fold), so the indexes its
  * triggers keep and the filters' own comparisons fold all of Unicode,
  * while an event added with the sqlite3 shell still goes in (its index
  * rows then folded for ASCII only). */
@@ -123,11 +123,12 @@ static const char *const migrations[] = {
     GRAMS_OF("new.id", EVENT_TEXT("new."), "") " END;"
     GRAMS_OF("id", EVENT_TEXT(""), " FROM events"),
     /* 4 -> 5: both filter indexes folded for all of Unicode, no longer
-     * for ASCII only (the lower() of fold_register; "ZÜRICH" was indexed
-     * as "zÜrich"). A self-contained step: it rebuilds the trigram index
-     * whole, and adds the grams of every event whose text is not ASCII
-     * (the stale ones left beside them can only make a block be scanned,
-     * never hide one). The schema's objects stay as they were. */
+     * for ASCII only (the lower() of jdb_fold_register; "ZÜRICH" was
+     * indexed as "zÜrich"). A self-contained step: it rebuilds the
+     * trigram index whole, and adds the grams of every event whose text
+     * is not ASCII (the stale ones left beside them can only make a block
+     * be scanned, never hide one). The schema's objects stay as they
+     * were. */
     "INSERT INTO events_text(events_text) VALUES('delete-all');"
     "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;"
     GRAMS_OF("id", EVENT_TEXT(""), " FROM (SELECT * FROM events WHERE"

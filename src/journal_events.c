@@ -217,8 +217,9 @@ static const event_filter *folded(const event_filter *f, event_filter *out,
     return out;
 }
 
-/* The filter text (folded) as an FTS5 phrase for the trigram index, or NULL when
- * there is none or it is shorter than a trigram (then rows are scanned). */
+/* The filter text (folded) as an FTS5 phrase for the trigram index, or
+ * NULL when there is none or it is shorter than a trigram (then rows are
+ * scanned). */
 static char *fts_phrase(const event_filter *f)
 {
     if (!f || !f->text)
