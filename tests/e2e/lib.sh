@@ -39,7 +39,7 @@ E2E_ERR="$E2E_DIR/stderr"
 E2E_STATUS="$E2E_DIR/status"
 export HOME="$E2E_DIR/home" TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 mkdir -p "$HOME"
-unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR NO_COLOR TMUX
+unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_NOW NO_COLOR TMUX
 # ncurses keeps some allocations for the life of the process: not ours.
 export LSAN_OPTIONS="suppressions=$E2E_ROOT/data/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}abort_on_error=0"
