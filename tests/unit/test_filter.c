@@ -251,7 +251,13 @@ static void test_unicode_folding_in_both_indexes(void **state)
 }
 
 /* A journal whose indexes were built by schema 4 (SQLite's lower(),
- * ASCII only: "ZÜRICH" indexed as "zÜrich") is rebuilt on upgrade. */
+ * ASCII only: "ZÜRICH" indexed as "zÜrich") is rebuilt on upgrade. The
+ * version the fold step upgrades from: the journal is put back there by
+ * hand (indexes and version), so every migration after it runs again on
+ * reopening; one added after the fold step must be undone here too. */
+#define BEFORE_FOLD 4
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define ASCII_TEXT "lower(ts || ' ' || operator || ' ' || host || ' ' ||" \
                    " site || ' ' || item || ' ' || kind || ' ' || note)"
 static void test_upgrade_refolds_the_indexes(void **state)
@@ -272,7 +278,8 @@ static void test_upgrade_refolds_the_indexes(void **state)
         "INSERT OR IGNORE INTO events_grams(gram, block) SELECT substr(x, i,"
         " 2), b FROM (SELECT " ASCII_TEXT " || char(1) AS x, id >> 6 AS b"
         " FROM events) AS t CROSS JOIN gram_pos WHERE i < length(x);"
-        "PRAGMA user_version = 4;", NULL, NULL, NULL), SQLITE_OK);
+        "PRAGMA user_version = " STR(BEFORE_FOLD) ";", NULL, NULL, NULL),
+        SQLITE_OK);
     sqlite3_close(db);
     ss_err e;
     assert_int_equal(journal_open(f->path, &f->j, &e), 0);
@@ -291,7 +298,7 @@ static void test_upgrade_refolds_the_indexes(void **state)
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(q, 0), 5);
+    assert_int_equal(sqlite3_column_int(q, 0), JOURNAL_SCHEMA_VERSION);
     sqlite3_finalize(q);
     sqlite3_close(db);
 }
