@@ -201,7 +201,7 @@ static void sites_table(FILE *f, const site_row *rows, size_t n)
     for (size_t i = 0; i < n; i++) {
         char prog[48];
         site_progress_text(&rows[i], false, prog, sizeof prog);
-        size_t cw[] = {3, str_width(rows[i].site.name),
+        size_t cw[] = {3, text_width_escaped(rows[i].site.name),
                        strlen(rows[i].site.parent), strlen(rows[i].site.server),
                        strlen(site_state_name(rows[i].site.state)),
                        strlen(prog), strlen(rows[i].last_activity)};

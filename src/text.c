@@ -78,6 +78,14 @@ size_t text_width(const char *s)
     return width;
 }
 
+size_t text_width_escaped(const char *s)
+{
+    char *esc = str_escape_unsafe(s);
+    size_t w = text_width(esc);
+    free(esc);
+    return w;
+}
+
 size_t text_fit(const char *s, size_t cols, size_t *used)
 {
     size_t n = strlen(s), i = 0, width = 0, w;

@@ -23,6 +23,9 @@ void text_lines_free(text_lines *l);
 size_t text_cp_width(unsigned cp);
 /* Display columns of a string that holds no unsafe code points. */
 size_t text_width(const char *s);
+/* Display columns of s as a terminal is shown it: unsafe code points
+ * escaped first (str_escape_unsafe), as text_crop does. */
+size_t text_width_escaped(const char *s);
 /* Bytes of the longest prefix of s (already escaped) that fits in cols
  * columns, never splitting a UTF-8 sequence and keeping the combining marks
  * that follow the last character; *used gets its width when not NULL. */

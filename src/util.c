@@ -314,30 +314,6 @@ void str_quote(const char *s, char *out, size_t n)
     free(esc);
 }
 
-size_t str_width(const char *s)
-{
-    size_t n = strlen(s), i = 0, w = 0;
-    while (i < n) {
-        unsigned cp;
-        size_t k = utf8_decode(s + i, n - i, &cp);
-        if (k == 0) {
-            w += 4; /* \xNN */
-            i++;
-            continue;
-        }
-        if (cp_is_unsafe(cp)) {
-            w += cp == '\n' || cp == '\t' || cp == '\r' ? 2
-                 : cp < 0x100                          ? 4
-                                                       : 6;
-        } else {
-            int cw = wcwidth((wchar_t)cp);
-            w += cw < 0 ? 1 : (size_t)cw;
-        }
-        i += k;
-    }
-    return w;
-}
-
 void sha256_hex(const void *data, size_t n, char out[65])
 {
     struct sha256_ctx ctx;

@@ -77,10 +77,6 @@ char *str_escape_unsafe(const char *s);
  * to "37 bytes...". Writes at most n bytes into out. */
 void str_quote(const char *s, char *out, size_t n);
 
-/* Display width in terminal columns of a UTF-8 string (wcwidth per code
- * point, unprintables as escapes count their escape's width). */
-size_t str_width(const char *s);
-
 /* Lower-case SHA-256 of data, hex, 65 bytes with the NUL (nettle). */
 void sha256_hex(const void *data, size_t n, char out[65]);
 

@@ -128,12 +128,12 @@ static void draw_status(ui *u)
     char *where = xasprintf("%s | operator %s",
                             u->a->journal_path ? u->a->journal_path : "?",
                             u->a->operator_name ? u->a->operator_name : "?");
-    int ww = (int)str_width(where);
+    int ww = (int)text_width_escaped(where);
     int used = 0;
     /* A message too long for the line says how to read it whole. */
     bool whole = u->top &&
                  keymap_lookup(u->top->ops->keys, 'm') == ACT_MESSAGE;
-    if (u->msg[0] && whole && (int)str_width(u->msg) > COLS) {
+    if (u->msg[0] && whole && (int)text_width_escaped(u->msg) > COLS) {
         const char *more = "  m: whole message";
         int mw = (int)strlen(more);
         used = draw_text(y, 0, u->msg, COLS - mw, u->msg_role, false);

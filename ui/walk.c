@@ -389,7 +389,7 @@ static void draw_detail(walk_view *v, const walk_layout *l)
     if (more) {
         char *m = xasprintf("-- lines %d-%d of %d: PgUp/PgDn or K/J scroll --",
                             v->dscroll + 1, v->dscroll + rows, n);
-        if ((int)str_width(m) > l->detail_w) { /* narrow: keep the keys */
+        if ((int)text_width_escaped(m) > l->detail_w) { /* narrow: keep the keys */
             free(m);
             m = xasprintf("-- %d-%d of %d: PgDn/J --", v->dscroll + 1,
                           v->dscroll + rows, n);
