@@ -21,7 +21,8 @@ ALL_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_XOPEN_SOURCE=700 \
              -DSITESWEEP_DATADIR='"$(datadir)"' $(WARN) \
              $(filter-out -D_XOPEN_SOURCE=% -D_DEFAULT_SOURCE,$(shell pkg-config --cflags $(PKGS) 2>/dev/null)) \
              -Isrc -Iui $(CFLAGS)
-LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
+# libunistring (Unicode case folding) and libcsv ship no pkg-config file.
+LIBS      := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lunistring
 TEST_LIBS := $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
 
 # Sanitizer builds live in their own tree so they never mix with release.
@@ -71,8 +72,8 @@ DRIVERS := $(BUILD)/tests/torture-crash
 # Installs the Debian packages the build and the tests need when any is
 # missing (apt-get; sudo when not root). Quiet when all are present.
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev \
-            libcsv-dev libjansson-dev nettle-dev libcmocka-dev tmux sqlite3 \
-            valgrind clang libclang-rt-dev \
+            libcsv-dev libjansson-dev nettle-dev libcmocka-dev libunistring-dev \
+            tmux sqlite3 valgrind clang libclang-rt-dev \
             postgresql libpq-dev
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \

@@ -1,6 +1,7 @@
 /* export.c - table, csv (libcsv), json (jansson) and md writers. */
 #include "export.h"
 #include "review.h"
+#include "text.h"
 
 #include <csv.h>
 #include <jansson.h>
@@ -28,32 +29,11 @@ const char *out_format_name(out_format f)
  * cut) and padded to w when pad. */
 static void put_cell(FILE *f, const char *s, size_t w, bool pad)
 {
-    char *esc = str_escape_unsafe(s);
-    size_t used = 0, n = strlen(esc), i = 0;
-    bool cut = str_width(esc) > w;
-    size_t room = cut && w > 0 ? w - 1 : w;
-    while (i < n) {
-        unsigned cp;
-        size_t k = utf8_decode(esc + i, n - i, &cp);
-        if (k == 0)
-            k = 1;
-        char one[8];
-        memcpy(one, esc + i, k);
-        one[k] = '\0';
-        size_t cw = str_width(one);
-        if (used + cw > room)
-            break;
-        fwrite(esc + i, 1, k, f);
-        used += cw;
-        i += k;
-    }
-    if (cut && w > 0) {
-        fputs("\xe2\x80\xa6", f);
-        used++;
-    }
-    while (pad && used++ < w)
+    char *cell = text_crop(s, w, "\xe2\x80\xa6");
+    fputs(cell, f);
+    for (size_t used = text_width(cell); pad && used < w; used++)
         fputc(' ', f);
-    free(esc);
+    free(cell);
 }
 
 char *md_escape(const char *s, bool in_cell)
@@ -111,14 +91,17 @@ void export_csv_cell(FILE *f, const char *s, bool last)
     fputs(last ? "\r\n" : ",", f);
 }
 
-static void progress_text(const site_row *r, char *buf, size_t n)
+void site_progress_text(const site_row *r, bool short_date, char *buf,
+                        size_t n)
 {
     if (!r->run)
         snprintf(buf, n, "-");
     else if (r->run_open)
         snprintf(buf, n, "%zu/%zu", r->closed, r->applicable);
     else if (strcmp(r->run_state, "abandoned") == 0)
-        snprintf(buf, n, "abandoned %.10s", r->run_ended);
+        snprintf(buf, n, "abandoned %.*s", short_date ? 5 : 10,
+                 strlen(r->run_ended) >= 10 ? r->run_ended + (short_date ? 5 : 0)
+                                            : "");
     else
         snprintf(buf, n, "done %.10s", r->run_ended);
 }
@@ -215,8 +198,8 @@ static void sites_table(FILE *f, const site_row *rows, size_t n)
         w[c] = strlen(head[c]);
     for (size_t i = 0; i < n; i++) {
         char prog[48];
-        progress_text(&rows[i], prog, sizeof prog);
-        size_t cw[] = {3, str_width(rows[i].site.name),
+        site_progress_text(&rows[i], false, prog, sizeof prog);
+        size_t cw[] = {3, text_width_escaped(rows[i].site.name),
                        strlen(rows[i].site.parent), strlen(rows[i].site.server),
                        strlen(site_state_name(rows[i].site.state)),
                        strlen(prog), strlen(rows[i].last_activity)};
@@ -233,7 +216,7 @@ static void sites_table(FILE *f, const site_row *rows, size_t n)
     for (size_t i = 0; i < n; i++) {
         const site_row *r = &rows[i];
         char prog[48];
-        progress_text(r, prog, sizeof prog);
+        site_progress_text(r, false, prog, sizeof prog);
         const char *cells[] = {r->site.code, r->site.name, r->site.parent,
                                r->site.server, site_state_name(r->site.state),
                                prog, r->last_activity};
@@ -276,7 +259,7 @@ int export_sites(FILE *f, out_format fmt, const site_row *rows, size_t n)
                     export_csv_cell(f, v[c], c + 1 == NSITE_COLS);
             } else {
                 char prog[48];
-                progress_text(&rows[i], prog, sizeof prog);
+                site_progress_text(&rows[i], false, prog, sizeof prog);
                 const char *cells[] = {v[0], v[1], v[2], v[3], v[5], prog, v[16]};
                 fputc('|', f);
                 for (int c = 0; c < 7; c++)
@@ -449,42 +432,16 @@ int export_md_checkpoint(FILE *f, const checkpoint *c)
 
 /* ---- procedure ---- */
 
-/* Word-wraps text at width columns with an indent, for the table format. */
+/* Word-wraps text at width columns with an indent, for the table format
+ * (blank lines left out). */
 static void put_wrapped(FILE *f, const char *text, size_t indent, size_t width)
 {
-    char *esc = xstrdup(text);
-    char *save = NULL;
-    for (char *para = strtok_r(esc, "\n", &save); para;
-         para = strtok_r(NULL, "\n", &save)) {
-        size_t col = 0;
-        char *wsave = NULL;
-        fprintf(f, "%*s", (int)indent, "");
-        for (char *w = strtok_r(para, " ", &wsave); w;
-             w = strtok_r(NULL, " ", &wsave)) {
-            size_t ww = str_width(w);
-            if (col && col + 1 + ww > width) {
-                fprintf(f, "\n%*s", (int)indent, "");
-                col = 0;
-            }
-            if (col)
-                fputc(' ', f), col++;
-            put_cell(f, w, ww, false);
-            col += ww;
-        }
-        fputc('\n', f);
-    }
-    free(esc);
-}
-
-static const char *state_mark(item_state s)
-{
-    switch (s) {
-    case ITEM_DONE: return "[x]";
-    case ITEM_SKIPPED: return "[-]";
-    case ITEM_FAILED: return "[!]";
-    case ITEM_NA: return "n/a";
-    default: return "[ ]";
-    }
+    text_lines lines = {0};
+    text_wrap(text, width, 0, &lines);
+    for (size_t i = 0; i < lines.n; i++)
+        if (lines.v[i][0])
+            fprintf(f, "%*s%s\n", (int)indent, "", lines.v[i]);
+    text_lines_free(&lines);
 }
 
 static json_t *item_json(const proc_item *it, const proc_values *v,
@@ -534,7 +491,7 @@ static void item_table(FILE *f, const proc_item *it, const proc_values *v,
 {
     char *title = procedure_expand(it->title, v);
     bool applies = !v->site || proc_item_applies(it, v->site);
-    const char *mark = st ? state_mark(st->state[idx]) : (applies ? "[ ]" : "n/a");
+    const char *mark = st ? item_state_mark(st->state[idx]) : (applies ? "[ ]" : "n/a");
     fprintf(f, "%s %-5s ", mark, it->id);
     put_cell(f, title, 200, false);
     fputc('\n', f);

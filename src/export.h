@@ -29,6 +29,13 @@ void export_csv_raw(bool raw);
  * output goes through it. */
 void export_csv_cell(FILE *f, const char *s, bool last);
 
+/* A site's progress as the sites table shows it: "-" (no cleanup), "8/21"
+ * (open: items closed of applicable), "done DATE" or "abandoned DATE"
+ * (the day it ended; short_date: "abandoned MM-DD", to fit a 15-column
+ * cell). */
+void site_progress_text(const site_row *r, bool short_date, char *buf,
+                        size_t n);
+
 /* Writes every site with its progress. */
 int export_sites(FILE *f, out_format fmt, const site_row *rows, size_t n);
 

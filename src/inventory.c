@@ -42,30 +42,12 @@ static int fail(parse_ctx *c, int line, const char *fmt, ...)
 {
     if (c->failed)
         return -1;
-    char msg[SS_ERRLEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    ss_verrf_at(c->e, c->fname, line, fmt, ap);
     va_end(ap);
     c->failed = true;
-    return ss_errf(c->e, "%s:%d: %s", c->fname, line, msg);
-}
-
-/* A value quoted for a message: unsafe characters escaped, long ones cut
- * at a character boundary. */
-static void quote_value(const char *v, char *out, size_t n)
-{
-    char *esc = str_escape_unsafe(v);
-    size_t len = strlen(esc);
-    if (len > 40) {
-        len = 37;
-        while (len > 0 && ((unsigned char)esc[len] & 0xC0) == 0x80)
-            len--;
-        snprintf(out, n, "\"%.*s...\"", (int)len, esc);
-    } else {
-        snprintf(out, n, "\"%s\"", esc);
-    }
-    free(esc);
+    return -1;
 }
 
 static int code_slot(const char code[4])
@@ -84,7 +66,7 @@ static void header_field(parse_ctx *c, const char *name)
     int f = site_field_lookup(name);
     char q[64];
     if (f < 0) {
-        quote_value(name, q, sizeof q);
+        str_quote(name, q, sizeof q);
         fail(c, c->rec_line, "unknown column %s; the columns are "
              "code, name, parent, server, drive, state, logon, servers, pdc",
              q);

@@ -4,6 +4,7 @@
  * are in journal_events.c, journal_sites.c, journal_runs.c and
  * journal_holds.c; what they share is in journal_int.h. */
 #include "journal_int.h"
+#include "text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,10 +21,16 @@
 
 
 /* The text a filter searches: time, operator, host, site, item, kind and
- * note, lower-cased as the filter is. */
-#define EVENT_TEXT(p)                                                      \
-    "lower(" p "ts || ' ' || " p "operator || ' ' || " p "host || ' ' || " \
-    p "site || ' ' || " p "item || ' ' || " p "kind || ' ' || " p "note)"
+ * note, case-folded as the filter is. lower() is SQLite's (ASCII only)
+ * in other programs, but every connection sitesweep opens replaces it with
+ * Unicode case folding (jdb_fold_register, text_fold), so the indexes its
+ * triggers keep and the filters' own comparisons fold all of Unicode,
+ * while an event added with the sqlite3 shell still goes in (its index
+ * rows then folded for ASCII only). */
+#define EVENT_RAW(p)                                                       \
+    p "ts || ' ' || " p "operator || ' ' || " p "host || ' ' || "          \
+    p "site || ' ' || " p "item || ' ' || " p "kind || ' ' || " p "note"
+#define EVENT_TEXT(p) "lower(" EVENT_RAW(p) ")"
 
 /* Characters of an event's text indexed by events_grams. */
 #define GRAM_MAX "1024"
@@ -115,6 +122,18 @@ static const char *const migrations[] = {
     "CREATE TRIGGER events_grams_add AFTER INSERT ON events BEGIN "
     GRAMS_OF("new.id", EVENT_TEXT("new."), "") " END;"
     GRAMS_OF("id", EVENT_TEXT(""), " FROM events"),
+    /* 4 -> 5: both filter indexes folded for all of Unicode, no longer
+     * for ASCII only (the lower() of jdb_fold_register; "ZÜRICH" was
+     * indexed as "zÜrich"). A self-contained step: it rebuilds the
+     * trigram index whole, and adds the grams of every event whose text
+     * is not ASCII (the stale ones left beside them can only make a block
+     * be scanned, never hide one). The schema's objects stay as they
+     * were. */
+    "INSERT INTO events_text(events_text) VALUES('delete-all');"
+    "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;"
+    GRAMS_OF("id", EVENT_TEXT(""), " FROM (SELECT * FROM events WHERE"
+             " length(CAST(" EVENT_RAW("") " AS BLOB)) <> length("
+             EVENT_RAW("") "))"),
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -735,6 +754,8 @@ static int db_connect(journal *j, open_mode mode, ss_err *e)
     }
     sqlite3_extended_result_codes(j->db, 1);
     sqlite3_busy_timeout(j->db, JOURNAL_BUSY_MS);
+    if (jdb_fold_register(j->db) != SQLITE_OK)
+        return jdb_fail(j, e, "cannot open journal");
     sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     if (mode == OPEN_EXCLUSIVE &&
         jdb_exec(j, "PRAGMA locking_mode = EXCLUSIVE",
@@ -742,6 +763,48 @@ static int db_connect(journal *j, open_mode mode, ss_err *e)
         return -1;
     return jdb_exec(j, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL",
                     "cannot configure the journal", e);
+}
+
+/* lower(X): X case-folded for all of Unicode (text_fold), in place of
+ * SQLite's own, which lowers ASCII only. NULL stays NULL. */
+static void sql_fold(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return; /* the result is NULL */
+    const unsigned char *s = sqlite3_value_text(argv[0]);
+    if (!s) {
+        sqlite3_result_error_nomem(cx);
+        return;
+    }
+    /* Most text is ASCII: lowered here in one pass, without text_fold's
+     * buffer; with no capital letter it is its own result. */
+    int n = sqlite3_value_bytes(argv[0]), i = 0;
+    bool upper = false;
+    for (; i < n && s[i] < 0x80; i++)
+        upper |= s[i] >= 'A' && s[i] <= 'Z';
+    if (i == n && !upper) {
+        sqlite3_result_value(cx, argv[0]);
+    } else if (i == n) {
+        char *f = sqlite3_malloc(n + 1);
+        if (!f) {
+            sqlite3_result_error_nomem(cx);
+            return;
+        }
+        for (i = 0; i <= n; i++)
+            f[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+        sqlite3_result_text(cx, f, n, sqlite3_free);
+    } else {
+        sqlite3_result_text(cx, text_fold((const char *)s), -1, free);
+    }
+}
+
+int jdb_fold_register(sqlite3 *db)
+{
+    return sqlite3_create_function(db, "lower", 1,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+                                       SQLITE_INNOCUOUS,
+                                   NULL, sql_fold, NULL, NULL);
 }
 
 /* Settings that change the file, once it is known to be a journal. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "journal_int.h"
+#include "text.h"
 
 /* ---- events and the hash chain ---- */
 
@@ -174,7 +175,8 @@ void events_free(event *evs, size_t n)
 
 #define EVENT_COLS "id, ts, operator, host, site, run, item, kind, note, data, prev, hash"
 
-/* WHERE clause for a filter; parameters bound by bind_filter from 1. */
+/* WHERE clause for a filter (its text already folded by text_fold, see
+ * folded); parameters bound by bind_filter from 1. */
 static void filter_sql(strbuf *b, const event_filter *f)
 {
     sb_puts(b, " WHERE 1");
@@ -185,7 +187,7 @@ static void filter_sql(strbuf *b, const event_filter *f)
     if (f && f->text && *f->text)
         sb_puts(b, " AND instr(lower(ts || ' ' || operator || ' ' || host"
                    " || ' ' || site || ' ' || item || ' ' || kind || ' ' ||"
-                   " note), lower(:text)) > 0");
+                   " note), :text) > 0");
 }
 
 static void bind_filter(sqlite3_stmt *st, const event_filter *f)
@@ -201,8 +203,23 @@ static void bind_filter(sqlite3_stmt *st, const event_filter *f)
         jdb_bind_text(st, i, f->text);
 }
 
-/* The filter text as an FTS5 phrase for the trigram index, or NULL when
- * there is none or it is shorter than a trigram (then rows are scanned). */
+/* f with its text case-folded as the indexes are (text_fold), in *out;
+ * *text gets the copy to free. NULL when f is. */
+static const event_filter *folded(const event_filter *f, event_filter *out,
+                                  char **text)
+{
+    *text = NULL;
+    if (!f)
+        return NULL;
+    *out = *f;
+    if (f->text && *f->text)
+        out->text = *text = text_fold(f->text);
+    return out;
+}
+
+/* The filter text (folded) as an FTS5 phrase for the trigram index, or
+ * NULL when there is none or it is shorter than a trigram (then rows are
+ * scanned). */
 static char *fts_phrase(const event_filter *f)
 {
     if (!f || !f->text)
@@ -214,10 +231,8 @@ static char *fts_phrase(const event_filter *f)
         return NULL;
     strbuf b = {0};
     sb_putc(&b, '"');
-    for (const char *p = f->text; *p; p++) {
-        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
-        sb_add(&b, c == '"' ? "\"\"" : &c, c == '"' ? 2 : 1);
-    }
+    for (const char *p = f->text; *p; p++)
+        sb_add(&b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
     sb_putc(&b, '"');
     return sb_take(&b);
 }
@@ -278,6 +293,9 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     *n = 0;
     event *evs = xcalloc(limit ? limit : 1, sizeof *evs);
     size_t count = 0;
+    event_filter ff;
+    char *text;
+    f = folded(f, &ff, &text);
     char *fts = fts_phrase(f);
     int rc;
     if (!fts && !jdb_short_filter(f)) {
@@ -300,6 +318,7 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
                      : jdb_page_short(j, f, bound, dir, limit, evs, &count, e);
     }
     free(fts);
+    free(text);
     if (rc) {
         events_free(evs, count);
         return -1;
@@ -314,14 +333,19 @@ int journal_events_each(journal *j, const event_filter *f,
                         ss_err *e)
 {
     strbuf b = {0};
+    event_filter ff;
+    char *text;
+    f = folded(f, &ff, &text);
     sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
     filter_sql(&b, f);
     sb_puts(&b, " ORDER BY id");
     sqlite3_stmt *st = jdb_prep_dyn(j, b.s, e);
     sb_free(&b);
+    if (st)
+        bind_filter(st, f);
+    free(text); /* bound as a copy */
     if (!st)
         return -1;
-    bind_filter(st, f);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         event ev;

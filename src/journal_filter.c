@@ -3,7 +3,7 @@
  * would scan until it fills its page: up to a second at a million events
  * for a rare one. Instead, events_grams keeps, per block of
  * 64 consecutive events, every distinct two-character substring of
- * their lower-cased text (the last character paired with char(1)) (kept by a trigger in
+ * their case-folded text (the last character paired with char(1)) (kept by a trigger in
  * the event's transaction; schema 4). A short filter reads the blocks
  * holding its term, nearest first, and scans only those: each such block
  * holds at least one match, so a page of n events scans at most n blocks. */
@@ -28,7 +28,7 @@ bool jdb_short_filter(const event_filter *f)
     " prev, hash FROM events WHERE id >= ?1 AND id <= ?2 AND (?3 = '' OR"  \
     " site = ?3) AND (?4 = 0 OR run = ?4) AND instr(lower(ts || ' ' ||"    \
     " operator || ' ' || host || ' ' || site || ' ' || item || ' ' ||"     \
-    " kind || ' ' || note), lower(?5)) > 0 ORDER BY id " order " LIMIT ?6"
+    " kind || ' ' || note), ?5) > 0 ORDER BY id " order " LIMIT ?6"
 
 /* Appends the events of ids [lo, hi] that match f, in direction dir, to
  * evs[*count..limit): one kept statement, whatever the block. */
@@ -54,16 +54,15 @@ static int scan_block(journal *j, const event_filter *f, int64_t lo,
 int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
                    size_t limit, event *evs, size_t *count, ss_err *e)
 {
-    /* Grams are two characters of the lower-cased text (ASCII folding, as
-     * SQLite's lower() and the filter do), the last one paired with
-     * char(1). A term's blocks are those with a gram in [lo, hi): for one
-     * character every gram it starts, for two the term itself. The gram ''
-     * marks a block with a text too long to index whole: always scanned. */
+    /* Grams are two characters of the case-folded text (text_fold, as
+     * sitesweep's lower() and the filter's text are), the last one paired
+     * with char(1). A term's blocks are those with a gram in [lo, hi): for
+     * one character every gram it starts, for two the term itself. The
+     * gram '' marks a block with a text too long to index whole: always
+     * scanned. */
     size_t n = strlen(f->text);
     char lo[16], hi[16];
-    for (size_t i = 0; i <= n; i++)
-        lo[i] = f->text[i] >= 'A' && f->text[i] <= 'Z'
-                    ? (char)(f->text[i] + 32) : f->text[i];
+    memcpy(lo, f->text, n + 1);
     memcpy(hi, lo, n + 1);
     size_t chars = 0;
     for (size_t i = 0; i < n; i++)

@@ -117,6 +117,9 @@ int jdb_read_events(journal *j, sqlite3_stmt *st, size_t limit, event *evs,
                     size_t *count, ss_err *e);
 /* Whether the filter's text is one or two characters (valid UTF-8): too
  * short for the trigram index, served by the short-term index. */
+/* Registers sitesweep's lower() (Unicode case folding, text_fold) on db;
+ * every journal connection has it. SQLITE_OK or SQLite's error. */
+int jdb_fold_register(sqlite3 *db);
 bool jdb_short_filter(const event_filter *f);
 /* The rest of a page for a one- or two-character filter, beyond `from`
  * (exclusive) in direction dir: only the blocks of events whose text holds

@@ -224,7 +224,7 @@ int journal_import(journal *j, const inventory *inv, const char *source,
             if (rc == J_EINPUT) {
                 ss_err inner = *e;
                 if (inv->lines)
-                    ss_errf(e, "%s:%d: %s", source, inv->lines[i], inner.msg);
+                    ss_errf_at(e, source, inv->lines[i], "%s", inner.msg);
                 else
                     ss_errf(e, "%s: site %s: %s", source, inv->sites[i].code,
                             inner.msg);

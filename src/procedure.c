@@ -509,7 +509,7 @@ static int perr(parser *ps, int line, const char *fmt, ...)
     va_end(ap);
     /* A problem at the very start of a file saved "with BOM" is easier
      * to understand when the invisible mark is named. */
-    return ss_errf(ps->e, "%s:%d: %s%s", ps->fname, line, msg,
+    return ss_errf_at(ps->e, ps->fname, line, "%s%s", msg,
                    ps->bom && line == 1 ? " (the file starts with a UTF-8 "
                                           "byte-order mark, which is skipped)"
                                         : "");

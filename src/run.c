@@ -17,6 +17,17 @@ const char *item_state_name(item_state s)
     return (unsigned)s <= ITEM_NA ? state_names[s] : "?";
 }
 
+const char *item_state_mark(item_state s)
+{
+    switch (s) {
+    case ITEM_DONE: return "[x]";
+    case ITEM_SKIPPED: return "[-]";
+    case ITEM_FAILED: return "[!]";
+    case ITEM_NA: return "n/a";
+    default: return "[ ]";
+    }
+}
+
 const char *outcome_name(outcome o)
 {
     return (unsigned)o < OUT_COUNT ? outcome_names[o] : "?";

@@ -42,6 +42,9 @@ typedef struct run_state {
 } run_state;
 
 const char *item_state_name(item_state s); /* "open", "done", ..., "n/a" */
+/* The three-column mark of a checklist line: "[ ]", "[x]", "[-]", "[!]",
+ * "n/a" (the walkthrough, the procedure table and the md report). */
+const char *item_state_mark(item_state s);
 const char *outcome_name(outcome o);       /* "done", "skipped", ... */
 int outcome_parse(const char *s);          /* -1 when unknown */
 /* Whether an outcome needs a non-empty note (skipped, failed). */

@@ -53,28 +53,10 @@ void site_init(site *s)
     s->state = STATE_PENDING;
 }
 
-/* Quotes a value for a message, escaping what a terminal must not see and
- * cutting what is too long to be useful. */
-static void show(const char *v, char *out, size_t n)
-{
-    char *esc = str_escape_unsafe(v);
-    size_t len = strlen(esc);
-    if (len > 40) {
-        /* Cut at a character, never inside a UTF-8 sequence. */
-        int cut = 37;
-        while (cut > 0 && ((unsigned char)esc[cut] & 0xC0) == 0x80)
-            cut--;
-        snprintf(out, n, "\"%.*s...\"", cut, esc);
-    } else {
-        snprintf(out, n, "\"%s\"", esc);
-    }
-    free(esc);
-}
-
 static int bad(ss_err *e, site_field f, const char *v, const char *why)
 {
     char q[64];
-    show(v, q, sizeof q);
+    str_quote(v, q, sizeof q);
     return ss_errf(e, "field \"%s\": %s %s", field_names[f], q, why);
 }
 
@@ -136,7 +118,7 @@ static int check_text(site_field f, const char *v, size_t max, ss_err *e)
     size_t n = strlen(v);
     if (n > max) {
         char q[64];
-        show(v, q, sizeof q);
+        str_quote(v, q, sizeof q);
         return ss_errf(e, "field \"%s\": %s is %zu bytes long (at most %zu)",
                        field_names[f], q, n, max);
     }
@@ -185,7 +167,7 @@ int site_set_field(site *s, site_field f, const char *v, ss_err *e)
         int st = site_state_parse(v);
         if (st < 0) {
             char q[64];
-            show(v, q, sizeof q);
+            str_quote(v, q, sizeof q);
             return ss_errf(e, "field \"state\": %s is not an install state (%s)",
                            q, site_state_list());
         }

@@ -25,7 +25,27 @@ int ss_errf(ss_err *e, const char *fmt, ...)
     return -1;
 }
 
-static void oom(void)
+int ss_verrf_at(ss_err *e, const char *file, int line, const char *fmt,
+                va_list ap)
+{
+    if (e) {
+        int k = snprintf(e->msg, sizeof e->msg, "%s:%d: ", file, line);
+        if (k >= 0 && (size_t)k < sizeof e->msg)
+            vsnprintf(e->msg + k, sizeof e->msg - (size_t)k, fmt, ap);
+    }
+    return -1;
+}
+
+int ss_errf_at(ss_err *e, const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    ss_verrf_at(e, file, line, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+_Noreturn void oom(void)
 {
     fputs("sitesweep: out of memory\n", stderr);
     abort();
@@ -146,6 +166,40 @@ void sb_free(strbuf *b)
     b->len = b->cap = 0;
 }
 
+size_t utf8_encode(unsigned cp, char out[4])
+{
+    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+void sb_put_cp(strbuf *b, unsigned cp)
+{
+    char u[4];
+    size_t k = utf8_encode(cp, u);
+    if (k)
+        sb_add(b, u, k);
+}
+
 size_t utf8_decode(const char *str, size_t n, unsigned *cp)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -245,28 +299,19 @@ char *str_escape_unsafe(const char *s)
     return sb_take(&b);
 }
 
-size_t str_width(const char *s)
+void str_quote(const char *s, char *out, size_t n)
 {
-    size_t n = strlen(s), i = 0, w = 0;
-    while (i < n) {
-        unsigned cp;
-        size_t k = utf8_decode(s + i, n - i, &cp);
-        if (k == 0) {
-            w += 4; /* \xNN */
-            i++;
-            continue;
-        }
-        if (cp_is_unsafe(cp)) {
-            w += cp == '\n' || cp == '\t' || cp == '\r' ? 2
-                 : cp < 0x100                          ? 4
-                                                       : 6;
-        } else {
-            int cw = wcwidth((wchar_t)cp);
-            w += cw < 0 ? 1 : (size_t)cw;
-        }
-        i += k;
+    char *esc = str_escape_unsafe(s);
+    size_t len = strlen(esc);
+    if (len > 40) {
+        len = 37;
+        while (len > 0 && ((unsigned char)esc[len] & 0xC0) == 0x80)
+            len--;
+        snprintf(out, n, "\"%.*s...\"", (int)len, esc);
+    } else {
+        snprintf(out, n, "\"%s\"", esc);
     }
-    return w;
+    free(esc);
 }
 
 void sha256_hex(const void *data, size_t n, char out[65])
@@ -442,8 +487,23 @@ char *str_trim(char *s)
     return s;
 }
 
+/* Whether s is "YYYY-MM-DDTHH:MM:SS.mmmZ" (digits where digits go). */
+static bool is_utc_stamp(const char *s)
+{
+    static const char form[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+    for (size_t i = 0; i < sizeof form - 1; i++)
+        if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != form[i])
+            return false;
+    return s[sizeof form - 1] == '\0';
+}
+
 void utc_now(char out[32])
 {
+    const char *fixed = getenv("SITESWEEP_NOW");
+    if (fixed && is_utc_stamp(fixed)) {
+        snprintf(out, 32, "%s", fixed);
+        return;
+    }
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);

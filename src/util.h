@@ -19,7 +19,16 @@ typedef struct ss_err {
 int ss_errf(ss_err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Allocation that aborts with a message on exhaustion. */
+/* An error at a line of a file: "FILE:LINE: message" into e (when not
+ * NULL); returns -1. Every parser reports its errors through it. */
+int ss_errf_at(ss_err *e, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int ss_verrf_at(ss_err *e, const char *file, int line, const char *fmt,
+                va_list ap) __attribute__((format(printf, 4, 0)));
+
+/* Allocation that aborts with a message on exhaustion (oom: the abort,
+ * for memory a library failed to allocate). */
+_Noreturn void oom(void);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -48,6 +57,11 @@ bool utf8_valid(const char *s, size_t n);
 /* Decodes one code point at s (n bytes left); returns bytes used, 0 on
  * malformed input. */
 size_t utf8_decode(const char *s, size_t n, unsigned *cp);
+/* Encodes code point cp as UTF-8 into out; returns the bytes written (1 to
+ * 4), 0 for a surrogate or a value past U+10FFFF (nothing written). */
+size_t utf8_encode(unsigned cp, char out[4]);
+/* Appends code point cp to b as UTF-8 (nothing when utf8_encode refuses). */
+void sb_put_cp(strbuf *b, unsigned cp);
 /* Code points a terminal must never receive raw: C0, DEL, C1 and the
  * bidirectional overrides/isolates (U+202A..U+202E, U+2066..U+2069). */
 bool cp_is_unsafe(unsigned cp);
@@ -58,9 +72,10 @@ unsigned str_find_unsafe(const char *s, size_t *at);
  * "\n", "\t", "\x1b" or "\u202e" escapes, malformed bytes "\xNN". */
 char *str_escape_unsafe(const char *s);
 
-/* Display width in terminal columns of a UTF-8 string (wcwidth per code
- * point, unprintables as escapes count their escape's width). */
-size_t str_width(const char *s);
+/* s quoted for a message: "VALUE", unsafe code points escaped as by
+ * str_escape_unsafe, a value of more than 40 bytes cut (at a character)
+ * to "37 bytes...". Writes at most n bytes into out. */
+void str_quote(const char *s, char *out, size_t n);
 
 /* Lower-case SHA-256 of data, hex, 65 bytes with the NUL (nettle). */
 void sha256_hex(const void *data, size_t n, char out[65]);
@@ -109,7 +124,10 @@ bool text_has_visible(const char *s);
 bool str_ieq(const char *a, const char *b);
 char *str_trim(char *s); /* in place, returns s advanced past blanks */
 
-/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ". A test seam: when
+ * $SITESWEEP_NOW holds a time of that exact form, it is the time, always
+ * (whole-screen tests compare screens with no volatile dates); any other
+ * value is ignored. */
 void utc_now(char out[32]);
 
 #endif

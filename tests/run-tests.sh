@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 2
 : "${SITESWEEP_BIN:?SITESWEEP_BIN must name the binary under test}"
 export SITESWEEP_BIN
 export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_PROCEDURE NO_COLOR
+unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_PROCEDURE SITESWEEP_NOW NO_COLOR
 out=${BUILD:-build}/test-logs
 rm -rf "$out"; mkdir -p "$out"
 passed=0 failed=0 failures=""

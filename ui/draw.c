@@ -128,12 +128,12 @@ static void draw_status(ui *u)
     char *where = xasprintf("%s | operator %s",
                             u->a->journal_path ? u->a->journal_path : "?",
                             u->a->operator_name ? u->a->operator_name : "?");
-    int ww = (int)str_width(where);
+    int ww = (int)text_width_escaped(where);
     int used = 0;
     /* A message too long for the line says how to read it whole. */
     bool whole = u->top &&
                  keymap_lookup(u->top->ops->keys, 'm') == ACT_MESSAGE;
-    if (u->msg[0] && whole && (int)str_width(u->msg) > COLS) {
+    if (u->msg[0] && whole && (int)text_width_escaped(u->msg) > COLS) {
         const char *more = "  m: whole message";
         int mw = (int)strlen(more);
         used = draw_text(y, 0, u->msg, COLS - mw, u->msg_role, false);
@@ -188,9 +188,17 @@ int ui_key(ui *u)
         }
         if (ev == TERM_RESIZE)
             return UI_KEY_RESIZE;
+        if (ev == TERM_NOTICE) { /* input discarded: say so, repaint */
+            ui_info(u, "%s", text);
+            return UI_KEY_RESIZE;
+        }
         if (term_too_small())
             continue;
         if (ev == TERM_PASTE) {
+            if (term_paste_result() == TERM_PASTE_CANCELLED &&
+                term_paste_owed())
+                ui_info(u, "Paste cancelled: the rest of it is discarded "
+                           "when it arrives (Esc stops waiting)");
             u->paste = text;
             return UI_KEY_PASTE;
         }

@@ -261,19 +261,7 @@ void keys_name(int key, char *buf, size_t n)
         snprintf(buf, n, "Ctrl-%c", key + '@');
     } else if (key > 0x7f) {
         char u[5] = {0};
-        if (key < 0x800) {
-            u[0] = (char)(0xC0 | (key >> 6));
-            u[1] = (char)(0x80 | (key & 0x3F));
-        } else if (key < 0x10000) {
-            u[0] = (char)(0xE0 | (key >> 12));
-            u[1] = (char)(0x80 | ((key >> 6) & 0x3F));
-            u[2] = (char)(0x80 | (key & 0x3F));
-        } else {
-            u[0] = (char)(0xF0 | (key >> 18));
-            u[1] = (char)(0x80 | ((key >> 12) & 0x3F));
-            u[2] = (char)(0x80 | ((key >> 6) & 0x3F));
-            u[3] = (char)(0x80 | (key & 0x3F));
-        }
+        utf8_encode((unsigned)key, u);
         snprintf(buf, n, "%s", u);
     } else {
         snprintf(buf, n, "%c", key);

@@ -26,7 +26,7 @@ static int dialog_frame(const char *title, const char *text, int extra,
                         int minw, int *left, int *width)
 {
     curs_set(0);
-    int w = dialog_width(str_width(text), minw);
+    int w = dialog_width(text_width_escaped(text), minw);
     text_lines l = {0};
     text_wrap(text, (size_t)(w - 4), 0, &l);
     int maxlines = LINES - 4 - extra;
@@ -143,7 +143,7 @@ int prompt_choice(ui *u, const char *title, const char *text,
             char note[96];
             dialog_note(note, sizeof note, why, dropped);
             char *t = with_note(text, note);
-            int y = dialog_frame(title, t, 2, (int)str_width(choices) + 6,
+            int y = dialog_frame(title, t, 2, (int)text_width_escaped(choices) + 6,
                                  &x, &w);
             free(t);
             draw_text(y + 1, x + 2, choices, w - 4, ROLE_DIALOG, false);

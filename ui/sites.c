@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "layout.h"
 #include "ui.h"
 
@@ -72,20 +73,6 @@ static void sites_reload(ui *u, sites_view *v)
     refilter(v, keep[0] ? keep : NULL);
 }
 
-static void progress_text(const site_row *r, char *buf, size_t n)
-{
-    if (r->run_open)
-        snprintf(buf, n, "%zu/%zu", r->closed, r->applicable);
-    else if (r->run && strcmp(r->run_state, "abandoned") == 0)
-        /* month and day: the column holds 15 */
-        snprintf(buf, n, "abandoned %.5s",
-                 strlen(r->run_ended) >= 10 ? r->run_ended + 5 : "");
-    else if (r->run)
-        snprintf(buf, n, "done %.10s", r->run_ended);
-    else
-        snprintf(buf, n, "-");
-}
-
 /* Draws the cells of one row from x, each in its column. */
 static void draw_row(int y, const sites_cols *c, const char *const cells[8],
                      ui_role r)
@@ -123,7 +110,7 @@ static void sites_draw(ui *u, screen *s)
     for (int i = 0; i < rows && (size_t)(v->top + i) < v->nvis; i++) {
         const site_row *r = &v->rows[v->vis[v->top + i]];
         char prog[48], act[32];
-        progress_text(r, prog, sizeof prog);
+        site_progress_text(r, true, prog, sizeof prog);
         text_time(r->last_activity, false, act, sizeof act);
         const char *cells[8] = {r->run_open ? ">" : " ", r->site.code,
                                 r->site.name, r->site.parent, r->site.server,

@@ -68,6 +68,9 @@ static volatile sig_atomic_t got_cont;   /* SIGCONT: modes to re-send */
 static bool tstp_ours;           /* we handle SIGTSTP (it was not ignored) */
 static strbuf paste;             /* the last paste, for term_key */
 static term_paste_end paste_end; /* how the last paste ended */
+/* A paste was cancelled before its end marker came: the rest of it, when
+ * it arrives, is discarded up to that marker, never read as keys. */
+static bool paste_owed;
 static bool paste_mode;          /* bracketed paste was turned on */
 static bool resize_pending;      /* a resize came inside a paste */
 static int eof_reads;            /* reads in a row that found end of file */
@@ -316,26 +319,6 @@ bool term_too_small(void)
     return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
 }
 
-/* Appends code point cp to b as UTF-8. */
-static void put_utf8(strbuf *b, unsigned cp)
-{
-    if (cp < 0x80) {
-        sb_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        sb_putc(b, (char)(0xC0 | (cp >> 6)));
-        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        sb_putc(b, (char)(0xE0 | (cp >> 12)));
-        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp <= 0x10FFFF) {
-        sb_putc(b, (char)(0xF0 | (cp >> 18)));
-        sb_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        sb_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        sb_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
-}
-
 /* Says on the bottom row that a paste is still open and how to drop it. */
 static void paste_notice(void)
 {
@@ -366,7 +349,7 @@ static bool read_paste(void)
     paste.len = 0;
     sb_puts(&paste, "");
     paste_end = TERM_PASTE_WHOLE;
-    bool cr = false, open = true, notice = false;
+    bool cr = false, open = true, notice = false, owed = false;
     int idle = 0;
     timeout(250);
     for (;;) {
@@ -395,7 +378,7 @@ static bool read_paste(void)
         idle = 0;
         if (r == KEY_CODE_YES) {
             if (ch == KEY_PASTE_END) {
-                open = false;
+                open = owed = false;
                 timeout(0);
                 continue;
             }
@@ -415,6 +398,7 @@ static bool read_paste(void)
              * whatever of it is waiting already */
             paste_end = TERM_PASTE_CANCELLED;
             open = false;
+            owed = true; /* its end marker is still to come */
             timeout(0);
             continue;
         }
@@ -428,9 +412,10 @@ static bool read_paste(void)
                 paste_end = TERM_PASTE_TOO_LONG;
             continue;
         }
-        put_utf8(&paste, ch == '\r' ? '\n' : (unsigned)ch);
+        sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
+    paste_owed = owed;
     if (notice)
         resize_pending = true; /* the caller repaints over the notice */
     if (paste_end != TERM_PASTE_WHOLE) {
@@ -461,6 +446,62 @@ static void drain_burst(void)
 }
 
 term_paste_end term_paste_result(void) { return paste_end; }
+bool term_paste_owed(void) { return paste_owed; }
+
+/* Puts back what get_wch returned (r, ch): it is the next read. */
+static void unread(int r, wint_t ch)
+{
+    if (r == KEY_CODE_YES)
+        ungetch((int)ch);
+    else
+        unget_wch((wchar_t)ch);
+}
+
+/* Whether more input is waiting right now (in curses or the terminal);
+ * nothing is taken. */
+static bool input_waiting(void)
+{
+    struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+    if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
+        return true;
+    wint_t ch;
+    timeout(0);
+    int r = get_wch(&ch);
+    timeout(250);
+    if (r == ERR)
+        return false;
+    unread(r, ch);
+    return true;
+}
+
+/* What was read (r, ch) while the rest of a cancelled paste is owed: a
+ * lone Esc stops waiting; anything else is discarded with all that waits
+ * behind it, up to the end marker (and the rest of its burst), so a long
+ * rest costs one notice per burst, not one per character. Returns the
+ * notice to show, and clears paste_owed when the wait is over. */
+static const char *owed_input(int r, wint_t ch)
+{
+    if (r != KEY_CODE_YES && ch == UI_ESC && !input_waiting()) {
+        paste_owed = false;
+        return "No longer waiting for the rest of the cancelled paste: "
+               "keys act again";
+    }
+    timeout(0);
+    while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
+        r = get_wch(&ch);
+        if (r == ERR || got_signal) {
+            timeout(250);
+            return "Waiting for the rest of the cancelled paste: input is "
+                   "discarded until it ends (Esc stops waiting)";
+        }
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+    }
+    paste_owed = false;
+    drain_burst();
+    return "The rest of the cancelled paste arrived: discarded, nothing of "
+           "it acted as keys";
+}
 
 /* Whether a paste starts right behind the key just read, in the same
  * burst (already waiting, no wait for it): then the key is part of that
@@ -479,10 +520,7 @@ static bool paste_follows(void)
         return false;
     if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)
         return true;
-    if (r == KEY_CODE_YES)
-        ungetch((int)ch);
-    else
-        unget_wch((wchar_t)ch);
+    unread(r, ch);
     return false;
 }
 
@@ -501,7 +539,7 @@ static void dump_screen(const char *path)
         strbuf b = {0};
         sb_puts(&b, "");
         for (int i = 0; row[i]; i++)
-            put_utf8(&b, (unsigned)row[i]);
+            sb_put_cp(&b, (unsigned)row[i]);
         while (b.len && b.s[b.len - 1] == ' ')
             b.s[--b.len] = '\0';
         fprintf(f, "%s\n", b.s);
@@ -598,6 +636,10 @@ term_event term_key(int *key, const char **text)
             term_modes();
             return TERM_RESIZE;
         }
+        if (paste_owed && !(r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)) {
+            *text = owed_input(r, ch);
+            return TERM_NOTICE;
+        }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
             /* the end of a paste that was discarded; what came with it
              * belongs to that paste */
@@ -630,10 +672,7 @@ size_t term_repeats(int key, int ms)
             break;
         int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
         if (k != key) { /* another key: it is the next one read */
-            if (r == KEY_CODE_YES)
-                ungetch((int)ch);
-            else
-                unget_wch((wchar_t)ch);
+            unread(r, ch);
             break;
         }
         n++;
@@ -653,6 +692,8 @@ size_t term_flush(void)
         int r = get_wch(&ch);
         if (r == ERR || got_signal)
             break;
+        if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
+            paste_owed = false; /* the rest of a cancelled paste is over */
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
             continue; /* a resize is not a key; LINES/COLS are current */
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {

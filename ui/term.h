@@ -39,6 +39,8 @@ typedef enum term_event {
     TERM_SIGNAL, /* SIGINT, SIGQUIT, SIGTERM or SIGHUP arrived, or the
                   * terminal was lost (taken as SIGHUP): leave */
     TERM_PASTE,  /* a bracketed paste, whole, in *paste */
+    TERM_NOTICE, /* no key: a message for the status line, in *paste,
+                  * about input the console discarded */
 } term_event;
 
 /* The most a paste may hold; a longer one hands over no text at all. */
@@ -84,6 +86,10 @@ void term_modes(void);
 term_event term_key(int *key, const char **paste);
 /* How the paste term_key returned last ended. */
 term_paste_end term_paste_result(void);
+/* Whether a cancelled paste's end marker is still to come: until it does,
+ * term_key discards all input (the paste's late rest, or keys typed
+ * meanwhile) as TERM_NOTICE events; a lone Esc stops the wait. */
+bool term_paste_owed(void);
 /* The test seam: with SITESWEEP_KEYS=FILE set, keys come from FILE (see
  * script_next in term.c) and never from the keyboard; ":dump FILE" in it
  * writes the whole screen as text. */

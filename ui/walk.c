@@ -42,17 +42,6 @@ typedef struct walk_view {
     char *ended_by;        /* an abandoned run: "DATE by WHO: reason" */
 } walk_view;
 
-static const char *state_mark(item_state st)
-{
-    switch (st) {
-    case ITEM_DONE: return "[x]";
-    case ITEM_SKIPPED: return "[-]";
-    case ITEM_FAILED: return "[!]";
-    case ITEM_NA: return "n/a";
-    default: return "[ ]";
-    }
-}
-
 static ui_role state_role(item_state st)
 {
     switch (st) {
@@ -372,7 +361,7 @@ static void draw_list(walk_view *v, const walk_layout *l)
         item_state st = v->rv.st.state[idx];
         char *title = procedure_expand(p->items[idx].title, &pv);
         /* '*': the item has a reason or note (its history shows it) */
-        char *line = xasprintf("%s%s%-5s %s", state_mark(st),
+        char *line = xasprintf("%s%s%-5s %s", item_state_mark(st),
                                has_notes(v, idx) ? "*" : " ",
                                p->items[idx].id, title);
         free(title);
@@ -403,7 +392,7 @@ static void draw_detail(walk_view *v, const walk_layout *l)
     if (more) {
         char *m = xasprintf("-- lines %d-%d of %d: PgUp/PgDn or K/J scroll --",
                             v->dscroll + 1, v->dscroll + rows, n);
-        if ((int)str_width(m) > l->detail_w) { /* narrow: keep the keys */
+        if ((int)text_width_escaped(m) > l->detail_w) { /* narrow: keep the keys */
             free(m);
             m = xasprintf("-- %d-%d of %d: PgDn/J --", v->dscroll + 1,
                           v->dscroll + rows, n);

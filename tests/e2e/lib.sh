@@ -20,7 +20,10 @@
 #                             :paste, :dump NAME) until it ends; status 0
 #   screen_dump NAME          a screen the script dumped, dates, hashes
 #                             and times spent made constant, the journal's path left out
+#   screen_dump_raw NAME      the same with only the journal's path left out
+#                             (dates fixed by SITESWEEP_NOW instead)
 #   assert_screen_is NAME     that dump is, line for line, the text on stdin
+#   assert_raw_screen_is NAME the same, compared with screen_dump_raw
 #
 # E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
 # runs after the console ended (the pane then stays, for tmux queries).
@@ -36,7 +39,7 @@ E2E_ERR="$E2E_DIR/stderr"
 E2E_STATUS="$E2E_DIR/status"
 export HOME="$E2E_DIR/home" TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 mkdir -p "$HOME"
-unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR NO_COLOR TMUX
+unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_NOW NO_COLOR TMUX
 # ncurses keeps some allocations for the life of the process: not ours.
 export LSAN_OPTIONS="suppressions=$E2E_ROOT/data/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}abort_on_error=0"
@@ -153,6 +156,13 @@ run_script() {
     t kill-server >/dev/null 2>&1
 }
 
+# A dump as it is, but for the journal's path (and what follows it) on
+# the bottom row: for screens whose dates are fixed by SITESWEEP_NOW.
+screen_dump_raw() {
+    [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
+    sed -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
+}
+
 screen_dump() {
     [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
     sed -E -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}/DATE/g' \
@@ -164,6 +174,15 @@ screen_dump() {
 # Fails unless screen dump NAME is, line for line, the text on stdin.
 assert_screen_is() {
     screen_dump "$1" >"$E2E_DIR/$1.got"
+    cat >"$E2E_DIR/$1.want"
+    diff -u "$E2E_DIR/$1.want" "$E2E_DIR/$1.got" ||
+        fail "screen $1 differs from the expected one (above)"
+}
+
+# The same for a screen whose dates SITESWEEP_NOW fixed: nothing masked
+# but the journal's path.
+assert_raw_screen_is() {
+    screen_dump_raw "$1" >"$E2E_DIR/$1.got"
     cat >"$E2E_DIR/$1.want"
     diff -u "$E2E_DIR/$1.want" "$E2E_DIR/$1.got" ||
         fail "screen $1 differs from the expected one (above)"

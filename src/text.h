@@ -1,7 +1,7 @@
 /* text.h - measuring, cropping and wrapping UTF-8 text by terminal display
  * columns. Pure: no curses, so it can be tested without a terminal. */
-#ifndef SITESWEEP_UI_TEXT_H
-#define SITESWEEP_UI_TEXT_H
+#ifndef SITESWEEP_TEXT_H
+#define SITESWEEP_TEXT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,6 +23,9 @@ void text_lines_free(text_lines *l);
 size_t text_cp_width(unsigned cp);
 /* Display columns of a string that holds no unsafe code points. */
 size_t text_width(const char *s);
+/* Display columns of s as a terminal is shown it: unsafe code points
+ * escaped first (str_escape_unsafe), as text_crop does. */
+size_t text_width_escaped(const char *s);
 /* Bytes of the longest prefix of s (already escaped) that fits in cols
  * columns, never splitting a UTF-8 sequence and keeping the combining marks
  * that follow the last character; *used gets its width when not NULL. */
@@ -44,9 +47,13 @@ size_t text_wrap(const char *s, size_t cols, size_t indent, text_lines *out);
  * escaped first. Appends to out; returns the number of lines added. */
 size_t text_wrap_command(const char *s, size_t cols, size_t indent,
                          const char *mark, text_lines *out);
-/* Whether needle occurs in hay ignoring case: every code point of both is
- * lowered with towlower (simple case folding of all Unicode under a UTF-8
- * locale; ASCII only under C). Malformed bytes compare as they are. */
+/* s case-folded for caseless matching, in any locale: Unicode full case
+ * folding (libunistring's u8_casefold: "ZÜRICH" -> "zürich", "ΣΟΦΙΑ" ->
+ * "σοφια", "Straße" -> "strasse"); ASCII without a library call; malformed
+ * bytes are kept as they are. Caller frees. The journal's filter and its
+ * indexes fold with it (SQL lower() in sitesweep's connections). */
+char *text_fold(const char *s);
+/* Whether needle occurs in hay ignoring case: both folded by text_fold. */
 bool text_contains_fold(const char *hay, const char *needle);
 /* A copy of s for a terminal whose locale is not UTF-8: each non-ASCII
  * code point (or malformed byte) becomes one '?', so nothing it draws can

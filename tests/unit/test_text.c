@@ -1,4 +1,4 @@
-/* test_ui_text.c - cropping and wrapping by display columns. */
+/* test_text.c - cropping and wrapping by display columns. */
 #include <locale.h>
 #include <setjmp.h>
 #include <stdarg.h>

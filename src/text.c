@@ -2,11 +2,13 @@
 #include "text.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
-#include <wctype.h>
+
+#include <unicase.h>
 
 #include "util.h"
 
@@ -74,6 +76,14 @@ size_t text_width(const char *s)
         width += w;
     }
     return width;
+}
+
+size_t text_width_escaped(const char *s)
+{
+    char *esc = str_escape_unsafe(s);
+    size_t w = text_width(esc);
+    free(esc);
+    return w;
 }
 
 size_t text_fit(const char *s, size_t cols, size_t *used)
@@ -206,47 +216,39 @@ void text_time(const char *ts, bool seconds, char *out, size_t n)
     snprintf(out, n, "%s", ts);
 }
 
-/* Appends code point cp to b as UTF-8. */
-static void put_cp(strbuf *b, unsigned cp)
+/* Appends n bytes of well-formed UTF-8 at s to b, case-folded. */
+static void fold_run(strbuf *b, const char *s, size_t n)
 {
-    char u[4];
-    size_t k;
-    if (cp < 0x80) {
-        u[0] = (char)cp, k = 1;
-    } else if (cp < 0x800) {
-        u[0] = (char)(0xC0 | (cp >> 6)), u[1] = (char)(0x80 | (cp & 0x3F));
-        k = 2;
-    } else if (cp < 0x10000) {
-        u[0] = (char)(0xE0 | (cp >> 12));
-        u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (cp & 0x3F));
-        k = 3;
-    } else {
-        u[0] = (char)(0xF0 | (cp >> 18));
-        u[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-        u[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        u[3] = (char)(0x80 | (cp & 0x3F));
-        k = 4;
+    size_t i = 0;
+    while (i < n && (unsigned char)s[i] < 0x80)
+        i++;
+    if (i == n) { /* ASCII: no need for the tables */
+        for (i = 0; i < n; i++)
+            sb_putc(b, s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i]);
+        return;
     }
-    sb_add(b, u, k);
+    size_t len = 0;
+    uint8_t *f = u8_casefold((const uint8_t *)s, n, NULL, NULL, NULL, &len);
+    if (!f)
+        oom(); /* its only failure for well-formed input */
+    sb_add(b, (const char *)f, len);
+    free(f);
 }
 
-/* s with every code point lowered. Caller frees. */
-static char *fold(const char *s)
+char *text_fold(const char *s)
 {
     strbuf b = {0};
     sb_puts(&b, "");
     size_t n = strlen(s), i = 0;
     while (i < n) {
+        size_t start = i, k;
         unsigned cp;
-        size_t k = utf8_decode(s + i, n - i, &cp);
-        if (k == 0) {
+        while (i < n && (k = utf8_decode(s + i, n - i, &cp)) != 0)
+            i += k;
+        if (i > start)
+            fold_run(&b, s + start, i - start);
+        if (i < n) /* a malformed byte: as it is */
             sb_putc(&b, s[i++]);
-            continue;
-        }
-        wint_t lo = towlower((wint_t)cp);
-        put_cp(&b, lo > 0 && lo <= 0x10FFFF ? (unsigned)lo : cp);
-        i += k;
     }
     return sb_take(&b);
 }
@@ -255,7 +257,7 @@ bool text_contains_fold(const char *hay, const char *needle)
 {
     if (!needle[0])
         return true;
-    char *h = fold(hay), *nd = fold(needle);
+    char *h = text_fold(hay), *nd = text_fold(needle);
     bool found = strstr(h, nd) != NULL;
     free(h);
     free(nd);
