@@ -772,6 +772,51 @@ static void test_dead_holder_holds_nothing(void **state)
     assert_string_equal(by.host, "host1");
 }
 
+/* A takeover journals a handover under the run's site: when that cannot
+ * be read (no such run, or the runs table unreadable), nothing is written
+ * rather than a handover with an empty site. */
+static void test_claim_needs_the_runs_site(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    /* A live holder on another host, of a run the runs table lacks. */
+    assert_int_equal(raw_sql(f->path, "INSERT INTO holds VALUES(77, 'bob',"
+                                      " 'host9', 1, '2026-11-27T02:00:00Z')"),
+                     SQLITE_OK);
+    journal_set_console(f->j, true);
+    int64_t before = count_events(f);
+    assert_int_equal(journal_run_claim(f->j, 77, true, NULL, &e), JOURNAL_EINPUT);
+    assert_non_null(strstr(e.msg, "no cleanup run 77"));
+    assert_int_equal(count_events(f), before);
+    /* The runs table cannot be read: a storage error, nothing written. */
+    assert_int_equal(raw_sql(f->path, "INSERT INTO holds VALUES(1, 'bob',"
+                                      " 'host9', 1, '2026-11-27T02:00:00Z');"
+                                      "ALTER TABLE runs RENAME TO runs_gone"),
+                     SQLITE_OK);
+    assert_int_equal(journal_run_claim(f->j, 1, true, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "runs"));
+    assert_int_equal(count_events(f), before);
+    assert_int_equal(raw_sql(f->path, "ALTER TABLE runs_gone RENAME TO runs;"
+                                      "DELETE FROM holds WHERE run = 77"),
+                     SQLITE_OK);
+    /* Readable again: the takeover is journaled under K7Q. */
+    assert_int_equal(journal_run_claim(f->j, 1, true, NULL, &e), 0);
+    event ev;
+    assert_int_equal(journal_event_get(f->j, before + 1, &ev, &e), 0);
+    assert_string_equal(ev.kind, "handover");
+    assert_string_equal(ev.site, "K7Q");
+    event_clear(&ev);
+    /* Every event is one sitesweep could write; only the renamed table's
+     * SQL (SQLite quotes the new name) differs from sitesweep's schema. */
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 1);
+    assert_int_equal(v.problem, VERIFY_SCHEMA);
+}
+
 /* Past the first few thousand events a filtered page is served by the
  * trigram index: the answers must be the same as a plain scan's. */
 static void test_filter_beyond_scan_window(void **state)
@@ -1462,6 +1507,7 @@ int main(void)
         T(test_migrates_v3_runs),
         T(test_one_console_holds_a_run),
         T(test_dead_holder_holds_nothing),
+        T(test_claim_needs_the_runs_site),
         T(test_checkpoint_names_the_newest_event),
         cmocka_unit_test(test_resolve_path),
     };
