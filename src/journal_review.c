@@ -78,13 +78,13 @@ static int run_events(journal *j, int64_t id, const procedure *p,
 }
 
 int journal_run_times(journal *j, int64_t id, const procedure *p,
-                      int64_t *item_seconds, int64_t *active, ss_err *e)
+                      timing_item *items, int64_t *active, ss_err *e)
 {
     timing_event *ev;
     size_t n;
     if (run_events(j, id, p, &ev, &n, NULL, e))
         return J_ESTORAGE;
-    timing_run(ev, n, item_seconds, p->nitems, active);
+    timing_items(ev, n, items, p->nitems, active);
     free(ev);
     return J_OK;
 }
@@ -121,10 +121,12 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
         procedure_free(&p);
         return jdb_fail(j, e, "cannot read runs");
     }
-    /* Per past run, the time of each item it closed that took any time
-     * (an item right after an idle gap counts 0 and says nothing). */
+    /* Per past run, the time of each item whose time was measured, 0 s
+     * included (a scripted run records items in under a second); an item
+     * closed after an idle gap, or by the command that started the run,
+     * has no known time and is no sample. */
     int64_t *samples = xcalloc(nruns * p.nitems + 1, sizeof *samples);
-    int64_t *per = xcalloc(p.nitems + 1, sizeof *per);
+    timing_item *per = xcalloc(p.nitems + 1, sizeof *per);
     size_t ns = 0;
     int out = 0;
     for (size_t r = 0; r < nruns; r++) {
@@ -134,8 +136,8 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
             break;
         }
         for (size_t i = 0; i < p.nitems; i++)
-            if (per[i] > 0)
-                samples[ns++] = per[i];
+            if (per[i].measured)
+                samples[ns++] = per[i].seconds;
     }
     if (out == 0)
         out = timing_estimate(samples, ns, nruns, 1, median) ? 0

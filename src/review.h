@@ -60,11 +60,12 @@ int journal_run_latest(journal *j, const char *code, run_view *out,
 int journal_run_numbered(journal *j, const char *code, int64_t number,
                          run_view *out, ss_err *e);
 
-/* Seconds spent per item of run id (item_seconds: p->nitems entries, p the
- * run's procedure) and its active seconds, from the run's own events.
- * J_OK, J_ESTORAGE. */
+/* The time spent on each item of run id (items: p->nitems entries, p the
+ * run's procedure; see timing_items: all seconds, the part before its
+ * last failure, whether measured) and its active seconds, from the run's
+ * own events. J_OK, J_ESTORAGE. */
 int journal_run_times(journal *j, int64_t id, const procedure *p,
-                      int64_t *item_seconds, int64_t *active, ss_err *e);
+                      timing_item *items, int64_t *active, ss_err *e);
 /* Estimate of the seconds left for open_items items of a run of procedure
  * hash: J_OK with *seconds, J_NOTFOUND when fewer than TIMING_MIN_RUNS
  * completed runs of it exist, J_ESTORAGE. */
