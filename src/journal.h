@@ -14,7 +14,7 @@
 #include "site.h"
 #include "util.h"
 
-#define JOURNAL_SCHEMA_VERSION 4
+#define JOURNAL_SCHEMA_VERSION 5
 #define JOURNAL_BUSY_MS 5000 /* how long a write waits for another writer */
 
 /* What the journal's functions return (as int). Every function returns

@@ -69,6 +69,17 @@ int timing_parse_ts(const char *ts, int64_t *ms)
     return 0;
 }
 
+bool timing_gap_counts(int64_t gap_ms)
+{
+    return gap_ms >= 0 && gap_ms <= (int64_t)TIMING_IDLE_LIMIT * 1000;
+}
+
+int64_t timing_active_add(int64_t gap_ms, timing_kind k)
+{
+    bool kind = k == TK_ITEM || k == TK_FAIL || k == TK_END;
+    return kind && timing_gap_counts(gap_ms) ? gap_ms : 0;
+}
+
 void timing_items(const timing_event *ev, size_t n, timing_item *items,
                   size_t nitems, int64_t *active)
 {
@@ -80,10 +91,9 @@ void timing_items(const timing_event *ev, size_t n, timing_item *items,
     for (size_t i = 1; i < n; i++) {
         const timing_event *cur = &ev[i], *prev = &ev[i - 1];
         int64_t gap = cur->ms - prev->ms;
-        bool counted = gap >= 0 && gap <= (int64_t)TIMING_IDLE_LIMIT * 1000;
+        bool counted = timing_gap_counts(gap);
         bool on_item = cur->kind == TK_ITEM || cur->kind == TK_FAIL;
-        if (counted && (on_item || cur->kind == TK_END))
-            total += gap;
+        total += timing_active_add(gap, cur->kind);
         if (!on_item || cur->item < 0 || (size_t)cur->item >= nitems)
             continue;
         size_t k = (size_t)cur->item;

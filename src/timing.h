@@ -35,6 +35,16 @@ typedef struct timing_event {
     timing_kind kind;
 } timing_event;
 
+/* Whether an interval of gap_ms between two events of a run is counted:
+ * 0 <= gap_ms <= TIMING_IDLE_LIMIT seconds (a clock gone back, or idle
+ * time, is not). */
+bool timing_gap_counts(int64_t gap_ms);
+/* Milliseconds of active time an event of kind k adds, gap_ms after the
+ * run's previous event: gap_ms when it is counted and k is TK_ITEM,
+ * TK_FAIL or TK_END, else 0. timing_items sums these; the journal keeps
+ * the sum per run as each event is written. */
+int64_t timing_active_add(int64_t gap_ms, timing_kind k);
+
 /* The kind an event kind name ("done", "run-started", ...) has. */
 timing_kind timing_kind_of(const char *event_kind);
 
