@@ -37,16 +37,15 @@ static void add_distinct(char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = xstrdup(s);
 }
 
-/* The run's own events as timing events (by the events_run index), with
- * who and where into r when given. *out is allocated. */
+/* The run's own events as timing events (by the events_run index). *out
+ * is allocated. */
 static int run_events(journal *j, int64_t id, const procedure *p,
-                      timing_event **out, size_t *n, run_summary *r,
-                      ss_err *e)
+                      timing_event **out, size_t *n, ss_err *e)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind, operator, host"
-                                   " FROM events WHERE run = ? ORDER BY id", e);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind FROM events"
+                                   " WHERE run = ? ORDER BY id", e);
     if (!st)
         return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
@@ -62,11 +61,6 @@ static int run_events(journal *j, int64_t id, const procedure *p,
         const char *item = jdb_col_text(st, 1);
         t->item = *item && p ? procedure_find(p, item) : -1;
         t->kind = timing_kind_of(jdb_col_text(st, 2));
-        if (r) {
-            add_distinct(&r->operators, &r->noperators, jdb_col_text(st, 3));
-            add_distinct(&r->hosts, &r->nhosts, jdb_col_text(st, 4));
-            snprintf(r->last, sizeof r->last, "%s", ts);
-        }
     }
     jdb_done(j, st);
     if (rc != SQLITE_DONE) {
@@ -82,7 +76,7 @@ int journal_run_times(journal *j, int64_t id, const procedure *p,
 {
     timing_event *ev;
     size_t n;
-    if (run_events(j, id, p, &ev, &n, NULL, e))
+    if (run_events(j, id, p, &ev, &n, e))
         return J_ESTORAGE;
     timing_items(ev, n, items, p->nitems, active);
     free(ev);
