@@ -523,10 +523,12 @@ static const char *const event_checks[] = {
     " run ' || e.run || ' is a cleanup of ' || s.site FROM events e JOIN"
     " events s ON s.run = e.run AND s.kind = 'run-started' WHERE e.run != 0"
     " AND e.site != s.site ORDER BY e.id LIMIT 1",
+    /* From the few ends to what follows them in their run: from each
+     * event back to its run's end scanned the run's events per event. */
     "SELECT e.id, 'it names run ' || e.run || ', which ended at event ' ||"
-    " x.id || ' (' || x.kind || ')' FROM events e JOIN events x ON x.run ="
-    " e.run AND x.kind IN ('run-completed', 'run-abandoned') AND x.id < e.id"
-    " WHERE e.run != 0 ORDER BY e.id LIMIT 1",
+    " x.id || ' (' || x.kind || ')' FROM events x CROSS JOIN events e ON"
+    " e.run = x.run AND e.id > x.id WHERE x.kind IN ('run-completed',"
+    " 'run-abandoned') AND x.run != 0 ORDER BY e.id LIMIT 1",
 };
 
 /* Names event id as impossible, why in words; returns 1. */
