@@ -13,13 +13,15 @@
 # BENCH_N: processes per side in benchmark 1 (default 200).
 # BENCH_EVENTS: events of the big journal (default 1000000).
 # BENCH_ONLY=runs: only benchmark 4 (and the journals it needs).
+# BENCH_KEEP=1 keeps work/; BENCH_REUSE=1 then measures on its journals
+# again instead of generating them (and says so).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 bin=$1 dir=$2
 n=${BENCH_N:-200}
 w=$dir/work
 res=$dir/results.txt
-rm -rf "$w"
+[ -n "${BENCH_REUSE:-}" ] && [ -s "$w/1m.db" ] || rm -rf "$w"
 mkdir -p "$w/home"
 export HOME="$w/home" TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset SITESWEEP_JOURNAL SITESWEEP_PROCEDURE NO_COLOR TMUX
@@ -206,7 +208,12 @@ console_floor() {
 
 make_journals() {
     small=$w/1k.db big=$w/1m.db
-    [ -s "$big" ] && return
+    [ -z "${made:-}" ] || return 0
+    made=1
+    if [ -s "$big" ]; then
+        say "   (the journals of an earlier BENCH_KEEP run: $("$bin" --journal "$big" verify | head -n 1))"
+        return
+    fi
     say "   journals for 2. and 4. ($SITES sites, a central one and $((SITES - 1)) with an open run;"
     say "   the big one also $HISTORY past runs, each started, one item done, abandoned):"
     gen "$small" 1000
