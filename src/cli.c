@@ -681,8 +681,11 @@ static int cmd_procedure(const opts *o)
         else if (have_run && rv.open)
             drift_note(&rv, &p, ppath);
     }
+    proc_cleanup pc = {0, "", "", ""};
+    if (have_run)
+        pc = (proc_cleanup){rv.number, rv.state, rv.started, rv.ended};
     rc = export_procedure(stdout, f, have_run ? &rv.proc : &p, &v,
-                          have_run ? &rv.st : NULL) ? EXIT_FAIL : EXIT_OK;
+                          have_run ? &rv.st : NULL, &pc) ? EXIT_FAIL : EXIT_OK;
     if (rc == EXIT_OK && o->site && f == FMT_MD &&
         export_md_checkpoint(stdout, &cp))
         rc = EXIT_FAIL;

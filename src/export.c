@@ -587,10 +587,32 @@ static void item_md(FILE *f, const proc_item *it, const proc_values *v,
         fputc('\n', f);
 }
 
+const char *proc_cleanup_text(const proc_cleanup *c, const site *s,
+                              char *buf, size_t n)
+{
+    if (c && c->number > 0 && strcmp(c->state, "open") == 0)
+        snprintf(buf, n, "%s #%lld, open since %s", s->code,
+                 (long long)c->number, c->started);
+    else if (c && c->number > 0)
+        snprintf(buf, n, "%s #%lld, %s %s", s->code, (long long)c->number,
+                 c->state, c->ended);
+    else if (s->state == STATE_CLEAN)
+        /* Imported as clean: nothing says a cleanup happened here. */
+        snprintf(buf, n, "none recorded (%s is marked clean, but no "
+                         "cleanup of it is in the journal)", s->code);
+    else
+        snprintf(buf, n, "none recorded");
+    return buf;
+}
+
 int export_procedure(FILE *f, out_format fmt, const procedure *p,
-                     const proc_values *v, const run_state *st)
+                     const proc_values *v, const run_state *st,
+                     const proc_cleanup *c)
 {
     const site *s = v->site;
+    char ctext[160] = "";
+    if (s)
+        proc_cleanup_text(c, s, ctext, sizeof ctext);
     if (fmt == FMT_JSON) {
         json_t *o = json_object();
         json_object_set_new(o, "procedure", export_json_text(p->name));
@@ -598,6 +620,18 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
         json_object_set_new(o, "source", p->source ? export_json_text(p->source) : json_null());
         json_object_set_new(o, "hash", export_json_text(p->hash));
         json_object_set_new(o, "site", s ? export_json_text(s->code) : json_null());
+        if (s && c && c->number > 0) {
+            json_t *r = json_object();
+            json_object_set_new(r, "number", json_integer((json_int_t)c->number));
+            json_object_set_new(r, "state", export_json_text(c->state));
+            json_object_set_new(r, "started", export_json_text(c->started));
+            json_object_set_new(r, "ended", c->ended[0]
+                                                ? export_json_text(c->ended)
+                                                : json_null());
+            json_object_set_new(o, "cleanup", r);
+        } else if (s) {
+            json_object_set_new(o, "cleanup", json_null());
+        }
         if (st) {
             json_object_set_new(o, "closed", json_integer((json_int_t)st->closed));
             json_object_set_new(o, "applicable", json_integer((json_int_t)st->applicable));
@@ -620,6 +654,8 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
                     s->parent[0] ? s->parent : "none");
             free(mn);
         }
+        if (s)
+            fprintf(f, "Cleanup: %s.\n\n", ctext);
         if (st)
             fprintf(f, "Progress: %zu of %zu applicable items closed.\n\n",
                     st->closed, st->applicable);
@@ -639,6 +675,8 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
             fprintf(f, "), server %s, drive %c:, parent %s\n", s->server,
                     s->drive, s->parent[0] ? s->parent : "none");
         }
+        if (s)
+            fprintf(f, "Cleanup: %s\n", ctext);
         if (st)
             fprintf(f, "Progress: %zu/%zu\n", st->closed, st->applicable);
         fputc('\n', f);

@@ -46,11 +46,32 @@ int event_writer_add(event_writer *w, const event *ev);
 /* Finishes the document and frees w; non-zero if any write failed. */
 int event_writer_end(event_writer *w);
 
+/* Which cleanup of the site a checklist shows the states of. */
+typedef struct proc_cleanup {
+    int64_t number;     /* the run's number at the site (K7Q #2: 2); 0 when
+                           the site has no cleanup recorded */
+    const char *state;  /* "open", "complete" or "abandoned" ("" if none) */
+    const char *started; /* UTC start, "" when none */
+    const char *ended;  /* UTC completion or abandonment, "" while open */
+} proc_cleanup;
+
 /* The checklist, every item with its instruction, where, commands and
  * cautions, filled in from v (v->site may be NULL), with each item's state
- * when st is given. */
+ * when st is given. With a site, c (never NULL then) says which cleanup
+ * the states are of, or that none is recorded: a line "Cleanup: K7Q #1,
+ * abandoned 2026-11-27T03:10:00Z" (JSON: "cleanup" object or null).
+ * 0, or -1 when writing to f failed. */
 int export_procedure(FILE *f, out_format fmt, const procedure *p,
-                     const proc_values *v, const run_state *st);
+                     const proc_values *v, const run_state *st,
+                     const proc_cleanup *c);
+
+/* What c says of the site s's cleanup, in words (n bytes into buf):
+ * "K7Q #1, abandoned 2026-11-27T03:10:00Z", "K7Q #2, open since ...",
+ * "none recorded (K7Q is marked clean, but no cleanup of it is in the
+ * journal)" for a site imported as clean, else "none recorded". Returns
+ * buf. */
+const char *proc_cleanup_text(const proc_cleanup *c, const site *s,
+                              char *buf, size_t n);
 
 /* Ends a Markdown report with the journal's checkpoint: a blank line, then
  * "Checkpoint: `N:HASH`" and a newline, the text `sitesweep verify

@@ -48,9 +48,33 @@
     "INSERT OR IGNORE INTO events_grams(gram, block) SELECT '', " id       \
     " >> 6" from " WHERE length(" text ") > " GRAM_MAX ";"
 
+/* 4 -> 5: what the list of runs needs, as derived columns of runs, so
+ * `runs` and the Cleanups screen read no events (journal_stats.c): the
+ * latest event's time, the active time in milliseconds, operators and
+ * hosts (JSON arrays, first seen first) and the items by state. Existing
+ * runs are filled from their events by jdb_migrate_run_stats. */
+#define MIGRATION_RUN_STATS                                                \
+    "ALTER TABLE runs ADD COLUMN last_ts TEXT NOT NULL DEFAULT '';"        \
+    "ALTER TABLE runs ADD COLUMN active_ms INTEGER NOT NULL DEFAULT 0;"    \
+    "ALTER TABLE runs ADD COLUMN operators TEXT NOT NULL DEFAULT '[]';"    \
+    "ALTER TABLE runs ADD COLUMN hosts TEXT NOT NULL DEFAULT '[]';"        \
+    "ALTER TABLE runs ADD COLUMN n_done INTEGER NOT NULL DEFAULT 0;"       \
+    "ALTER TABLE runs ADD COLUMN n_skipped INTEGER NOT NULL DEFAULT 0;"    \
+    "ALTER TABLE runs ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;"     \
+    "ALTER TABLE runs ADD COLUMN n_na INTEGER NOT NULL DEFAULT 0;"         \
+    "ALTER TABLE runs ADD COLUMN n_open INTEGER NOT NULL DEFAULT 0;"
+
+/* One schema migration: SQL, then (when given) a back-fill in C that
+ * derives what the SQL cannot from the events, in the same transaction.
+ * The back-fill returns 0, or -1 with e set. */
+typedef struct migration {
+    const char *sql;
+    int (*backfill)(journal *j, ss_err *e);
+} migration;
+
 /* Schema migrations: entry i takes user_version i to i + 1. */
-static const char *const migrations[] = {
-    "CREATE TABLE events("
+static const migration migrations[] = {
+    {"CREATE TABLE events("
     "  id INTEGER PRIMARY KEY,"
     "  ts TEXT NOT NULL, operator TEXT NOT NULL, host TEXT NOT NULL,"
     "  site TEXT NOT NULL DEFAULT '', run INTEGER NOT NULL DEFAULT 0,"
@@ -83,24 +107,25 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX runs_one_open ON runs(site) WHERE open = 1;"
     "CREATE TABLE item_states(run INTEGER NOT NULL, item TEXT NOT NULL,"
     "  state TEXT NOT NULL, event INTEGER NOT NULL,"
-    "  PRIMARY KEY(run, item)) WITHOUT ROWID;",
+    "  PRIMARY KEY(run, item)) WITHOUT ROWID;", NULL},
     /* 1 -> 2: which console holds an open run. */
-    "CREATE TABLE holds(run INTEGER PRIMARY KEY, operator TEXT NOT NULL,"
-    "  host TEXT NOT NULL, pid INTEGER NOT NULL, since TEXT NOT NULL);",
+    {"CREATE TABLE holds(run INTEGER PRIMARY KEY, operator TEXT NOT NULL,"
+    "  host TEXT NOT NULL, pid INTEGER NOT NULL, since TEXT NOT NULL);", NULL},
     /* 2 -> 3: a trigram index of each event's searchable text, so a filter
      * that matches rarely does not scan a million events per page. Kept by
      * a trigger, in the same transaction as the event. */
-    "CREATE VIRTUAL TABLE events_text USING fts5(text, content = '',"
+    {"CREATE VIRTUAL TABLE events_text USING fts5(text, content = '',"
     "  tokenize = 'trigram case_sensitive 1');"
     "CREATE TRIGGER events_text_add AFTER INSERT ON events BEGIN"
     "  INSERT INTO events_text(rowid, text) VALUES(new.id, " EVENT_TEXT("new.") ");"
     "  END;"
     "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;",
+    NULL},
     /* 3 -> 4: runs numbered per site (K7Q #1, K7Q #2; the global id stays
      * for the chain), the run's end state (open, complete, abandoned) and
      * the install state the site had before the run, which abandoning the
      * run restores. Derived from the events for existing runs. */
-    "ALTER TABLE runs ADD COLUMN number INTEGER NOT NULL DEFAULT 0;"
+    {"ALTER TABLE runs ADD COLUMN number INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT 'open';"
     "ALTER TABLE runs ADD COLUMN prior TEXT NOT NULL DEFAULT '';"
     "UPDATE runs SET number = (SELECT count(*) FROM runs r WHERE r.site ="
@@ -121,19 +146,21 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(gram, block)) WITHOUT ROWID;"
     "CREATE TRIGGER events_grams_add AFTER INSERT ON events BEGIN "
     GRAMS_OF("new.id", EVENT_TEXT("new."), "") " END;"
-    GRAMS_OF("id", EVENT_TEXT(""), " FROM events"),
-    /* 4 -> 5: both filter indexes folded for all of Unicode, no longer
+    GRAMS_OF("id", EVENT_TEXT(""), " FROM events"), NULL},
+    /* 4 -> 5 */
+    {MIGRATION_RUN_STATS, jdb_migrate_run_stats},
+    /* 5 -> 6: both filter indexes folded for all of Unicode, no longer
      * for ASCII only (the lower() of jdb_fold_register; "ZÜRICH" was
      * indexed as "zÜrich"). A self-contained step: it rebuilds the
      * trigram index whole, and adds the grams of every event whose text
      * is not ASCII (the stale ones left beside them can only make a block
      * be scanned, never hide one). The schema's objects stay as they
      * were. */
-    "INSERT INTO events_text(events_text) VALUES('delete-all');"
-    "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;"
-    GRAMS_OF("id", EVENT_TEXT(""), " FROM (SELECT * FROM events WHERE"
-             " length(CAST(" EVENT_RAW("") " AS BLOB)) <> length("
-             EVENT_RAW("") "))"),
+    {"INSERT INTO events_text(events_text) VALUES('delete-all');"
+     "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("") " FROM events;"
+     GRAMS_OF("id", EVENT_TEXT(""), " FROM (SELECT * FROM events WHERE"
+              " length(CAST(" EVENT_RAW("") " AS BLOB)) <> length("
+              EVENT_RAW("") "))"), NULL},
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -286,7 +313,7 @@ static int schema_expected(ss_err *e)
     }
     int rc = SQLITE_OK;
     for (size_t v = 0; rc == SQLITE_OK && v < NMIGRATIONS; v++)
-        rc = sqlite3_exec(db, migrations[v], NULL, NULL, NULL);
+        rc = sqlite3_exec(db, migrations[v].sql, NULL, NULL, NULL);
     sqlite3_stmt *st = NULL;
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db, "SELECT type, name, tbl_name,"
@@ -636,7 +663,8 @@ static int migrate(journal *j, ss_err *e)
                        version);
     }
     for (int v = version; v < JOURNAL_SCHEMA_VERSION; v++) {
-        if (jdb_exec(j, migrations[v], "cannot upgrade the journal schema", e)) {
+        if (jdb_exec(j, migrations[v].sql, "cannot upgrade the journal schema", e) ||
+            (migrations[v].backfill && migrations[v].backfill(j, e))) {
             jdb_rollback(j);
             return -1;
         }

@@ -14,7 +14,7 @@
 #include "site.h"
 #include "util.h"
 
-#define JOURNAL_SCHEMA_VERSION 5
+#define JOURNAL_SCHEMA_VERSION 6
 #define JOURNAL_BUSY_MS 5000 /* how long a write waits for another writer */
 
 /* What the journal's functions return (as int). Every function returns
@@ -160,7 +160,9 @@ void journal_set_takeover(journal *j, bool takeover);
 /* Claims the run for this console. J_OK when claimed (or already ours, or
  * the holder's process is gone); J_HELD when another live console holds
  * it, *by saying who, from where and since when. With takeover, takes it
- * from that console and journals a "handover" event. J_ESTORAGE. */
+ * from that console and journals a "handover" event; J_EINPUT when
+ * there is no such run to take over (nothing written); J_ESTORAGE (also
+ * when the run's site cannot be read: nothing written). */
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                       ss_err *e);
 /* Lets the run go when this console leaves it: J_OK, J_ESTORAGE. */

@@ -117,6 +117,8 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
                               "by sitesweep); nothing was recorded", j->path,
                            site_code);
     }
+    if (run && jdb_run_event(j, run, kind, ev.ts, e))
+        return -1;
     if (id)
         *id = ev.id;
     return 0;

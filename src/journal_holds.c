@@ -102,14 +102,24 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
         return jdb_finish(j, J_HELD, e);
     }
     if (rc == J_HELD) {
+        /* The handover is filed under the run's site: without it, it is
+         * not written (an event of a run with no site verifies as one
+         * sitesweep could not have written). */
         char site_code[4] = "";
         sqlite3_stmt *q = jdb_prep(j, "SELECT site FROM runs WHERE id = ?", e);
-        if (q) {
-            sqlite3_bind_int64(q, 1, run);
-            if (sqlite3_step(q) == SQLITE_ROW)
-                jdb_copy_col(q, 0, site_code, sizeof site_code);
-            jdb_done(j, q);
+        if (!q)
+            return jdb_finish(j, J_ESTORAGE, e);
+        sqlite3_bind_int64(q, 1, run);
+        rc = jdb_step_row(j, q, "cannot read the run's site", e);
+        if (rc == J_NOTFOUND) {
+            ss_errf(e, "%s: no cleanup run %lld to take over; nothing was "
+                       "recorded", j->path, (long long)run);
+            return jdb_finish(j, J_EINPUT, e);
         }
+        if (rc)
+            return jdb_finish(j, J_ESTORAGE, e);
+        jdb_copy_col(q, 0, site_code, sizeof site_code);
+        jdb_done(j, q);
         char *note = xasprintf("taken over from %s on %s (pid %ld, holding "
                                "since %s)", h.operator_name, h.host, h.pid,
                                h.since);

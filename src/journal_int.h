@@ -127,6 +127,55 @@ bool jdb_short_filter(const event_filter *f);
 int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
                    size_t limit, event *evs, size_t *count, ss_err *e);
 
+/* ---- derived columns of runs for the run list (journal_stats.c) ---- */
+
+/* A run's items by the state they show. */
+typedef struct run_counts {
+    size_t done, skipped, failed, na, open;
+} run_counts;
+/* Counts rs's items by state (rs->state). */
+void jdb_count_states(const run_state *rs, run_counts *c);
+/* Keeps run's derived columns for an event of kind at ts (UTC) just
+ * appended by this handle's operator and host, inside the caller's
+ * transaction: last_ts, active_ms (the interval from the run's previous
+ * event, as timing_active_add counts it), operators and hosts. J_OK (also
+ * when there is no such run), J_ESTORAGE with e set. */
+int jdb_run_event(journal *j, int64_t run, const char *kind, const char *ts,
+                  ss_err *e);
+/* What a run's events say its derived columns are. */
+typedef struct run_derived {
+    size_t closed, applicable;     /* applicable items closed; applicable */
+    char resume[PROC_ID_MAX + 1];  /* first open item, "" when none */
+    run_counts counts;             /* items by state */
+    int64_t active_ms;             /* active time, milliseconds */
+} run_derived;
+/* Makes (and jdb_derive_end drops) the temporary table jdb_run_derive
+ * reads the site's versions from: one pass over the events, inside the
+ * caller's transaction. 0, or -1 with e set. */
+int jdb_derive_begin(journal *j, ss_err *e);
+void jdb_derive_end(journal *j);
+/* Derives run's columns from its events (between jdb_derive_begin and
+ * jdb_derive_end): its procedure (by hash), the
+ * site as it was at event `completed` (the run's end; 0 while open: the
+ * site now) and the newest outcome of each item. 0; 1 when the procedure
+ * is missing or does not parse (reported by verify's procedure checks);
+ * -1 with e set when the journal cannot be read. */
+int jdb_run_derive(journal *j, int64_t run, const char *code,
+                   const char *hash, int64_t completed, run_derived *out,
+                   ss_err *e);
+/* The schema 5 upgrade's back-fill: fills the new columns of every run
+ * from its events, inside the migration's transaction. 0, or -1 with e
+ * set. */
+int jdb_migrate_run_stats(journal *j, ss_err *e);
+/* SQL of a run's last_ts and of its operators or hosts (col), first seen
+ * first, derived from the events (run: SQL naming the run id). */
+#define RUN_LAST_TS_SQL(run)                                               \
+    "coalesce((SELECT ts FROM main.events WHERE run = " run               \
+    " ORDER BY id DESC LIMIT 1), '')"
+#define RUN_PEOPLE_SQL(col, run)                                           \
+    "(SELECT json_group_array(" col ") FROM (SELECT " col " FROM"         \
+    " main.events WHERE run = " run " GROUP BY " col " ORDER BY min(id)))"
+
 /* Whether another live console holds the run: J_HELD (filling *by when
  * given), J_OK when none does, J_ESTORAGE. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);

@@ -37,16 +37,15 @@ static void add_distinct(char ***v, size_t *n, const char *s)
     (*v)[(*n)++] = xstrdup(s);
 }
 
-/* The run's own events as timing events (by the events_run index), with
- * who and where into r when given. *out is allocated. */
+/* The run's own events as timing events (by the events_run index). *out
+ * is allocated. */
 static int run_events(journal *j, int64_t id, const procedure *p,
-                      timing_event **out, size_t *n, run_summary *r,
-                      ss_err *e)
+                      timing_event **out, size_t *n, ss_err *e)
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind, operator, host"
-                                   " FROM events WHERE run = ? ORDER BY id", e);
+    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind FROM events"
+                                   " WHERE run = ? ORDER BY id", e);
     if (!st)
         return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, id);
@@ -62,11 +61,6 @@ static int run_events(journal *j, int64_t id, const procedure *p,
         const char *item = jdb_col_text(st, 1);
         t->item = *item && p ? procedure_find(p, item) : -1;
         t->kind = timing_kind_of(jdb_col_text(st, 2));
-        if (r) {
-            add_distinct(&r->operators, &r->noperators, jdb_col_text(st, 3));
-            add_distinct(&r->hosts, &r->nhosts, jdb_col_text(st, 4));
-            snprintf(r->last, sizeof r->last, "%s", ts);
-        }
     }
     jdb_done(j, st);
     if (rc != SQLITE_DONE) {
@@ -78,13 +72,13 @@ static int run_events(journal *j, int64_t id, const procedure *p,
 }
 
 int journal_run_times(journal *j, int64_t id, const procedure *p,
-                      int64_t *item_seconds, int64_t *active, ss_err *e)
+                      timing_item *items, int64_t *active, ss_err *e)
 {
     timing_event *ev;
     size_t n;
-    if (run_events(j, id, p, &ev, &n, NULL, e))
+    if (run_events(j, id, p, &ev, &n, e))
         return J_ESTORAGE;
-    timing_run(ev, n, item_seconds, p->nitems, active);
+    timing_items(ev, n, items, p->nitems, active);
     free(ev);
     return J_OK;
 }
@@ -121,10 +115,12 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
         procedure_free(&p);
         return jdb_fail(j, e, "cannot read runs");
     }
-    /* Per past run, the time of each item it closed that took any time
-     * (an item right after an idle gap counts 0 and says nothing). */
+    /* Per past run, the time of each item whose time was measured, 0 s
+     * included (a scripted run records items in under a second); an item
+     * closed after an idle gap, or by the command that started the run,
+     * has no known time and is no sample. */
     int64_t *samples = xcalloc(nruns * p.nitems + 1, sizeof *samples);
-    int64_t *per = xcalloc(p.nitems + 1, sizeof *per);
+    timing_item *per = xcalloc(p.nitems + 1, sizeof *per);
     size_t ns = 0;
     int out = 0;
     for (size_t r = 0; r < nruns; r++) {
@@ -134,8 +130,8 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
             break;
         }
         for (size_t i = 0; i < p.nitems; i++)
-            if (per[i] > 0)
-                samples[ns++] = per[i];
+            if (per[i].measured)
+                samples[ns++] = per[i].seconds;
     }
     if (out == 0)
         out = timing_estimate(samples, ns, nruns, 1, median) ? 0
@@ -164,68 +160,44 @@ typedef struct estimate_cache {
     int64_t median;
 } estimate_cache;
 
+/* A summary is one row of runs (schema 5 keeps what the list needs as
+ * derived columns: journal_stats.c), no event read. */
 #define SUMMARY_SQL                                                        \
     "SELECT r.id, r.number, r.site, r.state, r.procedure,"                 \
-    " coalesce(p.name, ''), r.started, r.ended FROM runs r"                \
-    " LEFT JOIN procedures p ON p.hash = r.procedure"
+    " coalesce(p.name, ''), r.started, r.ended, r.last_ts, r.active_ms,"   \
+    " r.operators, r.hosts, r.n_done, r.n_skipped, r.n_failed, r.n_na,"    \
+    " r.n_open FROM runs r LEFT JOIN procedures p ON p.hash = r.procedure"
 
-/* Fills the counts, times and people of a summary whose row is read. */
+/* Fills the estimate of an open run whose row is read: J_OK, J_ESTORAGE. */
 static int summary_finish(journal *j, run_summary *r, estimate_cache *ec,
                           ss_err *e)
 {
-    site s;
-    int rc = journal_site_get(j, r->site, &s, e);
-    if (rc)
-        return rc == J_NOTFOUND
-                   ? ss_errf(e, "run %lld: no site %s", (long long)r->id, r->site)
-                   : J_ESTORAGE;
-    if (strcmp(r->state, "open") != 0 && jdb_site_when_ended(j, r->id, &s, e))
-        return J_ESTORAGE;
-    const procedure *cached = jdb_stored_procedure(j, r->procedure, e);
-    if (!cached)
-        return J_ESTORAGE;
-    procedure p;
-    if (procedure_parse(cached->text, cached->textlen, "procedure", &p, e))
-        return J_ESTORAGE;
-    run_state rs;
-    if (jdb_load_states(j, r->id, &p, &s, &rs, e)) {
-        procedure_free(&p);
-        return J_ESTORAGE;
+    if (strcmp(r->state, "open") != 0)
+        return J_OK;
+    if (strcmp(ec->hash, r->procedure) != 0) {
+        ec->rc = estimate_median(j, r->procedure, &ec->median, e);
+        snprintf(ec->hash, sizeof ec->hash, "%s", r->procedure);
     }
-    for (size_t i = 0; i < rs.nitems; i++) {
-        switch (rs.state[i]) {
-        case ITEM_DONE: r->done++; break;
-        case ITEM_SKIPPED: r->skipped++; break;
-        case ITEM_FAILED: r->failed++; break;
-        case ITEM_NA: r->na++; break;
-        default: r->open++; break;
-        }
+    if (ec->rc < 0)
+        return J_ESTORAGE;
+    r->has_estimate = ec->rc == 0;
+    if (r->has_estimate)
+        r->estimate = ec->median * (int64_t)(r->open + r->failed);
+    return J_OK;
+}
+
+/* The strings of a JSON array column into a list (a damaged one adds
+ * nothing: verify names it). */
+static void json_list(const char *text, char ***v, size_t *n)
+{
+    json_t *a = json_loads(text, 0, NULL);
+    size_t i;
+    json_t *x;
+    json_array_foreach(a, i, x) {
+        if (json_is_string(x))
+            add_distinct(v, n, json_string_value(x));
     }
-    run_state_free(&rs);
-    timing_event *ev;
-    size_t n;
-    rc = run_events(j, r->id, &p, &ev, &n, r, e);
-    if (rc == 0) {
-        timing_run(ev, n, NULL, 0, &r->active);
-        int64_t a, b;
-        const char *end = r->ended[0] ? r->ended : r->last;
-        if (timing_parse_ts(r->started, &a) == 0 && timing_parse_ts(end, &b) == 0)
-            r->elapsed = b > a ? (b - a) / 1000 : 0;
-        free(ev);
-    }
-    procedure_free(&p);
-    if (rc == 0 && strcmp(r->state, "open") == 0) {
-        if (strcmp(ec->hash, r->procedure) != 0) {
-            ec->rc = estimate_median(j, r->procedure, &ec->median, e);
-            snprintf(ec->hash, sizeof ec->hash, "%s", r->procedure);
-        }
-        if (ec->rc < 0)
-            rc = J_ESTORAGE;
-        r->has_estimate = ec->rc == 0;
-        if (r->has_estimate)
-            r->estimate = ec->median * (int64_t)(r->open + r->failed);
-    }
-    return rc;
+    json_decref(a);
 }
 
 static void summary_row(sqlite3_stmt *st, run_summary *r)
@@ -239,6 +211,19 @@ static void summary_row(sqlite3_stmt *st, run_summary *r)
     jdb_copy_col(st, 5, r->procedure_name, sizeof r->procedure_name);
     jdb_copy_col(st, 6, r->started, sizeof r->started);
     jdb_copy_col(st, 7, r->ended, sizeof r->ended);
+    jdb_copy_col(st, 8, r->last, sizeof r->last);
+    r->active = sqlite3_column_int64(st, 9) / 1000;
+    json_list(jdb_col_text(st, 10), &r->operators, &r->noperators);
+    json_list(jdb_col_text(st, 11), &r->hosts, &r->nhosts);
+    r->done = (size_t)sqlite3_column_int64(st, 12);
+    r->skipped = (size_t)sqlite3_column_int64(st, 13);
+    r->failed = (size_t)sqlite3_column_int64(st, 14);
+    r->na = (size_t)sqlite3_column_int64(st, 15);
+    r->open = (size_t)sqlite3_column_int64(st, 16);
+    int64_t a, b;
+    const char *end = r->ended[0] ? r->ended : r->last;
+    if (timing_parse_ts(r->started, &a) == 0 && timing_parse_ts(end, &b) == 0)
+        r->elapsed = b > a ? (b - a) / 1000 : 0;
 }
 
 int journal_runs_list(journal *j, const char *code, const char *state,

@@ -120,19 +120,29 @@ static int64_t run_number(journal *j, int64_t id)
     return n;
 }
 
-/* Stores the run's counters and resume point, derived from rs. */
+/* Stores the run's counters, items by state and resume point, derived
+ * from rs. */
 static int store_progress(journal *j, int64_t id, const procedure *p,
                           const run_state *rs, ss_err *e)
 {
     int at = run_state_resume(rs);
+    run_counts c;
+    jdb_count_states(rs, &c);
     sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET closed = ?, applicable = ?,"
-                                   " resume = ? WHERE id = ?", e);
+                                   " resume = ?, n_done = ?, n_skipped = ?,"
+                                   " n_failed = ?, n_na = ?, n_open = ?"
+                                   " WHERE id = ?", e);
     if (!st)
         return J_ESTORAGE;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)rs->closed);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)rs->applicable);
     jdb_bind_text(st, 3, at >= 0 ? p->items[at].id : "");
-    sqlite3_bind_int64(st, 4, id);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)c.done);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)c.skipped);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)c.failed);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)c.na);
+    sqlite3_bind_int64(st, 8, (sqlite3_int64)c.open);
+    sqlite3_bind_int64(st, 9, id);
     return jdb_run(j, st, "cannot record progress", e);
 }
 

@@ -249,7 +249,7 @@ static const struct {
  * the event a row comes from), then every row and each column listed is
  * compared with the real table. To check a new column: add it to the
  * derivation and to columns. */
-#define DERIVED_COLS_MAX 12
+#define DERIVED_COLS_MAX 24
 static const struct derived_table {
     const char *table;            /* the table the program reads */
     const char *keys[3];          /* its key columns */
@@ -262,8 +262,9 @@ static const struct derived_table {
      " AS state, max(id) AS event FROM main.events WHERE kind IN ('done',"
      " 'skipped', 'failed', 'reopened') GROUP BY run, item",
      {"state", "event"}},
-    /* closed, applicable and resume need the procedure: filled in by
-     * derive_progress() after this. */
+    /* closed, applicable, resume, active_ms and the counts need the
+     * procedure or the timing rules: filled in by derive_progress() after
+     * this. */
     {"runs", {"id"}, "'run ' || id",
      "SELECT s.run AS id, s.site AS site, json_extract(s.data, '$.hash') AS"
      " procedure, s.ts AS started, coalesce(c.ts, a.ts, '') AS ended, c.id"
@@ -271,18 +272,27 @@ static const struct derived_table {
      " NULL AS resume,"
      /* number: the run's place among its site's runs; state: how it
       * ended; prior: the install state its start changed (schema 4) */
-     " (SELECT count(*) FROM main.events x WHERE x.site = s.site AND x.kind"
-     "  = 'run-started' AND x.run <= s.run) AS number, CASE WHEN a.id IS NOT"
+     /* (a window, not a count per run: that scanned the site's events
+      * once per run, minutes at 10,000 runs and a million events) */
+     " count(*) OVER (PARTITION BY s.site ORDER BY s.run) AS number,"
+     " CASE WHEN a.id IS NOT"
      "  NULL THEN 'abandoned' WHEN c.id IS NOT NULL THEN 'complete' ELSE"
      "  'open' END AS state, coalesce((SELECT json_extract(p.data, '$.from')"
      "  FROM main.events p WHERE p.site = s.site AND p.kind = 'site-state'"
      "  AND p.id > s.id ORDER BY p.id LIMIT 1), '') AS prior,"
+     /* what the run list reads (schema 5, journal_stats.c) */
+     " " RUN_LAST_TS_SQL("s.run") " AS last_ts, NULL AS active_ms,"
+     " " RUN_PEOPLE_SQL("operator", "s.run") " AS operators,"
+     " " RUN_PEOPLE_SQL("host", "s.run") " AS hosts, NULL AS n_done,"
+     " NULL AS n_skipped, NULL AS n_failed, NULL AS n_na, NULL AS n_open,"
      " s.id AS event, coalesce(c.id, a.id, 0) AS completed FROM main.events s"
      " LEFT JOIN main.events c ON c.run = s.run AND c.kind = 'run-completed'"
      " LEFT JOIN main.events a ON a.run = s.run AND a.kind = 'run-abandoned'"
      " WHERE s.kind = 'run-started'",
      {"site", "procedure", "started", "ended", "open", "closed", "applicable",
-      "resume", "number", "state", "prior"}},
+      "resume", "number", "state", "prior", "last_ts", "active_ms",
+      "operators", "hosts", "n_done", "n_skipped", "n_failed", "n_na",
+      "n_open"}},
     {"sites", {"code"}, "'site ' || code",
      "SELECT a.site AS code, json_extract(d.data, '$.name') AS name,"
      " json_extract(d.data, '$.parent') AS parent, json_extract(d.data,"
@@ -305,81 +315,8 @@ static const struct derived_table {
       "last_event", "last_ts", "run"}},
 };
 
-/* The site as the newest site-added/site-updated event before `before`
- * says it was. */
-static int site_at(journal *j, const char *code, int64_t before, site *s,
-                   ss_err *e)
-{
-    site_init(s);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT data FROM events WHERE site = ? AND"
-                                   " kind IN ('site-added', 'site-updated') AND"
-                                   " id < ? ORDER BY id DESC LIMIT 1", e);
-    if (!st)
-        return -1;
-    jdb_bind_text(st, 1, code);
-    sqlite3_bind_int64(st, 2, before);
-    int rc = sqlite3_step(st);
-    json_t *o = rc == SQLITE_ROW ? json_loads(jdb_col_text(st, 0), 0, NULL) : NULL;
-    jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return jdb_fail(j, e, "cannot read the site's events");
-    for (int f = 0; o && f < FIELD_COUNT; f++) {
-        const char *v = json_string_value(json_object_get(o, site_field_name((site_field)f)));
-        ss_err ignored;
-        if (v)
-            site_set_field(s, (site_field)f, v, &ignored);
-    }
-    json_decref(o);
-    return 0;
-}
-
-/* One run's counters and resume point, as the program stored them last:
- * its procedure, the site as it was then (at completion, or now while
- * open) and the newest outcome of each item. */
-static int progress_of(journal *j, int64_t run, const char *code,
-                       const char *hash, int64_t completed, size_t *closed,
-                       size_t *applicable, char resume[PROC_ID_MAX + 1],
-                       ss_err *e)
-{
-    const procedure *p = jdb_stored_procedure(j, hash, e);
-    if (!p)
-        return 1; /* reported by the procedure checks */
-    site s;
-    if (site_at(j, code, completed ? completed : INT64_MAX, &s, e))
-        return -1;
-    run_state rs;
-    run_state_init(&rs, p, &s);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT item, kind FROM events WHERE run = ?"
-                                   " AND kind IN ('done', 'skipped', 'failed',"
-                                   " 'reopened') ORDER BY id", e);
-    if (!st) {
-        run_state_free(&rs);
-        return -1;
-    }
-    sqlite3_bind_int64(st, 1, run);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int idx = procedure_find(p, jdb_col_text(st, 0));
-        int o = outcome_parse(jdb_col_text(st, 1));
-        static const item_state to[OUT_COUNT] = {ITEM_DONE, ITEM_SKIPPED,
-                                                 ITEM_FAILED, ITEM_OPEN};
-        if (idx >= 0 && o >= 0)
-            run_state_set(&rs, (size_t)idx, to[o]);
-    }
-    jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
-        run_state_free(&rs);
-        return jdb_fail(j, e, "cannot read the run's events");
-    }
-    int at = run_state_resume(&rs);
-    *closed = rs.closed;
-    *applicable = rs.applicable;
-    snprintf(resume, PROC_ID_MAX + 1, "%s", at >= 0 ? p->items[at].id : "");
-    run_state_free(&rs);
-    return 0;
-}
-
-/* Fills closed, applicable and resume of temp.ss_d_runs. */
+/* Fills the columns of temp.ss_d_runs the SQL cannot derive: closed,
+ * applicable, resume, active_ms and the counts (jdb_run_derive). */
 static int derive_progress(journal *j, ss_err *e)
 {
     typedef struct {
@@ -404,27 +341,40 @@ static int derive_progress(journal *j, ss_err *e)
     }
     jdb_done(j, st);
     int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot derive the runs");
+    if (out == 0) /* one lookup per UPDATE below, not a scan */
+        out = jdb_exec(j, "CREATE INDEX temp.ss_d_runs_id ON ss_d_runs(id)",
+                       "cannot derive the runs", e);
+    if (out == 0)
+        out = jdb_derive_begin(j, e);
     for (size_t i = 0; out == 0 && i < n; i++) {
-        size_t closed = 0, applicable = 0;
-        char resume[PROC_ID_MAX + 1];
-        int got = progress_of(j, runs[i].id, runs[i].site, runs[i].hash,
-                              runs[i].completed, &closed, &applicable, resume, e);
+        run_derived d;
+        int got = jdb_run_derive(j, runs[i].id, runs[i].site, runs[i].hash,
+                                 runs[i].completed, &d, e);
         if (got < 0)
             out = -1;
         if (got)
             continue;
         st = jdb_prep_dyn(j, "UPDATE temp.ss_d_runs SET closed = ?, applicable"
-                             " = ?, resume = ? WHERE id = ?", e);
+                             " = ?, resume = ?, active_ms = ?, n_done = ?,"
+                             " n_skipped = ?, n_failed = ?, n_na = ?, n_open = ?"
+                             " WHERE id = ?", e);
         if (!st) {
             out = -1;
             break;
         }
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)closed);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)applicable);
-        jdb_bind_text(st, 3, resume);
-        sqlite3_bind_int64(st, 4, runs[i].id);
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)d.closed);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)d.applicable);
+        jdb_bind_text(st, 3, d.resume);
+        sqlite3_bind_int64(st, 4, d.active_ms);
+        sqlite3_bind_int64(st, 5, (sqlite3_int64)d.counts.done);
+        sqlite3_bind_int64(st, 6, (sqlite3_int64)d.counts.skipped);
+        sqlite3_bind_int64(st, 7, (sqlite3_int64)d.counts.failed);
+        sqlite3_bind_int64(st, 8, (sqlite3_int64)d.counts.na);
+        sqlite3_bind_int64(st, 9, (sqlite3_int64)d.counts.open);
+        sqlite3_bind_int64(st, 10, runs[i].id);
         out = jdb_run(j, st, "cannot derive the runs", e);
     }
+    jdb_derive_end(j);
     free(runs);
     return out;
 }
@@ -573,10 +523,12 @@ static const char *const event_checks[] = {
     " run ' || e.run || ' is a cleanup of ' || s.site FROM events e JOIN"
     " events s ON s.run = e.run AND s.kind = 'run-started' WHERE e.run != 0"
     " AND e.site != s.site ORDER BY e.id LIMIT 1",
+    /* From the few ends to what follows them in their run: from each
+     * event back to its run's end scanned the run's events per event. */
     "SELECT e.id, 'it names run ' || e.run || ', which ended at event ' ||"
-    " x.id || ' (' || x.kind || ')' FROM events e JOIN events x ON x.run ="
-    " e.run AND x.kind IN ('run-completed', 'run-abandoned') AND x.id < e.id"
-    " WHERE e.run != 0 ORDER BY e.id LIMIT 1",
+    " x.id || ' (' || x.kind || ')' FROM events x CROSS JOIN events e ON"
+    " e.run = x.run AND e.id > x.id WHERE x.kind IN ('run-completed',"
+    " 'run-abandoned') AND x.run != 0 ORDER BY e.id LIMIT 1",
     /* Abandoning gives the site back the state it had before the run
      * (runs.prior, itself re-derived from the events below), or failed
      * when none is known. */

@@ -33,7 +33,7 @@ void run_report_free(run_report *r)
     run_view_free(&r->rv);
     run_summary_clear(&r->sum);
     events_free(r->events, r->nevents);
-    free(r->item_seconds);
+    free(r->item_times);
     free(r->drift);
     memset(r, 0, sizeof *r);
 }
@@ -63,11 +63,11 @@ int run_report_load(journal *j, const char *code, int64_t number,
     }
     collect c = {0};
     event_filter flt = {NULL, out->rv.id, NULL};
-    out->item_seconds = xcalloc(out->rv.proc.nitems + 1, sizeof *out->item_seconds);
+    out->item_times = xcalloc(out->rv.proc.nitems + 1, sizeof *out->item_times);
     int64_t active;
     if (journal_run_summary(j, out->rv.id, &out->sum, e) != 0 ||
         journal_events_each(j, &flt, collect_event, &c, e) != 0 ||
-        journal_run_times(j, out->rv.id, &out->rv.proc, out->item_seconds,
+        journal_run_times(j, out->rv.id, &out->rv.proc, out->item_times,
                           &active, e) != 0) {
         out->events = c.v;
         out->nevents = c.n;
@@ -307,8 +307,8 @@ static void md_item(FILE *f, const run_report *r, const proc_values *v,
     const event *shown = last && strcmp(last->kind, "reopened") != 0 ? last
                                                                      : NULL;
     if (shown) {
-        char spent[32];
-        timing_format(r->item_seconds[i], spent, sizeof spent);
+        char spent[80];
+        timing_item_format(&r->item_times[i], spent, sizeof spent);
         fprintf(f, "- %s by ", last->kind);
         md_text(f, last->operator_name);
         fputs(" on ", f);
@@ -494,7 +494,11 @@ static json_t *report_json(const run_report *r)
         json_object_set_new(io, "operator", closed ? export_json_text(last->operator_name) : json_null());
         json_object_set_new(io, "host", closed ? export_json_text(last->host) : json_null());
         json_object_set_new(io, "time", closed ? export_json_text(last->ts) : json_null());
-        json_object_set_new(io, "seconds", json_integer(r->item_seconds[i]));
+        json_object_set_new(io, "seconds", json_integer(r->item_times[i].seconds));
+        json_object_set_new(io, "seconds_before_failure",
+                            json_integer(r->item_times[i].before_failure));
+        json_object_set_new(io, "retried",
+                            json_boolean(r->item_times[i].retried));
         json_object_set_new(io, "reason", closed ? str_or_null(last->note) : json_null());
         json_t *hist = json_array();
         for (size_t e = 0; e < r->nevents; e++)

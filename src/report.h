@@ -20,7 +20,7 @@ typedef struct run_report {
     run_summary sum;           /* counts, people, times */
     event *events;             /* the run's own events, oldest first */
     size_t nevents;
-    int64_t *item_seconds;     /* per item of rv.proc */
+    timing_item *item_times;   /* per item of rv.proc: time spent */
     char *drift;               /* how the current procedure file differs
                                   from the run's, NULL when it does not */
     char drift_unchecked[1024]; /* why drift could not be checked (the

@@ -1,8 +1,10 @@
 /* review.h - reviewing cleanups as cleanups: runs numbered per site, the
  * list of every run with its counts and times, one run's item times, the
- * estimate of the time left, and abandoning an open run. Reads the derived
- * runs and item_states tables plus each run's own events (never the whole
- * journal). Implemented in journal_review.c. */
+ * estimate of the time left, and abandoning an open run. The list reads
+ * the derived runs table only (plus, for open runs, the events of at most
+ * REVIEW_ESTIMATE_RUNS past runs per procedure for the estimate); one
+ * run's item times read that run's events. Implemented in
+ * journal_review.c. */
 #ifndef SITESWEEP_REVIEW_H
 #define SITESWEEP_REVIEW_H
 
@@ -16,7 +18,8 @@
 /* Past completed runs of a procedure an estimate looks at, newest first. */
 #define REVIEW_ESTIMATE_RUNS 20
 
-/* One cleanup run, summed up for lists. */
+/* One cleanup run, summed up for lists: one row of the runs table, whose
+ * derived columns (journal schema 5) hold the times, people and counts. */
 typedef struct run_summary {
     int64_t id;             /* the journal's run id (global) */
     int64_t number;         /* its number at the site: K7Q #2 is 2 */
@@ -60,11 +63,12 @@ int journal_run_latest(journal *j, const char *code, run_view *out,
 int journal_run_numbered(journal *j, const char *code, int64_t number,
                          run_view *out, ss_err *e);
 
-/* Seconds spent per item of run id (item_seconds: p->nitems entries, p the
- * run's procedure) and its active seconds, from the run's own events.
- * J_OK, J_ESTORAGE. */
+/* The time spent on each item of run id (items: p->nitems entries, p the
+ * run's procedure; see timing_items: all seconds, the part before its
+ * last failure, whether measured) and its active seconds, from the run's
+ * own events. J_OK, J_ESTORAGE. */
 int journal_run_times(journal *j, int64_t id, const procedure *p,
-                      int64_t *item_seconds, int64_t *active, ss_err *e);
+                      timing_item *items, int64_t *active, ss_err *e);
 /* Estimate of the seconds left for open_items items of a run of procedure
  * hash: J_OK with *seconds, J_NOTFOUND when fewer than TIMING_MIN_RUNS
  * completed runs of it exist, J_ESTORAGE. */

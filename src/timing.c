@@ -9,8 +9,10 @@
 
 timing_kind timing_kind_of(const char *k)
 {
-    static const char *const item[] = {"done", "skipped", "failed",
-                                       "reopened", "note"};
+    static const char *const item[] = {"done", "skipped", "reopened",
+                                       "note"};
+    if (strcmp(k, "failed") == 0)
+        return TK_FAIL;
     for (size_t i = 0; i < sizeof item / sizeof item[0]; i++)
         if (strcmp(k, item[i]) == 0)
             return TK_ITEM;
@@ -67,29 +69,63 @@ int timing_parse_ts(const char *ts, int64_t *ms)
     return 0;
 }
 
+bool timing_gap_counts(int64_t gap_ms)
+{
+    return gap_ms >= 0 && gap_ms <= (int64_t)TIMING_IDLE_LIMIT * 1000;
+}
+
+int64_t timing_active_add(int64_t gap_ms, timing_kind k)
+{
+    bool kind = k == TK_ITEM || k == TK_FAIL || k == TK_END;
+    return kind && timing_gap_counts(gap_ms) ? gap_ms : 0;
+}
+
+void timing_items(const timing_event *ev, size_t n, timing_item *items,
+                  size_t nitems, int64_t *active)
+{
+    size_t m = nitems ? nitems : 1;
+    int64_t *ms = xcalloc(m, sizeof *ms), *failed_ms = xcalloc(m, sizeof *ms);
+    bool *measured = xcalloc(m, sizeof *measured);
+    unsigned char *failed = xcalloc(m, 1); /* 1 failed, 2 then retried */
+    int64_t total = 0;
+    for (size_t i = 1; i < n; i++) {
+        const timing_event *cur = &ev[i], *prev = &ev[i - 1];
+        int64_t gap = cur->ms - prev->ms;
+        bool counted = timing_gap_counts(gap);
+        bool on_item = cur->kind == TK_ITEM || cur->kind == TK_FAIL;
+        total += timing_active_add(gap, cur->kind);
+        if (!on_item || cur->item < 0 || (size_t)cur->item >= nitems)
+            continue;
+        size_t k = (size_t)cur->item;
+        if (counted)
+            ms[k] += gap;
+        measured[k] = counted && !(prev->kind == TK_START && gap == 0);
+        if (cur->kind == TK_FAIL) {
+            failed_ms[k] = ms[k];
+            failed[k] = 1;
+        } else if (failed[k]) {
+            failed[k] = 2;
+        }
+    }
+    for (size_t i = 0; items && i < nitems; i++)
+        items[i] = (timing_item){ms[i] / 1000,
+                                 failed[i] == 2 ? failed_ms[i] / 1000 : 0,
+                                 failed[i] == 2, measured[i]};
+    free(failed);
+    free(ms);
+    free(failed_ms);
+    free(measured);
+    *active = total / 1000;
+}
+
 void timing_run(const timing_event *ev, size_t n, int64_t *item_seconds,
                 size_t nitems, int64_t *active)
 {
-    int64_t *ms = xcalloc(nitems ? nitems : 1, sizeof *ms);
-    int64_t total = 0;
-    for (size_t i = 1; i < n; i++) {
-        const timing_event *cur = &ev[i];
-        int64_t gap = cur->ms - ev[i - 1].ms;
-        if (gap < 0 || gap > (int64_t)TIMING_IDLE_LIMIT * 1000)
-            continue;
-        if (cur->kind == TK_ITEM) {
-            total += gap;
-            if (cur->item >= 0 && (size_t)cur->item < nitems)
-                ms[cur->item] += gap;
-        } else if (cur->kind == TK_END) {
-            total += gap;
-        }
-    }
-    if (item_seconds)
-        for (size_t i = 0; i < nitems; i++)
-            item_seconds[i] = ms[i] / 1000;
-    free(ms);
-    *active = total / 1000;
+    timing_item *items = xcalloc(nitems ? nitems : 1, sizeof *items);
+    timing_items(ev, n, items, nitems, active);
+    for (size_t i = 0; item_seconds && i < nitems; i++)
+        item_seconds[i] = items[i].seconds;
+    free(items);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -127,4 +163,16 @@ void timing_format(int64_t s, char *out, size_t n)
                  (long long)(s % 60));
     else
         snprintf(out, n, "%llds", (long long)s);
+}
+
+void timing_item_format(const timing_item *t, char *out, size_t n)
+{
+    char all[24], since[24];
+    timing_format(t->seconds, all, sizeof all);
+    if (!t->retried) {
+        snprintf(out, n, "%s", all);
+        return;
+    }
+    timing_format(t->seconds - t->before_failure, since, sizeof since);
+    snprintf(out, n, "%s since it failed (%s in all)", since, all);
 }

@@ -127,8 +127,9 @@ static void sites_draw(ui *u, screen *s)
 /* "Start cleanup of K7Q (SRV-K7Q)? [y/N]", preceded by what should make
  * the operator stop: a state that is not a failed install, a parent the
  * inventory does not know. Caller frees. */
-static char *start_question(ui *u, const site *st)
+static char *start_question(ui *u, const site_row *r)
 {
+    const site *st = &r->site;
     strbuf b = {0};
     sb_puts(&b, "");
     switch (st->state) {
@@ -137,8 +138,18 @@ static char *start_question(ui *u, const site *st)
                       "install. ", st->code);
         break;
     case STATE_CLEAN:
-        sb_printf(&b, "%s is clean: its cleanup is complete already. ",
-                  st->code);
+        /* Complete only when a cleanup says so: a site imported as clean
+         * may never have had one. */
+        if (r->run && strcmp(r->run_state, "complete") == 0)
+            sb_printf(&b, "%s is clean: its cleanup %s #%lld is complete. ",
+                      st->code, st->code, (long long)r->run_number);
+        else if (r->run)
+            sb_printf(&b, "%s is clean, and its last cleanup %s #%lld is "
+                          "%s. ", st->code, st->code,
+                      (long long)r->run_number, r->run_state);
+        else
+            sb_printf(&b, "%s is clean, no cleanup recorded (marked clean "
+                          "without one in this journal). ", st->code);
         break;
     case STATE_DELETED:
         sb_printf(&b, "%s is deleted: removed from the hierarchy. ",
@@ -211,7 +222,7 @@ static ui_result sites_open(ui *u, sites_view *v)
             return UI_STAY;
         }
     }
-    char *q = start_question(u, &r->site);
+    char *q = start_question(u, r);
     bool yes = prompt_confirm(u, q, false);
     free(q);
     if (!yes) {

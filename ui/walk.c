@@ -34,7 +34,7 @@ typedef struct walk_view {
     int detail_w;          /* width it was wrapped to */
     hist_entry *hist;      /* the run's events, oldest first */
     size_t nhist;          /* how many */
-    int64_t *item_secs;    /* time spent per item (journal_run_times) */
+    timing_item *item_secs; /* time spent per item (journal_run_times) */
     int64_t active;        /* the run's active seconds */
     bool has_estimate;     /* enough past runs for an estimate */
     int64_t estimate;      /* seconds left, when has_estimate */
@@ -225,9 +225,9 @@ static void build_detail(walk_view *v, int idx, int w)
         add_wrapped(&v->detail, b.s, w, 4, "");
         sb_free(&b);
     }
-    if (v->item_secs && v->item_secs[idx] > 0) {
-        char spent[24];
-        timing_format(v->item_secs[idx], spent, sizeof spent);
+    if (v->item_secs && v->item_secs[idx].seconds > 0) {
+        char spent[80];
+        timing_item_format(&v->item_secs[idx], spent, sizeof spent);
         text_lines_addf(&v->detail, "Time spent: %s", spent);
     }
     /* Its outcomes, reasons and notes come first: what was decided

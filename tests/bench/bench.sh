@@ -7,14 +7,21 @@
 #   1. `sitesweep mark` per process vs `sqlite3` doing a durable insert
 #   2. sites, console start, journal pages: 1,000 vs 1,000,000 events
 #   3. importing a generated inventory vs `sqlite3 .import` of the file
+#   4. the run list (`sitesweep runs`, the console's Cleanups screen and
+#      its filter): 99 runs in 1,000 events vs BENCH_HISTORY past runs
+#      (default 10,000) more in the 1,000,000-event journal
 # BENCH_N: processes per side in benchmark 1 (default 200).
+# BENCH_EVENTS: events of the big journal (default 1000000).
+# BENCH_ONLY=runs: only benchmark 4 (and the journals it needs).
+# BENCH_KEEP=1 keeps work/; BENCH_REUSE=1 then measures on its journals
+# again instead of generating them (and says so).
 set -u
 cd "$(dirname "$0")/../.." || exit 2
 bin=$1 dir=$2
 n=${BENCH_N:-200}
 w=$dir/work
 res=$dir/results.txt
-rm -rf "$w"
+[ -n "${BENCH_REUSE:-}" ] && [ -s "$w/1m.db" ] || rm -rf "$w"
 mkdir -p "$w/home"
 export HOME="$w/home" TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset SITESWEEP_JOURNAL SITESWEEP_PROCEDURE NO_COLOR TMUX
@@ -103,8 +110,10 @@ bench_mark() {
 
 # ---- 2. sites, console start, journal pages at 1k and 1M events
 SITES=100
-gen() { # gen OUT EVENTS
-    out=$("$dir/gen_journal" journal "$1" $SITES "$2" "$proc") || die "gen_journal failed"
+BIG=${BENCH_EVENTS:-1000000}
+HISTORY=${BENCH_HISTORY:-10000}
+gen() { # gen OUT EVENTS [HISTORY]
+    out=$("$dir/gen_journal" journal "$1" $SITES "$2" "$proc" ${3:-0}) || die "gen_journal failed"
     say "   $out"
     v=$("$bin" --journal "$1" verify) || die "verify failed on $1: $v"
     say "   sitesweep verify: $(echo "$v" | head -n 1)"
@@ -197,11 +206,23 @@ console_floor() {
     median <"$w/c.floor"
 }
 
-bench_size() {
+make_journals() {
     small=$w/1k.db big=$w/1m.db
-    say "2. $SITES sites; 1,000 events vs 1,000,000 events (generated in one process)"
+    [ -z "${made:-}" ] || return 0
+    made=1
+    if [ -s "$big" ]; then
+        say "   (the journals of an earlier BENCH_KEEP run: $("$bin" --journal "$big" verify | head -n 1))"
+        return
+    fi
+    say "   journals for 2. and 4. ($SITES sites, a central one and $((SITES - 1)) with an open run;"
+    say "   the big one also $HISTORY past runs, each started, one item done, abandoned):"
     gen "$small" 1000
-    gen "$big" 1000000
+    gen "$big" "$BIG" "$HISTORY"
+}
+
+bench_size() {
+    say "2. $SITES sites; 1,000 events vs $BIG events (generated in one process)"
+    make_journals
     c=$(time_sites "$small" "$big") || exit 1
     set -- $c; s1=$1 s2=$2
     r=$(ratio "$s2" "$s1")
@@ -289,8 +310,86 @@ bench_import() {
     say ""
 }
 
+# ---- 4. the run list: `sitesweep runs` and the Cleanups screen
+# time_cmd REPS ARGS...: median ns of `sitesweep ARGS` (output dropped).
+time_cmd() {
+    reps=$1; shift
+    : >"$w/t.cmd"
+    k=0
+    while [ $k -lt "$reps" ]; do
+        t0=$(ns)
+        "$bin" "$@" >/dev/null || die "sitesweep $* failed"
+        t1=$(ns)
+        echo $((t1 - t0)) >>"$w/t.cmd"
+        k=$((k + 1))
+    done
+    median <"$w/t.cmd"
+}
+
+# cleanups_once JOURNAL TAG FILTER ROW: the console on JOURNAL; times Tab
+# from Sites to the Cleanups screen (header and a row shown), then typing
+# FILTER after / until ROW is on screen; appends to cl.tab.TAG, cl.f.TAG.
+cleanups_once() {
+    tm new-session -d -s b -x 160 -y 40 "exec '$bin' --journal '$1' 2>'$w/c.err'"
+    wait_screen "Last activity"
+    t0=$(ns)
+    tm send-keys -t b Tab
+    wait_screen "d/s/f/na/open"
+    wait_screen " open "
+    t1=$(ns)
+    tm send-keys -t b /
+    wait_screen "/"
+    t2=$(ns)
+    tm send-keys -t b -l "$3"
+    wait_screen "$4"
+    t3=$(ns)
+    tm send-keys -t b Escape q q
+    k2=0
+    while tm has-session -t b 2>/dev/null; do
+        k2=$((k2 + 1)); [ $k2 -lt 2000 ] || die "the console did not quit"
+    done
+    echo $((t1 - t0)) >>"$w/cl.tab.$2"
+    echo $((t3 - t2)) >>"$w/cl.f.$2"
+}
+
+bench_runs() {
+    say "4. the run list: 1,000 events and $((SITES - 1)) runs vs $BIG events and $((SITES - 1 + HISTORY)) runs"
+    make_journals
+    n1=$("$bin" --journal "$small" runs --format csv | tail -n +2 | wc -l)
+    n2=$("$bin" --journal "$big" runs --format csv | tail -n +2 | wc -l)
+    a=$(time_cmd 7 --journal "$small" runs) b=$(time_cmd 7 --journal "$big" runs)
+    say "   sitesweep runs (table, median of 7)   $n1 runs $(ms "$a") ms   $n2 runs $(ms "$b") ms" \
+        "($(awk -v t="$b" -v n="$n2" 'BEGIN {printf "%.1f", t / n / 1e3}') us/run; target 1M < 1 s): $(verdict "$b" 1000000000)"
+    a=$(time_cmd 7 --journal "$small" runs --format json) b=$(time_cmd 7 --journal "$big" runs --format json)
+    say "   sitesweep runs --format json          $n1 runs $(ms "$a") ms   $n2 runs $(ms "$b") ms"
+    a=$(time_cmd 7 --journal "$small" runs --site AAB) b=$(time_cmd 7 --journal "$big" runs --site AAB)
+    nb=$("$bin" --journal "$big" runs --site AAB --format csv | tail -n +2 | wc -l)
+    say "   sitesweep runs --site AAB             1 run $(ms "$a") ms   $nb runs $(ms "$b") ms"
+    tm new-session -d -s keep "exec sleep 600" # keeps the tmux server up
+    rm -f "$w"/cl.*
+    mid=$((HISTORY / (2 * (SITES - 1)) + 1)) # a run of AAC half way down
+    k=0
+    while [ $k -lt 5 ]; do
+        cleanups_once "$small" 1 "AAC #1" "AAC #1 "
+        cleanups_once "$big" 2 "AAC #$mid" "AAC #$mid "
+        k=$((k + 1))
+    done
+    a=$(median <"$w/cl.tab.1") b=$(median <"$w/cl.tab.2")
+    say "   console Tab to Cleanups (median of 5)  $n1 runs $(ms "$a") ms   $n2 runs $(ms "$b") ms (tmux polling included)"
+    a=$(median <"$w/cl.f.1") b=$(median <"$w/cl.f.2")
+    say "   console Cleanups filter to one run     $n1 runs $(ms "$a") ms   $n2 runs $(ms "$b") ms (typing \"AAC #$mid\" to its row, tmux polling included)"
+    tm kill-server >/dev/null 2>&1
+    say ""
+}
+
 start=$(ns)
+if [ "${BENCH_ONLY:-}" = runs ]; then
+    bench_runs
+    say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
+    exit 0
+fi
 bench_mark
 bench_size
+bench_runs
 bench_import
 say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"

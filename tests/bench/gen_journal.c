@@ -1,7 +1,13 @@
 /* gen_journal.c - builds large journals for the benchmarks, in one process.
  *
- *   gen_journal journal OUT.db SITES EVENTS PROCEDURE
+ *   gen_journal journal OUT.db SITES EVENTS PROCEDURE [HISTORY]
  *   gen_journal csv OUT.csv SITES
+ *
+ * HISTORY (default 0): that many past cleanups first, round-robin over the
+ * sites, each started, its first item marked done and abandoned through
+ * the core API (journal_run_start, journal_mark, journal_run_abandon) with
+ * synchronous=OFF on the generator's connection (a benchmark file: no
+ * fsync per transaction), so the run list has many runs to show.
  *
  * "journal": imports SITES generated sites and starts a run for each through
  * the core API (journal_import, journal_run_start: one durable commit per
@@ -29,7 +35,9 @@
 
 #include "inventory.h"
 #include "journal.h"
-#include "journal_int.h"
+#include "journal_int.h" /* synchronous=OFF; run counts */
+#include "review.h"
+#include "timing.h"
 #include "procedure.h"
 #include "run.h"
 
@@ -85,11 +93,8 @@ static char *inventory_csv(size_t n)
             i--;
             continue;
         }
-        /* Every site gets a run, so none is the central site (no cleanup
-         * starts there): the first one's parent is a code no inventory
-         * of fewer than 46,652 sites holds. */
         sb_printf(&b, "%s,Bench site %zu,%s,SRV-%s,D,hung,no,SRV-%s;CAP-%s,\n",
-                  c, i, i ? first : "ZZZ", c, c, c);
+                  c, i, i ? first : "", c, c, c);
     }
     return sb_take(&b);
 }
@@ -114,6 +119,8 @@ typedef struct gen_run {
     int64_t item_event[TOGGLED]; /* last event of each toggled item */
     int64_t last_event; /* the site's latest event */
     char last_ts[32];   /* and its time */
+    int64_t prev_ms;    /* the run's latest event, UTC ms */
+    int64_t active_ms;  /* the run's active time so far */
 } gen_run;
 
 static void exec_sql(sqlite3 *db, const char *sql)
@@ -143,8 +150,9 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
     sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
 }
 
-/* Appends events with SQL until the journal holds total events. */
-static void bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
+/* Appends events with SQL until the journal holds total events; returns
+ * how many it appended. */
+static int64_t bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
                         const procedure *p, int64_t total)
 {
     sqlite3_stmt *st = prepare(db, "SELECT id, hash FROM events"
@@ -156,6 +164,8 @@ static void bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
     snprintf(ev.hash, sizeof ev.hash, "%s", sqlite3_column_text(st, 1));
     sqlite3_finalize(st);
     int64_t first = ev.id + 1, needle = first + (total - first) / 10;
+    if (total < first)
+        die("bulk", "EVENTS is fewer than the core wrote");
     st = prepare(db, "INSERT INTO events(id, ts, operator, host, site, run,"
                      " item, kind, note, data, prev, hash)"
                      " VALUES(?,?,?,?,?,?,?,?,?,'',?,?)");
@@ -191,11 +201,17 @@ static void bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
         bind_str(st, 10, ev.prev);
         bind_str(st, 11, ev.hash);
         step_done(db, st);
+        int64_t ms;
+        if (timing_parse_ts(ev.ts, &ms) == 0) {
+            g->active_ms += timing_active_add(ms - g->prev_ms, TK_ITEM);
+            g->prev_ms = ms;
+        }
         g->item_event[idx] = id;
         g->last_event = id;
         memcpy(g->last_ts, ev.ts, sizeof g->last_ts);
     }
     sqlite3_finalize(st);
+    return total - first + 1;
 }
 
 /* Writes item_states, runs and sites as journal_mark leaves them. */
@@ -207,7 +223,10 @@ static void bulk_derived(sqlite3 *db, gen_run *runs, size_t nruns,
                                    " item) DO UPDATE SET state = excluded.state,"
                                    " event = excluded.event");
     sqlite3_stmt *ru = prepare(db, "UPDATE runs SET closed = ?, applicable = ?,"
-                                   " resume = ? WHERE id = ?");
+                                   " resume = ?, last_ts = coalesce(?, last_ts),"
+                                   " active_ms = ?, n_done = ?, n_skipped = ?,"
+                                   " n_failed = ?, n_na = ?, n_open = ?"
+                                   " WHERE id = ?");
     sqlite3_stmt *si = prepare(db, "UPDATE sites SET last_event = ?,"
                                    " last_ts = ? WHERE code = ?");
     for (size_t i = 0; i < nruns; i++) {
@@ -225,7 +244,19 @@ static void bulk_derived(sqlite3 *db, gen_run *runs, size_t nruns,
         sqlite3_bind_int64(ru, 1, (sqlite3_int64)g->rs.closed);
         sqlite3_bind_int64(ru, 2, (sqlite3_int64)g->rs.applicable);
         bind_str(ru, 3, at >= 0 ? p->items[at].id : "");
-        sqlite3_bind_int64(ru, 4, g->run);
+        if (g->last_event)
+            bind_str(ru, 4, g->last_ts);
+        else
+            sqlite3_bind_null(ru, 4);
+        run_counts c;
+        jdb_count_states(&g->rs, &c);
+        sqlite3_bind_int64(ru, 5, g->active_ms);
+        sqlite3_bind_int64(ru, 6, (sqlite3_int64)c.done);
+        sqlite3_bind_int64(ru, 7, (sqlite3_int64)c.skipped);
+        sqlite3_bind_int64(ru, 8, (sqlite3_int64)c.failed);
+        sqlite3_bind_int64(ru, 9, (sqlite3_int64)c.na);
+        sqlite3_bind_int64(ru, 10, (sqlite3_int64)c.open);
+        sqlite3_bind_int64(ru, 11, g->run);
         step_done(db, ru);
         if (g->last_event) {
             sqlite3_bind_int64(si, 1, g->last_event);
@@ -239,8 +270,48 @@ static void bulk_derived(sqlite3 *db, gen_run *runs, size_t nruns,
     sqlite3_finalize(si);
 }
 
-/* Import and run starts through the core; returns the runs. */
-static gen_run *api_phase(const char *path, size_t nsites, const procedure *p)
+/* HISTORY past cleanups through the core, round-robin over the sites:
+ * started, the first item done, abandoned. */
+static void history(journal *j, const inventory *inv, size_t nhist,
+                    const procedure *p)
+{
+    ss_err e;
+    if (jdb_exec(j, "PRAGMA synchronous = OFF", "bench", &e))
+        die("history", e.msg);
+    for (size_t k = 0; k < nhist; k++) {
+        /* Site 0 is the central site, which has no cleanup. */
+        const char *code = inv->sites[1 + k % (inv->n - 1)].code;
+        mark_result r;
+        if (journal_mark(j, code, p->items[0].id, OUT_DONE, NULL, p, &r, &e) ||
+            journal_run_abandon(j, code, "benchmark history", false, NULL,
+                                NULL, &e))
+            die("history", e.msg);
+    }
+    if (jdb_exec(j, "PRAGMA synchronous = FULL", "bench", &e))
+        die("history", e.msg);
+}
+
+/* The run's active time and latest event as the core left them. */
+static void run_times(journal *j, gen_run *g)
+{
+    ss_err e;
+    sqlite3_stmt *st = jdb_prep(j, "SELECT active_ms, last_ts FROM runs"
+                                   " WHERE id = ?", &e);
+    if (!st)
+        die("runs", e.msg);
+    sqlite3_bind_int64(st, 1, g->run);
+    if (jdb_step_row(j, st, "cannot read runs", &e))
+        die("runs", "no row");
+    g->active_ms = sqlite3_column_int64(st, 0);
+    if (timing_parse_ts(jdb_col_text(st, 1), &g->prev_ms))
+        die("runs", "no last_ts");
+    jdb_done(j, st);
+}
+
+/* Import and run starts through the core; returns the open runs, one per
+ * site but the central site (the first): nsites - 1. */
+static gen_run *api_phase(const char *path, size_t nsites, size_t nhist,
+                          const procedure *p)
 {
     ss_err e;
     inventory inv;
@@ -254,15 +325,17 @@ static gen_run *api_phase(const char *path, size_t nsites, const procedure *p)
     journal_set_actor(j, OPERATOR, HOST);
     if (journal_import(j, &inv, "generated.csv", NULL, &e))
         die("import", e.msg);
+    history(j, &inv, nhist, p);
     gen_run *runs = xcalloc(nsites, sizeof *runs);
-    for (size_t i = 0; i < nsites; i++) {
+    for (size_t i = 0; i + 1 < nsites; i++) {
         run_view rv;
-        if (journal_run_start(j, inv.sites[i].code, p, &rv, &e))
+        if (journal_run_start(j, inv.sites[i + 1].code, p, &rv, &e))
             die("run start", e.msg);
-        runs[i].s = inv.sites[i];
+        runs[i].s = inv.sites[i + 1];
         runs[i].s.state = STATE_CLEANING;
         runs[i].run = rv.id;
         run_state_init(&runs[i].rs, p, &runs[i].s);
+        run_times(j, &runs[i]);
         run_view_free(&rv);
     }
     journal_close(j);
@@ -271,14 +344,14 @@ static gen_run *api_phase(const char *path, size_t nsites, const procedure *p)
 }
 
 static int gen_journal(const char *path, size_t nsites, int64_t total,
-                       const char *proc_path)
+                       size_t nhist, const char *proc_path)
 {
     ss_err e;
     procedure p;
     if (procedure_load(proc_path, &p, &e))
         die(proc_path, e.msg);
     double t0 = now_s();
-    gen_run *runs = api_phase(path, nsites, &p);
+    gen_run *runs = api_phase(path, nsites, nhist, &p);
     double t1 = now_s();
     sqlite3 *db;
     if (sqlite3_open(path, &db) != SQLITE_OK)
@@ -290,18 +363,20 @@ static int gen_journal(const char *path, size_t nsites, int64_t total,
      * that already exist, where WAL would write every new page twice. */
     exec_sql(db, "PRAGMA journal_mode = DELETE; PRAGMA cache_size = -262144;"
                  " BEGIN IMMEDIATE");
-    bulk_events(db, runs, nsites, &p, total);
-    bulk_derived(db, runs, nsites, &p);
+    size_t nruns = nsites - 1;
+    int64_t bulk = bulk_events(db, runs, nruns, &p, total);
+    bulk_derived(db, runs, nruns, &p);
     exec_sql(db, "COMMIT; PRAGMA journal_mode = WAL");
     sqlite3_close(db);
     double t2 = now_s();
-    int64_t bulk = total - (int64_t)(nsites * 2 + nsites + 1);
-    printf("gen_journal: %s: %zu sites, %lld events in %.2f s (core API: "
-           "%zu sites and runs in %.2f s; SQL bulk: %lld events in %.2f s, "
-           "%.0f events/s)\n", path, nsites, (long long)total, t2 - t0,
-           nsites, t1 - t0, (long long)bulk, t2 - t1,
+
+    printf("gen_journal: %s: %zu sites, %zu runs, %lld events in %.2f s (core "
+           "API: %zu sites, %zu past and %zu open runs in %.2f s; SQL bulk: "
+           "%lld events in %.2f s, %.0f events/s)\n", path, nsites,
+           nruns + nhist, (long long)total, t2 - t0, nsites, nhist, nruns,
+           t1 - t0, (long long)bulk, t2 - t1,
            bulk > 0 ? (double)bulk / (t2 - t1) : 0.0);
-    for (size_t i = 0; i < nsites; i++)
+    for (size_t i = 0; i < nruns; i++)
         run_state_free(&runs[i].rs);
     free(runs);
     procedure_free(&p);
@@ -316,14 +391,18 @@ int main(int argc, char **argv)
             die(argv[3], "SITES must be 1 to 46652 (three-character codes)");
         return write_csv(argv[2], n);
     }
-    if (argc == 6 && strcmp(argv[1], "journal") == 0) {
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "journal") == 0) {
         size_t n = strtoul(argv[3], NULL, 10);
         long long total = strtoll(argv[4], NULL, 10);
-        if (n == 0 || n > MAX_CODES || total < (long long)(3 * n + 1))
-            die("arguments", "SITES 1..46652 and EVENTS >= 3 * SITES + 1");
-        return gen_journal(argv[2], n, total, argv[5]);
+        size_t hist = argc == 7 ? strtoul(argv[6], NULL, 10) : 0;
+        if (n < 2 || n > MAX_CODES ||
+            total < (long long)(3 * n + 1 + 5 * hist))
+            die("arguments", "SITES 2..46652 and EVENTS >= 3 * SITES + 1 "
+                             "+ 5 * HISTORY");
+        return gen_journal(argv[2], n, total, hist, argv[5]);
     }
-    fprintf(stderr, "usage: gen_journal journal OUT.db SITES EVENTS PROCEDURE\n"
+    fprintf(stderr, "usage: gen_journal journal OUT.db SITES EVENTS PROCEDURE"
+                    " [HISTORY]\n"
                     "       gen_journal csv OUT.csv SITES\n");
     return 2;
 }

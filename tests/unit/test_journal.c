@@ -549,8 +549,20 @@ static void test_resolve_path(void **state)
     assert_string_equal(buf, "/home/op/.local/share/sitesweep/journal.db");
 }
 
-/* Undoes migration 3 -> 4 on a file, behind the program's back. */
-#define V4_TO_V3                                                          \
+/* Undoes migration 4 -> 5 on a file, behind the program's back. */
+#define V5_TO_V4                                                          \
+    "ALTER TABLE runs DROP COLUMN last_ts;"                                \
+    "ALTER TABLE runs DROP COLUMN active_ms;"                              \
+    "ALTER TABLE runs DROP COLUMN operators;"                              \
+    "ALTER TABLE runs DROP COLUMN hosts;"                                  \
+    "ALTER TABLE runs DROP COLUMN n_done;"                                 \
+    "ALTER TABLE runs DROP COLUMN n_skipped;"                              \
+    "ALTER TABLE runs DROP COLUMN n_failed;"                               \
+    "ALTER TABLE runs DROP COLUMN n_na;"                                   \
+    "ALTER TABLE runs DROP COLUMN n_open;"
+
+/* Undoes migrations 3 -> 4 -> 5 on a file, behind the program's back. */
+#define V4_TO_V3 V5_TO_V4                                                 \
     "DROP INDEX runs_site_number; ALTER TABLE runs DROP COLUMN number;"    \
     "ALTER TABLE runs DROP COLUMN state; ALTER TABLE runs DROP COLUMN prior;" \
     "DROP TRIGGER events_grams_add; DROP TABLE events_grams;"              \
@@ -627,6 +639,126 @@ static void test_migrates_v3_runs(void **state)
         assert_int_equal(raw_sql(f->path, undo[i]), SQLITE_OK);
     }
     assert_int_equal(journal_verify(f->j, &v, &e), 0);
+}
+
+/* The derived columns of runs that the run list reads, one row a run, as
+ * text (caller frees). */
+static char *run_stats(const char *path)
+{
+    sqlite3 *db;
+    sqlite3_open(path, &db);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(id || '|' ||"
+        " last_ts || '|' || active_ms || '|' || operators || '|' || hosts"
+        " || '|' || n_done || '|' || n_skipped || '|' || n_failed || '|' ||"
+        " n_na || '|' || n_open, char(10)) FROM (SELECT * FROM runs ORDER BY"
+        " id)", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    char *s = xstrdup((const char *)sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return s;
+}
+
+/* A version-4 journal: the upgrade to 5 fills last_ts, active_ms,
+ * operators, hosts and the counts of every run from its events, exactly
+ * as the writes keep them; the list reads them; verify derives them again
+ * and names each one changed; an open run goes on being kept. */
+static void test_migrates_v4_run_stats(void **state)
+{
+    fx *f = *state;
+    site s[2] = {make_site("K7Q", true), make_site("BLV", false)};
+    import_sites(f, s, 2, NULL);
+    mark_result r;
+    ss_err e;
+    /* K7Q #1: alice and bob, a failed item retried; complete. */
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_FAILED, "denied", &f->p, &r, &e), 0);
+    journal_set_actor(f->j, "bob", "host2");
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_REOPENED, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "K7Q", "3", OUT_SKIPPED, "no PDC", &f->p, &r, &e), 0);
+    assert_true(r.completed);
+    /* BLV #1 open: one failed, item 3 n/a (no logon). */
+    journal_set_actor(f->j, "carol", "host1");
+    assert_int_equal(journal_mark(f->j, "BLV", "1", OUT_FAILED, "x", &f->p, &r, &e), 0);
+    /* K7Q #2 abandoned. */
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_run_abandon(f->j, "K7Q", "wrong site", false, NULL, NULL, &e), 0);
+    char *want = run_stats(f->path);
+    assert_non_null(strstr(want, "1|20"));
+    assert_non_null(strstr(want, "|[\"alice\",\"bob\"]|[\"host1\",\"host2\"]|2|1|0|0|0"));
+    assert_non_null(strstr(want, "2|20"));
+    assert_non_null(strstr(want, "|[\"carol\"]|[\"host1\"]|0|0|1|1|1"));
+    run_summary *v;
+    size_t n;
+    assert_int_equal(journal_runs_list(f->j, NULL, NULL, &v, &n, &e), 0);
+    assert_int_equal(n, 3);
+    int64_t active[3];
+    for (size_t i = 0; i < 3; i++)
+        active[i] = v[i].active;
+    run_summaries_free(v, n);
+    journal_close(f->j);
+    assert_int_equal(raw_sql(f->path, V5_TO_V4 "PRAGMA user_version = 4"), SQLITE_OK);
+    assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+    journal_set_actor(f->j, "carol", "host1");
+    char *got = run_stats(f->path);
+    assert_string_equal(got, want);
+    free(got);
+    free(want);
+    assert_int_equal(journal_runs_list(f->j, NULL, NULL, &v, &n, &e), 0);
+    assert_int_equal(n, 3);
+    assert_string_equal(v[1].site, "BLV");
+    assert_int_equal(v[1].failed, 1);
+    assert_int_equal(v[1].na, 1);
+    assert_int_equal(v[1].open, 1);
+    assert_string_equal(v[1].operators[0], "carol");
+    assert_string_equal(v[2].state, "complete");
+    assert_int_equal(v[2].noperators, 2);
+    assert_string_equal(v[2].hosts[1], "host2");
+    assert_int_equal(v[2].done, 2);
+    assert_int_equal(v[2].skipped, 1);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(v[i].active, active[i]);
+    run_summaries_free(v, n);
+    verify_result vr;
+    assert_int_equal(journal_verify(f->j, &vr, &e), 0);
+    /* verify derives each new column again. */
+    const char *tamper[] = {
+        "UPDATE runs SET last_ts = '2020-01-01T00:00:00.000Z' WHERE id = 1",
+        "UPDATE runs SET active_ms = active_ms + 1 WHERE id = 2",
+        "UPDATE runs SET operators = '[\"bob\",\"alice\"]' WHERE id = 1",
+        "UPDATE runs SET hosts = '[]' WHERE id = 2",
+        "UPDATE runs SET n_done = 3 WHERE id = 1",
+        "UPDATE runs SET n_skipped = 0 WHERE id = 1",
+        "UPDATE runs SET n_failed = 0 WHERE id = 2",
+        "UPDATE runs SET n_na = 0 WHERE id = 2",
+        "UPDATE runs SET n_open = 2 WHERE id = 2",
+    };
+    const char *col[] = {"last_ts", "active_ms", "operators", "hosts", "n_done",
+                         "n_skipped", "n_failed", "n_na", "n_open"};
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(raw_sql(f->path, tamper[i]), SQLITE_OK);
+        assert_int_equal(journal_verify(f->j, &vr, &e), 1);
+        assert_int_equal(vr.problem, VERIFY_DERIVED);
+        assert_string_equal(vr.table, "runs");
+        assert_string_equal(vr.column, col[i]);
+        /* Upgrading again from 4 derives it back from the events. */
+        journal_close(f->j);
+        assert_int_equal(raw_sql(f->path, V5_TO_V4 "PRAGMA user_version = 4"), SQLITE_OK);
+        assert_int_equal(journal_open(f->path, &f->j, &e), 0);
+        journal_set_actor(f->j, "carol", "host1");
+        assert_int_equal(journal_verify(f->j, &vr, &e), 0);
+    }
+    /* The open run goes on being kept after the upgrade. */
+    assert_int_equal(journal_mark(f->j, "BLV", "1", OUT_REOPENED, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_mark(f->j, "BLV", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_verify(f->j, &vr, &e), 0);
+    assert_int_equal(journal_runs_list(f->j, "BLV", NULL, &v, &n, &e), 0);
+    assert_int_equal(v[0].done, 1);
+    assert_int_equal(v[0].failed, 0);
+    assert_int_equal(v[0].open, 1);
+    run_summaries_free(v, n);
 }
 
 static void test_migrates_older_schema(void **state)
@@ -819,6 +951,51 @@ static void test_console_records_only_in_its_run(void **state)
     journal_close(script);
     verify_result v;
     assert_int_equal(journal_verify(f->j, &v, &e), 0);
+}
+
+/* A takeover journals a handover under the run's site: when that cannot
+ * be read (no such run, or the runs table unreadable), nothing is written
+ * rather than a handover with an empty site. */
+static void test_claim_needs_the_runs_site(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    /* A live holder on another host, of a run the runs table lacks. */
+    assert_int_equal(raw_sql(f->path, "INSERT INTO holds VALUES(77, 'bob',"
+                                      " 'host9', 1, '2026-11-27T02:00:00Z')"),
+                     SQLITE_OK);
+    journal_set_console(f->j, true);
+    int64_t before = count_events(f);
+    assert_int_equal(journal_run_claim(f->j, 77, true, NULL, &e), JOURNAL_EINPUT);
+    assert_non_null(strstr(e.msg, "no cleanup run 77"));
+    assert_int_equal(count_events(f), before);
+    /* The runs table cannot be read: a storage error, nothing written. */
+    assert_int_equal(raw_sql(f->path, "INSERT INTO holds VALUES(1, 'bob',"
+                                      " 'host9', 1, '2026-11-27T02:00:00Z');"
+                                      "ALTER TABLE runs RENAME TO runs_gone"),
+                     SQLITE_OK);
+    assert_int_equal(journal_run_claim(f->j, 1, true, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "runs"));
+    assert_int_equal(count_events(f), before);
+    assert_int_equal(raw_sql(f->path, "ALTER TABLE runs_gone RENAME TO runs;"
+                                      "DELETE FROM holds WHERE run = 77"),
+                     SQLITE_OK);
+    /* Readable again: the takeover is journaled under K7Q. */
+    assert_int_equal(journal_run_claim(f->j, 1, true, NULL, &e), 0);
+    event ev;
+    assert_int_equal(journal_event_get(f->j, before + 1, &ev, &e), 0);
+    assert_string_equal(ev.kind, "handover");
+    assert_string_equal(ev.site, "K7Q");
+    event_clear(&ev);
+    /* Every event is one sitesweep could write; only the renamed table's
+     * SQL (SQLite quotes the new name) differs from sitesweep's schema. */
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 1);
+    assert_int_equal(v.problem, VERIFY_SCHEMA);
 }
 
 /* Past the first few thousand events a filtered page is served by the
@@ -1513,11 +1690,13 @@ int main(void)
         T(test_filter_beyond_scan_window),
         T(test_refuses_foreign_and_newer_files),
         T(test_read_only_journal_refuses_writes),
+        T(test_migrates_v4_run_stats),
         T(test_migrates_older_schema),
         T(test_migrates_v3_runs),
         T(test_one_console_holds_a_run),
         T(test_console_records_only_in_its_run),
         T(test_dead_holder_holds_nothing),
+        T(test_claim_needs_the_runs_site),
         T(test_checkpoint_names_the_newest_event),
         cmocka_unit_test(test_resolve_path),
     };

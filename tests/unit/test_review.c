@@ -215,6 +215,38 @@ static void test_runs_list_counts_and_filters(void **state)
     assert_int_equal(journal_run_estimate(f->j, f->p.hash, 3, &secs, &e), JOURNAL_NOTFOUND);
 }
 
+/* Scripted cleanups record items within a second: those 0 s are measured
+ * times, and three such cleanups give an estimate (of 0 s) instead of
+ * none. */
+static void test_estimate_from_scripted_runs(void **state)
+{
+    fx *f = *state;
+    for (int i = 0; i < 3; i++)
+        complete(f, "K7Q");
+    mark(f, "BLV", "1", OUT_DONE, NULL, NULL);
+    ss_err e;
+    int64_t secs = -1;
+    assert_int_equal(journal_run_estimate(f->j, f->p.hash, 2, &secs, &e), 0);
+    assert_int_equal(secs, 0);
+    run_summary *v;
+    size_t n;
+    assert_int_equal(journal_runs_list(f->j, "BLV", NULL, &v, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_true(v[0].has_estimate);
+    assert_int_equal(v[0].estimate, 0);
+    run_summaries_free(v, n);
+    timing_item it[4];
+    int64_t active;
+    run_view rv;
+    assert_int_equal(journal_run_numbered(f->j, "K7Q", 1, &rv, &e), 0);
+    assert_int_equal(journal_run_times(f->j, rv.id, &rv.proc, it, &active, &e), 0);
+    assert_false(it[0].measured); /* item 1 started the run: unknown */
+    assert_true(it[1].measured);  /* item 2: 0 s, known */
+    assert_false(it[2].measured); /* item 3: n/a, never recorded */
+    assert_true(it[3].measured);
+    run_view_free(&rv);
+}
+
 /* Refusals record nothing. */
 static void test_abandon_refusals(void **state)
 {
@@ -336,6 +368,7 @@ int main(void)
         T(test_runs_numbered_per_site),
         T(test_latest_run_open_or_not),
         T(test_runs_list_counts_and_filters),
+        T(test_estimate_from_scripted_runs),
         T(test_abandon_refusals),
         T(test_abandon_restores_state_and_keeps_run),
     };

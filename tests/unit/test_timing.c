@@ -34,6 +34,7 @@ static void test_kinds(void **state)
     assert_int_equal(timing_kind_of("done"), TK_ITEM);
     assert_int_equal(timing_kind_of("note"), TK_ITEM);
     assert_int_equal(timing_kind_of("reopened"), TK_ITEM);
+    assert_int_equal(timing_kind_of("failed"), TK_FAIL);
     assert_int_equal(timing_kind_of("run-started"), TK_START);
     assert_int_equal(timing_kind_of("handover"), TK_START);
     assert_int_equal(timing_kind_of("run-completed"), TK_END);
@@ -133,6 +134,85 @@ static void test_reopened_item_sums(void **state)
     assert_int_equal(active, 9);
 }
 
+/* Which items' times are known: 0 s is a measurement (a script records
+ * items within a second); an item after an idle gap, after the clock went
+ * back, or recorded by the command that started the run (the same
+ * instant as the start) is not. Failing counts as time on the item. */
+static void test_zero_seconds_are_measured(void **state)
+{
+    (void)state;
+    timing_event ev[] = {
+        {S(0), -1, TK_START},
+        {S(0), 0, TK_ITEM},                          /* started by it */
+        {S(0) + 5, 1, TK_ITEM},                      /* 5 ms: 0 s, known */
+        {S(0) + 9, 2, TK_FAIL},                      /* failed, 4 ms */
+        {S(TIMING_IDLE_LIMIT + 1), 3, TK_ITEM},      /* after idle */
+        {S(TIMING_IDLE_LIMIT), 4, TK_ITEM},          /* clock went back */
+        {S(TIMING_IDLE_LIMIT + 100), -1, TK_START},  /* handover */
+        {S(TIMING_IDLE_LIMIT + 102), 5, TK_ITEM},    /* 2 s after it */
+    };
+    timing_item it[6];
+    int64_t active;
+    timing_items(ev, 8, it, 6, &active);
+    bool known[6] = {false, true, true, false, false, true};
+    int64_t secs[6] = {0, 0, 0, 0, 0, 2};
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(it[i].measured, known[i]);
+        assert_int_equal(it[i].seconds, secs[i]);
+    }
+    assert_int_equal(active, 2);
+    /* A later event on an item decides: measured again when it is. */
+    timing_event again[] = {{S(0), -1, TK_START}, {S(0), 0, TK_ITEM},
+                            {S(3), 0, TK_ITEM}};
+    timing_items(again, 3, it, 1, &active);
+    assert_true(it[0].measured);
+    assert_int_equal(it[0].seconds, 3);
+}
+
+/* An item that failed, was reopened and then done: the time up to and
+ * including the failure is kept apart, so the done is shown with the time
+ * since the failure and the whole beside it. */
+static void test_failed_attempt_kept_apart(void **state)
+{
+    (void)state;
+    timing_event ev[] = {
+        {S(0), -1, TK_START},
+        {S(60), 0, TK_FAIL},     /* item 0 failed after 60 s */
+        {S(90), 1, TK_ITEM},     /* item 1: 30 s */
+        {S(100), 0, TK_ITEM},    /* item 0 reopened: 10 s */
+        {S(130), 0, TK_ITEM},    /* item 0 done: 30 s */
+        {S(150), 1, TK_FAIL},    /* item 1 fails: 20 s */
+        {S(200), 1, TK_FAIL},    /* and fails again (a note): 50 s */
+    };
+    timing_item it[2];
+    int64_t active;
+    timing_items(ev, 7, it, 2, &active);
+    assert_int_equal(it[0].seconds, 100);
+    assert_int_equal(it[0].before_failure, 60);
+    assert_int_equal(it[1].seconds, 100);
+    assert_true(it[0].retried);
+    assert_int_equal(it[1].before_failure, 0); /* it ended failed */
+    assert_false(it[1].retried);
+    assert_int_equal(active, 200);
+    char b[80];
+    timing_item_format(&it[0], b, sizeof b);
+    assert_string_equal(b, "40s since it failed (1m 40s in all)");
+    timing_item_format(&it[1], b, sizeof b);
+    assert_string_equal(b, "1m 40s");
+    /* Within a second of the failure is still since the failure. */
+    timing_item quick = {0, 0, true, true};
+    timing_item_format(&quick, b, sizeof b);
+    assert_string_equal(b, "0s since it failed (0s in all)");
+    timing_item plain = {75, 0, false, true};
+    timing_item_format(&plain, b, sizeof b);
+    assert_string_equal(b, "1m 15s");
+    /* timing_run gives the same totals. */
+    int64_t per[2];
+    timing_run(ev, 7, per, 2, &active);
+    assert_int_equal(per[0], 100);
+    assert_int_equal(per[1], 100);
+}
+
 static void test_estimate_needs_three_runs(void **state)
 {
     (void)state;
@@ -172,6 +252,8 @@ int main(void)
         cmocka_unit_test(test_idle_gaps_not_counted),
         cmocka_unit_test(test_resume_restarts_the_clock),
         cmocka_unit_test(test_reopened_item_sums),
+        cmocka_unit_test(test_zero_seconds_are_measured),
+        cmocka_unit_test(test_failed_attempt_kept_apart),
         cmocka_unit_test(test_estimate_needs_three_runs),
         cmocka_unit_test(test_format),
     };
