@@ -113,6 +113,7 @@ int db_param_index(db_stmt *st, const char *name)
 int db_step(db_stmt *st) { return st->d->ops->step(st); }
 int db_col_count(db_stmt *st) { return st->d->ops->col_count(st); }
 bool db_col_null(db_stmt *st, int i) { return st->d->ops->col_null(st, i); }
+bool db_col_is_text(db_stmt *st, int i) { return st->d->ops->col_is_text(st, i); }
 int64_t db_col_int64(db_stmt *st, int i) { return st->d->ops->col_int64(st, i); }
 const char *db_col_text(db_stmt *st, int i) { return st->d->ops->col_text(st, i); }
 

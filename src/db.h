@@ -110,6 +110,9 @@ int db_step(db_stmt *st);
  * finalize. */
 int db_col_count(db_stmt *st);
 bool db_col_null(db_stmt *st, int i);
+/* Whether the value is text (not NULL, not a number or blob stored in a
+ * column SQLite does not type; PostgreSQL's text columns always are). */
+bool db_col_is_text(db_stmt *st, int i);
 int64_t db_col_int64(db_stmt *st, int i);
 const char *db_col_text(db_stmt *st, int i);
 const void *db_col_blob(db_stmt *st, int i, size_t *n);

@@ -20,6 +20,7 @@ typedef struct db_ops {
     int (*step)(db_stmt *st);
     int (*col_count)(db_stmt *st);
     bool (*col_null)(db_stmt *st, int i);
+    bool (*col_is_text)(db_stmt *st, int i);
     int64_t (*col_int64)(db_stmt *st, int i);
     const char *(*col_text)(db_stmt *st, int i);
     const void *(*col_blob)(db_stmt *st, int i, size_t *n);

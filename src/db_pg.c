@@ -403,6 +403,11 @@ static bool pg_col_null(db_stmt *st, int i)
     return !have(st, i) || PQgetisnull(R(st), st->row, i);
 }
 
+static bool pg_col_is_text(db_stmt *st, int i)
+{
+    return !pg_col_null(st, i) && PQftype(R(st), i) == 25; /* TEXTOID */
+}
+
 static int64_t pg_col_int64(db_stmt *st, int i)
 {
     if (pg_col_null(st, i))
@@ -465,6 +470,7 @@ const db_ops db_pg_ops = {
     .step = pg_step,
     .col_count = pg_col_count,
     .col_null = pg_col_null,
+    .col_is_text = pg_col_is_text,
     .col_int64 = pg_col_int64,
     .col_text = pg_col_text,
     .col_blob = pg_col_blob,

@@ -94,6 +94,11 @@ static bool sq_col_null(db_stmt *st, int i)
     return sqlite3_column_type(S(st), i) == SQLITE_NULL;
 }
 
+static bool sq_col_is_text(db_stmt *st, int i)
+{
+    return sqlite3_column_type(S(st), i) == SQLITE_TEXT;
+}
+
 static int64_t sq_col_int64(db_stmt *st, int i)
 {
     return sqlite3_column_int64(S(st), i);
@@ -165,6 +170,7 @@ const db_ops db_sqlite_ops = {
     .step = sq_step,
     .col_count = sq_col_count,
     .col_null = sq_col_null,
+    .col_is_text = sq_col_is_text,
     .col_int64 = sq_col_int64,
     .col_text = sq_col_text,
     .col_blob = sq_col_blob,

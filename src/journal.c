@@ -171,25 +171,35 @@ _Static_assert(NMIGRATIONS == JOURNAL_SCHEMA_VERSION,
 
 int jdb_fail(journal *j, ss_err *e, const char *what)
 {
-    int code = sqlite3_extended_errcode(j->db);
-    const char *msg = sqlite3_errmsg(j->db);
+    const char *msg = db_errmsg(j->db);
     const char *hint = "";
     char full[PATH_MAX + 64];
-    switch (code & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
+    bool pg = db_kind_of(j->db) == DB_PG;
+    switch (db_fault_of(j->db)) {
+    case DB_FAULT_BUSY:
         hint = " (another sitesweep holds the journal; try again)";
         break;
-    case SQLITE_READONLY:
-        hint = " (the journal or its directory is read-only)";
+    case DB_FAULT_RETRY:
+        hint = " (the write met another one at the same time; try again)";
         break;
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
+    case DB_FAULT_READONLY:
+        hint = pg ? " (the journal is read-only for this role)"
+                  : " (the journal or its directory is read-only)";
+        break;
+    case DB_FAULT_GONE:
+        hint = " (the PostgreSQL server cannot be reached; nothing was "
+               "recorded)";
+        break;
+    case DB_FAULT_FULL:
+    case DB_FAULT_IO:
+        if (pg) {
+            hint = " (the server is out of space or failing)";
+            break;
+        }
         /* Say "no space left" whenever the file system is full: at 0
          * bytes free even a read fails, as "disk I/O error". */
         hint = disk_full_hint(j->path, full, sizeof full);
-        if (!*hint && (code & 0xff) == SQLITE_FULL)
+        if (!*hint && db_fault_of(j->db) == DB_FAULT_FULL)
             hint = " (the disk is full)";
         break;
     default:
@@ -199,20 +209,18 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
 }
 
 /* A statement built at run time: prepared for one use, finalized by done. */
-sqlite3_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e)
+db_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    db_stmt *st = db_prepare(j->db, sql, false);
+    if (!st)
         jdb_fail(j, e, "cannot read the journal");
-        return NULL;
-    }
     return st;
 }
 
 /* A statement whose SQL is a string literal: prepared once per journal and
  * kept (keyed by the literal's address), so a write does not re-parse its
  * SQL. A statement already in use (a nested call) gets a fresh one. */
-sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e)
+db_stmt *jdb_prep(journal *j, const char *sql, ss_err *e)
 {
     size_t free_slot = STMT_CACHE;
     for (size_t i = 0; i < STMT_CACHE; i++) {
@@ -223,9 +231,8 @@ sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e)
         if (!j->cache[i].sql && free_slot == STMT_CACHE)
             free_slot = i;
     }
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v3(j->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-                           NULL) != SQLITE_OK) {
+    db_stmt *st = db_prepare(j->db, sql, free_slot < STMT_CACHE);
+    if (!st) {
         jdb_fail(j, e, "cannot read the journal");
         return NULL;
     }
@@ -236,56 +243,63 @@ sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e)
 
 /* Ends a statement's use: cached ones are reset for the next, others
  * finalized. */
-void jdb_done(journal *j, sqlite3_stmt *st)
+void jdb_done(journal *j, db_stmt *st)
 {
     for (size_t i = 0; i < STMT_CACHE; i++) {
         if (j->cache[i].st == st && j->cache[i].busy) {
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
+            db_reset(st);
+            db_clear_bindings(st);
             j->cache[i].busy = false;
             return;
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
-int jdb_run(journal *j, sqlite3_stmt *st, const char *what, ss_err *e)
+int jdb_run(journal *j, db_stmt *st, const char *what, ss_err *e)
 {
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
+    if (rc == DB_ERROR) {
+        /* The reason first: ending the statement may clear it. */
+        jdb_fail(j, e, what);
+        jdb_done(j, st);
+        return J_ESTORAGE;
+    }
     jdb_done(j, st);
-    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, what);
+    return 0;
 }
 
-/* Ends st before filling e, as the lookups always did: reset keeps the
- * error SQLite reported for the step. */
-int jdb_step_row(journal *j, sqlite3_stmt *st, const char *what, ss_err *e)
+/* Ends st, after filling e when the step failed. */
+int jdb_step_row(journal *j, db_stmt *st, const char *what, ss_err *e)
 {
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    int rc = db_step(st);
+    if (rc == DB_ROW)
         return J_OK;
+    if (rc == DB_ERROR)
+        jdb_fail(j, e, what);
     jdb_done(j, st);
-    return rc == SQLITE_DONE ? J_NOTFOUND : jdb_fail(j, e, what);
+    return rc == DB_DONE ? J_NOTFOUND : J_ESTORAGE;
 }
 
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e)
 {
-    if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    if (db_exec(j->db, sql) != DB_DONE)
         return jdb_fail(j, e, what);
     return 0;
 }
 
-void jdb_bind_text(sqlite3_stmt *st, int i, const char *s)
+void jdb_bind_text(db_stmt *st, int i, const char *s)
 {
-    sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+    db_bind_text(st, i, s ? s : "");
 }
 
-const char *jdb_col_text(sqlite3_stmt *st, int i)
+const char *jdb_col_text(db_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? (const char *)t : "";
+    const char *t = db_col_text(st, i);
+    return t ? t : "";
 }
 
-void jdb_copy_col(sqlite3_stmt *st, int i, char *dst, size_t n)
+void jdb_copy_col(db_stmt *st, int i, char *dst, size_t n)
 {
     snprintf(dst, n, "%s", jdb_col_text(st, i));
 }
@@ -306,22 +320,24 @@ static int schema_expected(ss_err *e)
 {
     if (schema_want)
         return 0;
-    sqlite3 *db = NULL;
-    if (sqlite3_open(":memory:", &db) != SQLITE_OK) {
-        sqlite3_close(db);
+    sqlite3 *h = NULL;
+    if (sqlite3_open(":memory:", &h) != SQLITE_OK) {
+        sqlite3_close(h);
         return ss_errf(e, "cannot make the expected journal schema");
     }
     int rc = SQLITE_OK;
     for (size_t v = 0; rc == SQLITE_OK && v < NMIGRATIONS; v++)
-        rc = sqlite3_exec(db, migrations[v].sql, NULL, NULL, NULL);
-    sqlite3_stmt *st = NULL;
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db, "SELECT type, name, tbl_name,"
-                                    " coalesce(sql, '') FROM sqlite_master",
-                                -1, &st, NULL);
+        rc = sqlite3_exec(h, migrations[v].sql, NULL, NULL, NULL);
+    db *mem = db_from_sqlite(h);
+    db_stmt *st = rc == SQLITE_OK && mem
+        ? db_prepare(mem, "SELECT type, name, tbl_name, coalesce(sql, '')"
+                          " FROM sqlite_master", false)
+        : NULL;
+    if (!st)
+        rc = SQLITE_ERROR;
     schema_obj *want = NULL;
     size_t n = 0, cap = 0;
-    while (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    while (rc == SQLITE_OK && db_step(st) == DB_ROW) {
         if (n == cap)
             want = xrealloc(want, (cap = cap ? cap * 2 : 32) * sizeof *want);
         want[n++] = (schema_obj){xstrdup(jdb_col_text(st, 0)),
@@ -329,8 +345,7 @@ static int schema_expected(ss_err *e)
                                  xstrdup(jdb_col_text(st, 2)),
                                  xstrdup(jdb_col_text(st, 3))};
     }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
+    db_close(mem); /* and st with it */
     if (rc != SQLITE_OK || n == 0) {
         free(want);
         return ss_errf(e, "cannot make the expected journal schema");
@@ -354,13 +369,13 @@ int journal_schema_check(journal *j, bool triggers_only, char *why,
     if (schema_expected(e))
         return -1;
     int version;
-    sqlite3_stmt *st = jdb_prep(j, "PRAGMA user_version", e);
+    db_stmt *st = jdb_prep(j, "PRAGMA user_version", e);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    int rc = db_step(st);
+    version = rc == DB_ROW ? (int)db_col_int64(st, 0) : -1;
     jdb_done(j, st);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return jdb_fail(j, e, "cannot read the journal's schema");
     /* An older journal read without migrating has part of the schema:
      * then only objects sitesweep never makes are named. */
@@ -371,7 +386,7 @@ int journal_schema_check(journal *j, bool triggers_only, char *why,
         return -1;
     strbuf extra = {0}, altered = {0}, missing = {0};
     bool *seen = xcalloc(schema_nwant, sizeof *seen);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         const char *type = jdb_col_text(st, 0), *name = jdb_col_text(st, 1);
         const char *tbl = jdb_col_text(st, 2), *sql = jdb_col_text(st, 3);
         if (triggers_only && strcmp(type, "trigger") != 0)
@@ -394,7 +409,7 @@ int journal_schema_check(journal *j, bool triggers_only, char *why,
         }
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         free(seen);
         sb_free(&extra);
         sb_free(&altered);
@@ -442,13 +457,13 @@ int jdb_begin(journal *j, ss_err *e)
 
 void jdb_rollback(journal *j)
 {
-    if (!sqlite3_get_autocommit(j->db))
-        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    if (db_in_transaction(j->db))
+        db_exec(j->db, "ROLLBACK");
 }
 
 int jdb_commit(journal *j, ss_err *e)
 {
-    if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (db_exec(j->db, "COMMIT") != DB_DONE) {
         jdb_fail(j, e, "cannot commit");
         jdb_rollback(j);
         return J_ESTORAGE;
@@ -608,14 +623,14 @@ static int prepare_file(const char *path, file_identity *id, ss_err *e)
 
 static int pragma_int(journal *j, const char *sql, int *out, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, sql, e);
+    db_stmt *st = jdb_prep(j, sql, e);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = sqlite3_column_int(st, 0);
+    int rc = db_step(st);
+    if (rc == DB_ROW)
+        *out = (int)db_col_int64(st, 0);
     jdb_done(j, st);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return jdb_fail(j, e, "cannot read the journal header");
     return 0;
 }
@@ -722,12 +737,8 @@ void journal_host_clean(char *host, size_t n)
 /* Finalizes the kept statements and closes the connection. */
 static void close_db(journal *j)
 {
-    for (size_t i = 0; i < STMT_CACHE; i++)
-        if (j->cache[i].st)
-            sqlite3_finalize(j->cache[i].st);
-    memset(j->cache, 0, sizeof j->cache);
-    if (j->db)
-        sqlite3_close(j->db);
+    memset(j->cache, 0, sizeof j->cache); /* db_close frees them */
+    db_close(j->db);
     j->db = NULL;
 }
 
@@ -760,7 +771,7 @@ typedef enum open_mode {
  * off until check_identity has said the file is ours). The read-only
  * modes use a URI built from the path (percent-encoded, so nothing in the
  * name is read as a parameter); the others pass it as a plain file name. */
-static int db_connect(journal *j, open_mode mode, ss_err *e)
+static int sqlite_connect(journal *j, open_mode mode, ss_err *e)
 {
     bool read_only = mode == OPEN_RO || mode == OPEN_IMMUTABLE;
     char *name = read_only ? file_uri(j->path, mode == OPEN_IMMUTABLE
@@ -769,22 +780,26 @@ static int db_connect(journal *j, open_mode mode, ss_err *e)
                            : xstrdup(j->path);
     int flags = (read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
                            : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(name, &j->db, flags, NULL);
+    sqlite3 *h = NULL;
+    int rc = sqlite3_open_v2(name, &h, flags, NULL);
     free(name);
     if (rc != SQLITE_OK) {
         char hint[PATH_MAX + 64];
         ss_errf(e, "%s: cannot open journal: %s%s", j->path,
-                j->db ? sqlite3_errmsg(j->db) : sqlite3_errstr(rc),
+                h ? sqlite3_errmsg(h) : sqlite3_errstr(rc),
                 disk_full_hint(j->path, hint, sizeof hint));
-        sqlite3_close(j->db);
-        j->db = NULL;
+        sqlite3_close(h);
         return -1;
     }
-    sqlite3_extended_result_codes(j->db, 1);
-    sqlite3_busy_timeout(j->db, JOURNAL_BUSY_MS);
-    if (jdb_fold_register(j->db) != SQLITE_OK)
+    sqlite3_extended_result_codes(h, 1);
+    sqlite3_busy_timeout(h, JOURNAL_BUSY_MS);
+    sqlite3_db_config(h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    rc = jdb_fold_register(h);
+    j->db = db_from_sqlite(h);
+    if (!j->db)
+        return ss_errf(e, "%s: cannot open journal: out of memory", j->path);
+    if (rc != SQLITE_OK)
         return jdb_fail(j, e, "cannot open journal");
-    sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     if (mode == OPEN_EXCLUSIVE &&
         jdb_exec(j, "PRAGMA locking_mode = EXCLUSIVE",
                  "cannot lock the journal", e))
@@ -827,9 +842,9 @@ static void sql_fold(sqlite3_context *cx, int argc, sqlite3_value **argv)
     }
 }
 
-int jdb_fold_register(sqlite3 *db)
+int jdb_fold_register(sqlite3 *h)
 {
-    return sqlite3_create_function(db, "lower", 1,
+    return sqlite3_create_function(h, "lower", 1,
                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC |
                                        SQLITE_INNOCUOUS,
                                    NULL, sql_fold, NULL, NULL);
@@ -840,7 +855,7 @@ static int db_setup(journal *j, bool read_only, ss_err *e)
 {
     if (read_only)
         return 0;
-    sqlite3_db_config(j->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
+    sqlite3_db_config(db_sqlite(j->db), SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, NULL);
     return jdb_exec(j, "PRAGMA journal_mode = WAL",
                     "cannot switch the journal to WAL", e);
 }
@@ -888,7 +903,7 @@ static long long wal_size(const char *path)
  * migrated. */
 static int open_as(journal *j, open_mode mode, file_identity id, ss_err *e)
 {
-    if (db_connect(j, mode, e))
+    if (sqlite_connect(j, mode, e))
         return -1;
     if (id != ID_NEW && check_identity(j, e))
         return -1;
@@ -918,18 +933,18 @@ static bool hot_journal(const char *path)
 static int probe_identity(journal *j, ss_err *e)
 {
     ss_err pe;
-    int rc = db_connect(j, OPEN_RO, &pe);
+    int rc = sqlite_connect(j, OPEN_RO, &pe);
     if (rc == 0)
         rc = check_identity(j, &pe);
     if (rc != 0) {
-        int code = j->db ? sqlite3_extended_errcode(j->db) : SQLITE_CANTOPEN;
+        int code = j->db ? sqlite3_extended_errcode(db_sqlite(j->db)) : SQLITE_CANTOPEN;
         if ((code & 0xff) == SQLITE_READONLY && hot_journal(j->path)) {
             ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
                        "with another program's unfinished transaction in "
                        "%s-journal); nothing was changed", j->path, j->path);
             rc = -1;
-        } else if (code == SQLITE_OK || code == SQLITE_ROW ||
-                   code == SQLITE_DONE) {
+        } else if (code == SQLITE_OK || code == DB_ROW ||
+                   code == DB_DONE) {
             *e = pe; /* read, and not ours */
             rc = -1;
         } else {
@@ -957,7 +972,7 @@ int journal_open(const char *path, journal **out, ss_err *e)
     int rc = id == ID_UNKNOWN && !ro ? probe_identity(j, e) : 0;
     if (rc == 0)
         rc = open_as(j, ro ? OPEN_RO : OPEN_RW, id, e);
-    int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(j->db) & 0xff
+    int why = rc == -1 && ro && j->db ? sqlite3_extended_errcode(db_sqlite(j->db)) & 0xff
                                       : 0;
     if (why == SQLITE_CANTOPEN || why == SQLITE_READONLY) {
         /* A read-only directory without a -shm file: SQLite cannot read

@@ -31,19 +31,19 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
                const char *data, const char *ts, int64_t *id, ss_err *e)
 {
     event ev = {0};
-    sqlite3_stmt *st = jdb_prep(j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
+    db_stmt *st = jdb_prep(j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        ev.id = sqlite3_column_int64(st, 0) + 1;
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        ev.id = db_col_int64(st, 0) + 1;
         jdb_copy_col(st, 1, ev.prev, sizeof ev.prev);
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == DB_DONE) {
         ev.id = 1;
         snprintf(ev.prev, sizeof ev.prev, "%s", GENESIS);
     }
     jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return jdb_fail(j, e, "cannot read the journal");
     snprintf(ev.ts, sizeof ev.ts, "%s", ts);
     ev.operator_name = j->operator_name;
@@ -60,12 +60,12 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", e);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, ev.id);
+    db_bind_int64(st, 1, ev.id);
     jdb_bind_text(st, 2, ev.ts);
     jdb_bind_text(st, 3, ev.operator_name);
     jdb_bind_text(st, 4, ev.host);
     jdb_bind_text(st, 5, ev.site);
-    sqlite3_bind_int64(st, 6, ev.run);
+    db_bind_int64(st, 6, ev.run);
     jdb_bind_text(st, 7, ev.item);
     jdb_bind_text(st, 8, ev.kind);
     jdb_bind_text(st, 9, ev.note);
@@ -76,7 +76,7 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
         return -1;
     /* Trust no trigger: the row must be there, as computed, before the
      * caller may report it (a planted RAISE(IGNORE) swallows inserts). */
-    if (sqlite3_changes(j->db) != 1)
+    if (db_changes(j->db) != 1)
         return ss_errf(e, "%s: cannot record the event: the journal did not "
                           "store it (a trigger not made by sitesweep? run "
                           "'sitesweep verify'); nothing was recorded",
@@ -85,17 +85,17 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
                      " data, prev, hash FROM events WHERE id = ?", e);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, ev.id);
-    rc = sqlite3_step(st);
+    db_bind_int64(st, 1, ev.id);
+    rc = db_step(st);
     const char *want[] = {ev.ts, ev.operator_name, ev.host, ev.site, NULL,
                           ev.item, ev.kind, ev.note, ev.data, ev.prev,
                           ev.hash};
-    bool stored = rc == SQLITE_ROW && sqlite3_column_int64(st, 4) == ev.run;
+    bool stored = rc == DB_ROW && db_col_int64(st, 4) == ev.run;
     for (int c = 0; stored && c < 11; c++)
-        stored = !want[c] || (sqlite3_column_type(st, c) == SQLITE_TEXT &&
+        stored = !want[c] || (db_col_is_text(st, c) &&
                               strcmp(jdb_col_text(st, c), want[c]) == 0);
     jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return jdb_fail(j, e, "cannot read back the event");
     if (!stored)
         return ss_errf(e, "%s: cannot record the event: event %lld does not "
@@ -106,12 +106,12 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
         st = jdb_prep(j, "UPDATE sites SET last_event = ?, last_ts = ? WHERE code = ?", e);
         if (!st)
             return -1;
-        sqlite3_bind_int64(st, 1, ev.id);
+        db_bind_int64(st, 1, ev.id);
         jdb_bind_text(st, 2, ev.ts);
         jdb_bind_text(st, 3, site_code);
         if (jdb_run(j, st, "cannot record the event", e))
             return -1;
-        if (sqlite3_changes(j->db) != 1)
+        if (db_changes(j->db) != 1)
             return ss_errf(e, "%s: cannot record the event: site %s was not "
                               "updated (no such site, or a trigger not made "
                               "by sitesweep); nothing was recorded", j->path,
@@ -124,15 +124,15 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
     return 0;
 }
 
-static void event_from_row(sqlite3_stmt *st, event *ev)
+static void event_from_row(db_stmt *st, event *ev)
 {
     memset(ev, 0, sizeof *ev);
-    ev->id = sqlite3_column_int64(st, 0);
+    ev->id = db_col_int64(st, 0);
     jdb_copy_col(st, 1, ev->ts, sizeof ev->ts);
     ev->operator_name = xstrdup(jdb_col_text(st, 2));
     ev->host = xstrdup(jdb_col_text(st, 3));
     jdb_copy_col(st, 4, ev->site, sizeof ev->site);
-    ev->run = sqlite3_column_int64(st, 5);
+    ev->run = db_col_int64(st, 5);
     jdb_copy_col(st, 6, ev->item, sizeof ev->item);
     jdb_copy_col(st, 7, ev->kind, sizeof ev->kind);
     ev->note = xstrdup(jdb_col_text(st, 8));
@@ -142,19 +142,19 @@ static void event_from_row(sqlite3_stmt *st, event *ev)
 }
 
 /* For the other journal files: an event from a row of EVENT_COLS. */
-void jdb_event_from_row(sqlite3_stmt *st, event *ev)
+void jdb_event_from_row(db_stmt *st, event *ev)
 {
     event_from_row(st, ev);
 }
 
-int jdb_read_events(journal *j, sqlite3_stmt *st, size_t limit, event *evs,
+int jdb_read_events(journal *j, db_stmt *st, size_t limit, event *evs,
                     size_t *count, ss_err *e)
 {
-    int rc = SQLITE_DONE;
-    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+    int rc = DB_DONE;
+    while (*count < limit && (rc = db_step(st)) == DB_ROW)
         event_from_row(st, &evs[(*count)++]);
     jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return jdb_fail(j, e, "cannot read events");
     return J_OK;
 }
@@ -192,16 +192,16 @@ static void filter_sql(strbuf *b, const event_filter *f)
                    " note), :text) > 0");
 }
 
-static void bind_filter(sqlite3_stmt *st, const event_filter *f)
+static void bind_filter(db_stmt *st, const event_filter *f)
 {
     if (!f)
         return;
     int i;
-    if ((i = sqlite3_bind_parameter_index(st, ":site")))
+    if ((i = db_param_index(st, ":site")))
         jdb_bind_text(st, i, f->site);
-    if ((i = sqlite3_bind_parameter_index(st, ":run")))
-        sqlite3_bind_int64(st, i, f->run);
-    if ((i = sqlite3_bind_parameter_index(st, ":text")))
+    if ((i = db_param_index(st, ":run")))
+        db_bind_int64(st, i, f->run);
+    if ((i = db_param_index(st, ":text")))
         jdb_bind_text(st, i, f->text);
 }
 
@@ -270,20 +270,20 @@ int jdb_page_query(journal *j, const event_filter *f, const char *fts,
     if (bound)
         sb_printf(&b, " AND %s %s :bound", id, dir < 0 ? ">=" : "<=");
     sb_printf(&b, " ORDER BY %s %s LIMIT :limit", id, dir < 0 ? "DESC" : "ASC");
-    sqlite3_stmt *st = jdb_prep_dyn(j, b.s, e);
+    db_stmt *st = jdb_prep_dyn(j, b.s, e);
     sb_free(&b);
     if (!st)
         return -1;
     bind_filter(st, &rest);
     int i;
-    if (fts && (i = sqlite3_bind_parameter_index(st, ":fts")))
+    if (fts && (i = db_param_index(st, ":fts")))
         jdb_bind_text(st, i, fts);
-    if ((i = sqlite3_bind_parameter_index(st, ":from")))
-        sqlite3_bind_int64(st, i, from);
-    if ((i = sqlite3_bind_parameter_index(st, ":bound")))
-        sqlite3_bind_int64(st, i, bound);
-    sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":limit"),
-                       (sqlite3_int64)(limit - *count));
+    if ((i = db_param_index(st, ":from")))
+        db_bind_int64(st, i, from);
+    if ((i = db_param_index(st, ":bound")))
+        db_bind_int64(st, i, bound);
+    db_bind_int64(st, db_param_index(st, ":limit"),
+                       (int64_t)(limit - *count));
     return jdb_read_events(j, st, limit, evs, count, e);
 }
 
@@ -341,7 +341,7 @@ int journal_events_each(journal *j, const event_filter *f,
     sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
     filter_sql(&b, f);
     sb_puts(&b, " ORDER BY id");
-    sqlite3_stmt *st = jdb_prep_dyn(j, b.s, e);
+    db_stmt *st = jdb_prep_dyn(j, b.s, e);
     sb_free(&b);
     if (st)
         bind_filter(st, f);
@@ -349,7 +349,7 @@ int journal_events_each(journal *j, const event_filter *f,
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         event ev;
         event_from_row(st, &ev);
         int stop = cb(&ev, ctx);
@@ -360,17 +360,17 @@ int journal_events_each(journal *j, const event_filter *f,
         }
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return jdb_fail(j, e, "cannot read events");
     return 0;
 }
 
 int journal_event_get(journal *j, int64_t id, event *out, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT " EVENT_COLS " FROM events WHERE id = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT " EVENT_COLS " FROM events WHERE id = ?", e);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     int rc = jdb_step_row(j, st, "cannot read events", e);
     if (rc == J_OK) {
         event_from_row(st, out);
@@ -383,26 +383,26 @@ int journal_event_count(journal *j, int64_t *n, ss_err *e)
 {
     /* ids are dense from 1 (deletes are refused), so max(id) is the count
      * without a scan. */
-    sqlite3_stmt *st = jdb_prep(j, "SELECT coalesce(max(id), 0) FROM events", e);
+    db_stmt *st = jdb_prep(j, "SELECT coalesce(max(id), 0) FROM events", e);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int rc = db_step(st);
+    *n = rc == DB_ROW ? db_col_int64(st, 0) : 0;
     jdb_done(j, st);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return jdb_fail(j, e, "cannot count events");
     return 0;
 }
 
 int journal_checkpoint(journal *j, checkpoint *out, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(
+    db_stmt *st = jdb_prep(
         j, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1", e);
     if (!st)
         return -1;
     int rc = jdb_step_row(j, st, "cannot read the newest event", e);
     if (rc == J_OK) {
-        out->events = sqlite3_column_int64(st, 0);
+        out->events = db_col_int64(st, 0);
         jdb_copy_col(st, 1, out->hash, sizeof out->hash);
         jdb_done(j, st);
     } else {

@@ -38,16 +38,16 @@ static int scan_block(journal *j, const event_filter *f, int64_t lo,
 {
     if (lo > hi)
         return J_OK;
-    sqlite3_stmt *st = jdb_prep(j, dir < 0 ? BLOCK_SCAN("DESC")
+    db_stmt *st = jdb_prep(j, dir < 0 ? BLOCK_SCAN("DESC")
                                            : BLOCK_SCAN("ASC"), e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, lo);
-    sqlite3_bind_int64(st, 2, hi);
+    db_bind_int64(st, 1, lo);
+    db_bind_int64(st, 2, hi);
     jdb_bind_text(st, 3, f->site);
-    sqlite3_bind_int64(st, 4, f->run);
+    db_bind_int64(st, 4, f->run);
     jdb_bind_text(st, 5, f->text);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)(limit - *count));
+    db_bind_int64(st, 6, (int64_t)(limit - *count));
     return jdb_read_events(j, st, limit, evs, count, e);
 }
 
@@ -73,7 +73,7 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
         hi[n] = '\x01';
         hi[n + 1] = '\0';
     }
-    sqlite3_stmt *st = jdb_prep(j, dir < 0
+    db_stmt *st = jdb_prep(j, dir < 0
         ? "SELECT DISTINCT block FROM events_grams WHERE ((gram >= ?1 AND"
           " gram < ?2) OR gram = '') AND block <= ?3 ORDER BY block DESC"
         : "SELECT DISTINCT block FROM events_grams WHERE ((gram >= ?1 AND"
@@ -82,10 +82,10 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
         return J_ESTORAGE;
     jdb_bind_text(st, 1, lo);
     jdb_bind_text(st, 2, hi);
-    sqlite3_bind_int64(st, 3, from >> GRAM_BLOCK_SHIFT);
-    int rc = SQLITE_DONE, out = 0;
-    while (*count < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        int64_t blo = sqlite3_column_int64(st, 0) << GRAM_BLOCK_SHIFT;
+    db_bind_int64(st, 3, from >> GRAM_BLOCK_SHIFT);
+    int rc = DB_DONE, out = 0;
+    while (*count < limit && (rc = db_step(st)) == DB_ROW) {
+        int64_t blo = db_col_int64(st, 0) << GRAM_BLOCK_SHIFT;
         int64_t bhi = blo + (1 << GRAM_BLOCK_SHIFT) - 1;
         if (dir < 0) /* ids in [blo, from) */
             out = scan_block(j, f, blo, bhi + 1 < from ? bhi : from - 1, dir,
@@ -99,7 +99,7 @@ int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
     jdb_done(j, st);
     if (out)
         return J_ESTORAGE;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return jdb_fail(j, e, "cannot read events");
     return J_OK;
 }

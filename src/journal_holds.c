@@ -24,16 +24,16 @@ void journal_set_takeover(journal *j, bool takeover)
 /* The run's holder: J_OK found, J_NOTFOUND, J_ESTORAGE. */
 static int holder_of(journal *j, int64_t run, run_holder *h, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT operator, host, pid, since FROM holds"
+    db_stmt *st = jdb_prep(j, "SELECT operator, host, pid, since FROM holds"
                                    " WHERE run = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     int rc = jdb_step_row(j, st, "cannot read who holds the run", e);
     if (rc == J_OK) {
         jdb_copy_col(st, 0, h->operator_name, sizeof h->operator_name);
         jdb_copy_col(st, 1, h->host, sizeof h->host);
-        h->pid = (long)sqlite3_column_int64(st, 2);
+        h->pid = (long)db_col_int64(st, 2);
         jdb_copy_col(st, 3, h->since, sizeof h->since);
         jdb_done(j, st);
     }
@@ -106,10 +106,10 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
          * not written (an event of a run with no site verifies as one
          * sitesweep could not have written). */
         char site_code[4] = "";
-        sqlite3_stmt *q = jdb_prep(j, "SELECT site FROM runs WHERE id = ?", e);
+        db_stmt *q = jdb_prep(j, "SELECT site FROM runs WHERE id = ?", e);
         if (!q)
             return jdb_finish(j, J_ESTORAGE, e);
-        sqlite3_bind_int64(q, 1, run);
+        db_bind_int64(q, 1, run);
         rc = jdb_step_row(j, q, "cannot read the run's site", e);
         if (rc == J_NOTFOUND) {
             ss_errf(e, "%s: no cleanup run %lld to take over; nothing was "
@@ -126,27 +126,27 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
         rc = jdb_append(j, site_code, run, NULL, "handover", note, NULL, ts, NULL, e);
         free(note);
     }
-    sqlite3_stmt *st = rc < 0 ? NULL
+    db_stmt *st = rc < 0 ? NULL
         : jdb_prep(j, "INSERT OR REPLACE INTO holds(run, operator, host, pid, since)"
                       " VALUES(?, ?, ?, ?, ?)", e);
     if (!st)
         return jdb_finish(j, J_ESTORAGE, e);
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     jdb_bind_text(st, 2, j->operator_name);
     jdb_bind_text(st, 3, j->host);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)getpid());
+    db_bind_int64(st, 4, (int64_t)getpid());
     jdb_bind_text(st, 5, ts);
     return jdb_finish(j, jdb_run(j, st, "cannot claim the run", e), e);
 }
 
 int journal_run_release(journal *j, int64_t run, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
+    db_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
                                    " AND host = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)getpid());
+    db_bind_int64(st, 1, run);
+    db_bind_int64(st, 2, (int64_t)getpid());
     jdb_bind_text(st, 3, j->host);
     return jdb_run(j, st, "cannot release the run", e);
 }

@@ -5,6 +5,8 @@
 #define SITESWEEP_JOURNAL_INT_H
 
 #include <sqlite3.h>
+
+#include "db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,12 +19,12 @@
 /* A prepared statement kept for reuse. */
 struct stmt_slot {
     const char *sql;     /* the SQL literal it was prepared from */
-    sqlite3_stmt *st;    /* the statement */
+    db_stmt *st;    /* the statement */
     bool busy;           /* in use now */
 };
 
 struct journal {
-    sqlite3 *db;               /* the connection */
+    db *db;                    /* the connection (db.h) */
     struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
     char *path;                /* as given */
     char operator_name[128];   /* who records */
@@ -37,27 +39,27 @@ struct journal {
  * read-only and full; returns J_ESTORAGE. */
 int jdb_fail(journal *j, ss_err *e, const char *what);
 /* Prepares SQL built at run time, for one use (end it with jdb_done). */
-sqlite3_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e);
+db_stmt *jdb_prep_dyn(journal *j, const char *sql, ss_err *e);
 /* Prepares SQL from a string literal, kept per journal for reuse. */
-sqlite3_stmt *jdb_prep(journal *j, const char *sql, ss_err *e);
+db_stmt *jdb_prep(journal *j, const char *sql, ss_err *e);
 /* Ends a statement's use: kept ones are reset, others finalized. */
-void jdb_done(journal *j, sqlite3_stmt *st);
+void jdb_done(journal *j, db_stmt *st);
 /* Steps a statement that returns no rows and ends its use: J_OK, or
  * J_ESTORAGE with e saying what failed (what: "cannot record the event"). */
-int jdb_run(journal *j, sqlite3_stmt *st, const char *what, ss_err *e);
+int jdb_run(journal *j, db_stmt *st, const char *what, ss_err *e);
 /* Steps st for its one row (a lookup): J_OK with the row ready, the caller
  * reads its columns and then ends st with jdb_done; J_NOTFOUND when there
  * is none, st already ended and e untouched; J_ESTORAGE with e saying what
  * failed (what: "cannot read runs"), st already ended. */
-int jdb_step_row(journal *j, sqlite3_stmt *st, const char *what, ss_err *e);
+int jdb_step_row(journal *j, db_stmt *st, const char *what, ss_err *e);
 /* Runs SQL without results; what names the action in the error. */
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e);
 /* Binds a string (NULL as ""). */
-void jdb_bind_text(sqlite3_stmt *st, int i, const char *s);
+void jdb_bind_text(db_stmt *st, int i, const char *s);
 /* A text column, "" for NULL. */
-const char *jdb_col_text(sqlite3_stmt *st, int i);
+const char *jdb_col_text(db_stmt *st, int i);
 /* Copies a text column into a fixed buffer. */
-void jdb_copy_col(sqlite3_stmt *st, int i, char *dst, size_t n);
+void jdb_copy_col(db_stmt *st, int i, char *dst, size_t n);
 /* Starts a write transaction (BEGIN IMMEDIATE): J_OK, J_ESTORAGE. */
 int jdb_begin(journal *j, ss_err *e);
 /* Rolls back the transaction, if one is open. */
@@ -109,17 +111,17 @@ int jdb_page_query(journal *j, const event_filter *f, const char *fts,
                    event *evs, size_t *count, ss_err *e);
 /* An event from a row of "id, ts, operator, host, site, run, item, kind,
  * note, data, prev, hash"; the strings are allocated (event_clear). */
-void jdb_event_from_row(sqlite3_stmt *st, event *ev);
+void jdb_event_from_row(db_stmt *st, event *ev);
 /* Reads the rows of st, events of EVENT_COLS, into evs[*count..limit) and
  * ends st: J_OK, J_ESTORAGE (e set; the events read so far stay in evs,
  * counted). */
-int jdb_read_events(journal *j, sqlite3_stmt *st, size_t limit, event *evs,
+int jdb_read_events(journal *j, db_stmt *st, size_t limit, event *evs,
                     size_t *count, ss_err *e);
 /* Whether the filter's text is one or two characters (valid UTF-8): too
  * short for the trigram index, served by the short-term index. */
 /* Registers sitesweep's lower() (Unicode case folding, text_fold) on db;
  * every journal connection has it. SQLITE_OK or SQLite's error. */
-int jdb_fold_register(sqlite3 *db);
+int jdb_fold_register(sqlite3 *h);
 bool jdb_short_filter(const event_filter *f);
 /* The rest of a page for a one- or two-character filter, beyond `from`
  * (exclusive) in direction dir: only the blocks of events whose text holds

@@ -44,14 +44,14 @@ static int run_events(journal *j, int64_t id, const procedure *p,
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, item, kind FROM events"
+    db_stmt *st = jdb_prep(j, "SELECT ts, item, kind FROM events"
                                    " WHERE run = ? ORDER BY id", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     size_t cap = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (*n == cap)
             *out = xrealloc(*out, (cap = cap ? cap * 2 : 32) * sizeof **out);
         timing_event *t = &(*out)[(*n)++];
@@ -63,7 +63,7 @@ static int run_events(journal *j, int64_t id, const procedure *p,
         t->kind = timing_kind_of(jdb_col_text(st, 2));
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         free(*out);
         *out = NULL;
         return jdb_fail(j, e, "cannot read the run's events");
@@ -96,7 +96,7 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
     procedure p; /* a copy: the cache may be replaced meanwhile */
     if (procedure_parse(cached->text, cached->textlen, "procedure", &p, e))
         return J_ESTORAGE;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE procedure = ?"
+    db_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE procedure = ?"
                                    " AND state = 'complete' ORDER BY id DESC"
                                    " LIMIT ?", e);
     if (!st) {
@@ -104,14 +104,14 @@ static int estimate_median(journal *j, const char *hash, int64_t *median,
         return J_ESTORAGE;
     }
     jdb_bind_text(st, 1, hash);
-    sqlite3_bind_int(st, 2, REVIEW_ESTIMATE_RUNS);
+    db_bind_int64(st, 2, REVIEW_ESTIMATE_RUNS);
     int64_t ids[REVIEW_ESTIMATE_RUNS];
     size_t nruns = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && nruns < REVIEW_ESTIMATE_RUNS)
-        ids[nruns++] = sqlite3_column_int64(st, 0);
+    while ((rc = db_step(st)) == DB_ROW && nruns < REVIEW_ESTIMATE_RUNS)
+        ids[nruns++] = db_col_int64(st, 0);
     jdb_done(j, st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    if (rc != DB_DONE && rc != DB_ROW) {
         procedure_free(&p);
         return jdb_fail(j, e, "cannot read runs");
     }
@@ -200,11 +200,11 @@ static void json_list(const char *text, char ***v, size_t *n)
     json_decref(a);
 }
 
-static void summary_row(sqlite3_stmt *st, run_summary *r)
+static void summary_row(db_stmt *st, run_summary *r)
 {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
-    r->number = sqlite3_column_int64(st, 1);
+    r->id = db_col_int64(st, 0);
+    r->number = db_col_int64(st, 1);
     jdb_copy_col(st, 2, r->site, sizeof r->site);
     jdb_copy_col(st, 3, r->state, sizeof r->state);
     jdb_copy_col(st, 4, r->procedure, sizeof r->procedure);
@@ -212,14 +212,14 @@ static void summary_row(sqlite3_stmt *st, run_summary *r)
     jdb_copy_col(st, 6, r->started, sizeof r->started);
     jdb_copy_col(st, 7, r->ended, sizeof r->ended);
     jdb_copy_col(st, 8, r->last, sizeof r->last);
-    r->active = sqlite3_column_int64(st, 9) / 1000;
+    r->active = db_col_int64(st, 9) / 1000;
     json_list(jdb_col_text(st, 10), &r->operators, &r->noperators);
     json_list(jdb_col_text(st, 11), &r->hosts, &r->nhosts);
-    r->done = (size_t)sqlite3_column_int64(st, 12);
-    r->skipped = (size_t)sqlite3_column_int64(st, 13);
-    r->failed = (size_t)sqlite3_column_int64(st, 14);
-    r->na = (size_t)sqlite3_column_int64(st, 15);
-    r->open = (size_t)sqlite3_column_int64(st, 16);
+    r->done = (size_t)db_col_int64(st, 12);
+    r->skipped = (size_t)db_col_int64(st, 13);
+    r->failed = (size_t)db_col_int64(st, 14);
+    r->na = (size_t)db_col_int64(st, 15);
+    r->open = (size_t)db_col_int64(st, 16);
     int64_t a, b;
     const char *end = r->ended[0] ? r->ended : r->last;
     if (timing_parse_ts(r->started, &a) == 0 && timing_parse_ts(end, &b) == 0)
@@ -235,7 +235,7 @@ int journal_runs_list(journal *j, const char *code, const char *state,
         strcmp(state, "abandoned") != 0)
         return ss_errf(e, "'%s' is not a run state: open, complete or "
                           "abandoned", state), J_EINPUT;
-    sqlite3_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE (?1 = '' OR r.site ="
+    db_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE (?1 = '' OR r.site ="
                                    " upper(?1)) AND (?2 = '' OR r.state = ?2)"
                                    " ORDER BY r.id DESC", e);
     if (!st)
@@ -245,13 +245,13 @@ int journal_runs_list(journal *j, const char *code, const char *state,
     size_t cap = 0, count = 0;
     run_summary *v = NULL;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (count == cap)
             v = xrealloc(v, (cap = cap ? cap * 2 : 16) * sizeof *v);
         summary_row(st, &v[count++]);
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         run_summaries_free(v, count);
         return jdb_fail(j, e, "cannot read runs");
     }
@@ -270,10 +270,10 @@ int journal_runs_list(journal *j, const char *code, const char *state,
 int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE r.id = ?", e);
+    db_stmt *st = jdb_prep(j, SUMMARY_SQL " WHERE r.id = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     int rc = jdb_step_row(j, st, "cannot read runs", e);
     if (rc)
         return rc;
@@ -292,16 +292,16 @@ int journal_run_summary(journal *j, int64_t id, run_summary *out, ss_err *e)
 static int run_id_of(journal *j, const char *code, int64_t number,
                      int64_t *id, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE site = upper(?1)"
+    db_stmt *st = jdb_prep(j, "SELECT id FROM runs WHERE site = upper(?1)"
                                    " AND (?2 = 0 OR number = ?2)"
                                    " ORDER BY id DESC LIMIT 1", e);
     if (!st)
         return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
-    sqlite3_bind_int64(st, 2, number);
+    db_bind_int64(st, 2, number);
     int rc = jdb_step_row(j, st, "cannot read runs", e);
     if (rc == J_OK) {
-        *id = sqlite3_column_int64(st, 0);
+        *id = db_col_int64(st, 0);
         jdb_done(j, st);
     }
     return rc;
@@ -333,10 +333,10 @@ int journal_run_latest(journal *j, const char *code, run_view *out,
  * (also when there is no such run: the caller has just found it). */
 static int run_prior(journal *j, int64_t id, char prior[16], ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT prior FROM runs WHERE id = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT prior FROM runs WHERE id = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     int rc = jdb_step_row(j, st, "cannot read the run", e);
     if (rc == J_NOTFOUND)
         return jdb_fail(j, e, "cannot read the run");
@@ -429,13 +429,13 @@ int journal_run_abandon(journal *j, const char *code, const char *reason,
 
 int journal_run_number(journal *j, int64_t id, int64_t *number, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     int rc = jdb_step_row(j, st, "cannot read runs", e);
     if (rc == J_OK) {
-        *number = sqlite3_column_int64(st, 0);
+        *number = db_col_int64(st, 0);
         jdb_done(j, st);
     }
     return rc;

@@ -14,7 +14,7 @@ const procedure *jdb_stored_procedure(journal *j, const char *hash,
 {
     if (strcmp(j->cached_hash, hash) == 0)
         return &j->cached;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT text FROM procedures WHERE hash = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT text FROM procedures WHERE hash = ?", e);
     if (!st)
         return NULL;
     jdb_bind_text(st, 1, hash);
@@ -25,11 +25,11 @@ const procedure *jdb_stored_procedure(journal *j, const char *hash,
     if (rc)
         return NULL;
     procedure p;
-    const char *text = (const char *)sqlite3_column_blob(st, 0);
-    int len = sqlite3_column_bytes(st, 0);
+    size_t len;
+    const char *text = db_col_blob(st, 0, &len);
     char name[96];
     snprintf(name, sizeof name, "%s(procedure %.12s)", j->path, hash);
-    rc = procedure_parse(text ? text : "", (size_t)len, name, &p, e);
+    rc = procedure_parse(text ? text : "", len, name, &p, e);
     jdb_done(j, st);
     if (rc)
         return NULL;
@@ -65,14 +65,14 @@ int jdb_load_states(journal *j, int64_t id, const procedure *p,
                     const site *s, run_state *rs, ss_err *e)
 {
     run_state_init(rs, p, s);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT item, state FROM item_states WHERE run = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT item, state FROM item_states WHERE run = ?", e);
     if (!st) {
         run_state_free(rs);
         return J_ESTORAGE;
     }
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         int idx = procedure_find(p, jdb_col_text(st, 0));
         const char *name = jdb_col_text(st, 1);
         for (int k = ITEM_OPEN; k < ITEM_NA && idx >= 0; k++)
@@ -80,7 +80,7 @@ int jdb_load_states(journal *j, int64_t id, const procedure *p,
                 run_state_set(rs, (size_t)idx, (item_state)k);
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         run_state_free(rs);
         return jdb_fail(j, e, "cannot read the run");
     }
@@ -91,14 +91,14 @@ int jdb_load_states(journal *j, int64_t id, const procedure *p,
 int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
                  char started[32], ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT id, procedure, started FROM runs"
+    db_stmt *st = jdb_prep(j, "SELECT id, procedure, started FROM runs"
                                    " WHERE site = upper(?) AND open = 1", e);
     if (!st)
         return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
     int rc = jdb_step_row(j, st, "cannot read runs", e);
     if (rc == J_OK) {
-        *id = sqlite3_column_int64(st, 0);
+        *id = db_col_int64(st, 0);
         jdb_copy_col(st, 1, hash, 65);
         if (started)
             jdb_copy_col(st, 2, started, 32);
@@ -111,11 +111,11 @@ int jdb_open_run(journal *j, const char *code, int64_t *id, char hash[65],
 static int64_t run_number(journal *j, int64_t id)
 {
     ss_err e;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", &e);
+    db_stmt *st = jdb_prep(j, "SELECT number FROM runs WHERE id = ?", &e);
     if (!st)
         return 0;
-    sqlite3_bind_int64(st, 1, id);
-    int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    db_bind_int64(st, 1, id);
+    int64_t n = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
     jdb_done(j, st);
     return n;
 }
@@ -128,21 +128,21 @@ static int store_progress(journal *j, int64_t id, const procedure *p,
     int at = run_state_resume(rs);
     run_counts c;
     jdb_count_states(rs, &c);
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET closed = ?, applicable = ?,"
+    db_stmt *st = jdb_prep(j, "UPDATE runs SET closed = ?, applicable = ?,"
                                    " resume = ?, n_done = ?, n_skipped = ?,"
                                    " n_failed = ?, n_na = ?, n_open = ?"
                                    " WHERE id = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)rs->closed);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)rs->applicable);
+    db_bind_int64(st, 1, (int64_t)rs->closed);
+    db_bind_int64(st, 2, (int64_t)rs->applicable);
     jdb_bind_text(st, 3, at >= 0 ? p->items[at].id : "");
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)c.done);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)c.skipped);
-    sqlite3_bind_int64(st, 6, (sqlite3_int64)c.failed);
-    sqlite3_bind_int64(st, 7, (sqlite3_int64)c.na);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)c.open);
-    sqlite3_bind_int64(st, 9, id);
+    db_bind_int64(st, 4, (int64_t)c.done);
+    db_bind_int64(st, 5, (int64_t)c.skipped);
+    db_bind_int64(st, 6, (int64_t)c.failed);
+    db_bind_int64(st, 7, (int64_t)c.na);
+    db_bind_int64(st, 8, (int64_t)c.open);
+    db_bind_int64(st, 9, id);
     return jdb_run(j, st, "cannot record progress", e);
 }
 
@@ -169,14 +169,14 @@ int jdb_refresh_open_run(journal *j, const site *s, const char *ts,
 
 int jdb_site_when_ended(journal *j, int64_t id, site *s, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT max(id) FROM events WHERE run = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT max(id) FROM events WHERE run = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     int rc = jdb_step_row(j, st, "cannot read the run's events", e);
     if (rc)
         return rc == J_NOTFOUND ? J_OK : rc;
-    int64_t last = sqlite3_column_int64(st, 0);
+    int64_t last = db_col_int64(st, 0);
     jdb_done(j, st);
     site then;
     rc = jdb_site_as_of(j, s->code, last, &then, e);
@@ -194,12 +194,12 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
                     ss_err *e)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT procedure, started, ended, open,"
+    db_stmt *st = jdb_prep(j, "SELECT procedure, started, ended, open,"
                                    " number, state, prior"
                                    " FROM runs WHERE id = ? AND site = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, id);
+    db_bind_int64(st, 1, id);
     jdb_bind_text(st, 2, s->code);
     char hash[65] = "";
     int rc = jdb_step_row(j, st, "cannot read runs", e);
@@ -208,8 +208,8 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
     jdb_copy_col(st, 0, hash, sizeof hash);
     jdb_copy_col(st, 1, out->started, sizeof out->started);
     jdb_copy_col(st, 2, out->ended, sizeof out->ended);
-    out->open = sqlite3_column_int(st, 3) != 0;
-    out->number = sqlite3_column_int64(st, 4);
+    out->open = (int)db_col_int64(st, 3) != 0;
+    out->number = db_col_int64(st, 4);
     jdb_copy_col(st, 5, out->state, sizeof out->state);
     jdb_copy_col(st, 6, out->prior, sizeof out->prior);
     jdb_done(j, st);
@@ -272,28 +272,32 @@ static int refuse_central(const site *s, ss_err *e)
 static int start_run(journal *j, const site *s, const procedure *p,
                      const char *ts, int64_t *id, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "INSERT OR IGNORE INTO procedures(hash, name, text)"
-                                   " VALUES(?, ?, ?)", e);
+    db_stmt *st = jdb_prep(j, "INSERT INTO procedures(hash, name, text)"
+                              " VALUES(?, ?, ?) ON CONFLICT DO NOTHING", e);
     if (!st)
         return J_ESTORAGE;
     jdb_bind_text(st, 1, p->hash);
     jdb_bind_text(st, 2, p->name);
-    sqlite3_bind_blob(st, 3, p->text, (int)p->textlen, SQLITE_TRANSIENT);
+    db_bind_blob(st, 3, p->text, p->textlen);
     if (jdb_run(j, st, "cannot store the procedure", e))
         return J_ESTORAGE;
     /* Numbered per site; prior is the state abandoning the run restores. */
-    st = jdb_prep(j, "INSERT INTO runs(site, procedure, started, open, number,"
-                     " state, prior) VALUES(?1, ?2, ?3, 1, 1 + (SELECT"
-                     " count(*) FROM runs WHERE site = ?1), 'open', ?4)", e);
+    /* Ids in order under the write lock, as the events' are. */
+    st = jdb_prep(j, "INSERT INTO runs(id, site, procedure, started, open,"
+                     " number, state, prior) VALUES((SELECT coalesce(max(id),"
+                     " 0) + 1 FROM runs), ?1, ?2, ?3, 1, 1 + (SELECT"
+                     " count(*) FROM runs WHERE site = ?1), 'open', ?4)"
+                     " RETURNING id", e);
     if (!st)
         return J_ESTORAGE;
     jdb_bind_text(st, 1, s->code);
     jdb_bind_text(st, 2, p->hash);
     jdb_bind_text(st, 3, ts);
     jdb_bind_text(st, 4, site_state_name(s->state));
-    if (jdb_run(j, st, "cannot start the run", e))
+    if (jdb_step_row(j, st, "cannot start the run", e))
         return J_ESTORAGE;
-    *id = sqlite3_last_insert_rowid(j->db);
+    *id = db_col_int64(st, 0);
+    jdb_done(j, st);
     char *data = xasprintf("{\"procedure\":\"%s\",\"hash\":\"%s\"}",
                            p->name, p->hash);
     int rc = jdb_append(j, s->code, *id, NULL, "run-started", NULL, data, ts, NULL, e);
@@ -303,7 +307,7 @@ static int start_run(journal *j, const site *s, const procedure *p,
     st = jdb_prep(j, "UPDATE sites SET run = ? WHERE code = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, *id);
+    db_bind_int64(st, 1, *id);
     jdb_bind_text(st, 2, s->code);
     if (jdb_run(j, st, "cannot start the run", e))
         return J_ESTORAGE;
@@ -349,34 +353,34 @@ int journal_run_start(journal *j, const char *code, const procedure *p,
 static int store_item(journal *j, int64_t run, const char *item,
                       item_state s, int64_t event_id, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "INSERT INTO item_states(run, item, state, event)"
+    db_stmt *st = jdb_prep(j, "INSERT INTO item_states(run, item, state, event)"
                                    " VALUES(?,?,?,?) ON CONFLICT(run, item) DO UPDATE"
                                    " SET state = excluded.state, event = excluded.event", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     jdb_bind_text(st, 2, item);
     jdb_bind_text(st, 3, item_state_name(s));
-    sqlite3_bind_int64(st, 4, event_id);
+    db_bind_int64(st, 4, event_id);
     return jdb_run(j, st, "cannot record the item", e);
 }
 
 int jdb_close_run(journal *j, int64_t run, const char *state, const char *ts,
                   const char *what, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = ?,"
+    db_stmt *st = jdb_prep(j, "UPDATE runs SET open = 0, state = ?,"
                                    " ended = ? WHERE id = ?", e);
     if (!st)
         return J_ESTORAGE;
     jdb_bind_text(st, 1, state);
     jdb_bind_text(st, 2, ts);
-    sqlite3_bind_int64(st, 3, run);
+    db_bind_int64(st, 3, run);
     if (jdb_run(j, st, what, e))
         return J_ESTORAGE;
     st = jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     return jdb_run(j, st, what, e);
 }
 
@@ -407,7 +411,7 @@ typedef struct mark_ctx {
 static int repeats_completion(journal *j, const site *s, const char *item,
                               outcome o, int64_t *run, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j,
+    db_stmt *st = jdb_prep(j,
         "SELECT e.run, e.item, e.kind FROM sites s JOIN runs r ON r.id = s.run"
         " JOIN events e ON e.run = r.id WHERE s.code = ? AND r.state = 'complete'"
         " AND e.kind IN ('done', 'skipped') ORDER BY e.id DESC LIMIT 1", e);
@@ -418,7 +422,7 @@ static int repeats_completion(journal *j, const site *s, const char *item,
     if (rc == J_OK) {
         bool same = str_ieq(jdb_col_text(st, 1), item) &&
                     strcmp(jdb_col_text(st, 2), outcome_name(o)) == 0;
-        *run = sqlite3_column_int64(st, 0);
+        *run = db_col_int64(st, 0);
         jdb_done(j, st);
         rc = same ? J_ALREADY : J_OK;
     }
@@ -494,11 +498,11 @@ static int mark_prepare(journal *j, const char *code, const char *item,
         int arc = jdb_append(j, m->s.code, m->run, NULL, "handover", note,
                              NULL, ts, NULL, e);
         free(note);
-        sqlite3_stmt *st = arc ? NULL
+        db_stmt *st = arc ? NULL
             : jdb_prep(j, "DELETE FROM holds WHERE run = ?", e);
         if (!st)
             return J_ESTORAGE;
-        sqlite3_bind_int64(st, 1, m->run);
+        db_bind_int64(st, 1, m->run);
         if (jdb_run(j, st, "cannot take the run over", e))
             return J_ESTORAGE;
     }

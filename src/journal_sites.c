@@ -24,7 +24,7 @@ static char *site_json(const site *s)
     return copy;
 }
 
-static void site_from_row(sqlite3_stmt *st, int c, site *s)
+static void site_from_row(db_stmt *st, int c, site *s)
 {
     site_init(s);
     jdb_copy_col(st, c + 0, s->code, sizeof s->code);
@@ -34,7 +34,7 @@ static void site_from_row(sqlite3_stmt *st, int c, site *s)
     s->drive = jdb_col_text(st, c + 4)[0];
     int state = site_state_parse(jdb_col_text(st, c + 5));
     s->state = state < 0 ? STATE_PENDING : (site_state)state;
-    s->logon = sqlite3_column_int(st, c + 6) != 0;
+    s->logon = (int)db_col_int64(st, c + 6) != 0;
     jdb_copy_col(st, c + 7, s->servers, sizeof s->servers);
     jdb_copy_col(st, c + 8, s->pdc, sizeof s->pdc);
 }
@@ -43,7 +43,7 @@ static void site_from_row(sqlite3_stmt *st, int c, site *s)
 
 int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT " SITE_COLS " FROM sites"
+    db_stmt *st = jdb_prep(j, "SELECT " SITE_COLS " FROM sites"
                                    " WHERE code = upper(?)", e);
     if (!st)
         return J_ESTORAGE;
@@ -59,13 +59,13 @@ int journal_site_get(journal *j, const char *code, site *out, ss_err *e)
 int jdb_site_as_of(journal *j, const char *code, int64_t upto, site *out,
                    ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT data FROM events WHERE site = ?"
+    db_stmt *st = jdb_prep(j, "SELECT data FROM events WHERE site = ?"
                                    " AND id <= ? AND kind IN ('site-added',"
                                    " 'site-updated') ORDER BY id DESC LIMIT 1", e);
     if (!st)
         return J_ESTORAGE;
     jdb_bind_text(st, 1, code);
-    sqlite3_bind_int64(st, 2, upto);
+    db_bind_int64(st, 2, upto);
     int rc = jdb_step_row(j, st, "cannot read the site's history", e);
     if (rc)
         return rc;
@@ -89,13 +89,13 @@ int jdb_site_as_of(journal *j, const char *code, int64_t upto, site *out,
 
 int journal_site_count(journal *j, size_t *n, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT count(*) FROM sites", e);
+    db_stmt *st = jdb_prep(j, "SELECT count(*) FROM sites", e);
     if (!st)
         return J_ESTORAGE;
-    int rc = sqlite3_step(st);
-    *n = rc == SQLITE_ROW ? (size_t)sqlite3_column_int64(st, 0) : 0;
+    int rc = db_step(st);
+    *n = rc == DB_ROW ? (size_t)db_col_int64(st, 0) : 0;
     jdb_done(j, st);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return jdb_fail(j, e, "cannot count sites");
     return J_OK;
 }
@@ -103,7 +103,7 @@ int journal_site_count(journal *j, size_t *n, ss_err *e)
 /* Writes the site row (insert or replace), keeping its activity columns. */
 static int site_store(journal *j, const site *s, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j,
+    db_stmt *st = jdb_prep(j,
         "INSERT INTO sites(" SITE_COLS ") VALUES(?,?,?,?,?,?,?,?,?)"
         " ON CONFLICT(code) DO UPDATE SET name = excluded.name,"
         " parent = excluded.parent, server = excluded.server,"
@@ -119,7 +119,7 @@ static int site_store(journal *j, const site *s, ss_err *e)
     jdb_bind_text(st, 4, s->server);
     jdb_bind_text(st, 5, drive);
     jdb_bind_text(st, 6, site_state_name(s->state));
-    sqlite3_bind_int(st, 7, s->logon);
+    db_bind_int64(st, 7, s->logon);
     jdb_bind_text(st, 8, s->servers);
     jdb_bind_text(st, 9, s->pdc);
     if (jdb_run(j, st, "cannot store the site", e))
@@ -318,7 +318,7 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
 {
     *rows = NULL;
     *n = 0;
-    sqlite3_stmt *st = jdb_prep(j,
+    db_stmt *st = jdb_prep(j,
         "SELECT s.code, s.name, s.parent, s.server, s.drive, s.state,"
         " s.logon, s.servers, s.pdc, s.last_ts, r.id, r.open, r.closed,"
         " r.applicable, r.started, r.ended, r.resume, r.procedure, r.number,"
@@ -329,26 +329,26 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
     size_t cap = 16, count = 0;
     site_row *out = xcalloc(cap, sizeof *out);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (count == cap)
             out = xrealloc(out, (cap *= 2) * sizeof *out);
         site_row *r = &out[count++];
         memset(r, 0, sizeof *r);
         site_from_row(st, 0, &r->site);
         jdb_copy_col(st, 9, r->last_activity, sizeof r->last_activity);
-        r->run = sqlite3_column_int64(st, 10);
-        r->run_open = sqlite3_column_int(st, 11) != 0;
-        r->closed = (size_t)sqlite3_column_int64(st, 12);
-        r->applicable = (size_t)sqlite3_column_int64(st, 13);
+        r->run = db_col_int64(st, 10);
+        r->run_open = (int)db_col_int64(st, 11) != 0;
+        r->closed = (size_t)db_col_int64(st, 12);
+        r->applicable = (size_t)db_col_int64(st, 13);
         jdb_copy_col(st, 14, r->run_started, sizeof r->run_started);
         jdb_copy_col(st, 15, r->run_ended, sizeof r->run_ended);
         jdb_copy_col(st, 16, r->resume, sizeof r->resume);
         jdb_copy_col(st, 17, r->run_procedure, sizeof r->run_procedure);
-        r->run_number = sqlite3_column_int64(st, 18);
+        r->run_number = db_col_int64(st, 18);
         jdb_copy_col(st, 19, r->run_state, sizeof r->run_state);
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         free(out);
         return jdb_fail(j, e, "cannot read sites");
     }

@@ -33,10 +33,10 @@ void jdb_count_states(const run_state *rs, run_counts *c)
 int jdb_run_event(journal *j, int64_t run, const char *kind, const char *ts,
                   ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT last_ts FROM runs WHERE id = ?", e);
+    db_stmt *st = jdb_prep(j, "SELECT last_ts FROM runs WHERE id = ?", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     int rc = jdb_step_row(j, st, "cannot read the run", e);
     if (rc == J_NOTFOUND)
         return J_OK; /* no such run: verify names such an event */
@@ -56,14 +56,14 @@ int jdb_run_event(journal *j, int64_t run, const char *kind, const char *ts,
                      " ELSE json_insert(hosts, '$[#]', ?5) END WHERE id = ?1", e);
     if (!st)
         return J_ESTORAGE;
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     jdb_bind_text(st, 2, ts);
-    sqlite3_bind_int64(st, 3, add);
+    db_bind_int64(st, 3, add);
     jdb_bind_text(st, 4, j->operator_name);
     jdb_bind_text(st, 5, j->host);
     if (jdb_run(j, st, "cannot record the event", e))
         return J_ESTORAGE;
-    if (sqlite3_changes(j->db) != 1)
+    if (db_changes(j->db) != 1)
         return ss_errf(e, "%s: cannot record the event: run %lld was not "
                           "updated (a trigger not made by sitesweep?); "
                           "nothing was recorded", j->path, (long long)run),
@@ -84,8 +84,7 @@ int jdb_derive_begin(journal *j, ss_err *e)
 
 void jdb_derive_end(journal *j)
 {
-    sqlite3_exec(j->db, "DROP TABLE IF EXISTS temp.ss_site_versions", NULL,
-                 NULL, NULL);
+    db_exec(j->db, "DROP TABLE IF EXISTS temp.ss_site_versions");
 }
 
 /* The site as the newest site-added/site-updated event before `before`
@@ -95,17 +94,17 @@ static int site_at(journal *j, const char *code, int64_t before, site *s,
                    ss_err *e)
 {
     site_init(s);
-    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT data FROM temp.ss_site_versions"
+    db_stmt *st = jdb_prep_dyn(j, "SELECT data FROM temp.ss_site_versions"
                                        " WHERE site = ? AND id < ? ORDER BY id"
                                        " DESC LIMIT 1", e);
     if (!st)
         return -1;
     jdb_bind_text(st, 1, code);
-    sqlite3_bind_int64(st, 2, before);
-    int rc = sqlite3_step(st);
-    json_t *o = rc == SQLITE_ROW ? json_loads(jdb_col_text(st, 0), 0, NULL) : NULL;
+    db_bind_int64(st, 2, before);
+    int rc = db_step(st);
+    json_t *o = rc == DB_ROW ? json_loads(jdb_col_text(st, 0), 0, NULL) : NULL;
     jdb_done(j, st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (rc != DB_ROW && rc != DB_DONE)
         return jdb_fail(j, e, "cannot read the site's events");
     for (int f = 0; o && f < FIELD_COUNT; f++) {
         const char *v = json_string_value(json_object_get(o, site_field_name((site_field)f)));
@@ -122,15 +121,15 @@ static int site_at(journal *j, const char *code, int64_t before, site *s,
 static int active_of(journal *j, int64_t run, int64_t *active_ms, ss_err *e)
 {
     *active_ms = 0;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT ts, kind FROM events WHERE run = ?"
+    db_stmt *st = jdb_prep(j, "SELECT ts, kind FROM events WHERE run = ?"
                                    " ORDER BY id", e);
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     int64_t prev = 0;
     bool first = true;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         int64_t ms;
         if (timing_parse_ts(jdb_col_text(st, 0), &ms))
             ms = prev; /* as run_events reads it */
@@ -141,7 +140,7 @@ static int active_of(journal *j, int64_t run, int64_t *active_ms, ss_err *e)
         prev = ms;
     }
     jdb_done(j, st);
-    return rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot read the run's events");
+    return rc == DB_DONE ? 0 : jdb_fail(j, e, "cannot read the run's events");
 }
 
 int jdb_run_derive(journal *j, int64_t run, const char *code,
@@ -157,16 +156,16 @@ int jdb_run_derive(journal *j, int64_t run, const char *code,
         return -1;
     run_state rs;
     run_state_init(&rs, p, &s);
-    sqlite3_stmt *st = jdb_prep(j, "SELECT item, kind FROM events WHERE run = ?"
+    db_stmt *st = jdb_prep(j, "SELECT item, kind FROM events WHERE run = ?"
                                    " AND kind IN ('done', 'skipped', 'failed',"
                                    " 'reopened') ORDER BY id", e);
     if (!st) {
         run_state_free(&rs);
         return -1;
     }
-    sqlite3_bind_int64(st, 1, run);
+    db_bind_int64(st, 1, run);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         int idx = procedure_find(p, jdb_col_text(st, 0));
         int o = outcome_parse(jdb_col_text(st, 1));
         static const item_state to[OUT_COUNT] = {ITEM_DONE, ITEM_SKIPPED,
@@ -175,7 +174,7 @@ int jdb_run_derive(journal *j, int64_t run, const char *code,
             run_state_set(&rs, (size_t)idx, to[o]);
     }
     jdb_done(j, st);
-    if (rc != SQLITE_DONE) {
+    if (rc != DB_DONE) {
         run_state_free(&rs);
         return jdb_fail(j, e, "cannot read the run's events");
     }
@@ -201,23 +200,23 @@ int jdb_migrate_run_stats(journal *j, ss_err *e)
     } run_ref;
     run_ref *runs = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT r.id, r.site, r.procedure,"
+    db_stmt *st = jdb_prep_dyn(j, "SELECT r.id, r.site, r.procedure,"
         " coalesce((SELECT min(x.id) FROM events x WHERE x.run = r.id AND"
         " x.kind IN ('run-completed', 'run-abandoned')), 0) FROM runs r", e);
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == cap)
             runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof *runs);
-        runs[n].id = sqlite3_column_int64(st, 0);
+        runs[n].id = db_col_int64(st, 0);
         jdb_copy_col(st, 1, runs[n].site, sizeof runs[n].site);
         jdb_copy_col(st, 2, runs[n].hash, sizeof runs[n].hash);
-        runs[n].completed = sqlite3_column_int64(st, 3);
+        runs[n].completed = db_col_int64(st, 3);
         n++;
     }
     jdb_done(j, st);
-    int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot upgrade the journal schema");
+    int out = rc == DB_DONE ? 0 : jdb_fail(j, e, "cannot upgrade the journal schema");
     if (out == 0)
         out = jdb_derive_begin(j, e);
     for (size_t i = 0; out == 0 && i < n; i++) {
@@ -235,13 +234,13 @@ int jdb_migrate_run_stats(journal *j, ss_err *e)
             out = -1;
             break;
         }
-        sqlite3_bind_int64(st, 1, d.active_ms);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)d.counts.done);
-        sqlite3_bind_int64(st, 3, (sqlite3_int64)d.counts.skipped);
-        sqlite3_bind_int64(st, 4, (sqlite3_int64)d.counts.failed);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)d.counts.na);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)d.counts.open);
-        sqlite3_bind_int64(st, 7, runs[i].id);
+        db_bind_int64(st, 1, d.active_ms);
+        db_bind_int64(st, 2, (int64_t)d.counts.done);
+        db_bind_int64(st, 3, (int64_t)d.counts.skipped);
+        db_bind_int64(st, 4, (int64_t)d.counts.failed);
+        db_bind_int64(st, 5, (int64_t)d.counts.na);
+        db_bind_int64(st, 6, (int64_t)d.counts.open);
+        db_bind_int64(st, 7, runs[i].id);
         out = jdb_run(j, st, "cannot upgrade the journal schema", e);
     }
     jdb_derive_end(j);

@@ -35,27 +35,26 @@ static int problem(verify_result *res, verify_problem p, const char *fmt, ...)
 /* Whether an error says the file itself is damaged. */
 static bool is_damage(journal *j)
 {
-    int c = sqlite3_errcode(j->db);
-    return c == SQLITE_CORRUPT || c == SQLITE_NOTADB;
+    return db_fault_of(j->db) == DB_FAULT_CORRUPT;
 }
 
 /* SQLite's own check of every page, b-tree and index. */
 static int verify_pages(journal *j, verify_result *res, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep_dyn(j, "PRAGMA integrity_check(1)", e);
+    db_stmt *st = jdb_prep_dyn(j, "PRAGMA integrity_check(1)", e);
     if (!st)
         return is_damage(j) ? problem(res, VERIFY_FILE, "the database file "
-                                      "is damaged: %s", sqlite3_errmsg(j->db))
+                                      "is damaged: %s", db_errmsg(j->db))
                             : -1;
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
     int out = 0;
-    if (rc == SQLITE_ROW && strcmp(jdb_col_text(st, 0), "ok") != 0) {
+    if (rc == DB_ROW && strcmp(jdb_col_text(st, 0), "ok") != 0) {
         snprintf(res->table, sizeof res->table, "%s", "(file)");
         out = problem(res, VERIFY_FILE, "the database file is damaged "
                       "(SQLite's integrity check: %s)", jdb_col_text(st, 0));
-    } else if (rc != SQLITE_ROW) {
+    } else if (rc != DB_ROW) {
         out = is_damage(j) ? problem(res, VERIFY_FILE, "the database file is "
-                                     "damaged: %s", sqlite3_errmsg(j->db))
+                                     "damaged: %s", db_errmsg(j->db))
                            : jdb_fail(j, e, "cannot check the database file");
     }
     jdb_done(j, st);
@@ -69,21 +68,21 @@ static int verify_pages(journal *j, verify_result *res, ss_err *e)
 static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
                         verify_result *res, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT " VERIFY_COLS " FROM events ORDER BY id", e);
+    db_stmt *st = jdb_prep(j, "SELECT " VERIFY_COLS " FROM events ORDER BY id", e);
     if (!st)
         return -1;
     char prev[65] = GENESIS;
     int64_t expect = 1;
     int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (out == 0 && (rc = db_step(st)) == DB_ROW) {
         event ev;
         memset(&ev, 0, sizeof ev);
-        ev.id = sqlite3_column_int64(st, 0);
+        ev.id = db_col_int64(st, 0);
         jdb_copy_col(st, 1, ev.ts, sizeof ev.ts);
         ev.operator_name = (char *)jdb_col_text(st, 2);
         ev.host = (char *)jdb_col_text(st, 3);
         jdb_copy_col(st, 4, ev.site, sizeof ev.site);
-        ev.run = sqlite3_column_int64(st, 5);
+        ev.run = db_col_int64(st, 5);
         jdb_copy_col(st, 6, ev.item, sizeof ev.item);
         jdb_copy_col(st, 7, ev.kind, sizeof ev.kind);
         ev.note = (char *)jdb_col_text(st, 8);
@@ -134,9 +133,9 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
     jdb_done(j, st);
     if (out)
         return out;
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return is_damage(j) ? problem(res, VERIFY_FILE, "the database file is "
-                                      "damaged: %s", sqlite3_errmsg(j->db))
+                                      "damaged: %s", db_errmsg(j->db))
                             : jdb_fail(j, e, "cannot read events");
     res->head.events = res->checked;
     memcpy(res->head.hash, prev, sizeof prev);
@@ -170,16 +169,16 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
 /* Every stored procedure: its text against its hash key, and parsed. */
 static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep(j, "SELECT hash, name, text FROM procedures ORDER BY hash", e);
+    db_stmt *st = jdb_prep(j, "SELECT hash, name, text FROM procedures ORDER BY hash", e);
     if (!st)
         return -1;
     int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while (out == 0 && (rc = db_step(st)) == DB_ROW) {
         char hash[65], h[65];
         jdb_copy_col(st, 0, hash, sizeof hash);
         char *name = xstrdup(jdb_col_text(st, 1));
-        const char *text = (const char *)sqlite3_column_blob(st, 2);
-        size_t len = (size_t)sqlite3_column_bytes(st, 2);
+        size_t len;
+        const char *text = db_col_blob(st, 2, &len);
         sha256_hex(text ? text : "", len, h);
         snprintf(res->table, sizeof res->table, "%s", "procedures");
         snprintf(res->key, sizeof res->key, "procedure %.12s", hash);
@@ -221,7 +220,7 @@ static int verify_procedure_texts(journal *j, verify_result *res, ss_err *e)
         return out;
     memset(res->table, 0, sizeof res->table);
     memset(res->key, 0, sizeof res->key);
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return jdb_fail(j, e, "cannot read the stored procedures");
     return 0;
 }
@@ -325,22 +324,22 @@ static int derive_progress(journal *j, ss_err *e)
     } run_ref;
     run_ref *runs = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT id, site, procedure, completed"
+    db_stmt *st = jdb_prep_dyn(j, "SELECT id, site, procedure, completed"
                                        " FROM temp.ss_d_runs", e);
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == cap)
             runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof *runs);
-        runs[n].id = sqlite3_column_int64(st, 0);
+        runs[n].id = db_col_int64(st, 0);
         jdb_copy_col(st, 1, runs[n].site, sizeof runs[n].site);
         jdb_copy_col(st, 2, runs[n].hash, sizeof runs[n].hash);
-        runs[n].completed = sqlite3_column_int64(st, 3);
+        runs[n].completed = db_col_int64(st, 3);
         n++;
     }
     jdb_done(j, st);
-    int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot derive the runs");
+    int out = rc == DB_DONE ? 0 : jdb_fail(j, e, "cannot derive the runs");
     if (out == 0) /* one lookup per UPDATE below, not a scan */
         out = jdb_exec(j, "CREATE INDEX temp.ss_d_runs_id ON ss_d_runs(id)",
                        "cannot derive the runs", e);
@@ -362,16 +361,16 @@ static int derive_progress(journal *j, ss_err *e)
             out = -1;
             break;
         }
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)d.closed);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)d.applicable);
+        db_bind_int64(st, 1, (int64_t)d.closed);
+        db_bind_int64(st, 2, (int64_t)d.applicable);
         jdb_bind_text(st, 3, d.resume);
-        sqlite3_bind_int64(st, 4, d.active_ms);
-        sqlite3_bind_int64(st, 5, (sqlite3_int64)d.counts.done);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)d.counts.skipped);
-        sqlite3_bind_int64(st, 7, (sqlite3_int64)d.counts.failed);
-        sqlite3_bind_int64(st, 8, (sqlite3_int64)d.counts.na);
-        sqlite3_bind_int64(st, 9, (sqlite3_int64)d.counts.open);
-        sqlite3_bind_int64(st, 10, runs[i].id);
+        db_bind_int64(st, 4, d.active_ms);
+        db_bind_int64(st, 5, (int64_t)d.counts.done);
+        db_bind_int64(st, 6, (int64_t)d.counts.skipped);
+        db_bind_int64(st, 7, (int64_t)d.counts.failed);
+        db_bind_int64(st, 8, (int64_t)d.counts.na);
+        db_bind_int64(st, 9, (int64_t)d.counts.open);
+        db_bind_int64(st, 10, runs[i].id);
         out = jdb_run(j, st, "cannot derive the runs", e);
     }
     jdb_derive_end(j);
@@ -384,12 +383,12 @@ static int derive_progress(journal *j, ss_err *e)
 static int compare(journal *j, const char *sql, const char *table,
                    const char *column, verify_result *res, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep_dyn(j, sql, e);
+    db_stmt *st = jdb_prep_dyn(j, sql, e);
     if (!st)
         return -1;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        res->event = sqlite3_column_int64(st, 0);
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        res->event = db_col_int64(st, 0);
         snprintf(res->table, sizeof res->table, "%s", table);
         snprintf(res->column, sizeof res->column, "%s", column);
         jdb_copy_col(st, 1, res->key, sizeof res->key);
@@ -411,9 +410,9 @@ static int compare(journal *j, const char *sql, const char *table,
                     "changed behind the program's back", at);
     }
     jdb_done(j, st);
-    if (rc == SQLITE_ROW)
+    if (rc == DB_ROW)
         return 1;
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return jdb_fail(j, e, "cannot check the derived tables");
     return 0;
 }
@@ -547,22 +546,22 @@ static int impossible(verify_result *res, int64_t id, const char *why);
  * program refuses them without one. 0, 1 (res names the event), -1. */
 static int verify_event_reasons(journal *j, verify_result *res, ss_err *e)
 {
-    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT id, kind, note FROM events"
+    db_stmt *st = jdb_prep_dyn(j, "SELECT id, kind, note FROM events"
                                        " WHERE kind IN ('skipped', 'failed',"
                                        " 'run-abandoned') ORDER BY id", e);
     if (!st)
         return -1;
     int rc, out = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (text_has_visible(jdb_col_text(st, 2)))
             continue;
         char why[96];
         snprintf(why, sizeof why, "a %s event needs a reason with visible "
                  "text", jdb_col_text(st, 1));
-        out = impossible(res, sqlite3_column_int64(st, 0), why);
+        out = impossible(res, db_col_int64(st, 0), why);
         break;
     }
-    if (out == 0 && rc != SQLITE_DONE)
+    if (out == 0 && rc != DB_DONE)
         out = jdb_fail(j, e, "cannot read the events");
     jdb_done(j, st);
     return out;
@@ -587,21 +586,21 @@ static int verify_event_items(journal *j, verify_result *res, ss_err *e)
     } run_ref;
     run_ref *runs = NULL;
     size_t n = 0, cap = 0;
-    sqlite3_stmt *st = jdb_prep_dyn(j, "SELECT run, json_extract(data,"
+    db_stmt *st = jdb_prep_dyn(j, "SELECT run, json_extract(data,"
                                        " '$.hash') FROM events WHERE kind ="
                                        " 'run-started' ORDER BY id", e);
     if (!st)
         return -1;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == cap)
             runs = xrealloc(runs, (cap = cap ? cap * 2 : 16) * sizeof *runs);
-        runs[n].run = sqlite3_column_int64(st, 0);
+        runs[n].run = db_col_int64(st, 0);
         jdb_copy_col(st, 1, runs[n].hash, sizeof runs[n].hash);
         n++;
     }
     jdb_done(j, st);
-    int out = rc == SQLITE_DONE ? 0 : jdb_fail(j, e, "cannot read the runs");
+    int out = rc == DB_DONE ? 0 : jdb_fail(j, e, "cannot read the runs");
     for (size_t i = 0; out == 0 && i < n; i++) {
         const procedure *p = jdb_stored_procedure(j, runs[i].hash, e);
         if (!p)
@@ -612,8 +611,8 @@ static int verify_event_items(journal *j, verify_result *res, ss_err *e)
             out = -1;
             break;
         }
-        sqlite3_bind_int64(st, 1, runs[i].run);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        db_bind_int64(st, 1, runs[i].run);
+        while ((rc = db_step(st)) == DB_ROW) {
             const char *item = jdb_col_text(st, 1);
             if (procedure_find(p, item) >= 0)
                 continue;
@@ -622,10 +621,10 @@ static int verify_event_items(journal *j, verify_result *res, ss_err *e)
                      "procedure of run %lld (%.12s) does not have",
                      PROC_ID_MAX, item, (long long)runs[i].run,
                      runs[i].hash);
-            out = impossible(res, sqlite3_column_int64(st, 0), why);
+            out = impossible(res, db_col_int64(st, 0), why);
             break;
         }
-        if (out == 0 && rc != SQLITE_DONE)
+        if (out == 0 && rc != DB_DONE)
             out = jdb_fail(j, e, "cannot read the run's events");
         jdb_done(j, st);
     }
@@ -640,15 +639,15 @@ static int verify_event_items(journal *j, verify_result *res, ss_err *e)
 static int verify_event_model(journal *j, verify_result *res, ss_err *e)
 {
     for (size_t i = 0; i < sizeof event_checks / sizeof event_checks[0]; i++) {
-        sqlite3_stmt *st = jdb_prep_dyn(j, event_checks[i], e);
+        db_stmt *st = jdb_prep_dyn(j, event_checks[i], e);
         if (!st)
             return -1;
-        int rc = sqlite3_step(st);
+        int rc = db_step(st);
         int out = 0;
-        if (rc == SQLITE_ROW)
-            out = impossible(res, sqlite3_column_int64(st, 0),
+        if (rc == DB_ROW)
+            out = impossible(res, db_col_int64(st, 0),
                              jdb_col_text(st, 1));
-        else if (rc != SQLITE_DONE)
+        else if (rc != DB_DONE)
             out = jdb_fail(j, e, "cannot check the events");
         jdb_done(j, st);
         if (out)
@@ -697,7 +696,7 @@ int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
             problem(res, VERIFY_SCHEMA, "%s", why);
         }
     }
-    sqlite3_exec(j->db, "ROLLBACK TO ss_verify; RELEASE ss_verify", NULL, NULL, NULL);
+    db_exec(j->db, "ROLLBACK TO ss_verify; RELEASE ss_verify");
     return rc;
 }
 

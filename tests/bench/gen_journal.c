@@ -123,25 +123,25 @@ typedef struct gen_run {
     int64_t active_ms;  /* the run's active time so far */
 } gen_run;
 
-static void exec_sql(sqlite3 *db, const char *sql)
+static void exec_sql(sqlite3 *h, const char *sql)
 {
     char *msg = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
         die(sql, msg ? msg : "failed");
 }
 
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql)
+static sqlite3_stmt *prepare(sqlite3 *h, const char *sql)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        die(sql, sqlite3_errmsg(db));
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        die(sql, sqlite3_errmsg(h));
     return st;
 }
 
-static void step_done(sqlite3 *db, sqlite3_stmt *st)
+static void step_done(sqlite3 *h, sqlite3_stmt *st)
 {
     if (sqlite3_step(st) != SQLITE_DONE)
-        die("bulk write", sqlite3_errmsg(db));
+        die("bulk write", sqlite3_errmsg(h));
     sqlite3_reset(st);
 }
 
@@ -152,10 +152,10 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
 
 /* Appends events with SQL until the journal holds total events; returns
  * how many it appended. */
-static int64_t bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
+static int64_t bulk_events(sqlite3 *h, gen_run *runs, size_t nruns,
                         const procedure *p, int64_t total)
 {
-    sqlite3_stmt *st = prepare(db, "SELECT id, hash FROM events"
+    sqlite3_stmt *st = prepare(h, "SELECT id, hash FROM events"
                                    " ORDER BY id DESC LIMIT 1");
     if (sqlite3_step(st) != SQLITE_ROW)
         die("bulk", "the journal has no events");
@@ -166,7 +166,7 @@ static int64_t bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
     int64_t first = ev.id + 1, needle = first + (total - first) / 10;
     if (total < first)
         die("bulk", "EVENTS is fewer than the core wrote");
-    st = prepare(db, "INSERT INTO events(id, ts, operator, host, site, run,"
+    st = prepare(h, "INSERT INTO events(id, ts, operator, host, site, run,"
                      " item, kind, note, data, prev, hash)"
                      " VALUES(?,?,?,?,?,?,?,?,?,'',?,?)");
     ev.operator_name = (char *)OPERATOR;
@@ -200,7 +200,7 @@ static int64_t bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
         bind_str(st, 9, ev.note);
         bind_str(st, 10, ev.prev);
         bind_str(st, 11, ev.hash);
-        step_done(db, st);
+        step_done(h, st);
         int64_t ms;
         if (timing_parse_ts(ev.ts, &ms) == 0) {
             g->active_ms += timing_active_add(ms - g->prev_ms, TK_ITEM);
@@ -215,19 +215,19 @@ static int64_t bulk_events(sqlite3 *db, gen_run *runs, size_t nruns,
 }
 
 /* Writes item_states, runs and sites as journal_mark leaves them. */
-static void bulk_derived(sqlite3 *db, gen_run *runs, size_t nruns,
+static void bulk_derived(sqlite3 *h, gen_run *runs, size_t nruns,
                          const procedure *p)
 {
-    sqlite3_stmt *it = prepare(db, "INSERT INTO item_states(run, item, state,"
+    sqlite3_stmt *it = prepare(h, "INSERT INTO item_states(run, item, state,"
                                    " event) VALUES(?,?,?,?) ON CONFLICT(run,"
                                    " item) DO UPDATE SET state = excluded.state,"
                                    " event = excluded.event");
-    sqlite3_stmt *ru = prepare(db, "UPDATE runs SET closed = ?, applicable = ?,"
+    sqlite3_stmt *ru = prepare(h, "UPDATE runs SET closed = ?, applicable = ?,"
                                    " resume = ?, last_ts = coalesce(?, last_ts),"
                                    " active_ms = ?, n_done = ?, n_skipped = ?,"
                                    " n_failed = ?, n_na = ?, n_open = ?"
                                    " WHERE id = ?");
-    sqlite3_stmt *si = prepare(db, "UPDATE sites SET last_event = ?,"
+    sqlite3_stmt *si = prepare(h, "UPDATE sites SET last_event = ?,"
                                    " last_ts = ? WHERE code = ?");
     for (size_t i = 0; i < nruns; i++) {
         gen_run *g = &runs[i];
@@ -238,7 +238,7 @@ static void bulk_derived(sqlite3 *db, gen_run *runs, size_t nruns,
             bind_str(it, 2, p->items[idx].id);
             bind_str(it, 3, item_state_name(g->rs.recorded[idx]));
             sqlite3_bind_int64(it, 4, g->item_event[idx]);
-            step_done(db, it);
+            step_done(h, it);
         }
         int at = run_state_resume(&g->rs);
         sqlite3_bind_int64(ru, 1, (sqlite3_int64)g->rs.closed);
@@ -257,12 +257,12 @@ static void bulk_derived(sqlite3 *db, gen_run *runs, size_t nruns,
         sqlite3_bind_int64(ru, 9, (sqlite3_int64)c.na);
         sqlite3_bind_int64(ru, 10, (sqlite3_int64)c.open);
         sqlite3_bind_int64(ru, 11, g->run);
-        step_done(db, ru);
+        step_done(h, ru);
         if (g->last_event) {
             sqlite3_bind_int64(si, 1, g->last_event);
             bind_str(si, 2, g->last_ts);
             bind_str(si, 3, g->s.code);
-            step_done(db, si);
+            step_done(h, si);
         }
     }
     sqlite3_finalize(it);
@@ -295,14 +295,14 @@ static void history(journal *j, const inventory *inv, size_t nhist,
 static void run_times(journal *j, gen_run *g)
 {
     ss_err e;
-    sqlite3_stmt *st = jdb_prep(j, "SELECT active_ms, last_ts FROM runs"
+    db_stmt *st = jdb_prep(j, "SELECT active_ms, last_ts FROM runs"
                                    " WHERE id = ?", &e);
     if (!st)
         die("runs", e.msg);
-    sqlite3_bind_int64(st, 1, g->run);
+    db_bind_int64(st, 1, g->run);
     if (jdb_step_row(j, st, "cannot read runs", &e))
         die("runs", "no row");
-    g->active_ms = sqlite3_column_int64(st, 0);
+    g->active_ms = db_col_int64(st, 0);
     if (timing_parse_ts(jdb_col_text(st, 1), &g->prev_ms))
         die("runs", "no last_ts");
     jdb_done(j, st);
@@ -353,21 +353,21 @@ static int gen_journal(const char *path, size_t nsites, int64_t total,
     double t0 = now_s();
     gen_run *runs = api_phase(path, nsites, nhist, &p);
     double t1 = now_s();
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK)
-        die(path, sqlite3_errmsg(db));
+    sqlite3 *h;
+    if (sqlite3_open(path, &h) != SQLITE_OK)
+        die(path, sqlite3_errmsg(h));
     /* The index triggers fold case as sitesweep's connections do. */
-    if (jdb_fold_register(db) != SQLITE_OK)
-        die(path, sqlite3_errmsg(db));
+    if (jdb_fold_register(h) != SQLITE_OK)
+        die(path, sqlite3_errmsg(h));
     /* One big transaction: a rollback journal copies only the few pages
      * that already exist, where WAL would write every new page twice. */
-    exec_sql(db, "PRAGMA journal_mode = DELETE; PRAGMA cache_size = -262144;"
+    exec_sql(h, "PRAGMA journal_mode = DELETE; PRAGMA cache_size = -262144;"
                  " BEGIN IMMEDIATE");
     size_t nruns = nsites - 1;
-    int64_t bulk = bulk_events(db, runs, nruns, &p, total);
-    bulk_derived(db, runs, nruns, &p);
-    exec_sql(db, "COMMIT; PRAGMA journal_mode = WAL");
-    sqlite3_close(db);
+    int64_t bulk = bulk_events(h, runs, nruns, &p, total);
+    bulk_derived(h, runs, nruns, &p);
+    exec_sql(h, "COMMIT; PRAGMA journal_mode = WAL");
+    sqlite3_close(h);
     double t2 = now_s();
 
     printf("gen_journal: %s: %zu sites, %zu runs, %lld events in %.2f s (core "

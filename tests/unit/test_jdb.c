@@ -67,22 +67,22 @@ static void test_step_row_row_and_not_found(void **state)
 {
     fx *f = *state;
     ss_err e;
-    sqlite3_stmt *st = jdb_prep(f->j, row_sql, &e);
+    db_stmt *st = jdb_prep(f->j, row_sql, &e);
     assert_non_null(st);
-    sqlite3_bind_int(st, 1, 1);
+    db_bind_int64(st, 1, 1);
     assert_int_equal(jdb_step_row(f->j, st, "cannot test", &e), J_OK);
-    assert_int_equal(sqlite3_column_int(st, 0), 7);
+    assert_int_equal((int)db_col_int64(st, 0), 7);
     jdb_done(f->j, st);
 
     /* No row: J_NOTFOUND, e untouched, the statement ended (reused). */
     snprintf(e.msg, sizeof e.msg, "untouched");
     st = jdb_prep(f->j, row_sql, &e);
-    sqlite3_bind_int(st, 1, 0);
+    db_bind_int64(st, 1, 0);
     assert_int_equal(jdb_step_row(f->j, st, "cannot test", &e), J_NOTFOUND);
     assert_string_equal(e.msg, "untouched");
-    sqlite3_stmt *again = jdb_prep(f->j, row_sql, &e);
+    db_stmt *again = jdb_prep(f->j, row_sql, &e);
     assert_ptr_equal(again, st);
-    sqlite3_bind_int(again, 1, 1);
+    db_bind_int64(again, 1, 1);
     assert_int_equal(jdb_step_row(f->j, again, "cannot test", &e), J_OK);
     jdb_done(f->j, again);
 }
@@ -94,7 +94,7 @@ static void test_step_row_storage_error(void **state)
     fx *f = *state;
     ss_err e = {{0}};
     /* A step that fails at run time, as a damaged or busy file does. */
-    sqlite3_stmt *st = jdb_prep(f->j, overflow_sql, &e);
+    db_stmt *st = jdb_prep(f->j, overflow_sql, &e);
     assert_non_null(st);
     assert_int_equal(jdb_step_row(f->j, st, "cannot test", &e), J_ESTORAGE);
     assert_non_null(strstr(e.msg, f->path));
@@ -120,7 +120,7 @@ static void test_finish_commits_on_ok(void **state)
     assert_int_equal(jdb_append(f->j, NULL, 0, NULL, "import", "t", NULL, ts,
                                 NULL, &e), J_OK);
     assert_int_equal(jdb_finish(f->j, J_OK, &e), J_OK);
-    assert_true(sqlite3_get_autocommit(f->j->db));
+    assert_true(sqlite3_get_autocommit(db_sqlite(f->j->db)));
     assert_int_equal(count_events(f), 1);
 }
 
@@ -139,7 +139,7 @@ static void test_finish_rolls_back_on_failure(void **state)
         /* rc unchanged, e as the work left it, nothing kept. */
         assert_int_equal(jdb_finish(f->j, codes[i], &e), codes[i]);
         assert_string_equal(e.msg, "the work's own error");
-        assert_true(sqlite3_get_autocommit(f->j->db));
+        assert_true(sqlite3_get_autocommit(db_sqlite(f->j->db)));
         assert_int_equal(count_events(f), 0);
     }
 }
@@ -152,7 +152,7 @@ static void test_failed_commit_rolls_back(void **state)
     utc_now(ts);
     /* A deferred foreign key makes COMMIT itself fail, and SQLite leaves
      * the transaction open then: only jdb_finish's rollback ends it. */
-    assert_int_equal(sqlite3_exec(f->j->db,
+    assert_int_equal(sqlite3_exec(db_sqlite(f->j->db),
         "CREATE TABLE t_parent(id INTEGER PRIMARY KEY);"
         "CREATE TABLE t_child(p INTEGER REFERENCES t_parent(id)"
         " DEFERRABLE INITIALLY DEFERRED);", NULL, NULL, NULL), SQLITE_OK);
@@ -167,17 +167,17 @@ static void test_failed_commit_rolls_back(void **state)
     assert_non_null(strstr(e.msg, "cannot commit"));
     assert_non_null(strstr(e.msg, "FOREIGN KEY"));
     /* Nothing of the transaction is visible, and the handle writes on. */
-    assert_true(sqlite3_get_autocommit(f->j->db));
+    assert_true(sqlite3_get_autocommit(db_sqlite(f->j->db)));
     assert_int_equal(count_events(f), 0);
-    sqlite3_stmt *st = jdb_prep_dyn(f->j, "SELECT count(*) FROM t_child", &e);
+    db_stmt *st = jdb_prep_dyn(f->j, "SELECT count(*) FROM t_child", &e);
     assert_int_equal(jdb_step_row(f->j, st, "cannot test", &e), J_OK);
-    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    assert_int_equal((int)db_col_int64(st, 0), 0);
     jdb_done(f->j, st);
     /* verify names tables sitesweep never makes: drop the test's own. */
     verify_result res;
     assert_int_equal(journal_verify(f->j, &res, &e), 1);
     assert_non_null(strstr(res.why, "t_child"));
-    assert_int_equal(sqlite3_exec(f->j->db, "DROP TABLE t_child;"
+    assert_int_equal(sqlite3_exec(db_sqlite(f->j->db), "DROP TABLE t_child;"
                                   "DROP TABLE t_parent;", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(journal_verify(f->j, &res, &e), 0);

@@ -103,11 +103,11 @@ static int64_t count_events(fx *f)
 /* Runs SQL directly on the file, behind the program's back. */
 static int raw_sql(const char *path, const char *sql)
 {
-    sqlite3 *db;
-    if (sqlite3_open(path, &db) != SQLITE_OK)
+    sqlite3 *h;
+    if (sqlite3_open(path, &h) != SQLITE_OK)
         return -1;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
+    int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+    sqlite3_close(h);
     return rc;
 }
 
@@ -121,18 +121,18 @@ static void test_created_private_and_wal(void **state)
     snprintf(dir, sizeof dir, "%s/sub", f->dir);
     assert_int_equal(stat(dir, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
     sqlite3_stmt *q;
-    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL);
+    sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_string_equal((const char *)sqlite3_column_text(q, 0), "wal");
     sqlite3_finalize(q);
-    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL);
+    sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), JOURNAL_SCHEMA_VERSION);
     sqlite3_finalize(q);
-    sqlite3_close(db);
+    sqlite3_close(h);
 }
 
 static void test_import_adds_updates_and_journals(void **state)
@@ -605,15 +605,15 @@ static void test_migrates_v3_runs(void **state)
     verify_result v;
     assert_int_equal(journal_verify(f->j, &v, &e), 0);
     /* The short-term index covers the events from before the upgrade. */
-    sqlite3 *db;
-    sqlite3_open(f->path, &db);
+    sqlite3 *h;
+    sqlite3_open(f->path, &h);
     sqlite3_stmt *q;
-    sqlite3_prepare_v2(db, "SELECT count(*) FROM events_grams WHERE gram = 'k7'",
+    sqlite3_prepare_v2(h, "SELECT count(*) FROM events_grams WHERE gram = 'k7'",
                        -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), 1);
     sqlite3_finalize(q);
-    sqlite3_close(db);
+    sqlite3_close(h);
     /* The next run of BLV after the migration is BLV #2. */
     site_row *rows;
     size_t n;
@@ -645,10 +645,10 @@ static void test_migrates_v3_runs(void **state)
  * text (caller frees). */
 static char *run_stats(const char *path)
 {
-    sqlite3 *db;
-    sqlite3_open(path, &db);
+    sqlite3 *h;
+    sqlite3_open(path, &h);
     sqlite3_stmt *q;
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT group_concat(id || '|' ||"
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT group_concat(id || '|' ||"
         " last_ts || '|' || active_ms || '|' || operators || '|' || hosts"
         " || '|' || n_done || '|' || n_skipped || '|' || n_failed || '|' ||"
         " n_na || '|' || n_open, char(10)) FROM (SELECT * FROM runs ORDER BY"
@@ -656,7 +656,7 @@ static char *run_stats(const char *path)
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     char *s = xstrdup((const char *)sqlite3_column_text(q, 0));
     sqlite3_finalize(q);
-    sqlite3_close(db);
+    sqlite3_close(h);
     return s;
 }
 
@@ -775,17 +775,17 @@ static void test_migrates_older_schema(void **state)
                      SQLITE_OK);
     ss_err e;
     assert_int_equal(journal_open(f->path, &f->j, &e), 0);
-    sqlite3 *db;
-    sqlite3_open(f->path, &db);
+    sqlite3 *h;
+    sqlite3_open(f->path, &h);
     sqlite3_stmt *q;
-    sqlite3_prepare_v2(db, "SELECT (SELECT user_version FROM pragma_user_version),"
+    sqlite3_prepare_v2(h, "SELECT (SELECT user_version FROM pragma_user_version),"
                            " (SELECT count(*) FROM sqlite_master WHERE name = 'holds')",
                        -1, &q, NULL);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     assert_int_equal(sqlite3_column_int(q, 0), JOURNAL_SCHEMA_VERSION);
     assert_int_equal(sqlite3_column_int(q, 1), 1);
     sqlite3_finalize(q);
-    sqlite3_close(db);
+    sqlite3_close(h);
     /* The data survived the upgrade and the chain still verifies; the
      * new text index covers the old events. */
     site got;
@@ -1613,17 +1613,17 @@ static void test_verify_every_derived_column(void **state)
  * damaged. */
 static void corrupt_root_page(fx *f, const char *table)
 {
-    sqlite3 *db;
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
     sqlite3_stmt *q;
     char sql[160];
     snprintf(sql, sizeof sql, "SELECT rootpage, (SELECT page_size FROM"
              " pragma_page_size) FROM sqlite_master WHERE name = '%s'", table);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_step(q), SQLITE_ROW);
     long page = sqlite3_column_int(q, 0), size = sqlite3_column_int(q, 1);
     sqlite3_finalize(q);
-    sqlite3_close(db);
+    sqlite3_close(h);
     FILE *fp = fopen(f->path, "r+b");
     assert_non_null(fp);
     assert_int_equal(fseek(fp, (page - 1) * size + 1, SEEK_SET), 0);
