@@ -53,6 +53,9 @@ static const char usage[] =
     "  report CODE [--run N] [--format md|json]\n"
     "                                     one cleanup as it ended (default:\n"
     "                                     the site's latest), for the ticket\n"
+    "  copy FROM TO                      copy a whole journal (SQLite file or\n"
+    "                                     postgresql:// URI) into a new one,\n"
+    "                                     every event with its hash\n"
     "  abandon CODE --note REASON [--take-over]\n"
     "                                     end an open cleanup as abandoned;\n"
     "                                     the site gets back its state\n"
@@ -64,7 +67,8 @@ static const char usage[] =
     "                                     name the same history\n"
     "\n"
     "Options:\n"
-    "  --journal PATH     journal file (default $SITESWEEP_JOURNAL, else\n"
+    "  --journal PATH     journal file, or a postgresql:// URI for a team\n"
+    "                     journal (default $SITESWEEP_JOURNAL, else\n"
     "                     $XDG_DATA_HOME/sitesweep/journal.db)\n"
     "  --operator NAME    who records (default $SITESWEEP_OPERATOR, else\n"
     "                     the login name)\n"
@@ -316,7 +320,7 @@ static int journal_dir_ok(const opts *o)
 {
     /* URIs and ":memory:" get journal_open's own refusal. */
     if (!o->journal || strncmp(o->journal, "file:", 5) == 0 ||
-        strcmp(o->journal, ":memory:") == 0)
+        strcmp(o->journal, ":memory:") == 0 || journal_is_server(o->journal))
         return 0;
     char *dir = xstrdup(o->journal);
     char *slash = strrchr(dir, '/');
@@ -346,7 +350,7 @@ static int open_journal(const opts *o, bool create, journal **j)
         return EXIT_USAGE;
     }
     struct stat st; /* lstat: a dangling link gets journal_open's message */
-    if (!create && lstat(path, &st) != 0) {
+    if (!create && !journal_is_server(path) && lstat(path, &st) != 0) {
         if (errno != ENOENT) /* "j.db/": not a directory, say so */
             fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", path,
                     strerror(errno));
@@ -371,7 +375,7 @@ static bool journal_named_exists(const opts *o)
     ss_err e;
     struct stat st;
     return journal_resolve_path(o->journal, path, sizeof path, &e) == 0 &&
-           lstat(path, &st) == 0;
+           (journal_is_server(path) || lstat(path, &st) == 0);
 }
 
 static int fail_with(const ss_err *e, int code)
@@ -969,6 +973,40 @@ static int cmd_report(const opts *o)
     return rc;
 }
 
+/* copy FROM TO: the whole journal into a new one, SQLite or PostgreSQL,
+ * with every hash; both then print the same checkpoint. */
+static int cmd_copy(const opts *o)
+{
+    int rc = need_args(o, 3, "copy FROM TO");
+    if (rc)
+        return rc;
+    opts src = *o, dst = *o;
+    src.journal = o->args[1];
+    dst.journal = o->args[2];
+    journal *from, *to;
+    if ((rc = open_journal(&src, false, &from)))
+        return rc;
+    if ((rc = open_journal(&dst, true, &to))) {
+        journal_close(from);
+        return rc;
+    }
+    copy_stats st;
+    ss_err e;
+    int cr = journal_copy(from, to, &st, &e);
+    if (cr == 0) {
+        char cp[CHECKPOINT_MAX];
+        checkpoint_format(&st.to, cp);
+        printf("copied %lld events, %lld sites, %lld runs from %s to %s\n"
+               "checkpoint: %s\n", (long long)st.events, (long long)st.sites,
+               (long long)st.runs, journal_path(from), journal_path(to), cp);
+    }
+    journal_close(from);
+    journal_close(to);
+    if (cr)
+        return fail_with(&e, cr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
+    return EXIT_OK;
+}
+
 static int cmd_abandon(const opts *o)
 {
     int rc = need_args(o, 2, "abandon CODE --note REASON [--take-over]");
@@ -1073,7 +1111,7 @@ static int run_command(int argc, char **argv, console_fn console)
         {"import", cmd_import}, {"sites", cmd_sites}, {"mark", cmd_mark},
         {"procedure", cmd_procedure}, {"journal", cmd_journal},
         {"verify", cmd_verify}, {"runs", cmd_runs}, {"report", cmd_report},
-        {"abandon", cmd_abandon},
+        {"abandon", cmd_abandon}, {"copy", cmd_copy},
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (strcmp(o.args[0], cmds[i].name) == 0)

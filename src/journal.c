@@ -4,6 +4,7 @@
  * are in journal_events.c, journal_sites.c, journal_runs.c and
  * journal_holds.c; what they share is in journal_int.h. */
 #include "journal_int.h"
+#include "journal_pg.h"
 #include "text.h"
 
 #include <errno.h>
@@ -366,6 +367,8 @@ static const schema_obj *schema_find(const char *name)
 int journal_schema_check(journal *j, bool triggers_only, char *why,
                          size_t n, ss_err *e)
 {
+    if (j->pg)
+        return jpg_schema_check(j->db, why, n, e);
     if (schema_expected(e))
         return -1;
     int version;
@@ -440,7 +443,8 @@ int journal_schema_check(journal *j, bool triggers_only, char *why,
 
 int jdb_begin(journal *j, ss_err *e)
 {
-    if (jdb_exec(j, "BEGIN IMMEDIATE", "cannot start a write", e))
+    if (j->pg ? jpg_begin(j, e)
+              : jdb_exec(j, "BEGIN IMMEDIATE", "cannot start a write", e))
         return -1;
     /* A trigger sitesweep did not make (or one of its own, changed) could
      * swallow or rewrite what is written: refuse to write at all. */
@@ -694,7 +698,7 @@ static int migrate(journal *j, ss_err *e)
     return jdb_commit(j, e);
 }
 
-static void default_actor(journal *j)
+void jdb_default_actor(journal *j)
 {
     const char *who = getenv("SITESWEEP_OPERATOR");
     if (!who || !*who) {
@@ -703,7 +707,12 @@ static void default_actor(journal *j)
     }
     snprintf(j->operator_name, sizeof j->operator_name, "%s",
              who && *who ? who : "unknown");
-    if (gethostname(j->host, sizeof j->host) != 0 || !j->host[0])
+    /* SITESWEEP_HOST names the host where gethostname says nothing
+     * useful (containers), and lets tests play several hosts. */
+    const char *host = getenv("SITESWEEP_HOST");
+    if (host && *host)
+        snprintf(j->host, sizeof j->host, "%s", host);
+    else if (gethostname(j->host, sizeof j->host) != 0 || !j->host[0])
         snprintf(j->host, sizeof j->host, "%s", "localhost");
     j->host[sizeof j->host - 1] = '\0';
     journal_host_clean(j->host, sizeof j->host);
@@ -955,15 +964,22 @@ static int probe_identity(journal *j, ss_err *e)
     return rc;
 }
 
+bool journal_is_server(const char *path)
+{
+    return db_is_pg_uri(path);
+}
+
 int journal_open(const char *path, journal **out, ss_err *e)
 {
     *out = NULL;
+    if (db_is_pg_uri(path))
+        return jpg_journal_open(path, out, e);
     file_identity id;
     if (prepare_file(path, &id, e))
         return -1;
     journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
-    default_actor(j);
+    jdb_default_actor(j);
     /* Read-only when the file cannot be written, or its directory cannot
      * and SQLite's -wal and -shm files are not there to be written: a
      * read-write connection would fail at the first read. */

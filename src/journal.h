@@ -46,6 +46,10 @@ typedef struct journal journal;
  * J_OK, or J_ESTORAGE with e set (no path, or too long). */
 int journal_resolve_path(const char *opt, char *buf, size_t n, ss_err *e);
 
+/* Whether path names a PostgreSQL journal (a postgresql:// or
+ * postgres:// URI) rather than a SQLite file. */
+bool journal_is_server(const char *path);
+
 /* Opens (creating it 0600, and its directory 0700, when missing) and
  * migrates the schema. Refuses a file that is not a SQLite database, or
  * one written by a newer sitesweep. J_OK with *out, or J_ESTORAGE with e
@@ -147,6 +151,10 @@ typedef struct run_holder {
     char host[256];          /* where */
     long pid;                /* which process */
     char since[32];          /* UTC time it took the run */
+    bool gone;               /* journal_run_claim: this holder's console
+                                had gone away (process or database
+                                session ended), and the claim took its
+                                place without a question */
 } run_holder;
 
 /* Marks this handle as a console: it claims runs, and its marks are
@@ -158,7 +166,8 @@ void journal_set_console(journal *j, bool console);
  * first and the console's hold ends, in the same transaction. */
 void journal_set_takeover(journal *j, bool takeover);
 /* Claims the run for this console. J_OK when claimed (or already ours, or
- * the holder's process is gone); J_HELD when another live console holds
+ * the holder's console is gone: then *by says who it was, by->gone set);
+ * J_HELD when another live console holds
  * it, *by saying who, from where and since when. With takeover, takes it
  * from that console and journals a "handover" event; J_EINPUT when
  * there is no such run to take over (nothing written); J_ESTORAGE (also
@@ -312,6 +321,20 @@ int journal_schema_check(journal *j, bool triggers_only, char *why,
 
 /* journal_verify_checkpoints with no checkpoints: the same returns. */
 int journal_verify(journal *j, verify_result *res, ss_err *e);
+
+/* What journal_copy did. */
+typedef struct copy_stats {
+    int64_t events, sites, runs; /* rows copied */
+    checkpoint from, to;         /* both journals' checkpoints after */
+} copy_stats;
+/* Copies the whole journal from (read in one snapshot) into to, which
+ * must be empty (a new SQLite file, or a PostgreSQL schema with no events
+ * or sites): every event with its hash, the stored procedures, sites,
+ * runs and item states, in one transaction of to, so the copy is whole
+ * or nothing; both then have the same checkpoint. Holds are not copied.
+ * J_OK; J_EINPUT (to is not empty; nothing copied); J_ESTORAGE. */
+int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e);
+
 /* Checks everything the journal can prove about itself, inside one read
  * transaction, and stops at the first problem: SQLite's integrity check of
  * every page; the hash chain from the genesis hash; each of the n

@@ -179,17 +179,17 @@ void events_free(event *evs, size_t n)
 
 /* WHERE clause for a filter (its text already folded by text_fold, see
  * folded); parameters bound by bind_filter from 1. */
-static void filter_sql(strbuf *b, const event_filter *f)
+static void filter_sql(const journal *j, strbuf *b, const event_filter *f)
 {
-    sb_puts(b, " WHERE 1");
+    sb_puts(b, " WHERE 1 = 1");
     if (f && f->site && *f->site)
         sb_puts(b, " AND site = :site");
     if (f && f->run)
         sb_puts(b, " AND run = :run");
     if (f && f->text && *f->text)
-        sb_puts(b, " AND instr(lower(ts || ' ' || operator || ' ' || host"
-                   " || ' ' || site || ' ' || item || ' ' || kind || ' ' ||"
-                   " note), :text) > 0");
+        sb_printf(b, " AND %s(lower(ts || ' ' || operator || ' ' || host"
+                     " || ' ' || site || ' ' || item || ' ' || kind || ' ' ||"
+                     " note), :text) > 0", j->pg ? "strpos" : "instr");
 }
 
 static void bind_filter(db_stmt *st, const event_filter *f)
@@ -260,7 +260,7 @@ int jdb_page_query(journal *j, const event_filter *f, const char *fts,
                     " ON id = t.rowid");
     else
         sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
-    filter_sql(&b, &rest);
+    filter_sql(j, &b, &rest);
     if (fts)
         sb_puts(&b, " AND events_text MATCH :fts");
     if (dir < 0 && from > 0)
@@ -298,9 +298,10 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     event_filter ff;
     char *text;
     f = folded(f, &ff, &text);
-    char *fts = fts_phrase(f);
+    /* PostgreSQL has neither index yet: its filters scan. */
+    char *fts = j->pg ? NULL : fts_phrase(f);
     int rc;
-    if (!fts && !jdb_short_filter(f)) {
+    if (j->pg || (!fts && !jdb_short_filter(f))) {
         rc = jdb_page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
     } else {
         /* Scan a window first, then the index beyond it: flat at any
@@ -339,7 +340,7 @@ int journal_events_each(journal *j, const event_filter *f,
     char *text;
     f = folded(f, &ff, &text);
     sb_puts(&b, "SELECT " EVENT_COLS " FROM events");
-    filter_sql(&b, f);
+    filter_sql(j, &b, f);
     sb_puts(&b, " ORDER BY id");
     db_stmt *st = jdb_prep_dyn(j, b.s, e);
     sb_free(&b);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "journal_int.h"
+#include "journal_pg.h"
 
 /* ---- consoles holding runs ---- */
 
@@ -45,10 +46,17 @@ static bool holder_is_me(const journal *j, const run_holder *h)
     return h->pid == (long)getpid() && strcmp(h->host, j->host) == 0;
 }
 
-/* A holder on this host whose process is gone holds nothing. Holders on
- * other hosts cannot be checked and count as alive. */
-static bool holder_alive(const journal *j, const run_holder *h)
+/* On PostgreSQL a hold lives as long as the database session of the
+ * console that took it (a session advisory lock, journal_pg.c): the
+ * server ends it when the console dies, on any host. On SQLite a holder
+ * on this host whose process is gone holds nothing; holders on other
+ * hosts cannot be checked and count as alive. */
+static bool holder_alive(journal *j, int64_t run, const run_holder *h)
 {
+    if (j->pg) {
+        ss_err e;
+        return jpg_hold_alive(j->db, j->schema, run, &e) != 0; /* unsure: alive */
+    }
     if (strcmp(h->host, j->host) != 0)
         return true;
     return h->pid > 0 && (kill((pid_t)h->pid, 0) == 0 || errno == EPERM);
@@ -61,7 +69,7 @@ int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e)
     int rc = holder_of(j, run, &h, e);
     if (rc < 0)
         return J_ESTORAGE;
-    if (rc == J_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, &h))
+    if (rc == J_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, run, &h))
         return J_OK;
     if (by)
         *by = h;
@@ -79,7 +87,7 @@ int jdb_console_may_write(journal *j, int64_t run, const char *code,
         return J_ESTORAGE;
     if (rc == J_OK && holder_is_me(j, &h))
         return J_OK;
-    if (rc == J_OK && holder_alive(j, &h))
+    if (rc == J_OK && holder_alive(j, run, &h))
         return J_OK; /* the caller says who holds it */
     ss_errf(e, "this console no longer holds the cleanup of %s (it was "
                "taken over or it ended); nothing was recorded: open it "
@@ -92,10 +100,19 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
 {
     char ts[32];
     utc_now(ts);
+    if (by)
+        memset(by, 0, sizeof *by);
     if (jdb_begin(j, e))
         return J_ESTORAGE;
     run_holder h;
     int rc = jdb_held_by_other(j, run, &h, e);
+    /* A holder whose console went away: said to the caller, not asked. */
+    run_holder old;
+    if (rc == J_OK && by && holder_of(j, run, &old, e) == J_OK &&
+        !holder_is_me(j, &old)) {
+        *by = old;
+        by->gone = true;
+    }
     if (rc == J_HELD && !takeover) {
         if (by)
             *by = h;
@@ -126,9 +143,15 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
         rc = jdb_append(j, site_code, run, NULL, "handover", note, NULL, ts, NULL, e);
         free(note);
     }
+    /* The hold's liveness on PostgreSQL: this session's lock on the run
+     * (not to be had while a live console still has it). */
+    if (rc >= 0 && j->pg && jpg_hold_take(j->db, j->schema, run, e) < 0)
+        rc = J_ESTORAGE;
     db_stmt *st = rc < 0 ? NULL
-        : jdb_prep(j, "INSERT OR REPLACE INTO holds(run, operator, host, pid, since)"
-                      " VALUES(?, ?, ?, ?, ?)", e);
+        : jdb_prep(j, "INSERT INTO holds(run, operator, host, pid, since)"
+                      " VALUES(?, ?, ?, ?, ?) ON CONFLICT(run) DO UPDATE SET"
+                      " operator = excluded.operator, host = excluded.host,"
+                      " pid = excluded.pid, since = excluded.since", e);
     if (!st)
         return jdb_finish(j, J_ESTORAGE, e);
     db_bind_int64(st, 1, run);
@@ -141,6 +164,8 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
 
 int journal_run_release(journal *j, int64_t run, ss_err *e)
 {
+    if (j->pg && jpg_hold_drop(j->db, j->schema, run, e))
+        return J_ESTORAGE;
     db_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
                                    " AND host = ?", e);
     if (!st)

@@ -29,11 +29,25 @@ struct journal {
     char *path;                /* as given */
     char operator_name[128];   /* who records */
     char host[256];            /* where */
+    bool pg;                   /* a PostgreSQL journal (db_kind_of PG) */
+    char schema[64];           /* its schema, when pg */
     bool console;              /* claims runs; marks need the claim */
     bool takeover;             /* a script may mark a held run */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */
 };
+
+/* verify of a PostgreSQL journal: the whole journal is copied into a
+ * private temporary SQLite file (journal_copy) and checked there with
+ * every check a SQLite journal gets (chain, checkpoints, events, stored
+ * procedures, derived tables), then PostgreSQL's own triggers are
+ * checked. Returns as journal_verify_checkpoints. */
+int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
+                    verify_result *res, ss_err *e);
+
+/* Sets the journal's default operator (SITESWEEP_OPERATOR, the login
+ * name) and host (gethostname, cleaned). */
+void jdb_default_actor(journal *j);
 
 /* Fills e with what failed on the journal, with a hint for busy,
  * read-only and full; returns J_ESTORAGE. */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "journal_int.h"
 #include "journal_pg.h"
 
 /* Migrations: entry i takes the schema from version i to i + 1. Version
@@ -50,7 +51,17 @@ static const char *const pg_migrations[] = {
     "  resume TEXT NOT NULL DEFAULT '',"
     "  number INTEGER NOT NULL DEFAULT 0,"
     "  state TEXT NOT NULL DEFAULT 'open',"
-    "  prior TEXT NOT NULL DEFAULT '');"
+    "  prior TEXT NOT NULL DEFAULT '',"
+    /* what the run list reads, kept with each event (journal_stats.c) */
+    "  last_ts TEXT NOT NULL DEFAULT '',"
+    "  active_ms BIGINT NOT NULL DEFAULT 0,"
+    "  operators TEXT NOT NULL DEFAULT '[]',"
+    "  hosts TEXT NOT NULL DEFAULT '[]',"
+    "  n_done INTEGER NOT NULL DEFAULT 0,"
+    "  n_skipped INTEGER NOT NULL DEFAULT 0,"
+    "  n_failed INTEGER NOT NULL DEFAULT 0,"
+    "  n_na INTEGER NOT NULL DEFAULT 0,"
+    "  n_open INTEGER NOT NULL DEFAULT 0);"
     "CREATE UNIQUE INDEX runs_one_open ON runs(site) WHERE open = 1;"
     "CREATE UNIQUE INDEX runs_site_number ON runs(site, number);"
     "CREATE TABLE item_states(run BIGINT NOT NULL, item TEXT NOT NULL,"
@@ -275,4 +286,109 @@ int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
         }
     }
     return 0;
+}
+
+/* ---- opening ---- */
+
+#define APPEND_LOCK "sitesweep append "
+
+int jpg_journal_open(const char *uri, journal **out, ss_err *e)
+{
+    char where[1024], msg[1024];
+    db_uri_redact(uri, where, sizeof where);
+    db *d = db_connect_pg(uri, msg, sizeof msg);
+    if (!d)
+        return ss_errf(e, "%s", msg), J_ESTORAGE;
+    const char *schema = getenv("SITESWEEP_PG_SCHEMA");
+    if (!schema || !*schema)
+        schema = "sitesweep";
+    char why[512];
+    int rc = jpg_session_check(d, why, sizeof why, e);
+    if (rc > 0)
+        ss_errf(e, "%s: %s", where, why);
+    /* A write waits for another writer as long as on SQLite. */
+    if (rc == 0 && db_exec(d, "SET lock_timeout = '5s'") != DB_DONE)
+        rc = ss_errf(e, "%s: cannot open journal: %s", where, db_errmsg(d));
+    if (rc == 0)
+        rc = jpg_schema_setup(d, schema, where, NULL, e);
+    if (rc) {
+        db_close(d);
+        return J_ESTORAGE;
+    }
+    journal *j = xcalloc(1, sizeof *j);
+    j->db = d;
+    j->pg = true;
+    snprintf(j->schema, sizeof j->schema, "%s", schema);
+    j->path = xstrdup(where);
+    jdb_default_actor(j);
+    *out = j;
+    return J_OK;
+}
+
+int jpg_begin(journal *j, ss_err *e)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock("
+             "hashtext('" APPEND_LOCK "%s'))", j->schema);
+    if (jdb_exec(j, sql, "cannot start a write", e))
+        return -1;
+    return 0;
+}
+
+/* The refusing function's body and the triggers, as the schema makes
+ * them. */
+#define REFUSE_BODY "BEGIN RAISE EXCEPTION '% are append-only', TG_ARGV[0]; END"
+static const char *const want_triggers[] = {
+    "events_no_change", "events_no_truncate", "procedures_no_change",
+    "procedures_no_truncate",
+};
+
+int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
+{
+    db_stmt *st = db_prepare(d,
+        "SELECT t.tgname, t.tgenabled::text, p.proname, p.prosrc"
+        " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " JOIN pg_proc p ON p.oid = t.tgfoid"
+        " WHERE s.nspname = current_schema() AND NOT t.tgisinternal"
+        " ORDER BY t.tgname", true);
+    if (!st)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    strbuf bad = {0};
+    size_t seen = 0;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *name = db_col_text(st, 0);
+        bool known = false;
+        for (size_t i = 0; i < sizeof want_triggers / sizeof *want_triggers; i++)
+            known = known || strcmp(name, want_triggers[i]) == 0;
+        bool ok = known && strcmp(db_col_text(st, 1), "O") == 0 &&
+                  strcmp(db_col_text(st, 2), "refuse_change") == 0 &&
+                  strcmp(db_col_text(st, 3), REFUSE_BODY) == 0;
+        seen += known;
+        if (!ok) {
+            char *safe = str_escape_unsafe(name);
+            sb_printf(&bad, "%s%s %s", bad.len ? ", " : "",
+                      known ? "altered or disabled trigger" : "trigger not "
+                      "made by sitesweep:", safe);
+            free(safe);
+        }
+    }
+    db_finalize(st);
+    if (rc == DB_ERROR) {
+        sb_free(&bad);
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    }
+    if (seen != sizeof want_triggers / sizeof *want_triggers)
+        sb_printf(&bad, "%striggers missing", bad.len ? ", " : "");
+    int out = 0;
+    if (bad.len) {
+        snprintf(why, n, "its schema is not the one sitesweep makes: %s",
+                 bad.s);
+        out = 1;
+    }
+    sb_free(&bad);
+    return out;
 }

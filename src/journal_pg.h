@@ -6,7 +6,28 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "journal.h"
 #include "util.h"
+
+/* Opens the PostgreSQL journal at uri (libpq's URI; the PG* variables and
+ * ~/.pgpass honoured): connects (5 s timeout unless set), refuses a
+ * connection multiplexed by a transaction-mode pooler, creates or
+ * upgrades the schema ($SITESWEEP_PG_SCHEMA, default "sitesweep"). The
+ * journal's path is the URI without its password. J_OK with *out, or
+ * J_ESTORAGE with e naming the host and database and why. */
+int jpg_journal_open(const char *uri, journal **out, ss_err *e);
+
+/* Starts a write on a PostgreSQL journal: a transaction holding the
+ * journal's append lock (an advisory transaction lock), so that writes
+ * from every host are serialised and event and run ids are given gapless,
+ * in commit order. Waits up to lock_timeout (5 s). 0, or -1 with e set. */
+int jpg_begin(journal *j, ss_err *e);
+
+/* The schema check of a PostgreSQL journal (journal_schema_check): its
+ * triggers must be exactly the ones sitesweep makes, enabled, calling its
+ * refusing function unchanged. 0; 1 with why (n bytes) saying what
+ * differs; -1 with e set. */
+int jpg_schema_check(db *d, char *why, size_t n, ss_err *e);
 
 /* The schema version this program makes (PostgreSQL's own numbering). */
 extern const int JOURNAL_PG_SCHEMA_VERSION;

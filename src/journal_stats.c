@@ -47,7 +47,23 @@ int jdb_run_event(journal *j, int64_t run, const char *kind, const char *ts,
         timing_parse_ts(ts, &now) == 0)
         add = timing_active_add(now - prev, timing_kind_of(kind));
     jdb_done(j, st);
-    st = jdb_prep(j, "UPDATE runs SET last_ts = ?2, active_ms = active_ms + ?3,"
+    /* operators and hosts are JSON arrays written compactly, first seen
+     * first, as SQLite's json_insert writes them; PostgreSQL builds the
+     * same text. */
+    st = j->pg
+        ? jdb_prep(j, "UPDATE runs SET last_ts = ?2, active_ms = active_ms +"
+                      " ?3, operators = CASE WHEN EXISTS (SELECT 1 FROM"
+                      " json_array_elements_text(runs.operators::json) v"
+                      " WHERE v = ?4) THEN operators WHEN operators = '[]'"
+                      " THEN '[' || to_json(?4::text)::text || ']' ELSE"
+                      " left(operators, -1) || ',' || to_json(?4::text)::text"
+                      " || ']' END, hosts = CASE WHEN EXISTS (SELECT 1 FROM"
+                      " json_array_elements_text(runs.hosts::json) v WHERE"
+                      " v = ?5) THEN hosts WHEN hosts = '[]' THEN '[' ||"
+                      " to_json(?5::text)::text || ']' ELSE left(hosts, -1)"
+                      " || ',' || to_json(?5::text)::text || ']' END"
+                      " WHERE id = ?1", e)
+        : jdb_prep(j, "UPDATE runs SET last_ts = ?2, active_ms = active_ms + ?3,"
                      " operators = CASE WHEN EXISTS (SELECT 1 FROM"
                      " json_each(runs.operators) WHERE value = ?4) THEN"
                      " operators ELSE json_insert(operators, '$[#]', ?4) END,"

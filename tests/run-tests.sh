@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.." || exit 2
 : "${SITESWEEP_BIN:?SITESWEEP_BIN must name the binary under test}"
 export SITESWEEP_BIN
 export TZ=UTC LANG=C.UTF-8 LC_ALL=C.UTF-8
-unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_PROCEDURE SITESWEEP_NOW NO_COLOR
+unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_PROCEDURE SITESWEEP_NOW NO_COLOR \
+      SITESWEEP_HOST SITESWEEP_PG_SCHEMA
 out=${BUILD:-build}/test-logs
 rm -rf "$out"; mkdir -p "$out"
 passed=0 failed=0 failures=""
@@ -50,6 +51,13 @@ for t in tests/cli/*-test tests/e2e/*-test; do
     [ -f "$t" ] || continue
     run_one "${t#tests/}" sh "$t"
 done
+# Again on PostgreSQL, the tests that say they run on both backends.
+if [ -n "${SITESWEEP_TEST_PG:-}" ]; then
+    for t in tests/cli/*-test tests/e2e/*-test; do
+        grep -q '^# backends: sqlite pg$' "$t" || continue
+        run_one "pg/${t#tests/}" env TEST_BACKEND=pg sh "$t"
+    done
+fi
 
 echo
 [ -z "$failures" ] || echo "failed:$failures"

@@ -799,6 +799,10 @@ static bool claim_run(ui *u, const char *code, run_view *rv)
     ss_err e = {{0}};
     run_holder by;
     int rc = journal_run_claim(u->a->j, rv->id, false, &by, &e);
+    if (rc == 0 && by.gone)
+        ui_info(u, "%s's console on %s (holding since %.19s) went away: "
+                   "the cleanup of %s is yours now", by.operator_name,
+                by.host, by.since, code);
     if (rc == 0)
         return true;
     if (rc != JOURNAL_HELD) {

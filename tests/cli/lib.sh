@@ -5,6 +5,16 @@ set -u
 T=$(mktemp -d "${TMPDIR:-/tmp}/sitesweep-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 J="$T/journal.db"
+# TEST_BACKEND=pg (tests/run-tests.sh, for tests marked "# backends:
+# sqlite pg"): the journal is a schema of its own on the private
+# PostgreSQL server of the run, dropped at the end.
+if [ "${TEST_BACKEND:-sqlite}" = pg ]; then
+    : "${SITESWEEP_TEST_PG:?TEST_BACKEND=pg needs SITESWEEP_TEST_PG}"
+    SITESWEEP_PG_SCHEMA="t_$(basename "$0" | tr -c 'a-z0-9\n' _)_$$"
+    export SITESWEEP_PG_SCHEMA
+    J="$SITESWEEP_TEST_PG"
+    trap 'psql -X -q "$SITESWEEP_TEST_PG" -c "DROP SCHEMA IF EXISTS $SITESWEEP_PG_SCHEMA CASCADE" >/dev/null 2>&1; rm -rf "$T"' EXIT
+fi
 DEMO="$PWD/data/demo-sites.csv"
 export SITESWEEP_OPERATOR=tester
 unset SITESWEEP_JOURNAL SITESWEEP_PROCEDURE
@@ -35,7 +45,10 @@ event_count() {
 }
 
 # SQL straight on the journal file, behind the program's back.
-raw_sql() { sqlite3 "$J" "$@"; }
+raw_sql() {
+    [ "${TEST_BACKEND:-sqlite}" = sqlite ] || fail "raw_sql needs a SQLite journal"
+    sqlite3 "$J" "$@"
+}
 
 # legacy_note SITE KIND NOTE: appends an event carrying NOTE straight into
 # the journal, as a journal written before notes were checked (or another

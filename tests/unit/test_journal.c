@@ -896,11 +896,17 @@ static void test_dead_holder_holds_nothing(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
     int64_t before = count_events(f);
     journal_set_console(f->j, true);
-    assert_int_equal(journal_run_claim(f->j, r.run, false, NULL, &e), 0);
+    run_holder by;
+    assert_int_equal(journal_run_claim(f->j, r.run, false, &by, &e), 0);
     assert_int_equal(count_events(f), before); /* no handover needed */
+    assert_true(by.gone); /* said, for the console's status line */
+    assert_string_equal(by.operator_name, "bob");
+    assert_int_equal(by.pid, pid);
+    /* Claiming again: ours, nobody went away. */
+    assert_int_equal(journal_run_claim(f->j, r.run, false, &by, &e), 0);
+    assert_false(by.gone);
     /* A holder on another host cannot be checked: it counts as alive. */
     journal_set_actor(f->j, "carol", "host2");
-    run_holder by;
     assert_int_equal(journal_run_claim(f->j, r.run, false, &by, &e), JOURNAL_HELD);
     assert_string_equal(by.host, "host1");
 }

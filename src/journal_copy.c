@@ -1,0 +1,218 @@
+/* journal_copy.c - a whole journal from one store to another (SQLite to
+ * PostgreSQL and back): every event as it is, hash included, with the
+ * stored procedures and the tables derived from them, in one transaction
+ * of the target. Holds are not copied: they belong to live consoles. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal_int.h"
+#include "journal_pg.h"
+
+/* A table copied, its columns in order; blob_col is the index of the one
+ * BLOB/bytea column, or -1. */
+typedef struct copy_table {
+    const char *name;
+    const char *cols;
+    int ncols;
+    int blob_col;
+    const char *order;
+} copy_table;
+
+static const copy_table tables[] = {
+    {"procedures", "hash, name, text", 3, 2, "hash"},
+    {"events", "id, ts, operator, host, site, run, item, kind, note, data,"
+               " prev, hash", 12, -1, "id"},
+    {"sites", "code, name, parent, server, drive, state, logon, servers, pdc,"
+              " last_event, last_ts, run", 12, -1, "code"},
+    {"runs", "id, site, procedure, started, ended, open, closed, applicable,"
+             " resume, number, state, prior, last_ts, active_ms, operators,"
+             " hosts, n_done, n_skipped, n_failed, n_na, n_open", 21, -1,
+     "id"},
+    {"item_states", "run, item, state, event", 4, -1, "run, item"},
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+/* Rows read per query of the events (a PostgreSQL result is held whole). */
+#define PAGE 5000
+
+/* Whether the journal holds anything: J_OK (empty), J_EINPUT (not, e
+ * says so), J_ESTORAGE. */
+static int must_be_empty(journal *to, ss_err *e)
+{
+    db_stmt *st = jdb_prep(to, "SELECT (SELECT count(*) FROM events) +"
+                               " (SELECT count(*) FROM sites)", e);
+    if (!st)
+        return J_ESTORAGE;
+    int rc = jdb_step_row(to, st, "cannot read the target journal", e);
+    if (rc)
+        return J_ESTORAGE;
+    int64_t n = db_col_int64(st, 0);
+    jdb_done(to, st);
+    if (n)
+        return ss_errf(e, "%s: the target journal is not empty (%lld events "
+                          "and sites); copy only into a new journal; nothing "
+                          "was copied", to->path, (long long)n), J_EINPUT;
+    return J_OK;
+}
+
+/* Copies the rows of st (columns of t) into t in the target: J_OK with
+ * *n rows (and *last the last key when keyed by id), J_ESTORAGE. */
+static int copy_rows(journal *from, journal *to, const copy_table *t,
+                     db_stmt *st, int64_t *n, int64_t *last, ss_err *e)
+{
+    strbuf b = {0};
+    sb_printf(&b, "INSERT INTO %s(%s) VALUES(", t->name, t->cols);
+    for (int c = 0; c < t->ncols; c++)
+        sb_puts(&b, c ? ", ?" : "?");
+    sb_puts(&b, ")");
+    db_stmt *ins = jdb_prep_dyn(to, b.s, e);
+    sb_free(&b);
+    if (!ins) {
+        jdb_done(from, st);
+        return J_ESTORAGE;
+    }
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        for (int c = 0; c < t->ncols; c++) {
+            if (db_col_null(st, c)) {
+                db_bind_null(ins, c + 1);
+            } else if (c == t->blob_col) {
+                size_t len;
+                const void *p = db_col_blob(st, c, &len);
+                db_bind_blob(ins, c + 1, p, len);
+            } else {
+                db_bind_text(ins, c + 1, db_col_text(st, c));
+            }
+        }
+        if (last)
+            *last = db_col_int64(st, 0);
+        if (db_step(ins) != DB_DONE) {
+            jdb_fail(to, e, "cannot copy into the target journal");
+            db_finalize(ins);
+            jdb_done(from, st);
+            return J_ESTORAGE;
+        }
+        db_reset(ins);
+        (*n)++;
+    }
+    if (rc != DB_DONE)
+        jdb_fail(from, e, "cannot read the journal to copy");
+    db_finalize(ins);
+    jdb_done(from, st);
+    return rc == DB_DONE ? J_OK : J_ESTORAGE;
+}
+
+static int copy_table_rows(journal *from, journal *to, const copy_table *t,
+                           int64_t *n, ss_err *e)
+{
+    bool paged = strcmp(t->name, "events") == 0;
+    int64_t after = 0;
+    for (;;) {
+        strbuf b = {0};
+        sb_printf(&b, "SELECT %s FROM %s", t->cols, t->name);
+        if (paged)
+            sb_printf(&b, " WHERE id > ? ORDER BY id LIMIT %d", PAGE);
+        else
+            sb_printf(&b, " ORDER BY %s", t->order);
+        db_stmt *st = jdb_prep_dyn(from, b.s, e);
+        sb_free(&b);
+        if (!st)
+            return J_ESTORAGE;
+        if (paged)
+            db_bind_int64(st, 1, after);
+        int64_t before = *n;
+        int rc = copy_rows(from, to, t, st, n, paged ? &after : NULL, e);
+        if (rc || !paged || *n - before < PAGE)
+            return rc;
+    }
+}
+
+int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
+{
+    memset(stats, 0, sizeof *stats);
+    /* One snapshot of the source; one transaction of the target, which
+     * ends all copied or nothing. */
+    if (jdb_exec(from, from->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                                : "BEGIN", "cannot read the journal to copy", e))
+        return J_ESTORAGE;
+    int rc = jdb_begin(to, e) ? J_ESTORAGE : must_be_empty(to, e);
+    if (rc && rc != J_ESTORAGE)
+        jdb_rollback(to);
+    for (size_t i = 0; rc == J_OK && i < NTABLES; i++) {
+        int64_t n = 0;
+        rc = copy_table_rows(from, to, &tables[i], &n, e);
+        if (strcmp(tables[i].name, "events") == 0)
+            stats->events = n;
+        else if (strcmp(tables[i].name, "sites") == 0)
+            stats->sites = n;
+        else if (strcmp(tables[i].name, "runs") == 0)
+            stats->runs = n;
+    }
+    if (rc == J_OK)
+        rc = journal_checkpoint(from, &stats->from, e) ? J_ESTORAGE : J_OK;
+    if (rc == J_OK)
+        rc = journal_checkpoint(to, &stats->to, e) ? J_ESTORAGE : J_OK;
+    if (rc == J_OK && (stats->from.events != stats->to.events ||
+                       strcmp(stats->from.hash, stats->to.hash) != 0))
+        rc = (ss_errf(e, "%s: the copy does not end at the source's "
+                         "checkpoint; nothing was copied", to->path),
+              J_ESTORAGE);
+    jdb_rollback(from);
+    if (rc == J_OK)
+        return jdb_commit(to, e);
+    jdb_rollback(to);
+    return rc;
+}
+
+/* ---- verify of a PostgreSQL journal ---- */
+
+/* Removes the private copy: the file, SQLite's side files, the directory. */
+static void remove_copy(const char dir[4096])
+{
+    static const char *const names[] = {"journal.db", "journal.db-wal",
+                                        "journal.db-shm", "journal.db-journal"};
+    char path[4200];
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
+int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
+                    verify_result *res, ss_err *e)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096], path[4200];
+    if (snprintf(dir, sizeof dir, "%.4000s/sitesweep-verify.XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp") >= (int)sizeof dir)
+        return ss_errf(e, "TMPDIR is too long"), -1;
+    if (!mkdtemp(dir))
+        return ss_errf(e, "%s: cannot make a private copy to verify: %s",
+                       j->path, strerror(errno)), -1;
+    snprintf(path, sizeof path, "%s/journal.db", dir);
+    journal *copy;
+    int rc = journal_open(path, &copy, e);
+    if (rc == 0) {
+        copy_stats st;
+        rc = journal_copy(j, copy, &st, e);
+        if (rc == 0)
+            rc = journal_verify_checkpoints(copy, anchors, n, res, e);
+        journal_close(copy);
+    }
+    remove_copy(dir);
+    if (rc != 0)
+        return rc;
+    /* What the copy cannot show: PostgreSQL's own triggers. */
+    char why[sizeof res->why];
+    rc = jpg_schema_check(j->db, why, sizeof why, e);
+    if (rc == 1) {
+        snprintf(res->table, sizeof res->table, "%s", "pg_trigger");
+        res->problem = VERIFY_SCHEMA;
+        snprintf(res->why, sizeof res->why, "%s", why);
+    }
+    return rc;
+}
