@@ -183,7 +183,7 @@ int jdb_site_when_ended(journal *j, int64_t id, site *s, ss_err *e)
     if (rc < 0)
         return rc;
     if (rc == J_OK) {
-        then.state = s->state; /* the install state is today's */
+        then.state = s->state; /* load_run gives the state the run ended with */
         *s = then;
     }
     return J_OK;
@@ -223,6 +223,16 @@ static int load_run(journal *j, const site *s, int64_t id, run_view *out,
     if (!out->open && (rc = jdb_site_when_ended(j, id, &out->values, e))) {
         run_view_free(out);
         return rc;
+    }
+    if (!out->open) {
+        /* The install state the run ended with, not today's: clean after
+         * a complete run; after an abandoned one, the state it gave back
+         * (as abandoning decides it: failed when none was known). */
+        int back = site_state_parse(out->prior);
+        out->values.state =
+            strcmp(out->state, "abandoned") != 0 ? STATE_CLEAN
+            : back < 0 || back == STATE_CLEANING ? STATE_FAILED
+                                                 : (site_state)back;
     }
     if (jdb_load_states(j, id, &out->proc, &out->values, &out->st, e)) {
         run_view_free(out);

@@ -528,17 +528,20 @@ static const char *const event_checks[] = {
     " x.id || ' (' || x.kind || ')' FROM events x CROSS JOIN events e ON"
     " e.run = x.run AND e.id > x.id WHERE x.kind IN ('run-completed',"
     " 'run-abandoned') AND x.run != 0 ORDER BY e.id LIMIT 1",
-    /* Abandoning gives the site back the state it had before the run
-     * (runs.prior, itself re-derived from the events below), or failed
-     * when none is known. */
+};
+
+/* Abandoning gives the site back the state it had before the run
+ * (runs.prior), or failed when none is known. Checked after the derived
+ * tables, so that a runs.prior changed behind the program's back is named
+ * as that, not blamed on the event. */
+static const char *const abandon_check =
     "SELECT a.id, 'it gives site ' || a.site || ' back the state ' ||"
     " quote(json_extract(CASE a.data WHEN '' THEN '{}' ELSE a.data END,"
     " '$.prior')) || ', but before run ' || a.run || ' it was ' ||"
     " quote(r.prior) FROM events a JOIN runs r ON r.id = a.run WHERE a.kind"
     " = 'run-abandoned' AND json_extract(CASE a.data WHEN '' THEN '{}' ELSE"
     " a.data END, '$.prior') IS NOT CASE WHEN r.prior IN ('', 'cleaning')"
-    " THEN 'failed' ELSE r.prior END ORDER BY a.id LIMIT 1",
-};
+    " THEN 'failed' ELSE r.prior END ORDER BY a.id LIMIT 1";
 
 static int impossible(verify_result *res, int64_t id, const char *why);
 
@@ -672,6 +675,17 @@ static int verify_derived(journal *j, verify_result *res, ss_err *e)
         res->problem = VERIFY_PROCEDURE;
     for (size_t i = 0; rc == 0 && i < sizeof derived_tables / sizeof derived_tables[0]; i++)
         rc = verify_table(j, &derived_tables[i], res, e);
+    if (rc == 0) {
+        db_stmt *st = jdb_prep_dyn(j, abandon_check, e);
+        if (!st)
+            return -1;
+        int step = db_step(st);
+        if (step == DB_ROW)
+            rc = impossible(res, db_col_int64(st, 0), jdb_col_text(st, 1));
+        else if (step != DB_DONE)
+            rc = jdb_fail(j, e, "cannot check the events");
+        jdb_done(j, st);
+    }
     return rc;
 }
 

@@ -1184,6 +1184,9 @@ static void forge_append(fx *f, const char *note)
 
 /* Appends, behind the program's back, an event of any kind with a
  * correctly chained hash; returns its id. */
+/* The note forge_event writes (SQL-safe text). */
+static const char *forge_note = "";
+
 static int64_t forge_event(fx *f, const char *code, int64_t run,
                            const char *item, const char *kind,
                            const char *data)
@@ -1201,16 +1204,16 @@ static int64_t forge_event(fx *f, const char *code, int64_t run,
     ev.run = run;
     snprintf(ev.item, sizeof ev.item, "%s", item);
     snprintf(ev.kind, sizeof ev.kind, "%s", kind);
-    ev.note = (char *)"";
+    ev.note = (char *)forge_note;
     ev.data = (char *)data;
     memcpy(ev.prev, head.hash, sizeof ev.prev);
     journal_event_hash(&ev, ev.hash);
     char sql[640];
     snprintf(sql, sizeof sql, "INSERT INTO events(id, ts, operator, host, site,"
-             " run, item, kind, data, prev, hash) VALUES(%lld, '%s', 'mallory',"
-             " 'vm', '%s', %lld, '%s', '%s', '%s', '%s', '%s')",
-             (long long)ev.id, ev.ts, code, (long long)run, item, kind, data,
-             ev.prev, ev.hash);
+             " run, item, kind, note, data, prev, hash) VALUES(%lld, '%s',"
+             " 'mallory', 'vm', '%s', %lld, '%s', '%s', '%s', '%s', '%s', '%s')",
+             (long long)ev.id, ev.ts, code, (long long)run, item, kind,
+             forge_note, data, ev.prev, ev.hash);
     assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
     reopen(f);
     return ev.id;
@@ -1226,26 +1229,25 @@ static void test_verify_impossible_events(void **state)
         int64_t run;
         const char *why;
         bool end_run_first; /* forge a run-completed of run 1 first */
+        const char *note;   /* the forged event's note, "" when NULL */
     } cases[] = {
-        {"K7Q", "", "approved-by-ciso", "", 1, "is not one sitesweep writes", false},
-        {"K7Q", "ZZZ", "done", "", 1, "which the procedure of run 1", false},
-        {"AB1", "3", "done", "", 1, "is a cleanup of K7Q", false},
-        {"K7Q", "1", "done", "", 9, "run 9, which no earlier run-started", false},
-        {"K7Q", "1", "done", "", 0, "must name a run and an item", false},
-        {"K7Q", "", "run-started", "{\"hash\":\"ab\"}", 1, "starts run 1 again", false},
-        {"K7Q", "", "run-started", "", 2, "as a JSON object", false},
-        {"K7Q", "", "run-started", "{}", 2, "must name its procedure", false},
-        {"K7Q", "", "note", "{x", 1, "its data is not JSON", false},
-        {"ZZ9", "", "site-state", "{}", 0, "no earlier site-added", false},
-        {"K7Q", "", "site-added", "{}", 0, "adds site 'K7Q' again", false},
-        {"", "1", "import", "", 0, "outside any run", false},
-        {"K7Q", "3", "done", "", 1, "which ended at event", true},
-        {"K7Q", "1", "skipped", "", 1, "needs a reason with visible text", false},
-        {"K7Q", "1", "failed", "", 1, "needs a reason with visible text", false},
-        {"K7Q", "", "run-abandoned", "{\"prior\":\"active\"}", 1,
-         "back the state 'active', but before run 1 it was 'hung'", false},
+        {"K7Q", "", "approved-by-ciso", "", 1, "is not one sitesweep writes", false, NULL},
+        {"K7Q", "ZZZ", "done", "", 1, "which the procedure of run 1", false, NULL},
+        {"AB1", "3", "done", "", 1, "is a cleanup of K7Q", false, NULL},
+        {"K7Q", "1", "done", "", 9, "run 9, which no earlier run-started", false, NULL},
+        {"K7Q", "1", "done", "", 0, "must name a run and an item", false, NULL},
+        {"K7Q", "", "run-started", "{\"hash\":\"ab\"}", 1, "starts run 1 again", false, NULL},
+        {"K7Q", "", "run-started", "", 2, "as a JSON object", false, NULL},
+        {"K7Q", "", "run-started", "{}", 2, "must name its procedure", false, NULL},
+        {"K7Q", "", "note", "{x", 1, "its data is not JSON", false, NULL},
+        {"ZZ9", "", "site-state", "{}", 0, "no earlier site-added", false, NULL},
+        {"K7Q", "", "site-added", "{}", 0, "adds site 'K7Q' again", false, NULL},
+        {"", "1", "import", "", 0, "outside any run", false, NULL},
+        {"K7Q", "3", "done", "", 1, "which ended at event", true, NULL},
+        {"K7Q", "1", "skipped", "", 1, "needs a reason with visible text", false, NULL},
+        {"K7Q", "1", "failed", "", 1, "needs a reason with visible text", false, NULL},
         {"K7Q", "", "run-abandoned", "{\"prior\":\"hung\"}", 1,
-         "needs a reason with visible text", false},
+         "needs a reason with visible text", false, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         void *st = NULL;
@@ -1257,8 +1259,10 @@ static void test_verify_impossible_events(void **state)
         if (cases[i].end_run_first) {
             forge_event(f, "K7Q", 1, "", "run-completed", "");
         }
+        forge_note = cases[i].note ? cases[i].note : "";
         int64_t id = forge_event(f, cases[i].site, cases[i].run,
                                  cases[i].item, cases[i].kind, cases[i].data);
+        forge_note = "";
         if (verify_with(f, NULL, 0, &v) != 1)
             fail_msg("case %zu: not found", i);
         if (v.problem != VERIFY_EVENT || !strstr(v.why, cases[i].why))
@@ -1269,6 +1273,29 @@ static void test_verify_impossible_events(void **state)
         assert_non_null(strstr(v.why, named));
         assert_int_equal(teardown(&st), 0);
     }
+}
+
+/* An abandoned run's prior changed behind the program's back is named as
+ * that row and column, not blamed on the genuine abandon event (which
+ * gives the site back the state it had before the run). */
+static void test_verify_names_tampered_prior(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    assert_int_equal(journal_run_abandon(f->j, "K7Q", "wrong site", false, NULL,
+                                         NULL, &e), 0);
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+    assert_int_equal(raw_sql(f->path, "UPDATE runs SET prior = 'active'"), SQLITE_OK);
+    reopen(f);
+    assert_int_equal(journal_verify(f->j, &v, &e), 1);
+    assert_int_equal(v.problem, VERIFY_DERIVED);
+    assert_string_equal(v.table, "runs");
+    assert_string_equal(v.column, "prior");
 }
 
 /* A host name is recorded valid and safe: escaped when the kernel's
@@ -1678,6 +1705,7 @@ int main(void)
         T(test_verify_wipe_needs_a_checkpoint),
         T(test_verify_forged_append),
         cmocka_unit_test(test_verify_impossible_events),
+        T(test_verify_names_tampered_prior),
         cmocka_unit_test(test_host_clean),
         T(test_append_reads_back),
         T(test_verify_rewrite_needs_an_earlier_checkpoint),
