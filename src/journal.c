@@ -964,6 +964,33 @@ static int probe_identity(journal *j, ss_err *e)
     return rc;
 }
 
+int journal_watch(journal *j, ss_err *e)
+{
+    if (j->pg)
+        return jpg_watch(j, e) ? J_ESTORAGE : J_OK;
+    bool ignored;
+    return journal_changed(j, &ignored, e);
+}
+
+int journal_changed(journal *j, bool *changed, ss_err *e)
+{
+    *changed = false;
+    if (j->pg)
+        return jpg_changed(j, changed, e) ? J_ESTORAGE : J_OK;
+    /* Changes when another connection commits, never for our own. */
+    db_stmt *st = jdb_prep(j, "PRAGMA data_version", e);
+    if (!st)
+        return J_ESTORAGE;
+    int rc = jdb_step_row(j, st, "cannot read the journal", e);
+    if (rc)
+        return J_ESTORAGE;
+    int64_t v = db_col_int64(st, 0);
+    jdb_done(j, st);
+    *changed = j->data_version && v != j->data_version;
+    j->data_version = v;
+    return J_OK;
+}
+
 bool journal_is_server(const char *path)
 {
     return db_is_pg_uri(path);

@@ -67,6 +67,16 @@ const char *journal_operator(const journal *j);
  * (\xNN, \x1B, \u202E), cut at n - 1 bytes between escapes. */
 void journal_host_clean(char *host, size_t n);
 
+/* Live consoles. journal_watch starts watching for writes by other
+ * programs (a console calls it once); journal_changed then says, without
+ * waiting, whether any other connection has committed a write since its
+ * last call: SQLite's data_version, PostgreSQL's LISTEN/NOTIFY (a write
+ * notifies at commit). Cheap enough to call several times a second.
+ * J_OK with *changed; J_ESTORAGE (e says why: the server cannot be
+ * reached). */
+int journal_watch(journal *j, ss_err *e);
+int journal_changed(journal *j, bool *changed, ss_err *e);
+
 /* Number of sites known (0 on a new journal): J_OK, J_ESTORAGE. */
 int journal_site_count(journal *j, size_t *n, ss_err *e);
 

@@ -32,6 +32,7 @@ struct journal {
     bool pg;                   /* a PostgreSQL journal (db_kind_of PG) */
     char schema[64];           /* its schema, when pg */
     bool console;              /* claims runs; marks need the claim */
+    int64_t data_version;      /* SQLite's, at the last journal_changed */
     bool takeover;             /* a script may mark a held run */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */

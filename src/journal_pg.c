@@ -4,6 +4,7 @@
  * append-only by trigger. The queries both backends share are in the
  * other journal_*.c files. */
 #include <ctype.h>
+#include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,11 +328,45 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e)
 
 int jpg_begin(journal *j, ss_err *e)
 {
-    char sql[160];
+    /* NOTIFY is delivered at commit and dropped with a rollback: the
+     * consoles listening hear of every write that happened, and only
+     * those (jpg_changed). */
+    char sql[256];
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock("
-             "hashtext('" APPEND_LOCK "%s'))", j->schema);
+             "hashtext('" APPEND_LOCK "%s')); NOTIFY ss_%s", j->schema,
+             j->schema);
     if (jdb_exec(j, sql, "cannot start a write", e))
         return -1;
+    return 0;
+}
+
+int jpg_watch(journal *j, ss_err *e)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "LISTEN ss_%s", j->schema);
+    return jdb_exec(j, sql, "cannot watch the journal", e) ? -1 : 0;
+}
+
+int jpg_changed(journal *j, bool *changed, ss_err *e)
+{
+    PGconn *c = db_pg(j->db);
+    *changed = false;
+    /* Reads what the server sent meanwhile, without waiting. */
+    if (!PQconsumeInput(c)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
+        for (char *p = msg; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
+        return ss_errf(e, "%s: the journal cannot be reached: %s", j->path,
+                       msg), -1;
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(c)) != NULL) {
+        if (n->be_pid != PQbackendPID(c)) /* not our own writes */
+            *changed = true;
+        PQfreemem(n);
+    }
     return 0;
 }
 

@@ -23,6 +23,13 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e);
  * in commit order. Waits up to lock_timeout (5 s). 0, or -1 with e set. */
 int jpg_begin(journal *j, ss_err *e);
 
+/* Starts listening for other programs' writes (LISTEN): 0, -1 (e). */
+int jpg_watch(journal *j, ss_err *e);
+/* Whether another program wrote since the last call (notifications read
+ * without waiting): 0 with *changed; -1 when the connection is lost (e
+ * says so). */
+int jpg_changed(journal *j, bool *changed, ss_err *e);
+
 /* The schema check of a PostgreSQL journal (journal_schema_check): its
  * triggers must be exactly the ones sitesweep makes, enabled, calling its
  * refusing function unchanged. 0; 1 with why (n bytes) saying what
