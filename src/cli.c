@@ -318,11 +318,14 @@ static void pinned_warning(const ss_err *why, const run_view *rv)
  * 0 or an exit code. */
 static int journal_dir_ok(const opts *o)
 {
+    /* Named by --journal or SITESWEEP_JOURNAL: both are typed by hand. */
+    const char *env = getenv("SITESWEEP_JOURNAL");
+    const char *name = o->journal ? o->journal : env && *env ? env : NULL;
     /* URIs and ":memory:" get journal_open's own refusal. */
-    if (!o->journal || strncmp(o->journal, "file:", 5) == 0 ||
-        strcmp(o->journal, ":memory:") == 0 || journal_is_server(o->journal))
+    if (!name || strncmp(name, "file:", 5) == 0 ||
+        strcmp(name, ":memory:") == 0 || journal_is_server(name))
         return 0;
-    char *dir = xstrdup(o->journal);
+    char *dir = xstrdup(name);
     char *slash = strrchr(dir, '/');
     int rc = 0;
     if (slash && slash != dir) {
@@ -330,7 +333,7 @@ static int journal_dir_ok(const opts *o)
         if (access(dir, F_OK) != 0) {
             fprintf(stderr, "sitesweep: %s: the directory %s does not exist; "
                             "a journal is created only in an "
-                            "existing directory\n", o->journal, dir);
+                            "existing directory\n", name, dir);
             rc = EXIT_USAGE;
         }
     }
@@ -1125,5 +1128,14 @@ int cli_main(int argc, char **argv, console_fn console)
      * death; the console puts the default back. */
     signal(SIGPIPE, SIG_IGN);
     out_errno = 0;
+    /* The test clock: a value that is not a real time is refused, never
+     * silently replaced by the real clock. */
+    const char *now = getenv("SITESWEEP_NOW");
+    if (now && *now && !utc_stamp_valid(now)) {
+        fprintf(stderr, "sitesweep: SITESWEEP_NOW=%s is not a time of the "
+                        "form YYYY-MM-DDTHH:MM:SS.mmmZ (UTC, 1970 or later); "
+                        "unset it to use the clock\n", now);
+        return EXIT_USAGE;
+    }
     return check_output(run_command(argc, argv, console));
 }

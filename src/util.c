@@ -488,19 +488,29 @@ char *str_trim(char *s)
 }
 
 /* Whether s is "YYYY-MM-DDTHH:MM:SS.mmmZ" (digits where digits go). */
-static bool is_utc_stamp(const char *s)
+bool utc_stamp_valid(const char *s)
 {
     static const char form[] = "dddd-dd-ddTdd:dd:dd.dddZ";
     for (size_t i = 0; i < sizeof form - 1; i++)
         if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != form[i])
             return false;
-    return s[sizeof form - 1] == '\0';
+    if (s[sizeof form - 1] != '\0')
+        return false;
+    /* A real instant: a day the month has (no 2026-13-45, no 02-29 but
+     * in a leap year), no 23:59:60, from 1970 on. */
+    int y = atoi(s), mo = atoi(s + 5), d = atoi(s + 8);
+    int h = atoi(s + 11), mi = atoi(s + 14), se = atoi(s + 17);
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 1970 || mo < 1 || mo > 12 || h > 23 || mi > 59 || se > 59)
+        return false;
+    return d >= 1 && d <= days[mo - 1] + (mo == 2 && leap);
 }
 
 void utc_now(char out[32])
 {
     const char *fixed = getenv("SITESWEEP_NOW");
-    if (fixed && is_utc_stamp(fixed)) {
+    if (fixed && utc_stamp_valid(fixed)) {
         snprintf(out, 32, "%s", fixed);
         return;
     }

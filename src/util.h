@@ -124,6 +124,10 @@ bool text_has_visible(const char *s);
 bool str_ieq(const char *a, const char *b);
 char *str_trim(char *s); /* in place, returns s advanced past blanks */
 
+/* Whether s is a time of exactly the form YYYY-MM-DDTHH:MM:SS.mmmZ that
+ * the calendar holds (no month 13, no 23:59:60), from 1970 on. */
+bool utc_stamp_valid(const char *s);
+
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ". A test seam: when
  * $SITESWEEP_NOW holds a time of that exact form, it is the time, always
  * (whole-screen tests compare screens with no volatile dates); any other

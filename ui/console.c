@@ -29,12 +29,17 @@ static void pop(ui *u)
 
 /* Whether the demo may be offered: on the default journal, or when
  * SITESWEEP_DEMO_OFFER is set (make run), never on a journal named with
- * --journal, where an empty journal more likely means a mistyped path. */
+ * --journal or SITESWEEP_JOURNAL, where an empty journal more likely means
+ * a mistyped path. */
 static bool demo_wanted(const app *a)
 {
     const char *env = getenv("SITESWEEP_DEMO_OFFER");
     if (env && *env)
         return true;
+    /* SITESWEEP_JOURNAL names a journal as --journal does. */
+    const char *named = getenv("SITESWEEP_JOURNAL");
+    if (named && *named)
+        return false;
     char def[4096];
     ss_err e = {{0}};
     return a->journal_path &&
