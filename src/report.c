@@ -571,21 +571,25 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
             export_csv_cell(f, run_cols[c], c + 1 == NRUN_COLS);
     else if (fmt == FMT_MD)
         fprintf(f, "## Cleanups (%zu)\n\n| run | state | procedure | started "
-                   "(UTC) | ended (UTC) | elapsed | active | operators | done "
-                   "| skipped | failed | n/a | open |\n"
-                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n", n);
+                   "(UTC) | ended (UTC) | elapsed | active | time left "
+                   "(estimate) | operators | done | skipped | failed | n/a "
+                   "| open |\n"
+                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+                n);
     else
-        fprintf(f, "%-8s %-9s %-20s %-16s %-16s %8s %8s %-16s %4s %4s %4s "
-                   "%4s %4s\n", "RUN", "STATE", "PROCEDURE", "STARTED",
-                "ENDED", "ELAPSED", "ACTIVE", "OPERATORS", "DONE", "SKIP",
-                "FAIL", "N/A", "OPEN");
+        fprintf(f, "%-8s %-9s %-20s %-16s %-16s %8s %8s %8s %-16s %4s %4s "
+                   "%4s %4s %4s\n", "RUN", "STATE", "PROCEDURE", "STARTED",
+                "ENDED", "ELAPSED", "ACTIVE", "LEFT", "OPERATORS", "DONE",
+                "SKIP", "FAIL", "N/A", "OPEN");
     for (size_t i = 0; i < n; i++) {
         const run_summary *s = &v[i];
-        char run[32], proc[96], el[32], ac[32];
+        char run[32], proc[96], el[32], ac[32], left[32] = "-";
         snprintf(run, sizeof run, "%s #%lld", s->site, (long long)s->number);
         snprintf(proc, sizeof proc, "%s %.8s", s->procedure_name, s->procedure);
         timing_format(s->elapsed, el, sizeof el);
         timing_format(s->active, ac, sizeof ac);
+        if (s->has_estimate)
+            timing_format(s->estimate, left, sizeof left);
         char *ops = join(s->operators, s->noperators);
         if (fmt == FMT_CSV) {
             char *hosts = join(s->hosts, s->nhosts);
@@ -611,7 +615,7 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
             for (int c = 0; c < 5; c++)
                 snprintf(cnt[c], sizeof cnt[c], "%zu", counts[c]);
             const char *cells[] = {run, s->state, proc, s->started, s->ended,
-                                   el, ac, ops, cnt[0], cnt[1], cnt[2],
+                                   el, ac, left, ops, cnt[0], cnt[1], cnt[2],
                                    cnt[3], cnt[4]};
             fputc('|', f);
             for (size_t c = 0; c < sizeof cells / sizeof *cells; c++)
@@ -620,10 +624,10 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
         } else {
             char *eops = str_escape_unsafe(ops);
             char *eproc = str_escape_unsafe(proc);
-            fprintf(f, "%-8s %-9s %-20.20s %-16.16s %-16.16s %8s %8s %-16s "
+            fprintf(f, "%-8s %-9s %-20.20s %-16.16s %-16.16s %8s %8s %8s %-16s "
                        "%4zu %4zu %4zu %4zu %4zu\n", run, s->state, eproc,
-                    s->started, s->ended[0] ? s->ended : "-", el, ac, eops,
-                    s->done, s->skipped, s->failed, s->na, s->open);
+                    s->started, s->ended[0] ? s->ended : "-", el, ac, left,
+                    eops, s->done, s->skipped, s->failed, s->na, s->open);
             free(eops);
             free(eproc);
         }

@@ -43,6 +43,7 @@ static bool row_matches(const run_summary *r, const char *f)
     operators_text(r, ops, sizeof ops);
     return text_contains_fold(run, f) || text_contains_fold(r->state, f) ||
            text_contains_fold(r->procedure_name, f) ||
+           text_contains_fold(r->procedure, f) || /* its version (hash) */
            text_contains_fold(ops, f) || text_contains_fold(r->started, f) ||
            text_contains_fold(r->ended, f);
 }
