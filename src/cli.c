@@ -408,36 +408,26 @@ static int need_args(const opts *o, int n, const char *synopsis)
     return 0;
 }
 
-/* A parent missing from the inventory is accepted (it may be imported
- * later) but said: the instructions cannot name its server. */
-static void warn_missing_parents(journal *j, const inventory *inv,
-                                 const char *fname)
+/* What an import leaves to say, per site of the file: a parent missing
+ * from the inventory is accepted (it may be imported later), but the
+ * instructions cannot name its server; a site with an open cleanup keeps
+ * the state cleaning whatever the file says (the journal rules it). */
+static void warn_after_import(journal *j, const inventory *inv,
+                              const char *fname)
 {
     for (size_t i = 0; i < inv->n; i++) {
         const site *s = &inv->sites[i];
-        site parent;
+        site other;
         ss_err e;
         if (s->parent[0] &&
-            journal_site_get(j, s->parent, &parent, &e) == JOURNAL_NOTFOUND)
+            journal_site_get(j, s->parent, &other, &e) == JOURNAL_NOTFOUND)
             fprintf(stderr, "sitesweep: warning: %s:%d: site %s: its parent "
                             "%s is not in the inventory; its instructions "
                             "will say that the parent's server is unknown\n",
                     fname, inv->lines[i], s->code, s->parent);
-    }
-}
-
-/* A site with an open cleanup keeps the state cleaning whatever the file
- * says (the journal rules it); say so instead of counting it unchanged. */
-static void warn_kept_cleaning(journal *j, const inventory *inv,
-                               const char *fname)
-{
-    for (size_t i = 0; i < inv->n; i++) {
-        const site *s = &inv->sites[i];
-        site now;
-        ss_err e;
         if (s->state != STATE_CLEANING &&
-            journal_site_get(j, s->code, &now, &e) == 0 &&
-            now.state == STATE_CLEANING)
+            journal_site_get(j, s->code, &other, &e) == 0 &&
+            other.state == STATE_CLEANING)
             fprintf(stderr, "sitesweep: warning: %s:%d: site %s: state %s "
                             "not applied: its cleanup is open, and the state "
                             "stays cleaning until the cleanup ends (abandon "
@@ -463,10 +453,8 @@ static int cmd_import(const opts *o)
     import_stats st;
     rc = journal_import(j, &inv, o->args[1], &st, &e);
     size_t n = inv.n;
-    if (rc == 0) {
-        warn_missing_parents(j, &inv, o->args[1]);
-        warn_kept_cleaning(j, &inv, o->args[1]);
-    }
+    if (rc == 0)
+        warn_after_import(j, &inv, o->args[1]);
     inventory_free(&inv);
     journal_close(j);
     if (rc)

@@ -282,6 +282,22 @@ int jdb_step_row(journal *j, db_stmt *st, const char *what, ss_err *e)
     return rc == DB_DONE ? J_NOTFOUND : J_ESTORAGE;
 }
 
+int jdb_scalar(journal *j, const char *sql, const char *what, int64_t *out,
+               ss_err *e)
+{
+    db_stmt *st = jdb_prep(j, sql, e);
+    if (!st)
+        return J_ESTORAGE;
+    int rc = jdb_step_row(j, st, what, e);
+    if (rc == J_NOTFOUND)
+        return ss_errf(e, "%s: %s: no answer", j->path, what), J_ESTORAGE;
+    if (rc)
+        return J_ESTORAGE;
+    *out = db_col_int64(st, 0);
+    jdb_done(j, st);
+    return J_OK;
+}
+
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e)
 {
     if (db_exec(j->db, sql) != DB_DONE)
@@ -978,14 +994,9 @@ int journal_changed(journal *j, bool *changed, ss_err *e)
     if (j->pg)
         return jpg_changed(j, changed, e) ? J_ESTORAGE : J_OK;
     /* Changes when another connection commits, never for our own. */
-    db_stmt *st = jdb_prep(j, "PRAGMA data_version", e);
-    if (!st)
+    int64_t v;
+    if (jdb_scalar(j, "PRAGMA data_version", "cannot read the journal", &v, e))
         return J_ESTORAGE;
-    int rc = jdb_step_row(j, st, "cannot read the journal", e);
-    if (rc)
-        return J_ESTORAGE;
-    int64_t v = db_col_int64(st, 0);
-    jdb_done(j, st);
     *changed = j->data_version && v != j->data_version;
     j->data_version = v;
     return J_OK;

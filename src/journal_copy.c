@@ -42,15 +42,11 @@ static const copy_table tables[] = {
  * says so), J_ESTORAGE. */
 static int must_be_empty(journal *to, ss_err *e)
 {
-    db_stmt *st = jdb_prep(to, "SELECT (SELECT count(*) FROM events) +"
-                               " (SELECT count(*) FROM sites)", e);
-    if (!st)
+    int64_t n;
+    if (jdb_scalar(to, "SELECT (SELECT count(*) FROM events) + (SELECT"
+                       " count(*) FROM sites)", "cannot read the target "
+                       "journal", &n, e))
         return J_ESTORAGE;
-    int rc = jdb_step_row(to, st, "cannot read the target journal", e);
-    if (rc)
-        return J_ESTORAGE;
-    int64_t n = db_col_int64(st, 0);
-    jdb_done(to, st);
     if (n)
         return ss_errf(e, "%s: the target journal is not empty (%lld events "
                           "and sites); copy only into a new journal; nothing "

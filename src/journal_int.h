@@ -67,6 +67,11 @@ int jdb_run(journal *j, db_stmt *st, const char *what, ss_err *e);
  * is none, st already ended and e untouched; J_ESTORAGE with e saying what
  * failed (what: "cannot read runs"), st already ended. */
 int jdb_step_row(journal *j, db_stmt *st, const char *what, ss_err *e);
+/* The one integer the literal query sql returns (no parameters):
+ * J_OK with *out; J_ESTORAGE with e saying what failed (what), also when
+ * it returns no row. */
+int jdb_scalar(journal *j, const char *sql, const char *what, int64_t *out,
+               ss_err *e);
 /* Runs SQL without results; what names the action in the error. */
 int jdb_exec(journal *j, const char *sql, const char *what, ss_err *e);
 /* Binds a string (NULL as ""). */
