@@ -152,6 +152,28 @@ static bool common_key(ui *u, int k)
     }
 }
 
+/* The console's idle check: whether another program wrote to the
+ * journal (journal_changed); a journal that cannot be read is said once
+ * until it can again. */
+static bool journal_moved(void *arg)
+{
+    ui *u = arg;
+    bool changed = false;
+    ss_err e = {{0}};
+    if (journal_changed(u->a->j, &changed, &e) != 0) {
+        if (!u->unreachable)
+            ui_error(u, "The journal cannot be read now: %s", e.msg);
+        u->unreachable = true;
+        return !u->said_unreachable ? (u->said_unreachable = true) : false;
+    }
+    if (u->unreachable) {
+        u->unreachable = u->said_unreachable = false;
+        ui_info(u, "The journal can be read again");
+        return true;
+    }
+    return changed;
+}
+
 static void run_loop(ui *u)
 {
     for (;;) {
@@ -159,10 +181,15 @@ static void run_loop(ui *u)
             return;
         ui_paint(u);
         refresh();
+        /* Only while the loop itself waits: a question or prompt never
+         * takes a change elsewhere for an answer. */
+        if (u->live)
+            term_set_idle(journal_moved, u);
         int k = ui_key(u);
+        term_set_idle(NULL, NULL);
         if (k == UI_KEY_QUIT)
             return;
-        if (k == UI_KEY_RESIZE) {
+        if (k == UI_KEY_RESIZE || k == UI_KEY_CHANGED) {
             if (u->top->ops->resume)
                 u->top->ops->resume(u, u->top);
             continue;
@@ -200,6 +227,9 @@ int ui_console(app *a)
     memset(&u, 0, sizeof u);
     u.a = a;
     journal_set_console(a->j, true); /* claims runs, as one of many consoles */
+    /* Live: what other consoles and scripts record shows without a key. */
+    ss_err we = {{0}};
+    u.live = journal_watch(a->j, &we) == 0;
     push(&u, sites_screen_new(&u));
     offer_demo(&u);
     run_loop(&u);

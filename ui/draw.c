@@ -188,6 +188,8 @@ int ui_key(ui *u)
         }
         if (ev == TERM_RESIZE)
             return UI_KEY_RESIZE;
+        if (ev == TERM_IDLE)
+            return UI_KEY_CHANGED;
         if (ev == TERM_NOTICE) { /* input discarded: say so, repaint */
             ui_info(u, "%s", text);
             return UI_KEY_RESIZE;

@@ -607,6 +607,15 @@ static term_event script_next(int *key, const char **text)
     }
 }
 
+static term_idle_fn idle_fn;
+static void *idle_arg;
+
+void term_set_idle(term_idle_fn fn, void *arg)
+{
+    idle_fn = fn;
+    idle_arg = arg;
+}
+
 term_event term_key(int *key, const char **text)
 {
     if (script)
@@ -629,6 +638,8 @@ term_event term_key(int *key, const char **text)
                 lose_terminal();
                 return TERM_SIGNAL;
             }
+            if (idle_fn && idle_fn(idle_arg))
+                return TERM_IDLE;
             continue;
         }
         eof_reads = 0;

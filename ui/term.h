@@ -41,7 +41,14 @@ typedef enum term_event {
     TERM_PASTE,  /* a bracketed paste, whole, in *paste */
     TERM_NOTICE, /* no key: a message for the status line, in *paste,
                   * about input the console discarded */
+    TERM_IDLE,   /* no key: the idle check (term_set_idle) said so */
 } term_event;
+
+/* A check term_key makes while it waits for a key, about four times a
+ * second: when it returns true, term_key returns TERM_IDLE (the console
+ * then redraws what changed). NULL: none. */
+typedef bool (*term_idle_fn)(void *arg);
+void term_set_idle(term_idle_fn fn, void *arg);
 
 /* The most a paste may hold; a longer one hands over no text at all. */
 #define TERM_PASTE_MAX (64 * 1024)

@@ -65,6 +65,11 @@ struct ui {
     bool quit;       /* a signal arrived: unwind and leave */
     char focus[4];   /* a site the screen below should select, "" none */
     const char *paste; /* the text of UI_KEY_PASTE, until the next key */
+    bool live;             /* journal_watch works: the loop checks for
+                              others' writes while it waits */
+    bool unreachable;      /* the journal could not be read at the last
+                              idle check */
+    bool said_unreachable; /* ... and the screen has said so */
 };
 
 screen *screen_new(const screen_ops *ops, void *data);
@@ -85,6 +90,8 @@ int ui_key(ui *u);
 #define UI_KEY_RESIZE (-1)
 #define UI_KEY_QUIT (-2)
 #define UI_KEY_PASTE (-3)
+#define UI_KEY_CHANGED (-4) /* another program wrote to the journal: the
+                               screen reloads (live consoles) */
 /* Discards every key typed but not read yet; a dialog calls it as it
  * opens, so nothing typed before the question can answer it. Returns the
  * number of keys discarded (a paste counts as one). */

@@ -736,9 +736,23 @@ static ui_result walk_handle(ui *u, screen *s, int key)
 }
 
 /* Back on top (after help or a pager), resized, or Ctrl-L: reload. */
+/* Back on top, or the journal changed elsewhere: reload, and say when
+ * the item the operator is looking at, or the cleanup, changed. */
 static void walk_resume(ui *u, screen *s)
 {
-    walk_reload(u, s->data);
+    walk_view *v = s->data;
+    int cur = v->cur;
+    bool was_open = v->rv.open;
+    item_state before = cur >= 0 && (size_t)cur < v->rv.st.nitems
+                            ? v->rv.st.state[cur] : ITEM_OPEN;
+    walk_reload(u, v);
+    if (cur >= 0 && (size_t)cur < v->rv.st.nitems &&
+        v->rv.st.state[cur] != before)
+        ui_info(u, "Item %s is now %s: recorded elsewhere",
+                v->rv.proc.items[cur].id,
+                item_state_name(v->rv.st.state[cur]));
+    else if (was_open && !v->rv.open)
+        ui_info(u, "This cleanup ended elsewhere (%s)", v->rv.state);
 }
 
 static void walk_destroy(screen *s)
