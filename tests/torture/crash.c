@@ -111,8 +111,11 @@ static void check(torture *t, const char *item)
     ss_err e;
     if (journal_open(t->journal, &j, &e))
         die("reopen: %s", e.msg);
+    /* verify of a server journal copies it whole: every tenth kill
+     * there (and at the end, by the test), every kill on a file. */
     verify_result v;
-    if (journal_verify(j, &v, &e) != 0)
+    bool server = strncmp(t->journal, "postgres", 8) == 0;
+    if ((!server || t->kills % 10 == 0) && journal_verify(j, &v, &e) != 0)
         die("verify failed: %s", v.why[0] ? v.why : e.msg);
     memset(t->seen, 0, sizeof t->seen);
     event_filter f = {NULL, 0, NULL};
@@ -169,6 +172,7 @@ int main(int argc, char **argv)
     /* Delays up to the time one mark takes, learnt from unkilled runs
      * (a moving average, so one slow fsync does not stretch them all). */
     long slowest = 20000;
+    int killed_in_a_row = 0;
     while (t.kills < t.kills_wanted && t.attempts < MAX_ATTEMPTS - 1) {
         const char *code = sites[si % (sizeof sites / sizeof sites[0])];
         int64_t run = resume_of(&t, code, item, sizeof item);
@@ -213,7 +217,14 @@ int main(int argc, char **argv)
         t.att[t.attempts++] = k;
         if (k == ATT_KILLED) {
             t.kills++;
+            /* Killed every time: a mark takes longer here than learnt
+             * (a server journal): widen the window until some finish. */
+            if (++killed_in_a_row >= 5) {
+                slowest = slowest * 3 / 2;
+                killed_in_a_row = 0;
+            }
         } else {
+            killed_in_a_row = 0;
             long took = (b.tv_sec - a.tv_sec) * 1000000L + (b.tv_nsec - a.tv_nsec) / 1000;
             if (took < 2000000)
                 slowest = (slowest * 7 + took) / 8;
@@ -223,9 +234,12 @@ int main(int argc, char **argv)
         check(&t, item);
         snprintf(expect, sizeof expect, "%s", item);
     }
+    if (t.acked == 0)
+        die("no attempt was recorded and reported: %s", "the kills tested nothing");
     printf("crash: %d attempts, %d killed, %d recorded and reported, "
            "%d retries found their step already recorded, %d runs completed; "
-           "journal verified after every kill\n",
-           t.attempts, t.kills, t.acked, t.already, t.completed);
+           "journal verified after every %s\n",
+           t.attempts, t.kills, t.acked, t.already, t.completed,
+           strncmp(t.journal, "postgres", 8) == 0 ? "tenth kill" : "kill");
     return 0;
 }
