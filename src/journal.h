@@ -319,7 +319,9 @@ int journal_verify(journal *j, verify_result *res, ss_err *e);
  * events, event N with that hash); each stored procedure against its hash
  * and parsed; each run's procedure against its run-started event; and
  * every row and column of sites, runs and item_states derived again from
- * the events. A checkpoint proves nothing about events after it. anchors
+ * the events; and, on SQLite, the filter indexes: every gram of
+ * events_grams the events make (extra grams allowed) and every term of
+ * events_text finding exactly the events that hold it. A checkpoint proves nothing about events after it. anchors
  * may be NULL when n is 0; nothing is written to the journal.
  * Returns 0 when all hold (res->head is the history checked); 1 when one
  * does not (res->problem and the fields after it say which; this 1 is a
