@@ -160,7 +160,10 @@ void journal_set_takeover(journal *j, bool takeover);
 /* Claims the run for this console. J_OK when claimed (or already ours, or
  * the holder's process is gone); J_HELD when another live console holds
  * it, *by saying who, from where and since when. With takeover, takes it
- * from that console and journals a "handover" event; J_EINPUT when
+ * from that console and journals a "handover" event. Otherwise, when the
+ * run is open and its latest event is older than the idle gap
+ * (TIMING_IDLE_LIMIT), journals a "resumed" event in the same
+ * transaction: the next item's time counts from it. J_EINPUT when
  * there is no such run to take over (nothing written); J_ESTORAGE (also
  * when the run's site cannot be read: nothing written). */
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,

@@ -474,8 +474,8 @@ static int verify_table(journal *j, const struct derived_table *t,
 /* The kinds of event sitesweep writes. */
 #define KNOWN_KINDS                                                        \
     "'import', 'site-added', 'site-updated', 'site-state', 'run-started',"  \
-    " 'run-completed', 'run-abandoned', 'handover', 'done', 'skipped',"    \
-    " 'failed', 'reopened', 'note'"
+    " 'run-completed', 'run-abandoned', 'handover', 'resumed', 'done',"   \
+    " 'skipped', 'failed', 'reopened', 'note'"
 
 /* Events that contradict what sitesweep does: each query gives the first
  * such event's id and why, in words. In order, so that a later one may
@@ -499,7 +499,7 @@ static const char *const event_checks[] = {
     " 'note') AND (run = 0 OR item = '') ORDER BY id LIMIT 1",
     "SELECT id, 'a ' || kind || ' event must name a run and a site'"
     " FROM events WHERE kind IN ('run-started', 'run-completed',"
-    " 'run-abandoned', 'handover') AND (run = 0 OR site = '')"
+    " 'run-abandoned', 'handover', 'resumed') AND (run = 0 OR site = '')"
     " ORDER BY id LIMIT 1",
     "SELECT id, 'it names item ' || quote(item) || ' outside any run'"
     " FROM events WHERE item != '' AND run = 0 ORDER BY id LIMIT 1",
