@@ -501,6 +501,8 @@ static const char *const event_checks[] = {
     " FROM events WHERE kind IN ('run-started', 'run-completed',"
     " 'run-abandoned', 'handover', 'resumed') AND (run = 0 OR site = '')"
     " ORDER BY id LIMIT 1",
+    "SELECT id, 'a resumed event is about the run, not item ' || quote(item)"
+    " FROM events WHERE kind = 'resumed' AND item != '' ORDER BY id LIMIT 1",
     "SELECT id, 'it names item ' || quote(item) || ' outside any run'"
     " FROM events WHERE item != '' AND run = 0 ORDER BY id LIMIT 1",
     "SELECT e.id, 'it names site ' || quote(e.site) || ', which no earlier"

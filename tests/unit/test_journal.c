@@ -1313,6 +1313,7 @@ static void test_verify_impossible_events(void **state)
         {"K7Q", "", "resumed", "", 0, "must name a run and a site", false},
         {"", "", "resumed", "", 1, "must name a run and a site", false},
         {"K7Q", "", "resumed", "", 1, "which ended at event", true},
+        {"K7Q", "1", "resumed", "", 1, "about the run, not item '1'", false},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         void *st = NULL;
