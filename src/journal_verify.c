@@ -783,7 +783,7 @@ static int verify_grams(journal *j, verify_result *res, ss_err *e)
     gram_ref *refs = NULL;
     size_t nrefs = 0, cap = 0;
     int out = 0, erc = db_step(ev), irc = db_step(ix);
-    while (out == 0 && erc == DB_ROW) {
+    while (out == 0 && erc == DB_ROW && (irc == DB_ROW || irc == DB_DONE)) {
         /* one block: the events of ids block * 64 to block * 64 + 63 */
         int64_t block = db_col_int64(ev, 0) >> 6;
         texts.len = 0;
@@ -813,18 +813,20 @@ static int verify_grams(journal *j, verify_result *res, ss_err *e)
                     break;
                 irc = db_step(ix);
             }
+            if (irc != DB_ROW && irc != DB_DONE)
+                break; /* the index cannot be read: said below */
             if (irc != DB_ROW || db_col_int64(ix, 0) != block || c != 0)
                 out = gram_missing(res, block, g, refs[i].len,
                                    refs[i].event);
         }
     }
-    if (out == 0 && erc != DB_DONE)
-        out = jdb_fail(j, e, "cannot read the events");
-    else if (out == 0 && irc != DB_ROW && irc != DB_DONE)
+    if (out == 0 && irc != DB_ROW && irc != DB_DONE)
         out = is_damage(j) ? problem(res, VERIFY_FILE, "the events_grams "
                                      "index is damaged: %s", db_errmsg(j->db))
                            : jdb_fail(j, e, "cannot read the events_grams "
                                       "index");
+    else if (out == 0 && erc != DB_DONE)
+        out = jdb_fail(j, e, "cannot read the events");
     jdb_done(j, ix);
     jdb_done(j, ev);
     sb_free(&texts);
