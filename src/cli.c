@@ -822,8 +822,9 @@ static int cmd_verify(const opts *o)
         journal_close(j);
         return EXIT_FAIL;
     }
-    printf("%s: %lld events, hash chain intact; file, stored procedures and "
-           "derived tables agree with it\n", journal_path(j),
+    printf("%s: %lld events, hash chain intact; file, stored procedures, "
+           "derived tables and filter indexes agree with it\n",
+           journal_path(j),
            (long long)r.checked);
     for (int i = 0; i < o->ncheckpoints; i++) {
         char c[CHECKPOINT_MAX];

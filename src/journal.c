@@ -21,20 +21,6 @@
 #define APPLICATION_ID 0x53535750 /* "SSWP" */
 
 
-/* The text a filter searches: time, operator, host, site, item, kind and
- * note, case-folded as the filter is. lower() is SQLite's (ASCII only)
- * in other programs, but every connection sitesweep opens replaces it with
- * Unicode case folding (jdb_fold_register, text_fold), so the indexes its
- * triggers keep and the filters' own comparisons fold all of Unicode,
- * while an event added with the sqlite3 shell still goes in (its index
- * rows then folded for ASCII only). */
-#define EVENT_RAW(p)                                                       \
-    p "ts || ' ' || " p "operator || ' ' || " p "host || ' ' || "          \
-    p "site || ' ' || " p "item || ' ' || " p "kind || ' ' || " p "note"
-#define EVENT_TEXT(p) "lower(" EVENT_RAW(p) ")"
-
-/* Characters of an event's text indexed by events_grams. */
-#define GRAM_MAX "1024"
 /* Statements that add the two-character substrings of text (of the event
  * id), the text ended by char(1) so that its last character has one too,
  * to events_grams, per block of 64 events: every character of the text
@@ -115,8 +101,7 @@ static const migration migrations[] = {
     /* 2 -> 3: a trigram index of each event's searchable text, so a filter
      * that matches rarely does not scan a million events per page. Kept by
      * a trigger, in the same transaction as the event. */
-    {"CREATE VIRTUAL TABLE events_text USING fts5(text, content = '',"
-    "  tokenize = 'trigram case_sensitive 1');"
+    {"CREATE VIRTUAL TABLE events_text USING fts5(" EVENTS_TEXT_ARGS ");"
     "CREATE TRIGGER events_text_add AFTER INSERT ON events BEGIN"
     "  INSERT INTO events_text(rowid, text) VALUES(new.id, " EVENT_TEXT("new.") ");"
     "  END;"

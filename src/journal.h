@@ -179,7 +179,10 @@ void journal_set_takeover(journal *j, bool takeover);
  * the holder's console is gone: then *by says who it was, by->gone set);
  * J_HELD when another live console holds
  * it, *by saying who, from where and since when. With takeover, takes it
- * from that console and journals a "handover" event; J_EINPUT when
+ * from that console and journals a "handover" event. Otherwise, when the
+ * run is open and its latest event is older than the idle gap
+ * (TIMING_IDLE_LIMIT), journals a "resumed" event in the same
+ * transaction: the next item's time counts from it. J_EINPUT when
  * there is no such run to take over (nothing written); J_ESTORAGE (also
  * when the run's site cannot be read: nothing written). */
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
@@ -352,7 +355,9 @@ int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e);
  * events, event N with that hash); each stored procedure against its hash
  * and parsed; each run's procedure against its run-started event; and
  * every row and column of sites, runs and item_states derived again from
- * the events. A checkpoint proves nothing about events after it. anchors
+ * the events; and, on SQLite, the filter indexes: every gram of
+ * events_grams the events make (extra grams allowed) and every term of
+ * events_text finding exactly the events that hold it. A checkpoint proves nothing about events after it. anchors
  * may be NULL when n is 0; nothing is written to the journal.
  * Returns 0 when all hold (res->head is the history checked); 1 when one
  * does not (res->problem and the fields after it say which; this 1 is a

@@ -9,6 +9,7 @@
 
 #include "journal_int.h"
 #include "journal_pg.h"
+#include "timing.h"
 
 /* ---- consoles holding runs ---- */
 
@@ -95,6 +96,45 @@ int jdb_console_may_write(journal *j, int64_t run, const char *code,
     return J_EINPUT;
 }
 
+/* Inside the claim's transaction: when run is open and its latest event
+ * is older than the idle gap, journals a "resumed" event at ts, so that
+ * the time of the next item counts from now, not from before the break
+ * (timing.h: TK_START). Nothing when the run was worked on recently (a
+ * console reopened quickly), ended, or is not there. J_OK, J_ESTORAGE. */
+static int resume_after_break(journal *j, int64_t run, const char *ts,
+                              ss_err *e)
+{
+    db_stmt *q = jdb_prep(j, "SELECT r.site, r.open, coalesce((SELECT ts FROM"
+                             " events WHERE run = r.id ORDER BY id DESC LIMIT"
+                             " 1), '') FROM runs r WHERE r.id = ?", e);
+    if (!q)
+        return J_ESTORAGE;
+    db_bind_int64(q, 1, run);
+    int rc = jdb_step_row(j, q, "cannot read the run", e);
+    if (rc == J_NOTFOUND)
+        return J_OK;
+    if (rc)
+        return J_ESTORAGE;
+    char site_code[4], last[32];
+    jdb_copy_col(q, 0, site_code, sizeof site_code);
+    bool open = db_col_int64(q, 1) == 1;
+    jdb_copy_col(q, 2, last, sizeof last);
+    jdb_done(j, q);
+    int64_t then, now;
+    if (!open || !site_code[0] || timing_parse_ts(last, &then) ||
+        timing_parse_ts(ts, &now) ||
+        now - then <= (int64_t)TIMING_IDLE_LIMIT * 1000)
+        return J_OK;
+    char idle[24];
+    timing_format((now - then) / 1000, idle, sizeof idle);
+    char *note = xasprintf("resumed after %s without events (the last at "
+                           "%s)", idle, last);
+    rc = jdb_append(j, site_code, run, NULL, "resumed", note, NULL, ts, NULL,
+                    e);
+    free(note);
+    return rc ? J_ESTORAGE : J_OK;
+}
+
 int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                       ss_err *e)
 {
@@ -142,6 +182,9 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                                h.since);
         rc = jdb_append(j, site_code, run, NULL, "handover", note, NULL, ts, NULL, e);
         free(note);
+    } else if (rc >= 0) {
+        /* (a handover restarts the run's time itself) */
+        rc = resume_after_break(j, run, ts, e);
     }
     /* The hold's liveness on PostgreSQL: this session's lock on the run
      * (not to be had while a live console still has it). */

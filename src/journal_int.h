@@ -16,6 +16,27 @@
 
 #define STMT_CACHE 48
 
+/* The text a filter searches: time, operator, host, site, item, kind and
+ * note, case-folded as the filter is. lower() is SQLite's (ASCII only)
+ * in other programs, but every connection sitesweep opens replaces it with
+ * Unicode case folding (jdb_fold_register, text_fold), so the indexes its
+ * triggers keep and the filters' own comparisons fold all of Unicode,
+ * while an event added with the sqlite3 shell still goes in (its index
+ * rows then folded for ASCII only). */
+#define EVENT_RAW(p)                                                       \
+    p "ts || ' ' || " p "operator || ' ' || " p "host || ' ' || "          \
+    p "site || ' ' || " p "item || ' ' || " p "kind || ' ' || " p "note"
+#define EVENT_TEXT(p) "lower(" EVENT_RAW(p) ")"
+
+/* Characters of an event's text indexed by events_grams (GRAMS_OF in
+ * journal.c; verify derives them again in C). */
+#define GRAM_MAX "1024"
+#define GRAM_MAX_N 1024
+/* The trigram index events_text's definition: contentless, of EVENT_TEXT
+ * (verify builds a copy of it from the events). */
+#define EVENTS_TEXT_ARGS                                                   \
+    "text, content = '',  tokenize = 'trigram case_sensitive 1'"
+
 /* A prepared statement kept for reuse. */
 struct stmt_slot {
     const char *sql;     /* the SQL literal it was prepared from */

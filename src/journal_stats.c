@@ -7,7 +7,11 @@
  * the transaction of each event that changes them (jdb_run_event for
  * every event of a run, store_progress in journal_runs.c for the counts)
  * and derived again from the events by verify and by the upgrade to
- * schema 5 (jdb_run_derive, jdb_migrate_run_stats). */
+ * schema 5 (jdb_run_derive, jdb_migrate_run_stats). Every event of a run
+ * counts, "resumed" (a console opening it after a break) included: it is
+ * the run's latest activity and its operator and host worked on it, but
+ * it adds no active time (TK_START: the break before it is idle), as
+ * timing_active_add and the re-derivation both say. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 /* journal_verify.c - what a journal proves about itself: SQLite's page
  * integrity, the hash chain from the genesis hash, the checkpoints it is
- * given, its stored procedures, and every derived table (sites, runs,
+ * given, its stored procedures, every derived table (sites, runs,
  * item_states) derived again from the events and compared column by
- * column. Reads only: the derived copies live in temporary tables that are
+ * column, and the filter indexes (events_grams, events_text) derived
+ * again and compared gram by gram, term by term. Reads only: the derived copies live in temporary tables that are
  * rolled back with the read transaction. */
 #include <jansson.h>
 #include <stdarg.h>
@@ -473,8 +474,8 @@ static int verify_table(journal *j, const struct derived_table *t,
 /* The kinds of event sitesweep writes. */
 #define KNOWN_KINDS                                                        \
     "'import', 'site-added', 'site-updated', 'site-state', 'run-started',"  \
-    " 'run-completed', 'run-abandoned', 'handover', 'done', 'skipped',"    \
-    " 'failed', 'reopened', 'note'"
+    " 'run-completed', 'run-abandoned', 'handover', 'resumed', 'done',"   \
+    " 'skipped', 'failed', 'reopened', 'note'"
 
 /* Events that contradict what sitesweep does: each query gives the first
  * such event's id and why, in words. In order, so that a later one may
@@ -498,8 +499,10 @@ static const char *const event_checks[] = {
     " 'note') AND (run = 0 OR item = '') ORDER BY id LIMIT 1",
     "SELECT id, 'a ' || kind || ' event must name a run and a site'"
     " FROM events WHERE kind IN ('run-started', 'run-completed',"
-    " 'run-abandoned', 'handover') AND (run = 0 OR site = '')"
+    " 'run-abandoned', 'handover', 'resumed') AND (run = 0 OR site = '')"
     " ORDER BY id LIMIT 1",
+    "SELECT id, 'a resumed event is about the run, not item ' || quote(item)"
+    " FROM events WHERE kind = 'resumed' AND item != '' ORDER BY id LIMIT 1",
     "SELECT id, 'it names item ' || quote(item) || ' outside any run'"
     " FROM events WHERE item != '' AND run = 0 ORDER BY id LIMIT 1",
     "SELECT e.id, 'it names site ' || quote(e.site) || ', which no earlier"
@@ -660,6 +663,309 @@ static int verify_event_model(journal *j, verify_result *res, ss_err *e)
     return rc ? rc : verify_event_items(j, res, e);
 }
 
+/* ---- the filter indexes ---- */
+
+/* A term of an index shown in a message: quoted, control characters (the
+ * gram of a text's last character ends with char(1)) as \xNN. */
+static void quote_term(const char *t, size_t n, char *out, size_t cap)
+{
+    strbuf b = {0};
+    sb_putc(&b, '\'');
+    for (size_t i = 0; i < n && b.len < cap; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (c < 0x20 || c == 0x7f)
+            sb_printf(&b, "\\x%02x", c);
+        else
+            sb_putc(&b, (char)c);
+    }
+    sb_putc(&b, '\'');
+    snprintf(out, cap, "%s", b.s);
+    sb_free(&b);
+}
+
+/* Bytes of the character at s (n bytes left), as SQLite's length() and
+ * substr() step over characters: a byte from 0xC0 takes the continuation
+ * bytes after it. */
+static size_t char_bytes(const unsigned char *s, size_t n)
+{
+    size_t k = 1;
+    if (s[0] >= 0xC0)
+        while (k < n && (s[k] & 0xC0) == 0x80)
+            k++;
+    return k;
+}
+
+/* One gram of a block: bytes [off, off + len) of the block's texts, and
+ * the first event holding it. */
+typedef struct gram_ref {
+    size_t off, len;
+    int64_t event;
+} gram_ref;
+
+static const char *gram_texts; /* for gram_cmp: the block's texts */
+
+/* SQLite's BINARY order of two byte strings. */
+static int bytes_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+    int c = memcmp(a, b, an < bn ? an : bn);
+    return c ? c : (an > bn) - (an < bn);
+}
+
+static int gram_cmp(const void *pa, const void *pb)
+{
+    const gram_ref *a = pa, *b = pb;
+    int c = bytes_cmp(gram_texts + a->off, a->len, gram_texts + b->off,
+                      b->len);
+    return c ? c : (a->event > b->event) - (a->event < b->event);
+}
+
+/* Adds the grams GRAMS_OF makes of event id's text (at texts->s + at,
+ * n bytes, followed by char(1)): each character with the next, the first
+ * GRAM_MAX_N of them, and '' when the text is longer. */
+static void grams_of(const strbuf *texts, size_t at, size_t n, int64_t id,
+                     gram_ref **refs, size_t *nrefs, size_t *cap)
+{
+    const unsigned char *x = (const unsigned char *)texts->s + at;
+    size_t pos = 0, chars = 0;
+    while (pos < n) {
+        size_t c1 = char_bytes(x + pos, n - pos);
+        if (chars < GRAM_MAX_N) {
+            /* this character and the next (char(1) after the last) */
+            size_t c2 = pos + c1 < n ? char_bytes(x + pos + c1, n - pos - c1)
+                                     : 1;
+            if (*nrefs == *cap)
+                *refs = xrealloc(*refs, (*cap = *cap ? *cap * 2 : 4096) *
+                                            sizeof **refs);
+            (*refs)[(*nrefs)++] = (gram_ref){at + pos, c1 + c2, id};
+        }
+        chars++;
+        pos += c1;
+    }
+    if (chars > GRAM_MAX_N) {
+        if (*nrefs == *cap)
+            *refs = xrealloc(*refs, (*cap = *cap * 2) * sizeof **refs);
+        (*refs)[(*nrefs)++] = (gram_ref){at, 0, id};
+    }
+}
+
+/* Names a gram the events need and events_grams lacks; returns 1. */
+static int gram_missing(verify_result *res, int64_t block, const char *g,
+                        size_t len, int64_t ev_id)
+{
+    res->event = ev_id;
+    snprintf(res->table, sizeof res->table, "%s", "events_grams");
+    snprintf(res->column, sizeof res->column, "%s", "gram");
+    snprintf(res->key, sizeof res->key, "block %lld", (long long)block);
+    quote_term(g, len, res->expected, sizeof res->expected);
+    snprintf(res->found, sizeof res->found, "%s", "no row");
+    return problem(res, VERIFY_DERIVED, "the events_grams index lacks the "
+                   "gram %s of event %lld (block %lld): a filter of one or "
+                   "two characters would not find it (changed behind the "
+                   "program's back)", res->expected, (long long)ev_id,
+                   (long long)block);
+}
+
+/* The grams index: every gram the events' texts make, per block of 64
+ * events, is in events_grams (more rows may be: stale grams of an older
+ * case folding, which only make a block be scanned). Derived in C from
+ * the folded texts, one block at a time, and merged with the index read
+ * in order. */
+static int verify_grams(journal *j, verify_result *res, ss_err *e)
+{
+    db_stmt *ev = jdb_prep_dyn(j, "SELECT id, " EVENT_TEXT("") " FROM"
+                                  " main.events ORDER BY id", e);
+    if (!ev)
+        return -1;
+    db_stmt *ix = jdb_prep_dyn(j, "SELECT block, gram FROM main.events_grams"
+                                  " ORDER BY block, gram", e);
+    if (!ix) {
+        jdb_done(j, ev);
+        return -1;
+    }
+    strbuf texts = {0};
+    gram_ref *refs = NULL;
+    size_t nrefs = 0, cap = 0;
+    int out = 0, erc = db_step(ev), irc = db_step(ix);
+    while (out == 0 && erc == DB_ROW && (irc == DB_ROW || irc == DB_DONE)) {
+        /* one block: the events of ids block * 64 to block * 64 + 63 */
+        int64_t block = db_col_int64(ev, 0) >> 6;
+        texts.len = 0;
+        nrefs = 0;
+        while (erc == DB_ROW && db_col_int64(ev, 0) >> 6 == block) {
+            const char *t = jdb_col_text(ev, 1);
+            size_t at = texts.len, n = strlen(t);
+            sb_add(&texts, t, n);
+            sb_putc(&texts, '\x01');
+            grams_of(&texts, at, n, db_col_int64(ev, 0), &refs, &nrefs, &cap);
+            erc = db_step(ev);
+        }
+        gram_texts = texts.s;
+        qsort(refs, nrefs, sizeof *refs, gram_cmp);
+        while (irc == DB_ROW && db_col_int64(ix, 0) < block)
+            irc = db_step(ix);
+        for (size_t i = 0; out == 0 && i < nrefs; i++) {
+            if (i && gram_cmp(&refs[i - 1], &(gram_ref){refs[i].off,
+                              refs[i].len, refs[i - 1].event}) == 0)
+                continue; /* the same gram of a later event */
+            const char *g = texts.s + refs[i].off;
+            int c = 1;
+            while (irc == DB_ROW && db_col_int64(ix, 0) == block) {
+                const char *r = jdb_col_text(ix, 1);
+                c = bytes_cmp(r, strlen(r), g, refs[i].len);
+                if (c >= 0)
+                    break;
+                irc = db_step(ix);
+            }
+            if (irc != DB_ROW && irc != DB_DONE)
+                break; /* the index cannot be read: said below */
+            if (irc != DB_ROW || db_col_int64(ix, 0) != block || c != 0)
+                out = gram_missing(res, block, g, refs[i].len,
+                                   refs[i].event);
+        }
+    }
+    if (out == 0 && irc != DB_ROW && irc != DB_DONE)
+        out = is_damage(j) ? problem(res, VERIFY_FILE, "the events_grams "
+                                     "index is damaged: %s", db_errmsg(j->db))
+                           : jdb_fail(j, e, "cannot read the events_grams "
+                                      "index");
+    else if (out == 0 && erc != DB_DONE)
+        out = jdb_fail(j, e, "cannot read the events");
+    jdb_done(j, ix);
+    jdb_done(j, ev);
+    sb_free(&texts);
+    free(refs);
+    gram_texts = NULL;
+    return out;
+}
+
+/* The trigram index cannot be read: damaged (a problem) or a storage
+ * error. */
+static int text_unreadable(journal *j, verify_result *res, ss_err *e)
+{
+    if (!is_damage(j))
+        return jdb_fail(j, e, "cannot read the events_text index");
+    snprintf(res->table, sizeof res->table, "%s", "events_text");
+    return problem(res, VERIFY_DERIVED, "the events_text index cannot be "
+                   "read (%s): a filter would not find the events (changed "
+                   "behind the program's back)", db_errmsg(j->db));
+}
+
+/* The first event one of the two indexes holds the term for and the
+ * other does not (0 when none is found). */
+static int64_t text_first_difference(journal *j, const char *match,
+                                     ss_err *e)
+{
+    db_stmt *st = jdb_prep_dyn(j,
+        "SELECT min(id) FROM (SELECT rowid AS id FROM temp.ss_d_text WHERE"
+        " ss_d_text MATCH ?1 EXCEPT SELECT rowid FROM main.events_text"
+        " WHERE events_text MATCH ?1) UNION ALL SELECT min(id) FROM (SELECT"
+        " rowid AS id FROM main.events_text WHERE events_text MATCH ?1"
+        " EXCEPT SELECT rowid FROM temp.ss_d_text WHERE ss_d_text MATCH ?1)",
+        e);
+    if (!st)
+        return 0;
+    jdb_bind_text(st, 1, match);
+    int64_t first = 0;
+    while (db_step(st) == DB_ROW) {
+        int64_t id = db_col_int64(st, 0);
+        if (id > 0 && (first == 0 || id < first))
+            first = id;
+    }
+    jdb_done(j, st);
+    return first;
+}
+
+/* The trigram index: a copy built from the events with the same
+ * definition, then per term of the copy the events a search of the real
+ * index finds (a search reads the index as a filter does: emptied
+ * events_text_idx pages hide events from it, not from a scan of every
+ * term), and per term of the real index (a scan: fts5vocab) that the
+ * copy has it in as many events. FTS5's own integrity-check cannot tell
+ * a contentless index emptied from one of no events. */
+static int verify_text(journal *j, verify_result *res, ss_err *e)
+{
+    if (jdb_exec(j, "CREATE VIRTUAL TABLE temp.ss_d_text USING fts5("
+                    EVENTS_TEXT_ARGS ");"
+                    "INSERT INTO temp.ss_d_text(rowid, text) SELECT id, "
+                    EVENT_TEXT("") " FROM main.events;"
+                    "CREATE VIRTUAL TABLE temp.ss_d_vocab USING"
+                    " fts5vocab(temp, ss_d_text, row);"
+                    "CREATE TEMP TABLE ss_d_terms(term TEXT PRIMARY KEY,"
+                    " doc INTEGER NOT NULL) WITHOUT ROWID;"
+                    "INSERT INTO temp.ss_d_terms SELECT term, doc FROM"
+                    " temp.ss_d_vocab;"
+                    "CREATE VIRTUAL TABLE temp.ss_t_vocab USING"
+                    " fts5vocab(main, events_text, row)",
+                 "cannot derive the filter indexes", e))
+        return -1;
+    static const char *const checks[] = {
+        /* a term the events hold that a search finds in fewer (or more)
+         * events */
+        "SELECT term, doc, found FROM (SELECT term, doc, (SELECT count(*)"
+        " FROM main.events_text WHERE events_text MATCH '\"' ||"
+        " replace(term, '\"', '\"\"') || '\"') AS found FROM"
+        " temp.ss_d_terms) WHERE found != doc LIMIT 1",
+        /* a term the index holds in more events than hold it */
+        "SELECT t.term, coalesce(d.doc, 0), t.doc FROM temp.ss_t_vocab t"
+        " LEFT JOIN temp.ss_d_terms d ON d.term = t.term WHERE d.doc IS"
+        " NOT t.doc LIMIT 1",
+    };
+    for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+        db_stmt *st = jdb_prep_dyn(j, checks[i], e);
+        if (!st)
+            return is_damage(j) ? text_unreadable(j, res, e) : -1;
+        int rc = db_step(st);
+        if (rc == DB_ROW) {
+            const char *term = jdb_col_text(st, 0);
+            int64_t want = db_col_int64(st, 1), got = db_col_int64(st, 2);
+            quote_term(term, strlen(term), res->key, sizeof res->key);
+            strbuf m = {0};
+            sb_putc(&m, '"');
+            for (const char *c = term; *c; c++) {
+                if (*c == '"')
+                    sb_putc(&m, '"');
+                sb_putc(&m, *c);
+            }
+            sb_putc(&m, '"');
+            jdb_done(j, st);
+            res->event = text_first_difference(j, m.s, e);
+            sb_free(&m);
+            snprintf(res->table, sizeof res->table, "%s", "events_text");
+            snprintf(res->column, sizeof res->column, "%s", "text");
+            snprintf(res->expected, sizeof res->expected, "%lld events",
+                     (long long)want);
+            snprintf(res->found, sizeof res->found, "%lld events",
+                     (long long)got);
+            char at[40] = "";
+            if (res->event > 0)
+                snprintf(at, sizeof at, "; event %lld",
+                         (long long)res->event);
+            return problem(res, VERIFY_DERIVED, "the events_text index "
+                           "finds the term %s in %lld events, the events "
+                           "hold it in %lld: a filter would %s (changed "
+                           "behind the program's back%s)", res->key,
+                           (long long)got, (long long)want,
+                           got < want ? "not find them" : "show others",
+                           at);
+        }
+        int out = rc == DB_DONE ? 0 : text_unreadable(j, res, e);
+        jdb_done(j, st);
+        if (out)
+            return out;
+    }
+    return 0;
+}
+
+/* The two filter indexes the Journal screen searches, derived again from
+ * the events (SQLite journals: both are SQLite's). */
+static int verify_indexes(journal *j, verify_result *res, ss_err *e)
+{
+    if (db_kind_of(j->db) != DB_SQLITE)
+        return 0;
+    int rc = verify_grams(j, res, e);
+    return rc ? rc : verify_text(j, res, e);
+}
+
 /* The chain is intact: do the stored procedures and the tables the
  * program reads agree with it? */
 static int verify_derived(journal *j, verify_result *res, ss_err *e)
@@ -712,6 +1018,10 @@ int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
             problem(res, VERIFY_SCHEMA, "%s", why);
         }
     }
+    /* After the schema: a filter index dropped or redefined is named as
+     * such, not as an index that cannot be read. */
+    if (rc == 0)
+        rc = verify_indexes(j, res, e);
     db_exec(j->db, "ROLLBACK TO ss_verify; RELEASE ss_verify");
     return rc;
 }

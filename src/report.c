@@ -345,6 +345,27 @@ static void md_item(FILE *f, const run_report *r, const proc_values *v,
     fputc('\n', f);
 }
 
+/* The run's events of kind, one line each (time, who, where, note), or
+ * "None.". */
+static void md_events_of(FILE *f, const run_report *r, const char *kind)
+{
+    bool any = false;
+    for (size_t k = 0; k < r->nevents; k++) {
+        const event *ev = &r->events[k];
+        if (strcmp(ev->kind, kind) != 0)
+            continue;
+        any = true;
+        fprintf(f, "- %s ", ev->ts);
+        md_text(f, ev->operator_name);
+        fputs(" on ", f);
+        md_text(f, ev->host);
+        fputs(": ", f);
+        md_text(f, ev->note);
+        fputc('\n', f);
+    }
+    fputs(any ? "\n" : "None.\n\n", f);
+}
+
 static void report_md(FILE *f, const run_report *r)
 {
     fprintf(f, "# Cleanup report: %s #%lld (", r->sum.site,
@@ -359,21 +380,9 @@ static void report_md(FILE *f, const run_report *r)
     for (size_t i = 0; i < r->rv.proc.nitems; i++)
         md_item(f, r, &v, i);
     fputs("## Handovers\n\n", f);
-    bool any = false;
-    for (size_t k = 0; k < r->nevents; k++) {
-        const event *ev = &r->events[k];
-        if (strcmp(ev->kind, "handover") != 0)
-            continue;
-        any = true;
-        fprintf(f, "- %s ", ev->ts);
-        md_text(f, ev->operator_name);
-        fputs(" on ", f);
-        md_text(f, ev->host);
-        fputs(": ", f);
-        md_text(f, ev->note);
-        fputc('\n', f);
-    }
-    fputs(any ? "\n" : "None.\n\n", f);
+    md_events_of(f, r, "handover");
+    fputs("## Breaks\n\n", f);
+    md_events_of(f, r, "resumed");
     fputs("## Drift\n\n", f);
     if (r->drift_unchecked[0]) {
         fputs("Not checked: ", f);
@@ -518,6 +527,11 @@ static json_t *report_json(const run_report *r)
         if (strcmp(r->events[e].kind, "handover") == 0)
             json_array_append_new(ho, event_brief(&r->events[e]));
     json_object_set_new(o, "handovers", ho);
+    json_t *rs = json_array();
+    for (size_t e = 0; e < r->nevents; e++)
+        if (strcmp(r->events[e].kind, "resumed") == 0)
+            json_array_append_new(rs, event_brief(&r->events[e]));
+    json_object_set_new(o, "resumed", rs);
     json_object_set_new(o, "drift", str_or_null(r->drift));
     json_object_set_new(o, "drift_checked",
                         json_boolean(!r->drift_unchecked[0]));

@@ -50,6 +50,23 @@ raw_sql() {
     sqlite3 "$J" "$@"
 }
 
+# rebuild_indexes: both filter indexes made again from the events as they
+# are now, as a forger who read the source would after changing events
+# (verify derives them again: left stale, they give the change away). The
+# texts here are ASCII: the shell's lower() folds them as sitesweep's.
+rebuild_indexes() {
+    sqlite3 "$J" "INSERT INTO events_text(events_text) VALUES('delete-all');
+        INSERT INTO events_text(rowid, text) SELECT id, lower(ts || ' ' ||
+          operator || ' ' || host || ' ' || site || ' ' || item || ' ' ||
+          kind || ' ' || note) FROM events;
+        DELETE FROM events_grams;
+        INSERT OR IGNORE INTO events_grams(gram, block) SELECT substr(x, i,
+          2), b FROM (SELECT lower(ts || ' ' || operator || ' ' || host ||
+          ' ' || site || ' ' || item || ' ' || kind || ' ' || note) ||
+          char(1) AS x, id >> 6 AS b FROM events) AS t CROSS JOIN gram_pos
+          WHERE i < length(x)"
+}
+
 # legacy_note SITE KIND NOTE: appends an event carrying NOTE straight into
 # the journal, as a journal written before notes were checked (or another
 # tool) may hold; its hash is not chained, so only output tests use it.

@@ -111,6 +111,21 @@ static int raw_sql(const char *path, const char *sql)
     return rc;
 }
 
+/* Rebuilds both filter indexes from the events as they are now, as a
+ * forger who read the source would after changing them (verify derives
+ * the indexes again: left stale, they give the forgery away). */
+static void forge_indexes(const char *path)
+{
+    assert_int_equal(raw_sql(path,
+        "INSERT INTO events_text(events_text) VALUES('delete-all');"
+        "INSERT INTO events_text(rowid, text) SELECT id, " EVENT_TEXT("")
+        " FROM events; DELETE FROM events_grams;"
+        "INSERT OR IGNORE INTO events_grams(gram, block) SELECT substr(x, i,"
+        " 2), b FROM (SELECT " EVENT_TEXT("") " || char(1) AS x, id >> 6 AS"
+        " b FROM events) AS t CROSS JOIN gram_pos WHERE i < length(x)"),
+        SQLITE_OK);
+}
+
 static void test_created_private_and_wal(void **state)
 {
     fx *f = *state;
@@ -873,6 +888,61 @@ static void test_one_console_holds_a_run(void **state)
     close(ready[0]); close(ready[1]); close(go[0]); close(go[1]);
 }
 
+/* A console opening a run after a break longer than the idle gap
+ * journals "resumed" in the claim, and the next item's time counts from
+ * it; opening it again soon after, or within the gap, writes nothing. */
+static void test_claim_after_a_break_resumes(void **state)
+{
+    fx *f = *state;
+    site s = make_site("K7Q", false);
+    import_sites(f, &s, 1, NULL);
+    mark_result r;
+    ss_err e;
+    setenv("SITESWEEP_NOW", "2026-11-27T09:00:00.000Z", 1);
+    assert_int_equal(journal_mark(f->j, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    journal_set_console(f->j, true);
+    /* At the gap: not a break. */
+    setenv("SITESWEEP_NOW", "2026-11-27T09:30:00.000Z", 1);
+    int64_t before = count_events(f);
+    assert_int_equal(journal_run_claim(f->j, r.run, false, NULL, &e), 0);
+    assert_int_equal(count_events(f), before);
+    assert_int_equal(journal_run_release(f->j, r.run, &e), 0);
+    /* Two hours after the last event. */
+    setenv("SITESWEEP_NOW", "2026-11-27T11:00:00.000Z", 1);
+    assert_int_equal(journal_run_claim(f->j, r.run, false, NULL, &e), 0);
+    assert_int_equal(count_events(f), before + 1);
+    event ev;
+    assert_int_equal(journal_event_get(f->j, before + 1, &ev, &e), 0);
+    assert_string_equal(ev.kind, "resumed");
+    assert_string_equal(ev.site, "K7Q");
+    assert_int_equal(ev.run, r.run);
+    assert_string_equal(ev.item, "");
+    assert_string_equal(ev.ts, "2026-11-27T11:00:00.000Z");
+    assert_non_null(strstr(ev.note, "2h 00m"));
+    event_clear(&ev);
+    /* Opened again at once: the run's last event is recent. */
+    assert_int_equal(journal_run_claim(f->j, r.run, false, NULL, &e), 0);
+    assert_int_equal(count_events(f), before + 1);
+    setenv("SITESWEEP_NOW", "2026-11-27T11:04:00.000Z", 1);
+    assert_int_equal(journal_mark(f->j, "K7Q", "2", OUT_DONE, NULL, &f->p, &r, &e), 0);
+    unsetenv("SITESWEEP_NOW");
+    timing_item items[3];
+    int64_t active;
+    assert_int_equal(journal_run_times(f->j, r.run, &f->p, items, &active, &e), 0);
+    assert_int_equal(items[1].seconds, 4 * 60);
+    assert_true(items[1].measured);
+    assert_int_equal(active, 4 * 60);
+    /* The run's derived columns (last activity, active time, people)
+     * agree with the events, resumed included. */
+    verify_result v;
+    assert_int_equal(journal_verify(f->j, &v, &e), 0);
+    run_summary sum;
+    assert_int_equal(journal_run_summary(f->j, r.run, &sum, &e), 0);
+    assert_string_equal(sum.last, "2026-11-27T11:04:00.000Z");
+    assert_int_equal(sum.active, 4 * 60);
+    run_summary_clear(&sum);
+}
+
 static void test_dead_holder_holds_nothing(void **state)
 {
     fx *f = *state;
@@ -1248,6 +1318,10 @@ static void test_verify_impossible_events(void **state)
         {"K7Q", "1", "failed", "", 1, "needs a reason with visible text", false, NULL},
         {"K7Q", "", "run-abandoned", "{\"prior\":\"hung\"}", 1,
          "needs a reason with visible text", false, NULL},
+        {"K7Q", "", "resumed", "", 0, "must name a run and a site", false, NULL},
+        {"", "", "resumed", "", 1, "must name a run and a site", false, NULL},
+        {"K7Q", "", "resumed", "", 1, "which ended at event", true, NULL},
+        {"K7Q", "1", "resumed", "", 1, "about the run, not item '1'", false, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         void *st = NULL;
@@ -1390,6 +1464,9 @@ static void test_verify_truncation_needs_a_later_checkpoint(void **state)
     assert_int_equal(raw_sql(f->path, sql), SQLITE_OK);
     put_back_triggers(f);
     verify_result v;
+    assert_int_equal(verify_with(f, NULL, 0, &v), 1); /* stale indexes */
+    assert_string_equal(v.table, "events_text");
+    forge_indexes(f->path);
     assert_int_equal(verify_with(f, NULL, 0, &v), 0); /* the documented limit */
     assert_int_equal(verify_with(f, &after, 1, &v), 1);
     assert_int_equal(v.problem, VERIFY_CHECKPOINT);
@@ -1410,6 +1487,7 @@ static void test_verify_wipe_needs_a_checkpoint(void **state)
         " DELETE FROM events; DELETE FROM procedures; DELETE FROM sites;"
         " DELETE FROM runs; DELETE FROM item_states; DELETE FROM holds;"), SQLITE_OK);
     put_back_triggers(f);
+    forge_indexes(f->path);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0); /* like a new journal */
     assert_int_equal(v.head.events, 0);
@@ -1434,6 +1512,7 @@ static void test_verify_forged_append(void **state)
     put_back_triggers(f);
     forge_append(f, "forged.csv");
     put_back_triggers(f);
+    forge_indexes(f->path);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0);
     /* ...the checkpoint taken after the real event can. */
@@ -1494,6 +1573,7 @@ static void test_verify_rewrite_needs_an_earlier_checkpoint(void **state)
     reopen(f);
     rehash_from(f, 1);
     put_back_triggers(f);
+    forge_indexes(f->path);
     verify_result v;
     assert_int_equal(verify_with(f, NULL, 0, &v), 0);
     assert_int_equal(verify_with(f, &early, 1, &v), 1);
@@ -1730,6 +1810,7 @@ int main(void)
         T(test_one_console_holds_a_run),
         T(test_console_records_only_in_its_run),
         T(test_dead_holder_holds_nothing),
+        T(test_claim_after_a_break_resumes),
         T(test_claim_needs_the_runs_site),
         T(test_checkpoint_names_the_newest_event),
         cmocka_unit_test(test_resolve_path),

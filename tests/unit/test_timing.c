@@ -101,6 +101,31 @@ static void test_resume_restarts_the_clock(void **state)
     assert_int_equal(active, 155);
 }
 
+/* After a break longer than the idle gap, the first item counts from the
+ * "resumed" event a console journals on opening the run, not 0 s. */
+static void test_break_then_resumed(void **state)
+{
+    (void)state;
+    assert_int_equal(timing_kind_of("resumed"), TK_START);
+    timing_event ev[] = {
+        {S(0), -1, timing_kind_of("run-started")},
+        {S(60), 0, timing_kind_of("done")},
+        {S(60 + 2 * 3600), -1, timing_kind_of("resumed")},
+        {S(60 + 2 * 3600 + 240), 1, timing_kind_of("done")},
+    };
+    timing_item items[2];
+    int64_t active;
+    timing_items(ev, 4, items, 2, &active);
+    assert_int_equal(items[1].seconds, 240);
+    assert_true(items[1].measured);
+    assert_int_equal(active, 60 + 240);
+    /* Without it the interval from before the break is idle: 0 s. */
+    ev[2] = ev[3];
+    timing_items(ev, 3, items, 2, &active);
+    assert_int_equal(items[1].seconds, 0);
+    assert_false(items[1].measured);
+}
+
 /* A reopened item's time is every interval that ended on it: the first
  * attempt, the reopen and the second attempt. */
 static void test_reopened_item_sums(void **state)
@@ -251,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_time_from_previous_event),
         cmocka_unit_test(test_idle_gaps_not_counted),
         cmocka_unit_test(test_resume_restarts_the_clock),
+        cmocka_unit_test(test_break_then_resumed),
         cmocka_unit_test(test_reopened_item_sums),
         cmocka_unit_test(test_zero_seconds_are_measured),
         cmocka_unit_test(test_failed_attempt_kept_apart),
