@@ -56,6 +56,16 @@ void db_close(db *d)
 
 db_kind db_kind_of(const db *d) { return d->kind; }
 
+bool db_lost(db *d)
+{
+    return d->kind == DB_PG && db_pg_lost(d);
+}
+
+int db_reconnect(db *d)
+{
+    return d->kind == DB_PG ? db_pg_reconnect(d) : DB_DONE;
+}
+
 sqlite3 *db_sqlite(db *d)
 {
     return d->kind == DB_SQLITE ? (sqlite3 *)d->native : NULL;

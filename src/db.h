@@ -62,6 +62,13 @@ db *db_from_sqlite(sqlite3 *h);
  * never part of msg. */
 db *db_connect_pg(const char *uri, char *msg, size_t n);
 
+/* Whether the connection to the server is lost (always false for SQLite). */
+bool db_lost(db *d);
+/* Connects again after a loss, with the same parameters (PostgreSQL):
+ * statements prepared on the server are prepared again when next used.
+ * DB_DONE, or DB_ERROR while the server cannot be reached. */
+int db_reconnect(db *d);
+
 /* Closes the connection and frees every statement still prepared on it
  * (a NULL d is ignored). */
 void db_close(db *d);

@@ -75,6 +75,10 @@ void db_unlink(db_stmt *st);
  * trimmed). */
 void db_set_error(db *d, db_fault f, const char *sqlstate, const char *msg);
 
+/* PostgreSQL's half of db_lost and db_reconnect (db_pg.c). */
+bool db_pg_lost(db *d);
+int db_pg_reconnect(db *d);
+
 extern const db_ops db_sqlite_ops;
 extern const db_ops db_pg_ops;
 

@@ -74,6 +74,23 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
     return d;
 }
 
+bool db_pg_lost(db *d)
+{
+    return PQstatus(C(d)) == CONNECTION_BAD;
+}
+
+int db_pg_reconnect(db *d)
+{
+    PQreset(C(d));
+    if (PQstatus(C(d)) != CONNECTION_OK) {
+        db_set_error(d, DB_FAULT_GONE, "", PQerrorMessage(C(d)));
+        return DB_ERROR;
+    }
+    d->generation++; /* the server forgot the prepared statements */
+    db_set_error(d, DB_FAULT_NONE, "", "");
+    return DB_DONE;
+}
+
 /* ---- translation of parameters ---- */
 
 static int find_name(char **names, int n, const char *name, size_t len)

@@ -54,6 +54,8 @@ struct journal {
     char schema[64];           /* its schema, when pg */
     bool console;              /* claims runs; marks need the claim */
     int64_t data_version;      /* SQLite's, at the last journal_changed */
+    bool watching;             /* journal_watch was called (PostgreSQL:
+                                  LISTEN again after a reconnection) */
     bool takeover;             /* a script may mark a held run */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */

@@ -328,6 +328,8 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e)
 
 int jpg_begin(journal *j, ss_err *e)
 {
+    if (db_lost(j->db) && jpg_reconnect(j, e))
+        return -1;
     /* NOTIFY is delivered at commit and dropped with a rollback: the
      * consoles listening hear of every write that happened, and only
      * those (jpg_changed). */
@@ -340,8 +342,51 @@ int jpg_begin(journal *j, ss_err *e)
     return 0;
 }
 
+/* Sets what a session of the journal needs: 0, -1 (e). */
+static int session_setup(journal *j, ss_err *e)
+{
+    char sql[200];
+    snprintf(sql, sizeof sql, "SET lock_timeout = '5s'; SET search_path TO %s",
+             j->schema);
+    if (jdb_exec(j, sql, "cannot use the journal", e))
+        return -1;
+    if (j->watching) {
+        snprintf(sql, sizeof sql, "LISTEN ss_%s", j->schema);
+        if (jdb_exec(j, sql, "cannot watch the journal", e))
+            return -1;
+    }
+    /* The holds this console had: its session locks went with the old
+     * session; take them again (a run another console took meanwhile
+     * stays its: this console's next write there is refused). */
+    db_stmt *st = jdb_prep(j, "SELECT run FROM holds WHERE pid = ? AND host = ?",
+                           e);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, (int64_t)getpid());
+    jdb_bind_text(st, 2, j->host);
+    int64_t runs[64];
+    size_t n = 0;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW && n < 64)
+        runs[n++] = db_col_int64(st, 0);
+    jdb_done(j, st);
+    for (size_t i = 0; i < n; i++)
+        if (jpg_hold_take(j->db, j->schema, runs[i], e) < 0)
+            return -1;
+    return 0;
+}
+
+int jpg_reconnect(journal *j, ss_err *e)
+{
+    if (db_reconnect(j->db) != DB_DONE)
+        return ss_errf(e, "%s: the journal cannot be reached: %s", j->path,
+                       db_errmsg(j->db)), -1;
+    return session_setup(j, e);
+}
+
 int jpg_watch(journal *j, ss_err *e)
 {
+    j->watching = true;
     char sql[128];
     snprintf(sql, sizeof sql, "LISTEN ss_%s", j->schema);
     return jdb_exec(j, sql, "cannot watch the journal", e) ? -1 : 0;
@@ -351,6 +396,14 @@ int jpg_changed(journal *j, bool *changed, ss_err *e)
 {
     PGconn *c = db_pg(j->db);
     *changed = false;
+    /* Lost (the server went away): try again; once back, everything may
+     * have changed meanwhile, and is read again. */
+    if (db_lost(j->db)) {
+        if (jpg_reconnect(j, e))
+            return -1;
+        *changed = true;
+        return 0;
+    }
     /* Reads what the server sent meanwhile, without waiting. */
     if (!PQconsumeInput(c)) {
         char msg[256];

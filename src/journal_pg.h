@@ -23,6 +23,12 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e);
  * in commit order. Waits up to lock_timeout (5 s). 0, or -1 with e set. */
 int jpg_begin(journal *j, ss_err *e);
 
+/* Connects again after the server was lost, and sets the session up as
+ * before: schema, lock timeout, LISTEN when watching, and the session
+ * locks of the holds this console had. 0; -1 with e saying the journal
+ * cannot be reached. */
+int jpg_reconnect(journal *j, ss_err *e);
+
 /* Starts listening for other programs' writes (LISTEN): 0, -1 (e). */
 int jpg_watch(journal *j, ss_err *e);
 /* Whether another program wrote since the last call (notifications read

@@ -6,6 +6,8 @@
 #                            print its connection URI (database "postgres")
 #   pg-server.sh newdb DIR NAME
 #                            create database NAME, print its URI
+#   pg-server.sh halt DIR    stop it at once (pg_ctl -m immediate), keep DIR
+#   pg-server.sh restart DIR start the halted server again
 #   pg-server.sh stop DIR    stop the server at once and remove DIR
 #
 # Run as root, the server runs as an unprivileged user (postgres when that
@@ -78,6 +80,18 @@ newdb)
     "$bin/psql" -X -q -v ON_ERROR_STOP=1 -d "$(uri "$dir" postgres)" -U postgres \
         -c "CREATE DATABASE \"$name\"" >/dev/null || fail "cannot create database $name"
     uri "$dir" "$name"
+    ;;
+halt)
+    bin=$(pgbin) || fail "PostgreSQL programs not found"
+    as_server "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 ||
+        fail "cannot halt the server in $dir"
+    ;;
+restart)
+    bin=$(pgbin) || fail "PostgreSQL programs not found"
+    as_server "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses='' -k $dir/sock -c fsync=${PG_FSYNC:-off} -c max_connections=200" \
+        start >/dev/null 2>&1 \
+        || { cat "$dir/server.log" >&2; fail "the server did not start again ($dir/server.log)"; }
     ;;
 stop)
     bin=$(pgbin) || fail "PostgreSQL programs not found"

@@ -190,7 +190,8 @@ static void run_loop(ui *u)
         if (k == UI_KEY_QUIT)
             return;
         if (k == UI_KEY_RESIZE || k == UI_KEY_CHANGED) {
-            if (u->top->ops->resume)
+            /* An unreachable journal: only its message is new. */
+            if (u->top->ops->resume && !(k == UI_KEY_CHANGED && u->unreachable))
                 u->top->ops->resume(u, u->top);
             continue;
         }
