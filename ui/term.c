@@ -79,6 +79,41 @@ static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
 static int script_line;          /* line number, for messages */
 
+/* Input read ahead of the key being handled (what waited behind it in
+ * the same burst), in order; every read takes from here first. */
+typedef struct queued {
+    int r;      /* what get_wch returned: OK or KEY_CODE_YES */
+    wint_t ch;
+} queued;
+static queued *ahead;            /* the queue */
+static size_t ahead_at, ahead_n, ahead_cap; /* next, end, capacity */
+static size_t ahead_seen;        /* queue entries before it hold no marker */
+
+/* The next input: the read-ahead queue first, then curses (with the
+ * timeout in force). */
+static int rd(wint_t *ch)
+{
+    if (ahead_at < ahead_n) {
+        *ch = ahead[ahead_at].ch;
+        return ahead[ahead_at++].r;
+    }
+    ahead_at = ahead_n = ahead_seen = 0;
+    return get_wch(ch);
+}
+
+/* Appends (r, ch) to the read-ahead queue. */
+static void ahead_push(int r, wint_t ch)
+{
+    if (ahead_at == ahead_n)
+        ahead_at = ahead_n = ahead_seen = 0;
+    if (ahead_n == ahead_cap) {
+        ahead_cap = ahead_cap ? 2 * ahead_cap : 64;
+        ahead = xrealloc(ahead, ahead_cap * sizeof *ahead);
+    }
+    ahead[ahead_n].r = r;
+    ahead[ahead_n++].ch = ch;
+}
+
 /* Notes the signal; the input loop acts on it (leave, stop, resume). */
 static void on_signal(int sig)
 {
@@ -290,6 +325,9 @@ void term_done(void)
     delscreen(scr);
     scr = NULL;
     sb_free(&paste);
+    free(ahead);
+    ahead = NULL;
+    ahead_at = ahead_n = ahead_cap = ahead_seen = 0;
     if (script)
         fclose(script);
     script = NULL;
@@ -317,6 +355,34 @@ int term_signal(void) { return (int)got_signal; }
 bool term_too_small(void)
 {
     return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
+}
+
+/* The signal a control key stands for in raw mode (the terminal sends no
+ * signals: a paste holding these bytes must not act as them); 0 for none.
+ * Ctrl-Z is SIGTSTP. */
+static int key_signal(int r, wint_t ch)
+{
+    if (r == KEY_CODE_YES)
+        return 0;
+    switch (ch) {
+    case 0x03: return SIGINT;
+    case 0x1c: return SIGQUIT;
+    case 0x1a: return SIGTSTP;
+    default: return 0;
+    }
+}
+
+/* Acts on a control key as the terminal would have on its signal: leave
+ * (Ctrl-C, Ctrl-\) or stop when safe (Ctrl-Z, unless we were started with
+ * SIGTSTP ignored). */
+static void key_act(int sig)
+{
+    if (sig == SIGTSTP) {
+        if (tstp_ours)
+            got_tstp = 1;
+    } else if (!got_signal) {
+        got_signal = sig;
+    }
 }
 
 /* Says on the bottom row that a paste is still open and how to drop it. */
@@ -355,7 +421,7 @@ static bool read_paste(void)
     for (;;) {
         wint_t ch;
         errno = 0;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         int err = errno;
         if (got_signal)
             break;
@@ -432,7 +498,7 @@ static void drain_burst(void)
     timeout(0);
     for (;;) {
         wint_t ch;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
         if (r == KEY_CODE_YES && ch == KEY_RESIZE)
@@ -451,22 +517,29 @@ bool term_paste_owed(void) { return paste_owed; }
 /* Puts back what get_wch returned (r, ch): it is the next read. */
 static void unread(int r, wint_t ch)
 {
-    if (r == KEY_CODE_YES)
-        ungetch((int)ch);
-    else
-        unget_wch((wchar_t)ch);
+    if (ahead_at == 0) {
+        ahead_push(r, ch); /* room for one more, then move it to the front */
+        memmove(ahead + 1, ahead, (ahead_n - 1) * sizeof *ahead);
+        ahead_at = 1;
+        if (ahead_seen)
+            ahead_seen++;
+    }
+    ahead[--ahead_at].r = r;
+    ahead[ahead_at].ch = ch;
 }
 
 /* Whether more input is waiting right now (in curses or the terminal);
  * nothing is taken. */
 static bool input_waiting(void)
 {
+    if (ahead_at < ahead_n)
+        return true;
     struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
     if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
         return true;
     wint_t ch;
     timeout(0);
-    int r = get_wch(&ch);
+    int r = rd(&ch);
     timeout(250);
     if (r == ERR)
         return false;
@@ -481,6 +554,12 @@ static bool input_waiting(void)
  * notice to show, and clears paste_owed when the wait is over. */
 static const char *owed_input(int r, wint_t ch)
 {
+    int sig = key_signal(r, ch);
+    if (sig && !input_waiting()) {
+        key_act(sig); /* typed alone: the operator's, not the paste's */
+        return "Waiting for the rest of the cancelled paste: input is "
+               "discarded until it ends (Esc stops waiting)";
+    }
     if (r != KEY_CODE_YES && ch == UI_ESC && !input_waiting()) {
         paste_owed = false;
         return "No longer waiting for the rest of the cancelled paste: "
@@ -488,7 +567,7 @@ static const char *owed_input(int r, wint_t ch)
     }
     timeout(0);
     while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
-        r = get_wch(&ch);
+        r = rd(&ch);
         if (r == ERR || got_signal) {
             timeout(250);
             return "Waiting for the rest of the cancelled paste: input is "
@@ -509,12 +588,19 @@ static const char *owed_input(int r, wint_t ch)
  * waiting is put back. */
 static bool paste_follows(void)
 {
+    if (ahead_at < ahead_n) {
+        if (ahead[ahead_at].r != KEY_CODE_YES ||
+            ahead[ahead_at].ch != KEY_PASTE_BEGIN)
+            return false;
+        ahead_at++;
+        return true;
+    }
     struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
     if (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLIN))
         return false; /* nothing waiting */
     wint_t ch;
     timeout(ESC_WAIT_MS); /* what waits is read whole, markers included */
-    int r = get_wch(&ch);
+    int r = rd(&ch);
     timeout(250);
     if (r == ERR)
         return false;
@@ -522,6 +608,57 @@ static bool paste_follows(void)
         return true;
     unread(r, ch);
     return false;
+}
+
+/* Whether the burst the key just read came in holds a paste's end marker
+ * with no start marker before it: then that key and everything up to the
+ * marker are the tail of a paste (one that was cancelled, or one whose
+ * text held an end marker), never keys. Reads what is waiting into the
+ * read-ahead queue, up to the first marker; nothing is taken from it. */
+static bool stray_end_ahead(void)
+{
+    size_t i = ahead_seen > ahead_at ? ahead_seen : ahead_at;
+    for (;;) {
+        for (; i < ahead_n; i++) {
+            if (ahead[i].r != KEY_CODE_YES)
+                continue;
+            if (ahead[i].ch == KEY_PASTE_BEGIN) {
+                ahead_seen = i;
+                return false;
+            }
+            if (ahead[i].ch == KEY_PASTE_END) {
+                ahead_seen = i;
+                return true;
+            }
+        }
+        ahead_seen = ahead_n;
+        struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+        bool waiting = poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN);
+        wint_t ch;
+        /* curses may hold input already read; what the terminal holds
+         * is read whole, markers included */
+        timeout(waiting ? ESC_WAIT_MS : 0);
+        int r = get_wch(&ch);
+        timeout(250);
+        if (r == ERR)
+            return false;
+        ahead_push(r, ch);
+    }
+}
+
+/* Discards the tail of a paste that stray_end_ahead found: everything up
+ * to its end marker, and the rest of that burst. */
+static void drop_paste_tail(void)
+{
+    for (;;) {
+        wint_t ch;
+        int r = rd(&ch);
+        if (r == ERR || (r == KEY_CODE_YES && ch == KEY_PASTE_END))
+            break;
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+    }
+    drain_burst();
 }
 
 /* Writes the whole screen as text, one line per row, blanks at the end of
@@ -620,7 +757,7 @@ term_event term_key(int *key, const char **text)
         }
         wint_t ch;
         errno = 0;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         int err = errno;
         if (got_signal)
             return TERM_SIGNAL;
@@ -638,21 +775,38 @@ term_event term_key(int *key, const char **text)
         }
         if (paste_owed && !(r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)) {
             *text = owed_input(r, ch);
+            if (got_signal)
+                return TERM_SIGNAL;
             return TERM_NOTICE;
         }
-        if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
-            /* the end of a paste that was discarded; what came with it
-             * belongs to that paste */
-            drain_burst();
-            continue;
+        bool begin = r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN;
+        if ((r == KEY_CODE_YES && ch == KEY_PASTE_END) ||
+            (!begin && stray_end_ahead())) {
+            /* input that ends with a paste's end marker and no start
+             * marker is the tail of a paste: what came up to it, and with
+             * it, belongs to that paste */
+            if (!(r == KEY_CODE_YES && ch == KEY_PASTE_END))
+                drop_paste_tail();
+            else
+                drain_burst();
+            if (got_signal)
+                return TERM_SIGNAL;
+            *text = "Discarded the tail of a paste (input ending with a "
+                    "paste's end marker): nothing of it acted as keys";
+            return TERM_NOTICE;
         }
         /* a key in one burst with a paste behind it is the paste's:
          * dropped, so that no question takes its answer from it */
-        if ((r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) || paste_follows()) {
+        if (begin || paste_follows()) {
             if (!read_paste())
                 return TERM_SIGNAL;
             *text = paste.s;
             return TERM_PASTE;
+        }
+        int sig = key_signal(r, ch);
+        if (sig) {
+            key_act(sig);
+            continue; /* acted on at the top of the loop */
         }
         *key = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
         return TERM_KEY;
@@ -667,7 +821,7 @@ size_t term_repeats(int key, int ms)
     timeout(ms);
     for (;;) {
         wint_t ch;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
         int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
@@ -689,9 +843,15 @@ size_t term_flush(void)
     timeout(0);
     for (;;) {
         wint_t ch;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
+        if (key_signal(r, ch)) {
+            /* Ctrl-C, Ctrl-\ and Ctrl-Z typed ahead act as they did when
+             * the terminal sent signals: they decide nothing recorded */
+            key_act(key_signal(r, ch));
+            continue;
+        }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
             paste_owed = false; /* the rest of a cancelled paste is over */
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
