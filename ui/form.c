@@ -205,5 +205,11 @@ screen *form_screen_new(ui *u, const char *code)
         edit_init(&f->ed[i], buf, max);
     }
     f->cur = f->create ? FIELD_CODE : FIELD_NAME;
+    /* Keys typed before the form opened were meant for the screen behind
+     * it: none goes into a field (Ctrl-O would save them). */
+    size_t dropped = ui_flush(u);
+    if (dropped)
+        ui_info(u, "Ignored %zu key%s typed before the form opened", dropped,
+                dropped == 1 ? "" : "s");
     return screen_new(&form_ops, f);
 }
