@@ -71,6 +71,7 @@ static term_paste_end paste_end; /* how the last paste ended */
 /* A paste was cancelled before its end marker came: the rest of it, when
  * it arrives, is discarded up to that marker, never read as keys. */
 static bool paste_owed;
+static size_t paste_controls;    /* control characters left out of it */
 static bool paste_mode;          /* bracketed paste was turned on */
 static bool resize_pending;      /* a resize came inside a paste */
 static int eof_reads;            /* reads in a row that found end of file */
@@ -212,7 +213,10 @@ int term_init(ss_err *e)
         return ss_errf(e, "SITESWEEP_KEYS: cannot read %s", ks);
     }
     set_escdelay(ESC_WAIT_MS);
-    cbreak();
+    /* Raw: no byte the terminal gets is a signal or flow control (a paste
+     * holding Ctrl-C must not end the console, nor Ctrl-S freeze it);
+     * Ctrl-C, Ctrl-\ and Ctrl-Z are keys acted on in term_key. */
+    raw();
     noecho();
     nonl();
     keypad(stdscr, TRUE);
@@ -415,6 +419,7 @@ static bool read_paste(void)
     paste.len = 0;
     sb_puts(&paste, "");
     paste_end = TERM_PASTE_WHOLE;
+    paste_controls = 0;
     bool cr = false, open = true, notice = false, owed = false;
     int idle = 0;
     timeout(250);
@@ -478,6 +483,11 @@ static bool read_paste(void)
                 paste_end = TERM_PASTE_TOO_LONG;
             continue;
         }
+        if (ch != '\r' && ch != '\n' && ch != '\t' &&
+            cp_is_unsafe((unsigned)ch)) {
+            paste_controls++; /* Ctrl-C in a paste is text, not a key */
+            continue;
+        }
         sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
@@ -513,6 +523,7 @@ static void drain_burst(void)
 
 term_paste_end term_paste_result(void) { return paste_end; }
 bool term_paste_owed(void) { return paste_owed; }
+size_t term_paste_controls(void) { return paste_controls; }
 
 /* Puts back what get_wch returned (r, ch): it is the next read. */
 static void unread(int r, wint_t ch)
