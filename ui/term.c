@@ -141,6 +141,14 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    /* Every other signal that would end us: leave through term_done, as
+     * for SIGTERM (a SIGPIPE then fails the write as EPIPE instead). An
+     * ignored one stays ignored. */
+    static const int others[] = {SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (sigaction(others[i], NULL, &old) == 0 &&
+            old.sa_handler != SIG_IGN)
+            sigaction(others[i], &sa, NULL);
     /* A stop or a continue must not fail a journal write under way with
      * EINTR; the wait for a key (poll) is interrupted all the same. */
     sa.sa_flags = SA_RESTART;
