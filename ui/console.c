@@ -173,7 +173,9 @@ static void run_loop(ui *u)
                            "(a paste never acts as keys)");
             continue;
         }
-        if (!act_on(u, u->top->ops->handle(u, u->top, k)))
+        ui_result r = u->top->ops->handle(u, u->top, k);
+        ui_written(u); /* keys typed during its writes: not answers */
+        if (!act_on(u, r))
             return;
     }
 }

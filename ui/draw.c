@@ -212,6 +212,22 @@ int ui_key(ui *u)
     }
 }
 
+void ui_writing(ui *u) { u->wrote = true; }
+
+void ui_written(ui *u)
+{
+    if (!u->wrote)
+        return;
+    u->wrote = false;
+    size_t n = ui_flush(u);
+    if (!n)
+        return;
+    size_t len = strlen(u->msg);
+    snprintf(u->msg + len, sizeof u->msg - len,
+             "%s(ignored %zu key%s typed while writing to the journal)",
+             len ? " " : "", n, n == 1 ? "" : "s");
+}
+
 size_t ui_flush(ui *u)
 {
     size_t n = term_flush();

@@ -112,6 +112,7 @@ static ui_result form_save(ui *u, form *f)
     if (!form_collect(u, f, &s))
         return UI_STAY;
     ss_err e = {{0}};
+    ui_writing(u);
     if (journal_site_save(u->a->j, &s, f->create, &e) != 0) {
         ui_error(u, "Not saved: %s", e.msg);
         return UI_STAY;
