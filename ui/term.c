@@ -90,6 +90,59 @@ static queued *ahead;            /* the queue */
 static size_t ahead_at, ahead_n, ahead_cap; /* next, end, capacity */
 static size_t ahead_seen;        /* queue entries before it hold no marker */
 
+/* The next character or function key from curses (with the timeout in
+ * force), like get_wch but decoding UTF-8 itself and in any locale: the
+ * terminal sends UTF-8 even where the C library would not decode it (LANG
+ * unset), and get_wch cuts the input at a byte it cannot decode. A byte
+ * that starts no valid UTF-8 sequence is kept as the Latin-1 character it
+ * would be (U+FFFD for one that is a C1 control), never dropped, and the
+ * input after it is read as usual. */
+static int read_char(wint_t *ch)
+{
+    int c = wgetch(stdscr);
+    if (c == ERR)
+        return ERR;
+    if (c >= KEY_MIN || c > 0xff) {
+        *ch = (wint_t)c;
+        return KEY_CODE_YES;
+    }
+    if (c < 0x80) {
+        *ch = (wint_t)c;
+        return OK;
+    }
+    size_t need = c >= 0xc2 && c <= 0xdf   ? 1
+                  : c >= 0xe0 && c <= 0xef ? 2
+                  : c >= 0xf0 && c <= 0xf4 ? 3
+                                           : 0;
+    char buf[4] = {(char)c};
+    size_t n = 1;
+    if (need) {
+        int delay = wgetdelay(stdscr);
+        timeout(ESC_WAIT_MS); /* the rest of the character is on its way */
+        while (n <= need) {
+            int d = wgetch(stdscr);
+            if (d == ERR)
+                break;
+            if (d >= KEY_MIN || d > 0xff || (d & 0xc0) != 0x80) {
+                ungetch(d); /* no continuation: read next, as it is */
+                break;
+            }
+            buf[n++] = (char)d;
+        }
+        timeout(delay);
+        unsigned cp;
+        if (n == need + 1 && utf8_decode(buf, n, &cp) == n) {
+            *ch = (wint_t)cp;
+            return OK;
+        }
+        /* an invalid sequence: its lead byte as Latin-1, the rest after */
+        for (size_t i = n; i-- > 1;)
+            ungetch((unsigned char)buf[i]);
+    }
+    *ch = c >= 0xa0 ? (wint_t)c : 0xfffd;
+    return OK;
+}
+
 /* The next input: the read-ahead queue first, then curses (with the
  * timeout in force). */
 static int rd(wint_t *ch)
@@ -99,7 +152,7 @@ static int rd(wint_t *ch)
         return ahead[ahead_at++].r;
     }
     ahead_at = ahead_n = ahead_seen = 0;
-    return get_wch(ch);
+    return read_char(ch);
 }
 
 /* Appends (r, ch) to the read-ahead queue. */
@@ -657,7 +710,7 @@ static bool stray_end_ahead(void)
         /* curses may hold input already read; what the terminal holds
          * is read whole, markers included */
         timeout(waiting ? ESC_WAIT_MS : 0);
-        int r = get_wch(&ch);
+        int r = read_char(&ch);
         timeout(250);
         if (r == ERR)
             return false;
