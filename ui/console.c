@@ -164,7 +164,9 @@ static void run_loop(ui *u)
         }
         if (common_key(u, k))
             continue;
-        u->msg[0] = '\0';
+        /* a paste keeps the word about control characters left out */
+        if (k != UI_KEY_PASTE || !term_paste_controls())
+            u->msg[0] = '\0';
         if (k == UI_KEY_PASTE) {
             /* A paste is text for a field, never keys. */
             if (!u->top->ops->paste ||
