@@ -197,7 +197,9 @@ static void run_loop(ui *u)
         }
         if (common_key(u, k))
             continue;
-        u->msg[0] = '\0';
+        /* a paste keeps the word about control characters left out */
+        if (k != UI_KEY_PASTE || !term_paste_controls())
+            u->msg[0] = '\0';
         if (k == UI_KEY_PASTE) {
             /* A paste is text for a field, never keys. */
             if (!u->top->ops->paste ||
@@ -206,7 +208,9 @@ static void run_loop(ui *u)
                            "(a paste never acts as keys)");
             continue;
         }
-        if (!act_on(u, u->top->ops->handle(u, u->top, k)))
+        ui_result r = u->top->ops->handle(u, u->top, k);
+        ui_written(u); /* keys typed during its writes: not answers */
+        if (!act_on(u, r))
             return;
     }
 }

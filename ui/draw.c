@@ -201,12 +201,33 @@ int ui_key(ui *u)
                 term_paste_owed())
                 ui_info(u, "Paste cancelled: the rest of it is discarded "
                            "when it arrives (Esc stops waiting)");
+            size_t nc = term_paste_controls();
+            if (nc && term_paste_result() == TERM_PASTE_WHOLE)
+                ui_info(u, "Left out %zu control character%s of the paste "
+                           "(a paste is text, never keys)",
+                        nc, nc == 1 ? "" : "s");
             u->paste = text;
             return UI_KEY_PASTE;
         }
         u->paste = NULL;
         return k;
     }
+}
+
+void ui_writing(ui *u) { u->wrote = true; }
+
+void ui_written(ui *u)
+{
+    if (!u->wrote)
+        return;
+    u->wrote = false;
+    size_t n = ui_flush(u);
+    if (!n)
+        return;
+    size_t len = strlen(u->msg);
+    snprintf(u->msg + len, sizeof u->msg - len,
+             "%s(ignored %zu key%s typed while writing to the journal)",
+             len ? " " : "", n, n == 1 ? "" : "s");
 }
 
 size_t ui_flush(ui *u)

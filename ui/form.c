@@ -112,6 +112,7 @@ static ui_result form_save(ui *u, form *f)
     if (!form_collect(u, f, &s))
         return UI_STAY;
     ss_err e = {{0}};
+    ui_writing(u);
     if (journal_site_save(u->a->j, &s, f->create, &e) != 0) {
         ui_error(u, "Not saved: %s", e.msg);
         return UI_STAY;
@@ -205,5 +206,11 @@ screen *form_screen_new(ui *u, const char *code)
         edit_init(&f->ed[i], buf, max);
     }
     f->cur = f->create ? FIELD_CODE : FIELD_NAME;
+    /* Keys typed before the form opened were meant for the screen behind
+     * it: none goes into a field (Ctrl-O would save them). */
+    size_t dropped = ui_flush(u);
+    if (dropped)
+        ui_info(u, "Ignored %zu key%s typed before the form opened", dropped,
+                dropped == 1 ? "" : "s");
     return screen_new(&form_ops, f);
 }

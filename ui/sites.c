@@ -230,6 +230,7 @@ static ui_result sites_open(ui *u, sites_view *v)
         return UI_STAY;
     }
     memset(&rv, 0, sizeof rv);
+    ui_writing(u);
     if (journal_run_start(u->a->j, code, u->a->proc, &rv, &e) != 0) {
         ui_error(u, "Cannot start the cleanup of %s: %s", code, e.msg);
         sites_reload(u, v);
@@ -278,6 +279,7 @@ static void sites_set_state(ui *u, sites_view *v)
     ss_err e = {{0}};
     char code[4];
     snprintf(code, sizeof code, "%s", r->site.code);
+    ui_writing(u);
     if (journal_site_set_state(u->a->j, code, states[pick], &e) != 0)
         ui_error(u, "Cannot set the state of %s: %s", code, e.msg);
     else

@@ -71,6 +71,7 @@ static term_paste_end paste_end; /* how the last paste ended */
 /* A paste was cancelled before its end marker came: the rest of it, when
  * it arrives, is discarded up to that marker, never read as keys. */
 static bool paste_owed;
+static size_t paste_controls;    /* control characters left out of it */
 static bool paste_mode;          /* bracketed paste was turned on */
 static bool resize_pending;      /* a resize came inside a paste */
 static int eof_reads;            /* reads in a row that found end of file */
@@ -78,6 +79,94 @@ static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
 static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
 static int script_line;          /* line number, for messages */
+
+/* Input read ahead of the key being handled (what waited behind it in
+ * the same burst), in order; every read takes from here first. */
+typedef struct queued {
+    int r;      /* what get_wch returned: OK or KEY_CODE_YES */
+    wint_t ch;
+} queued;
+static queued *ahead;            /* the queue */
+static size_t ahead_at, ahead_n, ahead_cap; /* next, end, capacity */
+static size_t ahead_seen;        /* queue entries before it hold no marker */
+
+/* The next character or function key from curses (with the timeout in
+ * force), like get_wch but decoding UTF-8 itself and in any locale: the
+ * terminal sends UTF-8 even where the C library would not decode it (LANG
+ * unset), and get_wch cuts the input at a byte it cannot decode. A byte
+ * that starts no valid UTF-8 sequence is kept as the Latin-1 character it
+ * would be (U+FFFD for one that is a C1 control), never dropped, and the
+ * input after it is read as usual. */
+static int read_char(wint_t *ch)
+{
+    int c = wgetch(stdscr);
+    if (c == ERR)
+        return ERR;
+    if (c >= KEY_MIN || c > 0xff) {
+        *ch = (wint_t)c;
+        return KEY_CODE_YES;
+    }
+    if (c < 0x80) {
+        *ch = (wint_t)c;
+        return OK;
+    }
+    size_t need = c >= 0xc2 && c <= 0xdf   ? 1
+                  : c >= 0xe0 && c <= 0xef ? 2
+                  : c >= 0xf0 && c <= 0xf4 ? 3
+                                           : 0;
+    char buf[4] = {(char)c};
+    size_t n = 1;
+    if (need) {
+        int delay = wgetdelay(stdscr);
+        timeout(ESC_WAIT_MS); /* the rest of the character is on its way */
+        while (n <= need) {
+            int d = wgetch(stdscr);
+            if (d == ERR)
+                break;
+            if (d >= KEY_MIN || d > 0xff || (d & 0xc0) != 0x80) {
+                ungetch(d); /* no continuation: read next, as it is */
+                break;
+            }
+            buf[n++] = (char)d;
+        }
+        timeout(delay);
+        unsigned cp;
+        if (n == need + 1 && utf8_decode(buf, n, &cp) == n) {
+            *ch = (wint_t)cp;
+            return OK;
+        }
+        /* an invalid sequence: its lead byte as Latin-1, the rest after */
+        for (size_t i = n; i-- > 1;)
+            ungetch((unsigned char)buf[i]);
+    }
+    *ch = c >= 0xa0 ? (wint_t)c : 0xfffd;
+    return OK;
+}
+
+/* The next input: the read-ahead queue first, then curses (with the
+ * timeout in force). */
+static int rd(wint_t *ch)
+{
+    if (ahead_at < ahead_n) {
+        *ch = ahead[ahead_at].ch;
+        return ahead[ahead_at++].r;
+    }
+    ahead_at = ahead_n = ahead_seen = 0;
+    return read_char(ch);
+}
+
+/* Appends (r, ch) to the read-ahead queue. */
+static void ahead_push(int r, wint_t ch)
+{
+    if (ahead_at == ahead_n)
+        ahead_at = ahead_n = ahead_seen = 0;
+    if (ahead_n == ahead_cap) {
+        ahead_cap = ahead_cap ? 2 * ahead_cap : 64;
+        ahead = xrealloc(ahead, ahead_cap * sizeof *ahead);
+    }
+    ahead[ahead_n].r = r;
+    ahead[ahead_n++].ch = ch;
+}
 
 /* Notes the signal; the input loop acts on it (leave, stop, resume). */
 static void on_signal(int sig)
@@ -105,6 +194,14 @@ static void install_signals(void)
     sigaction(SIGHUP, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
+    /* Every other signal that would end us: leave through term_done, as
+     * for SIGTERM (a SIGPIPE then fails the write as EPIPE instead). An
+     * ignored one stays ignored. */
+    static const int others[] = {SIGUSR1, SIGUSR2, SIGALRM, SIGPIPE};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (sigaction(others[i], NULL, &old) == 0 &&
+            old.sa_handler != SIG_IGN)
+            sigaction(others[i], &sa, NULL);
     /* A stop or a continue must not fail a journal write under way with
      * EINTR; the wait for a key (poll) is interrupted all the same. */
     sa.sa_flags = SA_RESTART;
@@ -177,7 +274,10 @@ int term_init(ss_err *e)
         return ss_errf(e, "SITESWEEP_KEYS: cannot read %s", ks);
     }
     set_escdelay(ESC_WAIT_MS);
-    cbreak();
+    /* Raw: no byte the terminal gets is a signal or flow control (a paste
+     * holding Ctrl-C must not end the console, nor Ctrl-S freeze it);
+     * Ctrl-C, Ctrl-\ and Ctrl-Z are keys acted on in term_key. */
+    raw();
     noecho();
     nonl();
     keypad(stdscr, TRUE);
@@ -290,6 +390,9 @@ void term_done(void)
     delscreen(scr);
     scr = NULL;
     sb_free(&paste);
+    free(ahead);
+    ahead = NULL;
+    ahead_at = ahead_n = ahead_cap = ahead_seen = 0;
     if (script)
         fclose(script);
     script = NULL;
@@ -317,6 +420,34 @@ int term_signal(void) { return (int)got_signal; }
 bool term_too_small(void)
 {
     return COLS < TERM_MIN_COLS || LINES < TERM_MIN_ROWS;
+}
+
+/* The signal a control key stands for in raw mode (the terminal sends no
+ * signals: a paste holding these bytes must not act as them); 0 for none.
+ * Ctrl-Z is SIGTSTP. */
+static int key_signal(int r, wint_t ch)
+{
+    if (r == KEY_CODE_YES)
+        return 0;
+    switch (ch) {
+    case 0x03: return SIGINT;
+    case 0x1c: return SIGQUIT;
+    case 0x1a: return SIGTSTP;
+    default: return 0;
+    }
+}
+
+/* Acts on a control key as the terminal would have on its signal: leave
+ * (Ctrl-C, Ctrl-\) or stop when safe (Ctrl-Z, unless we were started with
+ * SIGTSTP ignored). */
+static void key_act(int sig)
+{
+    if (sig == SIGTSTP) {
+        if (tstp_ours)
+            got_tstp = 1;
+    } else if (!got_signal) {
+        got_signal = sig;
+    }
 }
 
 /* Says on the bottom row that a paste is still open and how to drop it. */
@@ -349,13 +480,14 @@ static bool read_paste(void)
     paste.len = 0;
     sb_puts(&paste, "");
     paste_end = TERM_PASTE_WHOLE;
+    paste_controls = 0;
     bool cr = false, open = true, notice = false, owed = false;
     int idle = 0;
     timeout(250);
     for (;;) {
         wint_t ch;
         errno = 0;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         int err = errno;
         if (got_signal)
             break;
@@ -412,6 +544,11 @@ static bool read_paste(void)
                 paste_end = TERM_PASTE_TOO_LONG;
             continue;
         }
+        if (ch != '\r' && ch != '\n' && ch != '\t' &&
+            cp_is_unsafe((unsigned)ch)) {
+            paste_controls++; /* Ctrl-C in a paste is text, not a key */
+            continue;
+        }
         sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
@@ -432,7 +569,7 @@ static void drain_burst(void)
     timeout(0);
     for (;;) {
         wint_t ch;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
         if (r == KEY_CODE_YES && ch == KEY_RESIZE)
@@ -447,26 +584,34 @@ static void drain_burst(void)
 
 term_paste_end term_paste_result(void) { return paste_end; }
 bool term_paste_owed(void) { return paste_owed; }
+size_t term_paste_controls(void) { return paste_controls; }
 
 /* Puts back what get_wch returned (r, ch): it is the next read. */
 static void unread(int r, wint_t ch)
 {
-    if (r == KEY_CODE_YES)
-        ungetch((int)ch);
-    else
-        unget_wch((wchar_t)ch);
+    if (ahead_at == 0) {
+        ahead_push(r, ch); /* room for one more, then move it to the front */
+        memmove(ahead + 1, ahead, (ahead_n - 1) * sizeof *ahead);
+        ahead_at = 1;
+        if (ahead_seen)
+            ahead_seen++;
+    }
+    ahead[--ahead_at].r = r;
+    ahead[ahead_at].ch = ch;
 }
 
 /* Whether more input is waiting right now (in curses or the terminal);
  * nothing is taken. */
 static bool input_waiting(void)
 {
+    if (ahead_at < ahead_n)
+        return true;
     struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
     if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
         return true;
     wint_t ch;
     timeout(0);
-    int r = get_wch(&ch);
+    int r = rd(&ch);
     timeout(250);
     if (r == ERR)
         return false;
@@ -481,6 +626,12 @@ static bool input_waiting(void)
  * notice to show, and clears paste_owed when the wait is over. */
 static const char *owed_input(int r, wint_t ch)
 {
+    int sig = key_signal(r, ch);
+    if (sig && !input_waiting()) {
+        key_act(sig); /* typed alone: the operator's, not the paste's */
+        return "Waiting for the rest of the cancelled paste: input is "
+               "discarded until it ends (Esc stops waiting)";
+    }
     if (r != KEY_CODE_YES && ch == UI_ESC && !input_waiting()) {
         paste_owed = false;
         return "No longer waiting for the rest of the cancelled paste: "
@@ -488,7 +639,7 @@ static const char *owed_input(int r, wint_t ch)
     }
     timeout(0);
     while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
-        r = get_wch(&ch);
+        r = rd(&ch);
         if (r == ERR || got_signal) {
             timeout(250);
             return "Waiting for the rest of the cancelled paste: input is "
@@ -509,12 +660,19 @@ static const char *owed_input(int r, wint_t ch)
  * waiting is put back. */
 static bool paste_follows(void)
 {
+    if (ahead_at < ahead_n) {
+        if (ahead[ahead_at].r != KEY_CODE_YES ||
+            ahead[ahead_at].ch != KEY_PASTE_BEGIN)
+            return false;
+        ahead_at++;
+        return true;
+    }
     struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
     if (poll(&pf, 1, 0) != 1 || !(pf.revents & POLLIN))
         return false; /* nothing waiting */
     wint_t ch;
     timeout(ESC_WAIT_MS); /* what waits is read whole, markers included */
-    int r = get_wch(&ch);
+    int r = rd(&ch);
     timeout(250);
     if (r == ERR)
         return false;
@@ -522,6 +680,57 @@ static bool paste_follows(void)
         return true;
     unread(r, ch);
     return false;
+}
+
+/* Whether the burst the key just read came in holds a paste's end marker
+ * with no start marker before it: then that key and everything up to the
+ * marker are the tail of a paste (one that was cancelled, or one whose
+ * text held an end marker), never keys. Reads what is waiting into the
+ * read-ahead queue, up to the first marker; nothing is taken from it. */
+static bool stray_end_ahead(void)
+{
+    size_t i = ahead_seen > ahead_at ? ahead_seen : ahead_at;
+    for (;;) {
+        for (; i < ahead_n; i++) {
+            if (ahead[i].r != KEY_CODE_YES)
+                continue;
+            if (ahead[i].ch == KEY_PASTE_BEGIN) {
+                ahead_seen = i;
+                return false;
+            }
+            if (ahead[i].ch == KEY_PASTE_END) {
+                ahead_seen = i;
+                return true;
+            }
+        }
+        ahead_seen = ahead_n;
+        struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
+        bool waiting = poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN);
+        wint_t ch;
+        /* curses may hold input already read; what the terminal holds
+         * is read whole, markers included */
+        timeout(waiting ? ESC_WAIT_MS : 0);
+        int r = read_char(&ch);
+        timeout(250);
+        if (r == ERR)
+            return false;
+        ahead_push(r, ch);
+    }
+}
+
+/* Discards the tail of a paste that stray_end_ahead found: everything up
+ * to its end marker, and the rest of that burst. */
+static void drop_paste_tail(void)
+{
+    for (;;) {
+        wint_t ch;
+        int r = rd(&ch);
+        if (r == ERR || (r == KEY_CODE_YES && ch == KEY_PASTE_END))
+            break;
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+    }
+    drain_burst();
 }
 
 /* Writes the whole screen as text, one line per row, blanks at the end of
@@ -629,7 +838,7 @@ term_event term_key(int *key, const char **text)
         }
         wint_t ch;
         errno = 0;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         int err = errno;
         if (got_signal)
             return TERM_SIGNAL;
@@ -649,21 +858,38 @@ term_event term_key(int *key, const char **text)
         }
         if (paste_owed && !(r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)) {
             *text = owed_input(r, ch);
+            if (got_signal)
+                return TERM_SIGNAL;
             return TERM_NOTICE;
         }
-        if (r == KEY_CODE_YES && ch == KEY_PASTE_END) {
-            /* the end of a paste that was discarded; what came with it
-             * belongs to that paste */
-            drain_burst();
-            continue;
+        bool begin = r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN;
+        if ((r == KEY_CODE_YES && ch == KEY_PASTE_END) ||
+            (!begin && stray_end_ahead())) {
+            /* input that ends with a paste's end marker and no start
+             * marker is the tail of a paste: what came up to it, and with
+             * it, belongs to that paste */
+            if (!(r == KEY_CODE_YES && ch == KEY_PASTE_END))
+                drop_paste_tail();
+            else
+                drain_burst();
+            if (got_signal)
+                return TERM_SIGNAL;
+            *text = "Discarded the tail of a paste (input ending with a "
+                    "paste's end marker): nothing of it acted as keys";
+            return TERM_NOTICE;
         }
         /* a key in one burst with a paste behind it is the paste's:
          * dropped, so that no question takes its answer from it */
-        if ((r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) || paste_follows()) {
+        if (begin || paste_follows()) {
             if (!read_paste())
                 return TERM_SIGNAL;
             *text = paste.s;
             return TERM_PASTE;
+        }
+        int sig = key_signal(r, ch);
+        if (sig) {
+            key_act(sig);
+            continue; /* acted on at the top of the loop */
         }
         *key = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
         return TERM_KEY;
@@ -678,7 +904,7 @@ size_t term_repeats(int key, int ms)
     timeout(ms);
     for (;;) {
         wint_t ch;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
         int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
@@ -700,9 +926,15 @@ size_t term_flush(void)
     timeout(0);
     for (;;) {
         wint_t ch;
-        int r = get_wch(&ch);
+        int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
+        if (key_signal(r, ch)) {
+            /* Ctrl-C, Ctrl-\ and Ctrl-Z typed ahead act as they did when
+             * the terminal sent signals: they decide nothing recorded */
+            key_act(key_signal(r, ch));
+            continue;
+        }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
             paste_owed = false; /* the rest of a cancelled paste is over */
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))

@@ -93,6 +93,9 @@ void term_modes(void);
 term_event term_key(int *key, const char **paste);
 /* How the paste term_key returned last ended. */
 term_paste_end term_paste_result(void);
+/* How many control characters (Ctrl-C, Ctrl-Z, ...: text in a paste,
+ * never signals) the last paste held; they were left out of its text. */
+size_t term_paste_controls(void);
 /* Whether a cancelled paste's end marker is still to come: until it does,
  * term_key discards all input (the paste's late rest, or keys typed
  * meanwhile) as TERM_NOTICE events; a lone Esc stops the wait. */

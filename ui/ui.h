@@ -70,6 +70,7 @@ struct ui {
     bool unreachable;      /* the journal could not be read at the last
                               idle check */
     bool said_unreachable; /* ... and the screen has said so */
+    bool wrote;      /* a journal write ran since the last key */
 };
 
 screen *screen_new(const screen_ops *ops, void *data);
@@ -96,6 +97,14 @@ int ui_key(ui *u);
  * opens, so nothing typed before the question can answer it. Returns the
  * number of keys discarded (a paste counts as one). */
 size_t ui_flush(ui *u);
+/* Says a journal write is about to run (it may wait seconds on a lock):
+ * keys typed meanwhile were not typed at the outcome, so the console loop
+ * discards them after the key's handler, and they never erase the outcome
+ * message. */
+void ui_writing(ui *u);
+/* After a key's handler: discards the keys typed during a write it ran
+ * (ui_writing) and adds to the status message how many. */
+void ui_written(ui *u);
 
 /* Writes s (escaped, cropped to cols columns, padded with spaces when pad)
  * at y, x in role r. Returns the columns used. */

@@ -444,6 +444,7 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
     memset(&mr, 0, sizeof mr);
     ss_err e = {{0}};
     ui_info(u, "Recording %s %s in the journal...", idc, outcome_name(o));
+    ui_writing(u);
     ui_paint(u);
     refresh();
     if (journal_mark(u->a->j, v->code, idc, o, note, NULL, &mr, &e) != 0) {
@@ -587,6 +588,7 @@ static void walk_note(ui *u, walk_view *v)
     }
     ss_err e = {{0}};
     int64_t ev = 0;
+    ui_writing(u);
     if (journal_note(u->a->j, v->code, idc, note, &ev, &e) != 0)
         ui_error(u, "Note not recorded: %s", e.msg);
     else
@@ -634,6 +636,7 @@ static bool walk_abandon(ui *u, walk_view *v)
         return false;
     }
     ui_info(u, "Recording the abandonment of %s in the journal...", v->code);
+    ui_writing(u);
     ui_paint(u);
     refresh();
     ss_err e = {{0}};
@@ -812,6 +815,7 @@ static bool claim_run(ui *u, const char *code, run_view *rv)
 {
     ss_err e = {{0}};
     run_holder by;
+    ui_writing(u);
     int rc = journal_run_claim(u->a->j, rv->id, false, &by, &e);
     if (rc == 0 && by.gone)
         ui_info(u, "%s's console on %s (holding since %.19s) went away: "
@@ -832,6 +836,7 @@ static bool claim_run(ui *u, const char *code, run_view *rv)
         ui_info(u, "Left the cleanup of %s to %s", code, by.operator_name);
         return false;
     }
+    ui_writing(u);
     if (journal_run_claim(u->a->j, rv->id, true, &by, &e) != 0) {
         ui_error(u, "Cannot take over the cleanup of %s: %s", code, e.msg);
         return false;
