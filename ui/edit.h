@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define EDIT_CAP 1024 /* bytes a line can hold */
+#define EDIT_CAP 4096 /* bytes a field can hold: as much as mark --note */
 
 typedef struct line_edit {
     char buf[EDIT_CAP + 1]; /* the text, UTF-8, NUL-terminated */

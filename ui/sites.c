@@ -160,8 +160,9 @@ static char *start_question(ui *u, const site_row *r)
     site par;
     ss_err e = {{0}};
     if (journal_site_get(u->a->j, st->parent, &par, &e) != 0)
-        sb_printf(&b, "Its parent %s is not in the inventory: the commands "
-                      "will show <parent_server> instead of its server. ",
+        sb_printf(&b, "Its parent %s is not in the inventory: the "
+                      "instructions will say its server is unknown, and the "
+                      "commands that need it are not ready. ",
                   st->parent);
     sb_printf(&b, "Start cleanup of %s (%s)%s? [y/N]", st->code, st->server,
               b.len ? " anyway" : "");

@@ -8,7 +8,8 @@
 #   type_text TEXT            send TEXT literally
 #   paste_text TEXT           paste TEXT as the terminal would (bracketed
 #                             when the console asked for it; LF sent as CR)
-#   wait_for TEXT             until the screen shows TEXT (~10 s), else fail
+#   wait_for TEXT             until the screen shows TEXT (~10 s, or
+#                             E2E_WAIT tenths of a second), else fail
 #   wait_gone TEXT            until the screen no longer shows TEXT
 #   assert_screen_contains TEXT / assert_screen_lacks TEXT
 #   ss ARGS...                the CLI on the test's journal
@@ -93,7 +94,7 @@ resize() { t resize-window -t ss -x "${1%x*}" -y "${1#*x}"; }
 
 wait_for() {
     _n=0
-    while [ $_n -lt 100 ]; do
+    while [ $_n -lt "${E2E_WAIT:-100}" ]; do
         screen_text | grep -qF -- "$1" && return 0
         sleep 0.1
         _n=$((_n + 1))
