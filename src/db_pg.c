@@ -24,6 +24,44 @@ static void quiet(void *arg, const char *msg)
     (void)msg;
 }
 
+/* Replaces every occurrence of secret (when at least 1 byte) in msg (n
+ * bytes) with "***". */
+static void hide(char *msg, size_t n, const char *secret, size_t len)
+{
+    char needle[512];
+    if (!len || len >= sizeof needle)
+        return;
+    memcpy(needle, secret, len);
+    needle[len] = '\0';
+    char *at;
+    while ((at = strstr(msg, needle)) != NULL) {
+        char rest[1024];
+        snprintf(rest, sizeof rest, "%s", at + len);
+        snprintf(at, n - (size_t)(at - msg), "***%s", rest);
+    }
+}
+
+/* Hides the URI's password in msg however libpq quoted it back (whole,
+ * or only the token it could not parse): the text after the ':' of the
+ * user part, and every password=... parameter. */
+static void hide_password(char *msg, size_t n, const char *uri)
+{
+    const char *auth = strstr(uri, "://");
+    if (auth) {
+        auth += 3;
+        size_t hostlen = strcspn(auth, "/?");
+        const char *at = NULL;
+        for (const char *c = auth; c < auth + hostlen; c++)
+            if (*c == '@')
+                at = c;
+        const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+        if (colon)
+            hide(msg, n, colon + 1, (size_t)(at - colon - 1));
+    }
+    for (const char *p = uri; (p = strstr(p, "password=")) != NULL; p += 9)
+        hide(msg, n, p + 9, strcspn(p + 9, "&"));
+}
+
 db *db_connect_pg(const char *uri, char *msg, size_t n)
 {
     /* Defaults first: keywords in the URI (expanded from dbname) and the
@@ -57,6 +95,7 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
                          "database %s): %s",
                  host && *host ? host : "(default)",
                  dbn && *dbn ? dbn : "(default)", why);
+        hide_password(msg, n, uri);
         PQfinish(c);
         return NULL;
     }

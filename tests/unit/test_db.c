@@ -291,6 +291,19 @@ static void test_unreachable_server(void **state)
     assert_non_null(strstr(msg, "nodb"));
     assert_null(strstr(msg, "s3cret"));
     assert_null(strchr(msg, '\n'));
+    /* URIs libpq cannot parse are quoted back by it: never the password. */
+    const char *bad[] = {
+        "postgres://u:S3c%20ret@[::1/db",
+        "postgresql://u:S3c%zzPW@/db",
+        "Postgres://u:S3cretPW@/db?host=/nonexistent-dir",
+        "postgresql:///db?host=/nonexistent-dir&password=S3cretQ&x=1",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        d = db_connect_pg(bad[i], msg, sizeof msg);
+        assert_null(d);
+        if (strstr(msg, "S3c"))
+            fail_msg("case %zu leaks the password: %s", i, msg);
+    }
 }
 
 #define BOTH(fn)                                                           \
