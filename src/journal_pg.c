@@ -257,6 +257,53 @@ static int one_text(db *d, const char *sql, char *out, size_t n, ss_err *e)
     return 0;
 }
 
+/* A second connection with c's parameters holds a transaction open while
+ * d (c's db) asks for its server process again: 1 when the two shared one
+ * or d's changed, 0 when each kept its own, -1 on failure (e set). */
+static int pooler_probe(PGconn *c, db *d, const char *pid, ss_err *e)
+{
+    PQconninfoOption *opts = PQconninfo(c);
+    if (!opts)
+        return ss_errf(e, "cannot check the database session: out of memory"),
+               -1;
+    int k = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        k++;
+    const char **keys = xcalloc((size_t)k + 1, sizeof *keys);
+    const char **vals = xcalloc((size_t)k + 1, sizeof *vals);
+    k = 0;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (o->val) {
+            keys[k] = o->keyword;
+            vals[k++] = o->val;
+        }
+    PGconn *p = PQconnectdbParams(keys, vals, 0);
+    free(keys);
+    free(vals);
+    PQconninfoFree(opts);
+    char other[32] = "", again[64] = "";
+    PGresult *r = NULL;
+    if (PQstatus(p) == CONNECTION_OK) {
+        PQclear(PQexec(p, "BEGIN"));
+        r = PQexec(p, "SELECT pg_backend_pid()::text");
+    }
+    int rc = 0;
+    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+        ss_errf(e, "cannot check the database session: %s",
+                PQerrorMessage(p));
+        rc = -1;
+    } else
+        snprintf(other, sizeof other, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (rc == 0)
+        rc = one_text(d, "SELECT pg_backend_pid()::text", again, sizeof again,
+                      e);
+    PQfinish(p); /* its transaction ends with it */
+    if (rc)
+        return rc;
+    return strcmp(other, pid) == 0 || strcmp(again, pid) != 0;
+}
+
 int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
 {
     char pid[32], marker[64], sql[160], got[64];
@@ -285,6 +332,24 @@ int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
                              "a pooler in session mode");
             return 1;
         }
+    }
+    /* Alone behind a pooler in transaction mode, a client may be given
+     * the same server process every time, and the checks above pass. A
+     * pooler shows by the backend key it sent at connection, which is its
+     * own, not the server's: then a second client's transaction must get
+     * a server process of its own and leave this session its own. */
+    PGconn *c = db_pg(d);
+    if (c && PQbackendPID(c) != atoi(pid)) {
+        int rc = pooler_probe(c, d, pid, e);
+        if (rc > 0)
+            snprintf(why, n, "the connection is not a session of its own: "
+                             "it shares its server process with another "
+                             "client between transactions (a pooler such "
+                             "as pgbouncer in transaction mode?). sitesweep "
+                             "ties a console's hold on a cleanup to its "
+                             "session: connect directly, or through a "
+                             "pooler in session mode");
+        return rc;
     }
     return 0;
 }

@@ -76,7 +76,11 @@ int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e);
  * multiplexed by a pooler in transaction mode (pgbouncer's default), where
  * a session lock would outlive its console or vanish. Tells by a marker
  * set on the session and a backend pid that must both survive separate
- * transactions. 0 fit; 1 not (why says so); -1 on failure (e set). */
+ * transactions; behind a pooler (the backend key libpq got is not the
+ * server process's pid) also by a second connection with d's parameters,
+ * whose open transaction must get a server process of its own while d
+ * keeps its one. 0 fit; 1 not (why, n bytes, says so); -1 on failure (e
+ * set). */
 int jpg_session_check(db *d, char *why, size_t n, ss_err *e);
 
 #endif
