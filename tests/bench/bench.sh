@@ -10,9 +10,14 @@
 #   4. the run list (`sitesweep runs`, the console's Cleanups screen and
 #      its filter): 99 runs in 1,000 events vs BENCH_HISTORY past runs
 #      (default 10,000) more in the 1,000,000-event journal
+#   5.-8. on PostgreSQL (tests/bench/bench_pg.sh, a private server of
+#      its own): mark vs psql, eight concurrent writers, copy, sites,
+#      console start and verify at 1,000 vs BENCH_EVENTS events, and the
+#      time a mark takes to show on another console
 # BENCH_N: processes per side in benchmark 1 (default 200).
 # BENCH_EVENTS: events of the big journal (default 1000000).
-# BENCH_ONLY=runs: only benchmark 4 (and the journals it needs).
+# BENCH_ONLY=runs: only benchmark 4 (and the journals it needs);
+# BENCH_ONLY=pg: only the PostgreSQL ones (5.-8.).
 # BENCH_KEEP=1 keeps work/; BENCH_REUSE=1 then measures on its journals
 # again instead of generating them (and says so).
 set -u
@@ -28,7 +33,8 @@ unset SITESWEEP_JOURNAL SITESWEEP_PROCEDURE NO_COLOR TMUX
 export SITESWEEP_OPERATOR=bench
 sock="ssbench$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server >/dev/null 2>&1; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$w"' EXIT
+. tests/bench/bench_pg.sh
+trap 'tm kill-server >/dev/null 2>&1; pg_stop; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$w"' EXIT
 trap 'exit 1' INT TERM HUP
 : >"$res"
 
@@ -155,6 +161,8 @@ console_once() {
     t1=$(ns)
     pid=$(tm display -p -t b '#{pane_pid}')
     awk '/VmHWM/ {print $2}' "/proc/$pid/status" >>"$w/c.hwm1.$2"
+    tm send-keys -t b Tab # Sites -> Cleanups -> Journal
+    wait_screen "d/s/f/na/open"
     tm send-keys -t b Tab
     wait_screen "Time (UTC)"
     t2=$(ns)
@@ -388,8 +396,14 @@ if [ "${BENCH_ONLY:-}" = runs ]; then
     say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
     exit 0
 fi
+if [ "${BENCH_ONLY:-}" = pg ]; then
+    bench_pg
+    say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
+    exit 0
+fi
 bench_mark
 bench_size
 bench_runs
 bench_import
+bench_pg
 say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
