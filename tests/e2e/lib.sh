@@ -29,6 +29,12 @@
 # E2E_ENV adds environment to the console; E2E_AFTER is a command the pane
 # runs after the console ended (the pane then stays, for tmux queries).
 #   fail MESSAGE              dumps the screen and stderr, exits 1
+#
+# TEST_BACKEND=pg (tests/run-tests.sh, for tests marked "# backends:
+# sqlite pg"): the journal is a schema of its own on the run's private
+# PostgreSQL server ($SITESWEEP_TEST_PG), exported as SITESWEEP_PG_SCHEMA
+# to the CLI and every console, dropped at the end; screen dumps leave out
+# the URI on the bottom row as they leave out the file's path.
 
 set -u
 : "${SITESWEEP_BIN:?SITESWEEP_BIN must name the binary under test}"
@@ -45,10 +51,21 @@ unset SITESWEEP_JOURNAL SITESWEEP_OPERATOR SITESWEEP_NOW NO_COLOR TMUX
 export LSAN_OPTIONS="suppressions=$E2E_ROOT/data/lsan.supp:print_suppressions=0"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}abort_on_error=0"
 
+E2E_PG=""
+if [ "${TEST_BACKEND:-sqlite}" = pg ]; then
+    : "${SITESWEEP_TEST_PG:?TEST_BACKEND=pg needs SITESWEEP_TEST_PG}"
+    SITESWEEP_PG_SCHEMA="e_$(basename "$0" | tr -c 'a-z0-9\n' _)_$$"
+    export SITESWEEP_PG_SCHEMA
+    E2E_PG=$SITESWEEP_PG_SCHEMA
+    E2E_JOURNAL="$SITESWEEP_TEST_PG"
+fi
+
 t() { tmux -L "$E2E_SOCK" -f /dev/null "$@"; }
 
 e2e_cleanup() {
     t kill-server >/dev/null 2>&1
+    [ -z "$E2E_PG" ] || psql -X -q "$SITESWEEP_TEST_PG" \
+        -c "DROP SCHEMA IF EXISTS $E2E_PG CASCADE" >/dev/null 2>&1
     rm -rf "$E2E_DIR"
 }
 trap e2e_cleanup EXIT
@@ -75,8 +92,8 @@ e2e_start() {
     rm -f "$E2E_STATUS"
     t new-session -d -s ss -x "${size%x*}" -y "${size#*x}" \
         "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 HOME='$HOME' \
-         LSAN_OPTIONS='$LSAN_OPTIONS' ${E2E_ENV:-} \
-         '$SITESWEEP_BIN' --journal '$E2E_JOURNAL' --operator tester $* \
+         LSAN_OPTIONS='$LSAN_OPTIONS' ${E2E_PG:+SITESWEEP_PG_SCHEMA=$E2E_PG} \
+         ${E2E_ENV:-} '$SITESWEEP_BIN' --journal '$E2E_JOURNAL' --operator tester $* \
          2>>'$E2E_ERR'; echo \$? >'$E2E_STATUS'; ${E2E_AFTER:-}" ||
         fail "cannot start tmux"
     t set-option -t ss remain-on-exit off >/dev/null 2>&1
@@ -161,7 +178,7 @@ run_script() {
 # the bottom row: for screens whose dates are fixed by SITESWEEP_NOW.
 screen_dump_raw() {
     [ -f "$E2E_DIR/$1" ] || fail "no screen dump $1"
-    sed -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
+    sed -e "s# *$E2E_DIR/.*\$##" -e "s# *postgresql://.*\$##" "$E2E_DIR/$1"
 }
 
 screen_dump() {
@@ -169,7 +186,7 @@ screen_dump() {
     sed -E -e 's/20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}/DATE/g' \
         -e 's/(procedure [a-z0-9]+) [0-9a-f]{8}/\1 HASH/' \
         -e 's/(spent |left ~)[0-9]+[hms]( [0-9]+[hms])?/\1TIME/g' \
-        -e "s# *$E2E_DIR/.*\$##" "$E2E_DIR/$1"
+        -e "s# *$E2E_DIR/.*\$##" -e "s# *postgresql://.*\$##" "$E2E_DIR/$1"
 }
 
 # Fails unless screen dump NAME is, line for line, the text on stdin.
