@@ -37,14 +37,19 @@ run_one() {
     name=$1; shift
     case "$name" in *"${TESTS_FILTER:-}"*) ;; *) return ;; esac
     log="$out/$(echo "$name" | tr / _).log"
+    _t0=$(date +%s)
     if "$@" >"$log" 2>&1; then
-        passed=$((passed + 1)); printf '  ok    %s\n' "$name"
+        _dt=$(($(date +%s) - _t0))
+        passed=$((passed + 1)); printf '  ok    %s (%d s)\n' "$name" "$_dt"
     else
+        _dt=$(($(date +%s) - _t0))
         failed=$((failed + 1)); failures="$failures $name"
-        printf '  FAIL  %s (log: %s)\n' "$name" "$log"
+        printf '  FAIL  %s (%d s, log: %s)\n' "$name" "$_dt" "$log"
         tail -n 30 "$log" | sed 's/^/        /'
     fi
+    case $name in pg/*) pg_secs=$((pg_secs + _dt));; esac
 }
+pg_secs=0
 
 for t in "$@"; do run_one "unit/$(basename "$t")" "$t"; done
 for t in tests/cli/*-test tests/e2e/*-test; do
@@ -60,6 +65,7 @@ if [ -n "${SITESWEEP_TEST_PG:-}" ]; then
 fi
 
 echo
+[ "$pg_secs" -eq 0 ] || echo "the PostgreSQL reruns (pg/) took $pg_secs s"
 [ -z "$failures" ] || echo "failed:$failures"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

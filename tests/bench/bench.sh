@@ -10,14 +10,14 @@
 #   4. the run list (`sitesweep runs`, the console's Cleanups screen and
 #      its filter): 99 runs in 1,000 events vs BENCH_HISTORY past runs
 #      (default 10,000) more in the 1,000,000-event journal
-#   5.-8. on PostgreSQL (tests/bench/bench_pg.sh, a private server of
+#   P1.-P4. on PostgreSQL (tests/bench/bench_pg.sh, a private server of
 #      its own): mark vs psql, eight concurrent writers, copy, sites,
 #      console start and verify at 1,000 vs BENCH_EVENTS events, and the
 #      time a mark takes to show on another console
 # BENCH_N: processes per side in benchmark 1 (default 200).
 # BENCH_EVENTS: events of the big journal (default 1000000).
 # BENCH_ONLY=runs: only benchmark 4 (and the journals it needs);
-# BENCH_ONLY=pg: only the PostgreSQL ones (5.-8.).
+# BENCH_ONLY=pg: only the PostgreSQL ones (P1.-P4.).
 # BENCH_KEEP=1 keeps work/; BENCH_REUSE=1 then measures on its journals
 # again instead of generating them (and says so).
 set -u
