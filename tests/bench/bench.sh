@@ -17,7 +17,7 @@
 # BENCH_N: processes per side in benchmark 1 (default 200).
 # BENCH_EVENTS: events of the big journal (default 1000000).
 # BENCH_ONLY=runs: only benchmark 4 (and the journals it needs);
-# BENCH_ONLY=pg: only the PostgreSQL ones (P1.-P4.).
+# BENCH_ONLY=pg: only the PostgreSQL ones (P1.-P4.); pgsize: only P3.
 # BENCH_KEEP=1 keeps work/; BENCH_REUSE=1 then measures on its journals
 # again instead of generating them (and says so).
 set -u
@@ -396,7 +396,7 @@ if [ "${BENCH_ONLY:-}" = runs ]; then
     say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
     exit 0
 fi
-if [ "${BENCH_ONLY:-}" = pg ]; then
+if [ "${BENCH_ONLY:-}" = pg ] || [ "${BENCH_ONLY:-}" = pgsize ]; then
     bench_pg
     say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
     exit 0
