@@ -381,3 +381,10 @@ char *keymap_hints(const keymap *m, size_t cols)
     }
     return sb_take(&b);
 }
+
+bool key_still_held(int held, long long held_at, int key, long long now)
+{
+    if (held < 0 || key != held)
+        return false;
+    return now - held_at < KEY_RELEASE_MS;
+}
