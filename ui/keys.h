@@ -145,4 +145,25 @@ char *keymap_hints(const keymap *m, size_t cols);
  * went back) counts as no gap. */
 bool key_still_held(int held, long long held_at, int key, long long now);
 
+/* The held-key rule's state: the key that answered the last question
+ * while it may still be held down (key -1: none), and when a copy of it
+ * last arrived (at, ms). Zero it with key = -1. */
+typedef struct key_hold {
+    int key;
+    long long at;
+} key_hold;
+
+/* A question was answered (or dismissed) by key at time at: that key is
+ * watched from now on. */
+void key_hold_answered(key_hold *h, int key, long long at);
+/* A key arrived at now, whether it is taken or discarded. Returns true
+ * when it is the watched key still held down (key_still_held): it must
+ * not answer a question; its arrival restarts the quiet gap. A copy after
+ * a gap of KEY_RELEASE_MS, or any other key, ends the watch: another key
+ * means the watched one was let go, as terminals repeat only the key
+ * pressed last and never resume a key's repeat once another was pressed
+ * (so typing a reason between two questions answered with Enter is
+ * never taken as a held Enter). */
+bool key_hold_arrived(key_hold *h, int key, long long now);
+
 #endif

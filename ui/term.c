@@ -96,11 +96,10 @@ static size_t script_at;         /* next byte of script_type */
 static int script_line;          /* line number, for messages */
 static long long script_clock;   /* the script's own clock (":sleep MS"),
                                   * in ms: key times in a script */
-/* The held-key rule (key_still_held): the key that answered the last
- * question while it may still be held down (-1: none), and when a copy
- * of it last arrived (ms, term_now). */
-static int held_key = -1;
-static long long held_at;
+/* The held-key rule (key_hold_arrived): the key that answered the last
+ * question while it may still be held down, and when a copy of it last
+ * arrived (ms, term_now). */
+static key_hold hold = {-1, 0};
 static int asking;               /* questions open (term_ask_begin) */
 static int ask_key = -1;         /* the last key a question got (-1: none) */
 static long long ask_key_at;     /* ... and when */
@@ -704,14 +703,7 @@ static long long term_now(void)
  * key is the answer of the last question still held down. */
 static bool key_arrived(int key, long long now)
 {
-    if (held_key < 0 || key != held_key)
-        return false;
-    if (!key_still_held(held_key, held_at, key, now)) {
-        held_key = -1; /* released since: a fresh press */
-        return false;
-    }
-    held_at = now;
-    return true;
+    return key_hold_arrived(&hold, key, now);
 }
 
 /* The key code term_key hands over for what rd returned. */
@@ -1095,11 +1087,8 @@ void term_ask_end(void)
 {
     if (asking > 0)
         asking--;
-    if (ask_key >= 0) {
-        if (ask_key != held_key || ask_key_at > held_at)
-            held_at = ask_key_at;
-        held_key = ask_key;
-    }
+    if (ask_key >= 0)
+        key_hold_answered(&hold, ask_key, ask_key_at);
     ask_key = -1;
 }
 

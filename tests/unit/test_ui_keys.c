@@ -293,6 +293,38 @@ static void test_key_still_held(void **state)
     assert_false(key_still_held('y', at, 'y', at + KEY_RELEASE_MS));
 }
 
+/* The rule's state over a sequence of key times: y answers at 0 and is
+ * held at a 300 ms repeat (every copy discarded, each restarting the
+ * gap); a gap of KEY_RELEASE_MS lets go; another key lets go at once;
+ * with nothing answered, nothing is held. */
+static void test_key_hold_sequence(void **state)
+{
+    (void)state;
+    key_hold h = {-1, 0};
+    assert_false(key_hold_arrived(&h, 'y', 0));
+    key_hold_answered(&h, 'y', 1000);
+    for (long long t = 1300; t <= 4000; t += 300)
+        assert_true(key_hold_arrived(&h, 'y', t)); /* held for 3 s */
+    /* 3700 was the last copy: 1099 ms later still held, restarting */
+    assert_true(key_hold_arrived(&h, 'y', 3700 + KEY_RELEASE_MS - 1));
+    long long last = 3700 + KEY_RELEASE_MS - 1;
+    /* a deliberate press after the window: let go, not held */
+    assert_false(key_hold_arrived(&h, 'y', last + KEY_RELEASE_MS));
+    assert_int_equal(h.key, -1);
+    assert_false(key_hold_arrived(&h, 'y', last + KEY_RELEASE_MS + 1));
+    /* answered by Enter; a typed reason in between lets Enter go */
+    key_hold_answered(&h, '\r', 10000);
+    assert_true(key_hold_arrived(&h, '\r', 10200));
+    assert_false(key_hold_arrived(&h, 'o', 10250));
+    assert_false(key_hold_arrived(&h, '\r', 10300));
+    /* an answer older than the last copy keeps the later time */
+    key_hold_answered(&h, 'n', 20000);
+    assert_true(key_hold_arrived(&h, 'n', 20500));
+    key_hold_answered(&h, 'n', 20100);
+    assert_int_equal(h.at, 20500);
+    assert_true(key_hold_arrived(&h, 'n', 20500 + KEY_RELEASE_MS - 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_parse_names),
         cmocka_unit_test(test_help_lists_cleanup_keys),
         cmocka_unit_test(test_key_still_held),
+        cmocka_unit_test(test_key_hold_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
