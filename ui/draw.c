@@ -190,6 +190,8 @@ int ui_key(ui *u)
             return UI_KEY_RESIZE;
         if (ev == TERM_IDLE)
             return UI_KEY_CHANGED;
+        if (ev == TERM_HELD)
+            return UI_KEY_HELD;
         if (ev == TERM_NOTICE) { /* input discarded: say so, repaint */
             ui_info(u, "%s", text);
             return UI_KEY_RESIZE;
@@ -228,6 +230,21 @@ void ui_written(ui *u)
     snprintf(u->msg + len, sizeof u->msg - len,
              "%s(ignored %zu key%s typed while writing to the journal)",
              len ? " " : "", n, n == 1 ? "" : "s");
+}
+
+size_t ui_ask_begin(ui *u)
+{
+    size_t n = term_ask_begin();
+    u->paste = NULL;
+    if (term_signalled())
+        u->quit = true;
+    return n;
+}
+
+void ui_ask_end(ui *u)
+{
+    (void)u;
+    term_ask_end();
 }
 
 size_t ui_flush(ui *u)

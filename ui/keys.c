@@ -381,3 +381,27 @@ char *keymap_hints(const keymap *m, size_t cols)
     }
     return sb_take(&b);
 }
+
+void key_hold_answered(key_hold *h, int key, long long at)
+{
+    if (key != h->key || at > h->at)
+        h->at = at;
+    h->key = key;
+}
+
+bool key_hold_arrived(key_hold *h, int key, long long now)
+{
+    if (!key_still_held(h->key, h->at, key, now)) {
+        h->key = -1; /* let go: another key, or a quiet gap */
+        return false;
+    }
+    h->at = now;
+    return true;
+}
+
+bool key_still_held(int held, long long held_at, int key, long long now)
+{
+    if (held < 0 || key != held)
+        return false;
+    return now - held_at < KEY_RELEASE_MS;
+}

@@ -125,4 +125,45 @@ void keymap_help_all(const keymap *m, text_lines *out);
  * main key of each, as many as fit in cols columns. Caller frees. */
 char *keymap_hints(const keymap *m, size_t cols);
 
+/* How long a key must stay away to count as released, in milliseconds.
+ * A terminal sends no key-up events: a held key only arrives again and
+ * again, at the repeat rate (30-300 ms apart, after a first delay of
+ * 250-1000 ms). 1.1 s is longer than every repeat interval and every
+ * first delay in use (Windows and accessibility settings go up to 1 s),
+ * with room for a busy link, and short enough that an operator who lets
+ * go and presses again is answered. */
+#define KEY_RELEASE_MS 1100
+
+/* The held-key rule, a pure function of key times (ms, any monotonic
+ * origin): held is the key that answered the last question (-1: none)
+ * and held_at when a copy of it last arrived (each later copy, taken or
+ * discarded, moves held_at on). Returns true when key, arriving at now,
+ * is that key still held down: the same key, less than KEY_RELEASE_MS
+ * after the last copy. Such a key never answers a question. A different
+ * key, or the same key after a quiet gap of KEY_RELEASE_MS or more,
+ * returns false (a fresh press). A now before held_at (a clock that
+ * went back) counts as no gap. */
+bool key_still_held(int held, long long held_at, int key, long long now);
+
+/* The held-key rule's state: the key that answered the last question
+ * while it may still be held down (key -1: none), and when a copy of it
+ * last arrived (at, ms). Zero it with key = -1. */
+typedef struct key_hold {
+    int key;
+    long long at;
+} key_hold;
+
+/* A question was answered (or dismissed) by key at time at: that key is
+ * watched from now on. */
+void key_hold_answered(key_hold *h, int key, long long at);
+/* A key arrived at now, whether it is taken or discarded. Returns true
+ * when it is the watched key still held down (key_still_held): it must
+ * not answer a question; its arrival restarts the quiet gap. A copy after
+ * a gap of KEY_RELEASE_MS, or any other key, ends the watch: another key
+ * means the watched one was let go, as terminals repeat only the key
+ * pressed last and never resume a key's repeat once another was pressed
+ * (so typing a reason between two questions answered with Enter is
+ * never taken as a held Enter). */
+bool key_hold_arrived(key_hold *h, int key, long long now);
+
 #endif

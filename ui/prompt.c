@@ -41,8 +41,11 @@ static int dialog_frame(const char *title, const char *text, int extra,
     return top + 1 + nl;
 }
 
-/* How long a key may take to come again to count as held down: longer
- * than the repeat interval of terminals, short enough not to be felt. */
+/* How long a key may take to come again, right after it came into a
+ * question, to count as held down: a key repeating fast is not pressed
+ * for the question even the first time. Slower repeats, and a key still
+ * held from the last answer, are the held-key rule's (KEY_RELEASE_MS in
+ * keys.h, applied by term_key while the question is open). */
 #define HELD_MS 150
 
 /* Why a dialog did not take input as an answer, said under its text. */
@@ -59,7 +62,8 @@ static void dialog_note(char *buf, size_t n, dialog_why why, size_t dropped)
 {
     switch (why) {
     case WHY_HELD:
-        snprintf(buf, n, "Ignored a key held down: press it once.");
+        snprintf(buf, n, "Ignored a key held down: release it and press "
+                         "it again.");
         break;
     case WHY_PASTE:
         snprintf(buf, n, "A paste is not an answer: nothing was recorded.");
@@ -86,9 +90,10 @@ static char *with_note(const char *text, const char *note)
     return note[0] ? xasprintf("%s\n\n%s", text, note) : xstrdup(text);
 }
 
-bool prompt_confirm(ui *u, const char *question, bool dflt)
+/* prompt_confirm, once the question is open (dropped: keys discarded). */
+static bool confirm_open(ui *u, const char *question, bool dflt,
+                         size_t dropped)
 {
-    size_t dropped = ui_flush(u);
     dialog_why why = early(dropped);
     for (;;) {
         if (u->quit)
@@ -113,6 +118,10 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
             why = WHY_PASTE;
             continue;
         }
+        if (k == UI_KEY_HELD) {
+            why = WHY_HELD;
+            continue;
+        }
         ui_action a = keymap_lookup(&keys_confirm, k);
         if (a != ACT_NONE && term_repeats(k, HELD_MS)) {
             /* a key the terminal repeats is held, not pressed for this
@@ -129,10 +138,18 @@ bool prompt_confirm(ui *u, const char *question, bool dflt)
     }
 }
 
-int prompt_choice(ui *u, const char *title, const char *text,
-                  const char *choices, const char *keys)
+bool prompt_confirm(ui *u, const char *question, bool dflt)
 {
-    size_t dropped = ui_flush(u);
+    size_t dropped = ui_ask_begin(u);
+    bool yes = confirm_open(u, question, dflt, dropped);
+    ui_ask_end(u);
+    return yes;
+}
+
+/* prompt_choice, once the dialog is open (dropped: keys discarded). */
+static int choice_open(ui *u, const char *title, const char *text,
+                       const char *choices, const char *keys, size_t dropped)
+{
     dialog_why why = early(dropped);
     for (;;) {
         if (u->quit)
@@ -156,6 +173,10 @@ int prompt_choice(ui *u, const char *title, const char *text,
             why = WHY_PASTE;
             continue;
         }
+        if (k == UI_KEY_HELD) {
+            why = WHY_HELD;
+            continue;
+        }
         if (k <= 0 || k > 0x7f || !strchr(keys, k))
             continue;
         if (term_repeats(k, HELD_MS)) {
@@ -164,6 +185,15 @@ int prompt_choice(ui *u, const char *title, const char *text,
         }
         return k;
     }
+}
+
+int prompt_choice(ui *u, const char *title, const char *text,
+                  const char *choices, const char *keys)
+{
+    size_t dropped = ui_ask_begin(u);
+    int k = choice_open(u, title, text, choices, keys, dropped);
+    ui_ask_end(u);
+    return k;
 }
 
 /* Draws an edit field at y, x of cols columns and places the cursor. A
@@ -190,16 +220,16 @@ static void draw_field(const line_edit *ed, int y, int x, int cols,
     }
 }
 
-/* prompt_line and prompt_text: multiline keeps a paste's line breaks. */
-static int prompt_edit(ui *u, const char *title, const char *label,
-                       const char *initial, bool required, bool multiline,
-                       char *out, size_t n)
+/* prompt_line and prompt_text once the prompt is open (dropped: keys
+ * discarded): multiline keeps a paste's line breaks. */
+static int edit_open(ui *u, const char *title, const char *label,
+                     const char *initial, bool required, bool multiline,
+                     char *out, size_t n, size_t dropped)
 {
     line_edit ed;
     edit_init(&ed, initial, n - 1 < EDIT_CAP ? n - 1 : EDIT_CAP);
     const char *err = "";
     char note[96];
-    size_t dropped = ui_flush(u);
     dialog_note(note, sizeof note, early(dropped), dropped);
     for (;;) {
         if (u->quit)
@@ -220,6 +250,10 @@ static int prompt_edit(ui *u, const char *title, const char *label,
             return 0;
         if (k == UI_KEY_RESIZE)
             continue;
+        if (k == UI_KEY_HELD) {
+            dialog_note(note, sizeof note, WHY_HELD, 0);
+            continue;
+        }
         if (k == UI_KEY_PASTE) {
             if (term_paste_result() == TERM_PASTE_CANCELLED)
                 err = "Paste cancelled: nothing of it was put in";
@@ -248,6 +282,17 @@ static int prompt_edit(ui *u, const char *title, const char *label,
     }
 }
 
+static int prompt_edit(ui *u, const char *title, const char *label,
+                       const char *initial, bool required, bool multiline,
+                       char *out, size_t n)
+{
+    size_t dropped = ui_ask_begin(u);
+    int r = edit_open(u, title, label, initial, required, multiline, out, n,
+                      dropped);
+    ui_ask_end(u);
+    return r;
+}
+
 int prompt_line(ui *u, const char *title, const char *label,
                 const char *initial, bool required, char *out, size_t n)
 {
@@ -260,9 +305,10 @@ int prompt_text(ui *u, const char *title, const char *label,
     return prompt_edit(u, title, label, initial, required, true, out, n);
 }
 
-void prompt_message(ui *u, const char *title, const char *text)
+/* prompt_message once the dialog is open (dropped: keys discarded). */
+static void message_open(ui *u, const char *title, const char *text,
+                         size_t dropped)
 {
-    size_t dropped = ui_flush(u);
     dialog_why why = early(dropped);
     for (;;) {
         if (u->quit)
@@ -281,20 +327,25 @@ void prompt_message(ui *u, const char *title, const char *text)
         int k = ui_key(u);
         if (k == UI_KEY_PASTE)
             why = WHY_PASTE;
+        if (k == UI_KEY_HELD)
+            why = WHY_HELD;
         if (k == UI_KEY_QUIT || k == '\n' || k == '\r' || k == UI_ESC ||
             k == UI_FN(KEY_ENTER) || k == 'q' || k == ' ')
             return;
     }
 }
 
-int prompt_pick(ui *u, const char *title, const char *const *items,
-                size_t n, int sel)
+void prompt_message(ui *u, const char *title, const char *text)
 {
-    if (n == 0)
-        return -1;
-    if (sel < 0 || (size_t)sel >= n)
-        sel = 0;
-    size_t dropped = ui_flush(u);
+    size_t dropped = ui_ask_begin(u);
+    message_open(u, title, text, dropped);
+    ui_ask_end(u);
+}
+
+/* prompt_pick once the list is open (dropped: keys discarded). */
+static int pick_open(ui *u, const char *title, const char *const *items,
+                     size_t n, int sel, size_t dropped)
+{
     if (dropped)
         ui_info(u, "Ignored %zu key%s typed before this list opened",
                 dropped, dropped == 1 ? "" : "s");
@@ -318,6 +369,9 @@ int prompt_pick(ui *u, const char *title, const char *const *items,
         }
         refresh();
         int k = ui_key(u);
+        if (k == UI_KEY_HELD)
+            ui_info(u, "Ignored a key held down: release it and press it "
+                       "again");
         switch (k) {
         case UI_KEY_QUIT: case UI_ESC: case 'q': return -1;
         case '\n': case '\r': case UI_FN(KEY_ENTER): return sel;
@@ -328,6 +382,19 @@ int prompt_pick(ui *u, const char *title, const char *const *items,
         default: break;
         }
     }
+}
+
+int prompt_pick(ui *u, const char *title, const char *const *items,
+                size_t n, int sel)
+{
+    if (n == 0)
+        return -1;
+    if (sel < 0 || (size_t)sel >= n)
+        sel = 0;
+    size_t dropped = ui_ask_begin(u);
+    int r = pick_open(u, title, items, n, sel, dropped);
+    ui_ask_end(u);
+    return r;
 }
 
 void filter_start(filter_bar *f)

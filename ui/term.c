@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keys.h"
@@ -28,6 +29,20 @@
 /* Reads in a row that find input waiting but get none (end of file)
  * before the terminal is taken as lost. */
 #define LOST_READS 3
+/* How long a lone Esc waits for the rest of an escape sequence that a
+ * slow link (ssh, a busy terminal) split after the ESC: a paste's start
+ * marker ESC[200~ must not become Esc and the keys "[200~". Longer than
+ * such a split (tens of ms), short enough that a real Esc still acts at
+ * once to the operator. Only a lone ESC with nothing behind it waits. */
+#define ESC_SPLIT_MS 150
+/* After the operator stopped waiting for the rest of a cancelled paste
+ * (a second Esc), a late rest may still come, in any number of reads:
+ * input is discarded (the status line says so) until its end marker
+ * comes, or until PASTE_GUARD_QUIET_MS pass without any input, and never
+ * for more than PASTE_GUARD_MAX_MS after the Esc, so that a rest that
+ * never comes cannot eat the operator's keys for long. */
+#define PASTE_GUARD_QUIET_MS 1500
+#define PASTE_GUARD_MAX_MS 10000
 
 /* One role: a colour pair (foreground, background, attrs) and the
  * attributes used on a monochrome terminal. */
@@ -79,6 +94,19 @@ static FILE *script;             /* SITESWEEP_KEYS: keys from a file */
 static char *script_type;        /* rest of a ":type" line, or NULL */
 static size_t script_at;         /* next byte of script_type */
 static int script_line;          /* line number, for messages */
+static long long script_clock;   /* the script's own clock (":sleep MS"),
+                                  * in ms: key times in a script */
+/* The held-key rule (key_hold_arrived): the key that answered the last
+ * question while it may still be held down, and when a copy of it last
+ * arrived (ms, term_now). */
+static key_hold hold = {-1, 0};
+static int asking;               /* questions open (term_ask_begin) */
+static int ask_key = -1;         /* the last key a question got (-1: none) */
+static long long ask_key_at;     /* ... and when */
+/* The guard after an abandoned paste (PASTE_GUARD_QUIET_MS): on, when it
+ * began and when input last came. */
+static bool guard_on;
+static long long guard_start, guard_last;
 
 /* Input read ahead of the key being handled (what waited behind it in
  * the same burst), in order; every read takes from here first. */
@@ -89,6 +117,44 @@ typedef struct queued {
 static queued *ahead;            /* the queue */
 static size_t ahead_at, ahead_n, ahead_cap; /* next, end, capacity */
 static size_t ahead_seen;        /* queue entries before it hold no marker */
+
+/* An ESC that curses returned alone (nothing followed within ESC_WAIT_MS):
+ * waits up to ESC_SPLIT_MS for the rest of a sequence a slow link split
+ * after it. A paste's start or end marker arriving so comes as the marker
+ * (KEY_CODE_YES, KEY_PASTE_BEGIN or KEY_PASTE_END in *ch), never as Esc
+ * and keys; anything else is put back to be read as it is, and the ESC
+ * is Esc. */
+static int esc_split(wint_t *ch)
+{
+    int delay = wgetdelay(stdscr);
+    int seq[8];
+    size_t n = 0;
+    timeout(ESC_SPLIT_MS);
+    int d = wgetch(stdscr);
+    if (d != ERR)
+        seq[n++] = d;
+    if (d == '[') {
+        /* CSI: parameter digits up to the final character */
+        while (n < sizeof seq / sizeof seq[0]) {
+            d = wgetch(stdscr);
+            if (d == ERR)
+                break;
+            seq[n++] = d;
+            if (d < '0' || d > '9')
+                break;
+        }
+    }
+    timeout(delay);
+    if (n == 5 && seq[0] == '[' && seq[1] == '2' && seq[2] == '0' &&
+        (seq[3] == '0' || seq[3] == '1') && seq[4] == '~') {
+        *ch = seq[3] == '0' ? KEY_PASTE_BEGIN : KEY_PASTE_END;
+        return KEY_CODE_YES;
+    }
+    while (n)
+        ungetch(seq[--n]); /* not a marker: read next, as it is */
+    *ch = UI_ESC;
+    return OK;
+}
 
 /* The next character or function key from curses (with the timeout in
  * force), like get_wch but decoding UTF-8 itself and in any locale: the
@@ -102,6 +168,8 @@ static int read_char(wint_t *ch)
     int c = wgetch(stdscr);
     if (c == ERR)
         return ERR;
+    if (c == UI_ESC)
+        return esc_split(ch);
     if (c >= KEY_MIN || c > 0xff) {
         *ch = (wint_t)c;
         return KEY_CODE_YES;
@@ -619,6 +687,65 @@ static bool input_waiting(void)
     return true;
 }
 
+/* Now, in milliseconds: the monotonic clock, or in a key script the
+ * script's own clock (":sleep MS" moves it on; no real time passes). */
+static long long term_now(void)
+{
+    if (script)
+        return script_clock;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A copy of key arrived at now, taken or discarded: the held-key rule's
+ * record moves on (a key released in between ends it). Returns whether
+ * key is the answer of the last question still held down. */
+static bool key_arrived(int key, long long now)
+{
+    return key_hold_arrived(&hold, key, now);
+}
+
+/* The key code term_key hands over for what rd returned. */
+static int key_code(int r, wint_t ch)
+{
+    return r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
+}
+
+static const char guard_msg[] =
+    "Discarding input: the rest of the cancelled paste may still come "
+    "(keys act again 1.5 s after input stops)";
+
+/* What was read (r, ch) while the guard after an abandoned paste is on:
+ * discarded with all that waits behind it, up to the paste's end marker
+ * (which ends the guard) or the end of what is waiting. A control key
+ * typed alone still acts as its signal. Returns the notice to show. */
+static const char *guard_input(int r, wint_t ch)
+{
+    int sig = key_signal(r, ch);
+    if (sig && !input_waiting()) {
+        key_act(sig);
+        guard_last = term_now();
+        return guard_msg;
+    }
+    timeout(0);
+    while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
+        if (r == KEY_CODE_YES && ch == KEY_RESIZE)
+            resize_pending = true;
+        r = rd(&ch);
+        if (r == ERR || got_signal) {
+            timeout(250);
+            guard_last = term_now();
+            return guard_msg;
+        }
+    }
+    timeout(250);
+    guard_on = false;
+    drain_burst();
+    return "Discarded the tail of a paste (input ending with a paste's "
+           "end marker): nothing of it acted as keys";
+}
+
 /* What was read (r, ch) while the rest of a cancelled paste is owed: a
  * lone Esc stops waiting; anything else is discarded with all that waits
  * behind it, up to the end marker (and the rest of its burst), so a long
@@ -633,9 +760,13 @@ static const char *owed_input(int r, wint_t ch)
                "discarded until it ends (Esc stops waiting)";
     }
     if (r != KEY_CODE_YES && ch == UI_ESC && !input_waiting()) {
+        /* a rest that still comes, in however many reads, is discarded
+         * by the guard, for a bounded time */
         paste_owed = false;
+        guard_on = true;
+        guard_start = guard_last = term_now();
         return "No longer waiting for the rest of the cancelled paste: "
-               "keys act again";
+               "keys act again 1.5 s after input stops";
     }
     timeout(0);
     while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
@@ -802,6 +933,18 @@ static term_event script_next(int *key, const char **text)
             ev = TERM_PASTE;
         } else if (strncmp(line, ":dump ", 6) == 0) {
             dump_screen(line + 6);
+        } else if (strncmp(line, ":sleep ", 7) == 0) {
+            /* the script's clock moves on; no real time passes */
+            char *end;
+            long ms = strtol(line + 7, &end, 10);
+            if (end == line + 7 || *end || ms < 0) {
+                fprintf(stderr, "sitesweep: SITESWEEP_KEYS line %d: "
+                                "\":sleep\" takes milliseconds\n",
+                        script_line);
+                free(line);
+                return TERM_SIGNAL;
+            }
+            script_clock += ms;
         } else if ((*key = keys_parse(line)) >= 0) {
             ev = TERM_KEY;
         } else {
@@ -825,10 +968,9 @@ void term_set_idle(term_idle_fn fn, void *arg)
     idle_arg = arg;
 }
 
-term_event term_key(int *key, const char **text)
+/* term_key without the held-key rule: the next event from the keyboard. */
+static term_event read_event(int *key, const char **text)
 {
-    if (script)
-        return script_next(key, text);
     for (;;) {
         if (got_signal)
             return TERM_SIGNAL;
@@ -847,6 +989,12 @@ term_event term_key(int *key, const char **text)
                 lose_terminal();
                 return TERM_SIGNAL;
             }
+            if (guard_on && term_now() - guard_last >= PASTE_GUARD_QUIET_MS) {
+                guard_on = false;
+                *text = "Keys act again: the rest of the cancelled paste "
+                        "did not come";
+                return TERM_NOTICE;
+            }
             if (idle_fn && idle_fn(idle_arg))
                 return TERM_IDLE;
             continue;
@@ -855,6 +1003,20 @@ term_event term_key(int *key, const char **text)
         if (r == KEY_CODE_YES && ch == KEY_RESIZE) {
             term_modes();
             return TERM_RESIZE;
+        }
+        if (guard_on) {
+            long long now = term_now();
+            if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)
+                guard_on = false; /* a new paste: read as one */
+            else if (now - guard_last >= PASTE_GUARD_QUIET_MS ||
+                     now - guard_start >= PASTE_GUARD_MAX_MS)
+                guard_on = false; /* over: this is read as usual */
+            else {
+                *text = guard_input(r, ch);
+                if (got_signal)
+                    return TERM_SIGNAL;
+                return TERM_NOTICE;
+            }
         }
         if (paste_owed && !(r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)) {
             *text = owed_input(r, ch);
@@ -891,9 +1053,43 @@ term_event term_key(int *key, const char **text)
             key_act(sig);
             continue; /* acted on at the top of the loop */
         }
-        *key = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
+        *key = key_code(r, ch);
         return TERM_KEY;
     }
+}
+
+term_event term_key(int *key, const char **text)
+{
+    term_event ev = script ? script_next(key, text) : read_event(key, text);
+    if (ev == TERM_PASTE)
+        ask_key = -1; /* a paste answers nothing */
+    if (ev != TERM_KEY)
+        return ev;
+    long long now = term_now();
+    if (key_arrived(*key, now) && asking)
+        return TERM_HELD;
+    if (asking) {
+        ask_key = *key;
+        ask_key_at = now;
+    }
+    return TERM_KEY;
+}
+
+size_t term_ask_begin(void)
+{
+    size_t n = term_flush();
+    asking++;
+    ask_key = -1;
+    return n;
+}
+
+void term_ask_end(void)
+{
+    if (asking > 0)
+        asking--;
+    if (ask_key >= 0)
+        key_hold_answered(&hold, ask_key, ask_key_at);
+    ask_key = -1;
 }
 
 size_t term_repeats(int key, int ms)
@@ -907,11 +1103,15 @@ size_t term_repeats(int key, int ms)
         int r = rd(&ch);
         if (r == ERR || got_signal)
             break;
-        int k = r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
+        int k = key_code(r, ch);
         if (k != key) { /* another key: it is the next one read */
             unread(r, ch);
             break;
         }
+        long long now = term_now();
+        key_arrived(k, now);
+        if (asking && k == ask_key)
+            ask_key_at = now;
         n++;
     }
     timeout(250);
@@ -936,12 +1136,15 @@ size_t term_flush(void)
             continue;
         }
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
-            paste_owed = false; /* the rest of a cancelled paste is over */
+            paste_owed = guard_on = false; /* the rest of a cancelled
+                                            * paste is over */
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
             continue; /* a resize is not a key; LINES/COLS are current */
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {
             read_paste(); /* the whole paste goes, not just its start */
             timeout(0);
+        } else {
+            key_arrived(key_code(r, ch), term_now()); /* a held key's copy */
         }
         n++;
     }

@@ -42,6 +42,9 @@ typedef enum term_event {
     TERM_NOTICE, /* no key: a message for the status line, in *paste,
                   * about input the console discarded */
     TERM_IDLE,   /* no key: the idle check (term_set_idle) said so */
+    TERM_HELD,   /* a question is open and the key in *key is the
+                  * answer of the last question still held down
+                  * (key_still_held): discarded, it answers nothing */
 } term_event;
 
 /* A check term_key makes while it waits for a key, about four times a
@@ -102,11 +105,22 @@ size_t term_paste_controls(void);
 bool term_paste_owed(void);
 /* The test seam: with SITESWEEP_KEYS=FILE set, keys come from FILE (see
  * script_next in term.c) and never from the keyboard; ":dump FILE" in it
- * writes the whole screen as text. */
+ * writes the whole screen as text; ":sleep MS" moves the script's own
+ * clock (the time of every key after it) on by MS milliseconds, with no
+ * real wait. */
 /* Discards all input typed but not read yet: what curses buffered and
  * what the terminal holds (a paste under way is read to its end first).
  * Returns how many keys were discarded, a paste counting as one. */
 size_t term_flush(void);
+/* A question, prompt or dialog opens: discards all input typed but not
+ * read yet (term_flush; returns how many keys) and, until the matching
+ * term_ask_end, applies the held-key rule: a key that is the answer of
+ * the last question still held down (key_still_held, KEY_RELEASE_MS in
+ * keys.h) comes as TERM_HELD, never as TERM_KEY. Nests. */
+size_t term_ask_begin(void);
+/* The question opened last closed: the last key it got (the one that
+ * answered or dismissed it) becomes the key the held-key rule watches. */
+void term_ask_end(void);
 /* Whether key is held down (the terminal repeating it): waits up to ms
  * for the next key; when that is key again, takes it and every same key
  * that follows within ms of the one before and returns how many it took.

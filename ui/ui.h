@@ -93,10 +93,18 @@ int ui_key(ui *u);
 #define UI_KEY_PASTE (-3)
 #define UI_KEY_CHANGED (-4) /* another program wrote to the journal: the
                                screen reloads (live consoles) */
+#define UI_KEY_HELD (-5)    /* in a question: a key still held down from
+                               the last answer, discarded (term_ask_begin) */
 /* Discards every key typed but not read yet; a dialog calls it as it
  * opens, so nothing typed before the question can answer it. Returns the
  * number of keys discarded (a paste counts as one). */
 size_t ui_flush(ui *u);
+/* A question, prompt or dialog opens (every prompt_* does this): pending
+ * input is discarded as with ui_flush (the count is returned) and, until
+ * ui_ask_end, a key still held down from the last answer comes as
+ * UI_KEY_HELD (term_ask_begin). */
+size_t ui_ask_begin(ui *u);
+void ui_ask_end(ui *u);
 /* Says a journal write is about to run (it may wait seconds on a lock):
  * keys typed meanwhile were not typed at the outcome, so the console loop
  * discards them after the key's handler, and they never erase the outcome

@@ -11,6 +11,8 @@
 #   wait_for TEXT             until the screen shows TEXT (~10 s, or
 #                             E2E_WAIT tenths of a second), else fail
 #   wait_gone TEXT            until the screen no longer shows TEXT
+#   key_released              past the held-key window, after the last
+#                             copy of a key that answered a question
 #   assert_screen_contains TEXT / assert_screen_lacks TEXT
 #   ss ARGS...                the CLI on the test's journal
 #   events_count [KIND]       events in the journal (of that kind)
@@ -118,6 +120,13 @@ wait_for() {
     done
     fail "timed out waiting for: $1"
 }
+
+# The held-key rule (KEY_RELEASE_MS in ui/keys.h): the key that answered
+# the last question counts as held down until none of it came for 1.1 s.
+# A test that answers the next question with the same key first waits
+# for that question to be on screen (wait_for), then calls this: a wait
+# that can only grow longer under load, never shorter.
+key_released() { sleep 1.3; }
 
 wait_gone() {
     _n=0

@@ -257,6 +257,74 @@ static void test_help_lists_cleanup_keys(void **state)
     }
 }
 
+/* The held-key rule is a pure function of key times: the answer of the
+ * last question, arriving again less than KEY_RELEASE_MS after its last
+ * copy, is still held; exactly KEY_RELEASE_MS or more is a fresh press. */
+static void test_key_still_held(void **state)
+{
+    (void)state;
+    const long long t = 50000;
+    /* no key answered yet: nothing is held */
+    assert_false(key_still_held(-1, t, 'y', t + 10));
+    /* a slow repeat (300 ms) and a long first delay (1 s) are held */
+    assert_true(key_still_held('y', t, 'y', t + 300));
+    assert_true(key_still_held('y', t, 'y', t + 1000));
+    /* the boundary: one ms short of the window is held; the window is not */
+    assert_true(key_still_held('y', t, 'y', t + KEY_RELEASE_MS - 1));
+    assert_false(key_still_held('y', t, 'y', t + KEY_RELEASE_MS));
+    /* a deliberate second press after 1.2 s */
+    assert_false(key_still_held('y', t, 'y', t + 1200));
+    /* a different key is never held, however soon */
+    assert_false(key_still_held('y', t, 'n', t));
+    assert_false(key_still_held('y', t, 'Y', t + 1));
+    assert_false(key_still_held('\r', t, UI_FN(KEY_ENTER), t + 1));
+    /* function keys follow the same rule */
+    assert_true(key_still_held(UI_FN(KEY_ENTER), t, UI_FN(KEY_ENTER), t));
+    /* the same time (copies read in one burst) and a clock that went back */
+    assert_true(key_still_held('y', t, 'y', t));
+    assert_true(key_still_held('y', t, 'y', t - 5));
+    /* each discarded copy moves the last arrival on: a held key at 300 ms
+     * stays held for as long as it is held */
+    long long at = t;
+    for (int i = 1; i <= 10; i++) {
+        assert_true(key_still_held('y', at, 'y', t + 300 * i));
+        at = t + 300 * i;
+    }
+    assert_false(key_still_held('y', at, 'y', at + KEY_RELEASE_MS));
+}
+
+/* The rule's state over a sequence of key times: y answers at 0 and is
+ * held at a 300 ms repeat (every copy discarded, each restarting the
+ * gap); a gap of KEY_RELEASE_MS lets go; another key lets go at once;
+ * with nothing answered, nothing is held. */
+static void test_key_hold_sequence(void **state)
+{
+    (void)state;
+    key_hold h = {-1, 0};
+    assert_false(key_hold_arrived(&h, 'y', 0));
+    key_hold_answered(&h, 'y', 1000);
+    for (long long t = 1300; t <= 4000; t += 300)
+        assert_true(key_hold_arrived(&h, 'y', t)); /* held for 3 s */
+    /* 3700 was the last copy: 1099 ms later still held, restarting */
+    assert_true(key_hold_arrived(&h, 'y', 3700 + KEY_RELEASE_MS - 1));
+    long long last = 3700 + KEY_RELEASE_MS - 1;
+    /* a deliberate press after the window: let go, not held */
+    assert_false(key_hold_arrived(&h, 'y', last + KEY_RELEASE_MS));
+    assert_int_equal(h.key, -1);
+    assert_false(key_hold_arrived(&h, 'y', last + KEY_RELEASE_MS + 1));
+    /* answered by Enter; a typed reason in between lets Enter go */
+    key_hold_answered(&h, '\r', 10000);
+    assert_true(key_hold_arrived(&h, '\r', 10200));
+    assert_false(key_hold_arrived(&h, 'o', 10250));
+    assert_false(key_hold_arrived(&h, '\r', 10300));
+    /* an answer older than the last copy keeps the later time */
+    key_hold_answered(&h, 'n', 20000);
+    assert_true(key_hold_arrived(&h, 'n', 20500));
+    key_hold_answered(&h, 'n', 20100);
+    assert_int_equal(h.at, 20500);
+    assert_true(key_hold_arrived(&h, 'n', 20500 + KEY_RELEASE_MS - 1));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +338,8 @@ int main(void)
         cmocka_unit_test(test_editor_keys_are_the_table),
         cmocka_unit_test(test_parse_names),
         cmocka_unit_test(test_help_lists_cleanup_keys),
+        cmocka_unit_test(test_key_still_held),
+        cmocka_unit_test(test_key_hold_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
