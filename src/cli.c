@@ -524,6 +524,25 @@ static void drift_note(const run_view *rv, const procedure *current,
     free(d);
 }
 
+/* Warns on stderr when the outcome just recorded for item id of run rv
+ * was out of the article's order (earlier applicable items still open or
+ * failed). The outcome stays recorded: a script may mean it. */
+static void order_warning(const run_view *rv, const char *code,
+                          const char *id, outcome o)
+{
+    int idx = procedure_find(&rv->proc, id);
+    if (idx < 0)
+        return;
+    strbuf b = {0};
+    size_t n = run_state_open_before(&rv->st, &rv->proc, (size_t)idx, &b);
+    if (n)
+        fprintf(stderr, "sitesweep: warning: %s %s was marked %s out of "
+                        "order: %s %s still open (the article's steps run "
+                        "in order)\n", code, rv->proc.items[idx].id,
+                outcome_name(o), b.s, n == 1 ? "is" : "are");
+    sb_free(&b);
+}
+
 static int cmd_mark(const opts *o)
 {
     const char *syn = "mark CODE ITEM done|skipped|failed|reopened [--note TEXT] [--take-over]";
@@ -586,7 +605,9 @@ static int cmd_mark(const opts *o)
     /* The run's pinned procedure is read back only when it differs from
      * the file, to say how (drift). */
     run_view rv;
-    bool have = have_proc && !r.already && strcmp(r.procedure, p.hash) != 0 &&
+    bool drift = have_proc && !r.already && strcmp(r.procedure, p.hash) != 0;
+    bool order = !r.already && !r.completed && out != OUT_REOPENED;
+    bool have = (drift || order) &&
                 journal_run_current(j, o->args[1], &rv, &e) == 0;
     char up[4];
     snprintf(up, sizeof up, "%s", o->args[1]);
@@ -603,11 +624,14 @@ static int cmd_mark(const opts *o)
         printf("%s %s %s (run %s #%lld%s, %zu/%zu)\n", up, o->args[2],
                o->args[3], up, (long long)r.number,
                r.started ? ", started" : "", r.closed, r.applicable);
-    if (have) {
+    if (have && order)
+        order_warning(&rv, up, o->args[2], (outcome)out);
+    if (have && drift) {
         drift_note(&rv, &p, ppath);
         too_big_note(&rv);
-        run_view_free(&rv);
     }
+    if (have)
+        run_view_free(&rv);
 out:
     journal_close(j);
     procedure_free(&p);

@@ -25,9 +25,7 @@ const char *out_format_name(out_format f)
 
 /* ---- shared text helpers ---- */
 
-/* Writes s escaped for a terminal, cut to at most w columns (with "…" when
- * cut) and padded to w when pad. */
-static void put_cell(FILE *f, const char *s, size_t w, bool pad)
+void export_table_cell(FILE *f, const char *s, size_t w, bool pad)
 {
     char *cell = text_crop(s, w, "\xe2\x80\xa6");
     fputs(cell, f);
@@ -210,7 +208,7 @@ static void sites_table(FILE *f, const site_row *rows, size_t n)
     if (w[1] > 32)
         w[1] = 32;
     for (int c = 0; c < 7; c++) {
-        put_cell(f, head[c], w[c], c < 6);
+        export_table_cell(f, head[c], w[c], c < 6);
         fputs(c < 6 ? "  " : "\n", f);
     }
     for (size_t i = 0; i < n; i++) {
@@ -221,7 +219,7 @@ static void sites_table(FILE *f, const site_row *rows, size_t n)
                                r->site.server, site_state_name(r->site.state),
                                prog, r->last_activity};
         for (int c = 0; c < 7; c++) {
-            put_cell(f, cells[c], w[c], c < 6);
+            export_table_cell(f, cells[c], w[c], c < 6);
             fputs(c < 6 ? "  " : "\n", f);
         }
     }
@@ -366,9 +364,9 @@ int event_writer_add(event_writer *w, const event *ev)
     switch (w->fmt) {
     case FMT_TABLE:
         fprintf(f, "%-6lld  %-24s  ", (long long)ev->id, ev->ts);
-        put_cell(f, ev->operator_name, 12, true);
+        export_table_cell(f, ev->operator_name, 12, true);
         fprintf(f, "  %-4s  %-5s  %-13s  ", ev->site, ev->item, ev->kind);
-        put_cell(f, note, 200, false);
+        export_table_cell(f, note, 200, false);
         fputc('\n', f);
         break;
     case FMT_CSV: {
@@ -493,7 +491,7 @@ static void item_table(FILE *f, const proc_item *it, const proc_values *v,
     bool applies = !v->site || proc_item_applies(it, v->site);
     const char *mark = st ? item_state_mark(st->state[idx]) : (applies ? "[ ]" : "n/a");
     fprintf(f, "%s %-5s ", mark, it->id);
-    put_cell(f, title, 200, false);
+    export_table_cell(f, title, 200, false);
     fputc('\n', f);
     free(title);
     if (it->where) {
@@ -510,7 +508,7 @@ static void item_table(FILE *f, const proc_item *it, const proc_values *v,
     char **cmds = proc_item_commands(it, v, &nc);
     for (size_t i = 0; i < nc; i++) {
         fputs("          > ", f);
-        put_cell(f, cmds[i], 400, false);
+        export_table_cell(f, cmds[i], 400, false);
         fputc('\n', f);
     }
     procedure_strv_free(cmds);
@@ -667,11 +665,11 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
         for (size_t i = 0; i < p->nitems; i++)
             item_md(f, &p->items[i], v, st, i);
     } else {
-        put_cell(f, title, 200, false);
+        export_table_cell(f, title, 200, false);
         fputc('\n', f);
         if (s) {
             fprintf(f, "Site %s (", s->code);
-            put_cell(f, s->name, 80, false);
+            export_table_cell(f, s->name, 80, false);
             fprintf(f, "), server %s, drive %c:, parent %s\n", s->server,
                     s->drive, s->parent[0] ? s->parent : "none");
         }

@@ -28,6 +28,11 @@ void export_csv_raw(bool raw);
  * escaped and formula-neutralised as export_csv_raw says. Every CSV
  * output goes through it. */
 void export_csv_cell(FILE *f, const char *s, bool last);
+/* Writes s as one cell of a table format: unsafe code points escaped, cut
+ * to at most w display columns (terminal columns: a CJK character takes
+ * two, a combining mark none) with "\u2026" when cut, and padded with
+ * spaces to exactly w columns when pad. Never splits a character. */
+void export_table_cell(FILE *f, const char *s, size_t w, bool pad);
 
 /* A site's progress as the sites table shows it: "-" (no cleanup), "8/21"
  * (open: items closed of applicable), "done DATE" or "abandoned DATE"

@@ -208,6 +208,100 @@ static int site_put(journal *j, const site *given, const char *ts,
     return rc == 0 ? jdb_refresh_open_run(j, s, ts, e) : 0;
 }
 
+/* Every site's code and parent as the journal holds them now (inside the
+ * caller's transaction: with what it has just written), sorted by code.
+ * Caller frees *out. */
+static int load_links(journal *j, site_link **out, size_t *n, ss_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    db_stmt *st = jdb_prep(j, "SELECT code, parent FROM sites", e);
+    if (!st)
+        return J_ESTORAGE;
+    size_t cap = 0;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 64;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        site_link *l = &(*out)[(*n)++];
+        jdb_copy_col(st, 0, l->code, sizeof l->code);
+        jdb_copy_col(st, 1, l->parent, sizeof l->parent);
+    }
+    jdb_done(j, st);
+    if (rc != DB_DONE) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return jdb_fail(j, e, "cannot read sites");
+    }
+    site_links_sort(*out, *n);
+    return J_OK;
+}
+
+/* Says where each site of a cycle path ("A -> B -> A") comes from: its
+ * line in the file inv, or the journal. */
+static void cycle_sources(strbuf *b, const char *path, const inventory *inv)
+{
+    const char *p = path;
+    bool first = true;
+    while (*p) {
+        char code[4] = "";
+        size_t k = strcspn(p, " ");
+        snprintf(code, sizeof code, "%.*s", (int)(k < 3 ? k : 3), p);
+        p += k;
+        p += strspn(p, " ->");
+        if (!*p)
+            break; /* the last is the first again */
+        int line = 0;
+        for (size_t i = 0; inv && i < inv->n && !line; i++)
+            if (strcmp(inv->sites[i].code, code) == 0)
+                line = inv->lines ? inv->lines[i] : -1;
+        if (line > 0)
+            sb_printf(b, "%s%s on line %d", first ? "" : ", ", code, line);
+        else if (line < 0)
+            sb_printf(b, "%s%s in the file", first ? "" : ", ", code);
+        else
+            sb_printf(b, "%s%s in the journal", first ? "" : ", ", code);
+        first = false;
+    }
+}
+
+/* Refuses a parent cycle through any of the n codes just written (the
+ * other sites were acyclic before, or a cycle of theirs is not this
+ * change's doing). *bad gets the index of the code whose cycle it is.
+ * J_OK, J_EINPUT (e: field "parent": the cycle and, with inv, where its
+ * sites come from), J_ESTORAGE. */
+static int refuse_cycles(journal *j, const site *sites, size_t n,
+                         const inventory *inv, size_t *bad, ss_err *e)
+{
+    site_link *links;
+    size_t nl;
+    if (load_links(j, &links, &nl, e))
+        return J_ESTORAGE;
+    int rc = J_OK;
+    for (size_t i = 0; i < n && rc == J_OK; i++) {
+        char *path;
+        size_t len = site_parent_cycle(links, nl, sites[i].code, &path);
+        if (!len)
+            continue;
+        strbuf b = {0};
+        if (inv)
+            cycle_sources(&b, path, inv);
+        ss_errf(e, "field \"parent\": %s makes a cycle of parents: %s (%s "
+                   "would be its own ancestor)%s%s%s",
+                sites[i].parent, path, sites[i].code, b.len ? "; " : "",
+                b.len ? b.s : "", inv ? "; nothing was imported" : "");
+        sb_free(&b);
+        free(path);
+        *bad = i;
+        rc = J_EINPUT;
+    }
+    free(links);
+    return rc;
+}
+
 int journal_import(journal *j, const inventory *inv, const char *source,
                    import_stats *stats, ss_err *e)
 {
@@ -237,6 +331,22 @@ int journal_import(journal *j, const inventory *inv, const char *source,
             st.updated++;
         else
             st.unchanged++;
+    }
+    /* A cycle of parents, through the file's sites and the journal's, is
+     * refused whole: nothing of the file stays. */
+    size_t bad = 0;
+    int crc = refuse_cycles(j, inv->sites, inv->n, inv, &bad, e);
+    if (crc) {
+        jdb_finish(j, crc, e);
+        if (crc == J_EINPUT) {
+            ss_err inner = *e;
+            if (inv->lines)
+                ss_errf_at(e, source, inv->lines[bad], "%s", inner.msg);
+            else
+                ss_errf(e, "%s: site %s: %s", source, inv->sites[bad].code,
+                        inner.msg);
+        }
+        return crc;
     }
     char *data = xasprintf("{\"sites\":%zu,\"added\":%zu,\"updated\":%zu,"
                            "\"unchanged\":%zu}",
@@ -271,6 +381,9 @@ int journal_site_save(journal *j, const site *s, bool create, ss_err *e)
     } else if (rc >= 0) {
         rc = site_put(j, s, ts, &changed, e);
     }
+    size_t cbad;
+    if (rc == J_OK) /* a parent that would close a cycle: not saved */
+        rc = refuse_cycles(j, s, 1, NULL, &cbad, e);
     rc = jdb_finish(j, rc, e);
     return rc == J_EINPUT ? J_EINPUT : rc ? J_ESTORAGE : J_OK;
 }

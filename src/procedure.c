@@ -162,43 +162,142 @@ static void put_servers(strbuf *b, const site *s)
     free(names);
 }
 
-/* Says in words which value of placeholder ph is unknown ("the server of
- * parent site CEN, which is not in the inventory"); at most
- * PROC_UNKNOWN_MAX bytes. */
-static void put_unknown(strbuf *b, size_t ph, const site *s)
+/* Nouns a template may write just before a placeholder ("parent site
+ * server {parent_server}"), longest first: when the value is unknown its
+ * words name the thing themselves, so the noun is dropped rather than
+ * doubled ("parent site server the server of parent site ..."). */
+static const char *const ph_nouns[][4] = {
+    [2] = {"the parent site ", "its parent site ", "parent site ", NULL},
+    [3] = {"the parent site server ", "its parent site server ",
+           "parent site server ", NULL},
+    [4] = {"the secondary site server ", "secondary site server ",
+           "the site server ", NULL},
+    [6] = {"the primary domain controller ", "primary domain controller ",
+           "the PDC ", NULL},
+    [7] = {NULL},
+    [8] = {NULL},
+};
+
+/* Whether b ends with word w that starts a word (at the start of b's text
+ * from start, or after a space, newline or '('). */
+static bool ends_with_word(const strbuf *b, size_t start, const char *w)
 {
+    size_t n = strlen(w);
+    if (b->len - start < n || memcmp(b->s + b->len - n, w, n) != 0)
+        return false;
+    size_t at = b->len - n;
+    return at == start || strchr(" \n(", b->s[at - 1]);
+}
+
+/* Drops from b (text since start) a noun that placeholder ph's words will
+ * say themselves. */
+static void drop_noun(strbuf *b, size_t start, size_t ph)
+{
+    if (ph >= sizeof ph_nouns / sizeof ph_nouns[0])
+        return;
+    for (size_t i = 0; ph_nouns[ph][i]; i++)
+        if (ends_with_word(b, start, ph_nouns[ph][i])) {
+            b->len -= strlen(ph_nouns[ph][i]);
+            b->s[b->len] = '\0';
+            return;
+        }
+}
+
+/* Says in words which value of placeholder ph is unknown ("the server of
+ * parent site CEN, which is not in the inventory"), as a noun phrase that
+ * can stand where the value would; at most PROC_UNKNOWN_MAX bytes.
+ * Returns true when the words end in a clause (", which ..."), which a
+ * sentence that goes on must close with a comma. */
+static bool put_unknown(strbuf *b, size_t ph, const site *s)
+{
+    const char *code = s && s->code[0] ? s->code : "the site";
     switch (ph) {
     case 2:
-        sb_puts(b, "the parent site (the site has none)");
-        break;
+        sb_printf(b, "the parent site, which %s does not have", code);
+        return true;
     case 3:
         if (s && s->parent[0])
             sb_printf(b, "the server of parent site %s, which is not in the "
                          "inventory", s->parent);
         else
-            sb_puts(b, "the parent site's server (the site has no parent)");
-        break;
+            sb_printf(b, "the server of a parent site, which %s does not "
+                         "have", code);
+        return true;
+    case 4:
+        sb_puts(b, "the secondary site server, whose name is not in the "
+                   "inventory");
+        return true;
     case 6:
-        sb_puts(b, "the PDC (not in the inventory)");
-        break;
+        sb_puts(b, "the primary domain controller, whose name is not in the "
+                   "inventory");
+        return true;
     case 7:
-        sb_puts(b, "the CAP/DP servers (none in the inventory)");
-        break;
+        sb_puts(b, "the CAP/DP servers, none of which is in the inventory");
+        return true;
     case 8: /* {cap} outside a command names each server in turn */
-        sb_puts(b, s && s->servers[0] ? "each CAP/DP server"
-                                      : "a CAP/DP server (none in the inventory)");
-        break;
+        if (s && s->servers[0]) {
+            sb_puts(b, "each CAP/DP server");
+            return false;
+        }
+        sb_puts(b, "a CAP/DP server, and none is in the inventory");
+        return true;
     default:
-        sb_printf(b, "the site's %s (not in the inventory)", ph_names[ph]);
-        break;
+        sb_printf(b, "the site's %s, which is not in the inventory",
+                  ph_names[ph]);
+        return true;
     }
+}
+
+/* Says in text (b since start) that placeholder ph is unknown, fitting the
+ * words to what is around them: the noun before it is not repeated; in a
+ * list after the parent's code the parent's server is "whose server is not
+ * in the inventory"; after a colon the CAP/DP list is "none is in the
+ * inventory"; a site with no parent says so once in "(...)"; a clause in
+ * the middle of a sentence is closed with a comma. next is the template
+ * after the placeholder; *skip is set to the bytes of next to leave out. */
+static void put_unknown_text(strbuf *b, size_t start, size_t ph,
+                             const site *s, const char *next, size_t *skip)
+{
+    bool clause;
+    *skip = 0;
+    size_t plen = strlen(s->parent);
+    if (ph == 3 && s->parent[0] && b->len - start >= plen + 2 &&
+        memcmp(b->s + b->len - plen - 2, s->parent, plen) == 0 &&
+        memcmp(b->s + b->len - 2, ", ", 2) == 0) {
+        sb_puts(b, "whose server is not in the inventory");
+        clause = true;
+    } else if (ph == 7 && b->len - start >= 2 && b->s[b->len - 2] == ':' &&
+               strchr(" \n", b->s[b->len - 1])) {
+        sb_puts(b, "none is in the inventory");
+        clause = false;
+    } else if (ph == 2 && b->len > start && b->s[b->len - 1] == '(') {
+        /* "({parent}, {parent_server})": one statement for both */
+        sb_printf(b, "%s has none", s->code[0] ? s->code : "the site");
+        if (strncmp(next, ", {parent_server}", 17) == 0)
+            *skip = 17;
+        clause = false;
+    } else {
+        drop_noun(b, start, ph);
+        clause = put_unknown(b, ph, s);
+    }
+    if (!clause)
+        return;
+    /* The sentence goes on after the value: close the clause. */
+    const char *p = next + *skip;
+    while (*p == ' ' || *p == '\n')
+        p++;
+    if (isalnum((unsigned char)*p) || (*p && strchr("(\"'", *p)))
+        sb_putc(b, ',');
 }
 
 /* Appends the value of placeholder ph. When the site lacks it: with miss,
  * appends nothing and says in miss what is unknown (the first such value
- * only); without, says it in words in place. */
-static void put_value(strbuf *b, size_t ph, const proc_values *v,
-                      const char *cap, strbuf *miss)
+ * only); without, says it in words in place, fitted to the text since
+ * start and next (the template after the placeholder). Returns the bytes
+ * of next to leave out (see put_unknown_text). */
+static size_t put_value(strbuf *b, size_t ph, const proc_values *v,
+                        const char *cap, strbuf *miss, size_t start,
+                        const char *next)
 {
     const site *s = v ? v->site : NULL;
     const char *val = NULL;
@@ -220,14 +319,16 @@ static void put_value(strbuf *b, size_t ph, const proc_values *v,
     }
     if (val)
         sb_puts(b, val);
+    size_t skip = 0;
     if (b->len != before)
-        return;
+        return 0;
     if (!s) /* no site at all: the bare checklist shows the template */
         sb_printf(b, "<%s>", ph_names[ph]);
     else if (!miss)
-        put_unknown(b, ph, s);
+        put_unknown_text(b, start, ph, s, next, &skip);
     else if (miss->len == 0)
         put_unknown(miss, ph, s);
+    return skip;
 }
 
 /* Fills tmpl into b; cap is the CAP/DP for {cap}, or NULL. Anything that
@@ -245,7 +346,7 @@ static bool expand_into(strbuf *b, const char *tmpl, const proc_values *v,
         if (t == T_LIT)
             sb_add(b, at, n > limit ? limit + 1 : n);
         else if (ph >= 0)
-            put_value(b, (size_t)ph, v, cap, miss);
+            adv += put_value(b, (size_t)ph, v, cap, miss, start, s + adv);
         else
             sb_add(b, s, adv);
         s += adv;

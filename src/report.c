@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* ---- loading ---- */
 
 typedef struct collect {
@@ -590,11 +592,27 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
                    "| open |\n"
                    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
                 n);
-    else
-        fprintf(f, "%-8s %-9s %-20s %-16s %-16s %8s %8s %8s %-16s %4s %4s "
-                   "%4s %4s %4s\n", "RUN", "STATE", "PROCEDURE", "STARTED",
-                "ENDED", "ELAPSED", "ACTIVE", "LEFT", "OPERATORS", "DONE",
-                "SKIP", "FAIL", "N/A", "OPEN");
+    size_t opw = 16; /* OPERATORS: as wide as the widest, up to 40 */
+    for (size_t i = 0; fmt == FMT_TABLE && i < n; i++) {
+        char *ops = join(v[i].operators, v[i].noperators);
+        size_t w = text_width_escaped(ops);
+        if (w > opw)
+            opw = w > 40 ? 40 : w;
+        free(ops);
+    }
+    if (fmt == FMT_TABLE) {
+        static const char *const head[] = {"RUN", "STATE", "PROCEDURE",
+                                           "STARTED", "ENDED"};
+        static const size_t hw[] = {8, 9, 20, 16, 16};
+        for (size_t c = 0; c < 5; c++) {
+            export_table_cell(f, head[c], hw[c], true);
+            fputc(' ', f);
+        }
+        fprintf(f, "%8s %8s %8s ", "ELAPSED", "ACTIVE", "LEFT");
+        export_table_cell(f, "OPERATORS", opw, true);
+        fprintf(f, " %4s %4s %4s %4s %4s\n", "DONE", "SKIP", "FAIL", "N/A",
+                "OPEN");
+    }
     for (size_t i = 0; i < n; i++) {
         const run_summary *s = &v[i];
         char run[32], proc[96], el[32], ac[32], left[32] = "-";
@@ -636,14 +654,21 @@ int export_runs(FILE *f, out_format fmt, const run_summary *v, size_t n)
                 md_cell_text(f, cells[c]);
             fputc('\n', f);
         } else {
-            char *eops = str_escape_unsafe(ops);
-            char *eproc = str_escape_unsafe(proc);
-            fprintf(f, "%-8s %-9s %-20.20s %-16.16s %-16.16s %8s %8s %8s %-16s "
-                       "%4zu %4zu %4zu %4zu %4zu\n", run, s->state, eproc,
-                    s->started, s->ended[0] ? s->ended : "-", el, ac, left,
-                    eops, s->done, s->skipped, s->failed, s->na, s->open);
-            free(eops);
-            free(eproc);
+            /* Every cell padded by display columns, not bytes, so the
+             * columns line up whatever the names ("Müller", "日本"). */
+            char st[17], en[17]; /* to the minute, as before */
+            snprintf(st, sizeof st, "%.16s", s->started);
+            snprintf(en, sizeof en, "%.16s", s->ended[0] ? s->ended : "-");
+            const char *cells[] = {run, s->state, proc, st, en};
+            static const size_t cw[] = {8, 9, 20, 16, 16};
+            for (size_t c = 0; c < 5; c++) {
+                export_table_cell(f, cells[c], cw[c], true);
+                fputc(' ', f);
+            }
+            fprintf(f, "%8s %8s %8s ", el, ac, left);
+            export_table_cell(f, ops, opw, true);
+            fprintf(f, " %4zu %4zu %4zu %4zu %4zu\n", s->done, s->skipped,
+                    s->failed, s->na, s->open);
         }
         free(ops);
     }

@@ -164,3 +164,25 @@ bool run_state_complete(const run_state *r)
 {
     return r->applicable > 0 && r->closed == r->applicable;
 }
+
+size_t run_state_open_before(const run_state *r, const procedure *p,
+                             size_t idx, strbuf *b)
+{
+    size_t open[3], n = 0;
+    for (size_t i = 0; i < idx && i < r->nitems; i++) {
+        if (r->state[i] != ITEM_OPEN && r->state[i] != ITEM_FAILED)
+            continue;
+        if (n < 3)
+            open[n] = i;
+        n++;
+    }
+    size_t shown = n < 3 ? n : 3;
+    for (size_t k = 0; k < shown; k++) {
+        const char *sep = k == 0 ? ""
+                          : (k == shown - 1 && n <= 3) ? " and " : ", ";
+        sb_printf(b, "%s%s", sep, p->items[open[k]].id);
+    }
+    if (n > 3)
+        sb_printf(b, " and %zu more", n - 3);
+    return n;
+}

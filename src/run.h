@@ -70,5 +70,13 @@ int run_state_resume(const run_state *r);
 int run_state_next_open(const run_state *r, size_t idx);
 /* Every applicable item done or skipped. */
 bool run_state_complete(const run_state *r);
+/* The applicable items before idx that are still open or failed: the
+ * article's steps run in order, so an outcome for idx then is out of
+ * order. Names them into b as "1", "1 and 2", "1, 2 and 3" or "1, 2, 3
+ * and 4 more" (appended; b is the caller's). Returns how many there are,
+ * 0 when idx is in order. Every place that records an outcome (console
+ * and `sitesweep mark`) asks this one function. */
+size_t run_state_open_before(const run_state *r, const procedure *p,
+                             size_t idx, strbuf *b);
 
 #endif

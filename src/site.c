@@ -297,3 +297,50 @@ size_t site_servers_split(const site *s, char names[][SITE_HOST_MAX + 1],
     }
     return count;
 }
+
+static int link_cmp(const void *a, const void *b)
+{
+    return strcmp(((const site_link *)a)->code, ((const site_link *)b)->code);
+}
+
+void site_links_sort(site_link *links, size_t n)
+{
+    if (n > 1)
+        qsort(links, n, sizeof *links, link_cmp);
+}
+
+/* The link of code, or NULL. */
+static const site_link *link_find(const site_link *links, size_t n,
+                                  const char *code)
+{
+    site_link key;
+    snprintf(key.code, sizeof key.code, "%s", code);
+    return n ? bsearch(&key, links, n, sizeof *links, link_cmp) : NULL;
+}
+
+size_t site_parent_cycle(const site_link *links, size_t n, const char *start,
+                         char **path)
+{
+    *path = NULL;
+    const site_link *cur = link_find(links, n, start);
+    size_t steps = 0;
+    /* A chain back to start has at most n links; a longer walk is in a
+     * cycle that does not pass through start. */
+    while (cur && cur->parent[0] && steps < n) {
+        steps++;
+        if (strcmp(cur->parent, start) == 0)
+            break;
+        cur = link_find(links, n, cur->parent);
+    }
+    if (!cur || !cur->parent[0] || strcmp(cur->parent, start) != 0)
+        return 0;
+    strbuf b = {0};
+    sb_puts(&b, start);
+    cur = link_find(links, n, start);
+    for (size_t i = 0; i < steps; i++) {
+        sb_printf(&b, " -> %s", cur->parent);
+        cur = link_find(links, n, cur->parent);
+    }
+    *path = sb_take(&b);
+    return steps;
+}

@@ -75,6 +75,26 @@ int site_check(const site *s, site_field *bad, ss_err *e);
 /* A site with every field at its default (state pending, drive C). */
 void site_init(site *s);
 
+/* One site's place in the hierarchy: its code and its parent's ("" for
+ * none), as site_parent_cycle reads them. */
+typedef struct site_link {
+    char code[4];
+    char parent[4];
+} site_link;
+
+/* Sorts n links by code, for site_parent_cycle (which needs them so). */
+void site_links_sort(site_link *links, size_t n);
+/* Whether following parents from site start (through the n links, sorted
+ * by site_links_sort) comes back to start: a cycle of parents, which the
+ * hierarchy cannot hold (a site would be its own ancestor). On a cycle,
+ * writes its codes into *path as "A -> B -> A" (caller frees *path) and
+ * returns how many sites it has (1 for a site that is its own parent);
+ * returns 0 when there is none (the chain ends at a site with no parent,
+ * at a parent not in the links, or in a cycle that does not pass through
+ * start), leaving *path NULL. Costs at most n lookups of log n each. */
+size_t site_parent_cycle(const site_link *links, size_t n, const char *start,
+                         char **path);
+
 /* Splits s->servers into up to max names; returns the count. */
 size_t site_servers_split(const site *s, char names[][SITE_HOST_MAX + 1],
                           size_t max);

@@ -114,6 +114,13 @@ static ui_result form_save(ui *u, form *f)
     ss_err e = {{0}};
     ui_writing(u);
     if (journal_site_save(u->a->j, &s, f->create, &e) != 0) {
+        /* A parent that would close a cycle: shown at the parent field. */
+        static const char pf[] = "field \"parent\": ";
+        if (strncmp(e.msg, pf, sizeof pf - 1) == 0) {
+            f->cur = FIELD_PARENT;
+            snprintf(f->err[FIELD_PARENT], sizeof f->err[FIELD_PARENT], "%s",
+                     e.msg);
+        }
         ui_error(u, "Not saved: %s", e.msg);
         return UI_STAY;
     }

@@ -10,22 +10,62 @@
 typedef struct pager {
     char *title;      /* first row of the body */
     text_lines lines; /* the text, unescaped */
-    int top;          /* first visible line */
+    bool wrap;        /* help: lines wider than the terminal are wrapped */
+    text_lines shown; /* with wrap: lines as wrapped for shown_cols */
+    int shown_cols;   /* the width shown was made for, 0 for none yet */
+    int top;          /* first visible line (of shown with wrap) */
 } pager;
+
+/* The column a key's description starts at in a help line
+ * ("  %-18s %s", keymap_help). */
+#define HELP_DESC_COL 21
+
+/* Wraps one help line into out at cols columns: a key line's description
+ * continues under the description column; any other line under its own
+ * indentation. */
+static void help_wrap_line(const char *line, size_t cols, text_lines *out)
+{
+    size_t lead = strspn(line, " ");
+    bool key_line = lead == 2 && strlen(line) > HELP_DESC_COL &&
+                    line[HELP_DESC_COL - 1] == ' ' &&
+                    line[HELP_DESC_COL] != ' ';
+    size_t indent = key_line ? HELP_DESC_COL : lead;
+    if (indent + 16 > cols) /* too narrow to indent: use the whole width */
+        indent = 0;
+    if (!line[0] || text_wrap(line, cols, indent, out) == 0)
+        text_lines_add(out, "", 0);
+}
+
+/* The lines to show: with wrap, made again when the terminal's width
+ * changed (the top line stays where it is; draw clamps it). */
+static const text_lines *pager_lines(pager *p)
+{
+    if (!p->wrap)
+        return &p->lines;
+    if (p->shown_cols != COLS) {
+        text_lines_free(&p->shown);
+        p->shown_cols = COLS;
+        for (size_t i = 0; i < p->lines.n; i++)
+            help_wrap_line(p->lines.v[i], COLS > 1 ? (size_t)COLS : 1,
+                           &p->shown);
+    }
+    return &p->shown;
+}
 
 static void pager_draw(ui *u, screen *s)
 {
     (void)u;
     pager *p = s->data;
+    const text_lines *l = pager_lines(p);
     int top = ui_body_top(), rows = ui_body_rows() - 1;
     draw_text(top, 0, p->title, COLS, ROLE_HEADER, true);
-    int max = (int)p->lines.n - rows;
+    int max = (int)l->n - rows;
     if (p->top > max)
         p->top = max;
     if (p->top < 0)
         p->top = 0;
-    for (int i = 0; i < rows && (size_t)(p->top + i) < p->lines.n; i++)
-        draw_text(top + 1 + i, 0, p->lines.v[p->top + i], COLS, ROLE_NORMAL,
+    for (int i = 0; i < rows && (size_t)(p->top + i) < l->n; i++)
+        draw_text(top + 1 + i, 0, l->v[p->top + i], COLS, ROLE_NORMAL,
                   false);
 }
 
@@ -41,7 +81,7 @@ static ui_result pager_handle(ui *u, screen *s, int key)
     case ACT_PAGE_UP: p->top -= page; break;
     case ACT_PAGE_DOWN: p->top += page; break;
     case ACT_HOME: p->top = 0; break;
-    case ACT_END: p->top = (int)p->lines.n; break;
+    case ACT_END: p->top = (int)pager_lines(p)->n; break;
     default: break;
     }
     if (p->top < 0)
@@ -54,6 +94,7 @@ static void pager_destroy(screen *s)
     pager *p = s->data;
     free(p->title);
     text_lines_free(&p->lines);
+    text_lines_free(&p->shown);
     free(p);
 }
 
@@ -113,6 +154,7 @@ screen *help_screen_new(const keymap *m)
     keymap_help_all(m, &l);
     char *title = xasprintf("Help: %s", m->screen);
     screen *s = pager_new(&help_ops, title, &l);
+    ((pager *)s->data)->wrap = true; /* never cut at a narrow terminal */
     free(title);
     return s;
 }

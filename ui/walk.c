@@ -505,33 +505,23 @@ static bool walk_allowed(ui *u, walk_view *v, outcome o)
     return ok;
 }
 
-/* "Mark 3 done? [y/N]", or when earlier applicable items are not done or
- * skipped, "1 and 2 are still open: mark 3 done out of order? [y/N]"
- * (the article's steps run in order). Caller frees. */
-static char *done_question(const walk_view *v)
+/* When earlier applicable items are still open or failed (the article's
+ * steps run in order): "1 and 2 are still open: mark 3 done out of
+ * order? [y/N]" (or "skip 3", "mark 3 failed"); NULL when o is in order.
+ * Caller frees. */
+static char *out_of_order_question(const walk_view *v, outcome o)
 {
     const char *id = v->rv.proc.items[v->cur].id;
-    int open[3], n = 0;
-    for (int i = 0; i < v->cur; i++) {
-        item_state st = v->rv.st.state[i];
-        if (st != ITEM_OPEN && st != ITEM_FAILED)
-            continue;
-        if (n < 3)
-            open[n] = i;
-        n++;
-    }
-    if (n == 0)
-        return xasprintf("Mark %s done? [y/N]", id);
     strbuf b = {0};
-    int shown = n < 3 ? n : 3;
-    for (int k = 0; k < shown; k++) {
-        const char *sep = k == 0 ? "" : (k == shown - 1 && n <= 3) ? " and " : ", ";
-        sb_printf(&b, "%s%s", sep, v->rv.proc.items[open[k]].id);
+    size_t n = run_state_open_before(&v->rv.st, &v->rv.proc,
+                                     (size_t)v->cur, &b);
+    if (n == 0) {
+        sb_free(&b);
+        return NULL;
     }
-    if (n > 3)
-        sb_printf(&b, " and %d more", n - 3);
-    sb_printf(&b, " %s still open: mark %s done out of order? [y/N]",
-              n == 1 ? "is" : "are", id);
+    sb_printf(&b, " %s still open: %s %s%s out of order? [y/N]",
+              n == 1 ? "is" : "are", o == OUT_SKIPPED ? "skip" : "mark", id,
+              o == OUT_DONE ? " done" : o == OUT_FAILED ? " failed" : "");
     return sb_take(&b);
 }
 
@@ -542,19 +532,26 @@ static void walk_ask(ui *u, walk_view *v, outcome o)
     const char *id = v->rv.proc.items[v->cur].id;
     char note[EDIT_CAP + 1], *q;
     int ok;
+    /* Done, skip and fail out of order are all asked the same question
+     * first, defaulting to No. */
+    char *order = o == OUT_REOPENED ? NULL : out_of_order_question(v, o);
     switch (o) {
     case OUT_DONE:
     case OUT_REOPENED:
-        q = o == OUT_DONE ? done_question(v)
-                          : xasprintf("Reopen %s? Its history stays in the "
-                                      "journal. [y/N]",
-                                      id);
+        q = order ? xstrdup(order)
+            : o == OUT_DONE ? xasprintf("Mark %s done? [y/N]", id)
+                            : xasprintf("Reopen %s? Its history stays in the "
+                                        "journal. [y/N]",
+                                        id);
         ok = prompt_confirm(u, q, false);
         free(q);
         if (ok)
             walk_record(u, v, o, NULL);
         break;
     default:
+        ok = !order || prompt_confirm(u, order, false);
+        if (!ok)
+            break;
         q = xasprintf(o == OUT_SKIPPED ? "Why is %s skipped? (required)"
                                        : "What failed in %s? (required)",
                       id);
@@ -565,6 +562,7 @@ static void walk_ask(ui *u, walk_view *v, outcome o)
             walk_record(u, v, o, note);
         break;
     }
+    free(order);
     if (!ok && !u->quit)
         ui_info(u, "Nothing recorded for %s", id);
 }

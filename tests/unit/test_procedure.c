@@ -235,6 +235,108 @@ static void test_expand_every_placeholder(void **state)
     free(x);
 }
 
+/* Every text, title, where, caution and command of the data file, filled
+ * in for sites that lack values, reads as plain English: no raw
+ * "<placeholder>", no noun said twice ("parent site server the server of
+ * ..."), and the sentences that were garbled read as written here. */
+static void check_plain(const char *t)
+{
+    static const char *const bad[] = {
+        "<code>", "<name>", "<parent>", "<parent_server>", "<server>",
+        "<drive>", "<pdc>", "<servers>", "<cap>",
+        "site the ", "server the ", "controller the ", "site (the ",
+        "CAP/DP: the CAP/DP", "site server a ", "of the the ",
+        "(not in the inventory)", "(none in the inventory)",
+        "inventory keeps", "(the site has", "its the ", "the the ",
+        "), the ", "which is not in the inventory the",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (strstr(t, bad[i]))
+            fail_msg("\"%s\" in: %s", bad[i], t);
+}
+
+/* Appends the whole item, filled in for v, to b with one line per part. */
+static void render_item(strbuf *b, const proc_item *it, const proc_values *v)
+{
+    char *t[3] = {procedure_expand(it->title, v), procedure_expand(it->text, v),
+                  procedure_expand(it->where, v)};
+    for (size_t i = 0; i < 3; i++) {
+        check_plain(t[i]);
+        sb_printf(b, "%s\n", t[i]);
+        free(t[i]);
+    }
+    for (size_t i = 0; i < it->ncautions; i++) {
+        char *c = procedure_expand(it->cautions[i], v);
+        check_plain(c);
+        sb_printf(b, "%s\n", c);
+        free(c);
+    }
+    char **cmd = proc_item_commands(it, v, NULL);
+    for (char **c = cmd; *c; c++) {
+        check_plain(*c);
+        sb_printf(b, "%s\n", *c);
+    }
+    procedure_strv_free(cmd);
+}
+
+static void test_data_file_unknown_values_read_plainly(void **state)
+{
+    (void)state;
+    procedure p;
+    ss_err e = {{0}};
+    assert_int_equal(procedure_load(DATA_FILE, &p, &e), 0);
+    site orphan, top;
+    make_site(&orphan, "", false); /* no CAP/DP, logon no */
+    strcpy(orphan.parent, "XXX");  /* a parent not in the inventory */
+    orphan.pdc[0] = '\0';          /* no PDC */
+    make_site(&top, "", false);
+    strcpy(top.code, "TOP");
+    top.parent[0] = '\0';          /* no parent at all */
+    top.pdc[0] = '\0';
+    proc_values vo = {&orphan, NULL}, vt = {&top, NULL};
+    strbuf o = {0}, t = {0};
+    for (size_t i = 0; i < p.nitems; i++) {
+        render_item(&o, &p.items[i], &vo);
+        render_item(&t, &p.items[i], &vt);
+    }
+    static const char *const want_orphan[] = {
+        "Administrator console on the parent site (XXX, whose server is not "
+        "in the inventory)\n",
+        "\nthe server of parent site XXX, which is not in the inventory\n",
+        "at a command prompt on the server of parent site XXX, which is not "
+        "in the inventory.",
+        "If the Scheduler on the server of parent site XXX, which is not in "
+        "the inventory, keeps logging",
+        "each CAP/DP of K7Q: none is in the inventory.",
+        "\neach CAP/DP: none is in the inventory\n",
+        "Here: SMSLOGON\\Sites\\K7Q on the primary domain controller, whose "
+        "name is not in the inventory.",
+        "\nthe primary domain controller, whose name is not in the "
+        "inventory\n",
+        "\"net user /domain\" acts on the primary domain controller, whose "
+        "name is not in the inventory)\n",
+        "\n" PROC_NOT_READY "the primary domain controller, whose name is "
+        "not in the inventory\n",
+    };
+    static const char *const want_top[] = {
+        "Addresses of the parent site, which TOP does not have.",
+        "Administrator console on the parent site (TOP has none)\n",
+        "\n" PROC_NOT_READY "the parent site, which TOP does not have\n",
+        "purge TOP from the database of the parent site, which TOP does not "
+        "have, at a command prompt on the server of a parent site, which TOP "
+        "does not have.",
+    };
+    for (size_t i = 0; i < sizeof want_orphan / sizeof *want_orphan; i++)
+        if (!strstr(o.s, want_orphan[i]))
+            fail_msg("missing \"%s\" in:\n%s", want_orphan[i], o.s);
+    for (size_t i = 0; i < sizeof want_top / sizeof *want_top; i++)
+        if (!strstr(t.s, want_top[i]))
+            fail_msg("missing \"%s\" in:\n%s", want_top[i], t.s);
+    sb_free(&o);
+    sb_free(&t);
+    procedure_free(&p);
+}
+
 static void test_expand_missing_values(void **state)
 {
     (void)state;
@@ -252,18 +354,18 @@ static void test_expand_missing_values(void **state)
     site_init(&s);
     proc_values v2 = {&s, ""};
     x = procedure_expand(ALL, &v2);
-    assert_string_equal(x, "the site's code (not in the inventory)|"
-        "the site's name (not in the inventory)|"
-        "the parent site (the site has none)|"
-        "the parent site's server (the site has no parent)|"
-        "the site's server (not in the inventory)|C|"
-        "the PDC (not in the inventory)|"
-        "the CAP/DP servers (none in the inventory)|"
-        "a CAP/DP server (none in the inventory)");
+    assert_string_equal(x, "the site's code, which is not in the inventory|"
+        "the site's name, which is not in the inventory|"
+        "the parent site, which the site does not have|"
+        "the server of a parent site, which the site does not have|"
+        "the secondary site server, whose name is not in the inventory|C|"
+        "the primary domain controller, whose name is not in the inventory|"
+        "the CAP/DP servers, none of which is in the inventory|"
+        "a CAP/DP server, and none is in the inventory");
     free(x);
     s.drive = '\0';
     x = procedure_expand("{drive}:", &v2);
-    assert_string_equal(x, "the site's drive (not in the inventory):");
+    assert_string_equal(x, "the site's drive, which is not in the inventory:");
     free(x);
     /* A parent that is not in the inventory is named. */
     snprintf(s.parent, sizeof s.parent, "ZZZ");
@@ -284,7 +386,8 @@ static void test_expand_missing_values(void **state)
     char **out = proc_item_commands(&it, &v2, &nc);
     assert_int_equal(nc, 2);
     assert_false(proc_command_ready(out[0]));
-    assert_string_equal(out[0], PROC_NOT_READY "the parent site (the site has none)");
+    assert_string_equal(out[0], PROC_NOT_READY "the parent site, which CEN "
+                                "does not have");
     assert_true(proc_command_ready(out[1]));
     assert_string_equal(out[1], "net view \\\\SMS-CEN");
     procedure_strv_free(out);
@@ -345,7 +448,8 @@ static void test_cap_repetition(void **state)
     c = proc_item_commands(&p.items[0], &v, &n);
     assert_int_equal(n, 3);
     /* No CAP/DP: such a command is not ready, never shown with a hole. */
-    assert_string_equal(c[0], PROC_NOT_READY "a CAP/DP server (none in the inventory)");
+    assert_string_equal(c[0], PROC_NOT_READY "a CAP/DP server, and none is "
+                                "in the inventory");
     assert_false(proc_command_ready(c[0]));
     assert_true(proc_command_ready(c[1]));
     assert_false(proc_command_ready(c[2]));
@@ -784,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_data_file_fills_everything),
         cmocka_unit_test(test_expand_every_placeholder),
         cmocka_unit_test(test_expand_missing_values),
+        cmocka_unit_test(test_data_file_unknown_values_read_plainly),
         cmocka_unit_test(test_expand_literals),
         cmocka_unit_test(test_cap_repetition),
         cmocka_unit_test(test_cap_literal_not_repeated),

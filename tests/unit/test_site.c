@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "site.h"
@@ -367,6 +368,40 @@ static void test_get_field_round_trip(void **state)
     assert_int_equal(site_set_field(&s, FIELD_COUNT, "x", NULL), -1);
 }
 
+/* site_parent_cycle: rings of 1, 2 and 3 sites through the start are
+ * found with their path; a chain, a missing parent and a ring that does
+ * not pass through the start are not. */
+static void test_parent_cycle(void **state)
+{
+    (void)state;
+    site_link l[] = {
+        {"CEN", ""},    {"AAA", "CEN"}, {"SLF", "SLF"}, {"TW1", "TW2"},
+        {"TW2", "TW1"}, {"R1A", "R1C"}, {"R1B", "R1A"}, {"R1C", "R1B"},
+        {"ORF", "XXX"}, {"TAL", "TW1"}, {"DEP", "AAA"},
+    };
+    size_t n = sizeof l / sizeof l[0];
+    site_links_sort(l, n);
+    char *path = (char *)1;
+    assert_int_equal(site_parent_cycle(l, n, "SLF", &path), 1);
+    assert_string_equal(path, "SLF -> SLF");
+    free(path);
+    assert_int_equal(site_parent_cycle(l, n, "TW2", &path), 2);
+    assert_string_equal(path, "TW2 -> TW1 -> TW2");
+    free(path);
+    assert_int_equal(site_parent_cycle(l, n, "R1A", &path), 3);
+    assert_string_equal(path, "R1A -> R1C -> R1B -> R1A");
+    free(path);
+    static const char *const none[] = {"CEN", "AAA", "DEP", "ORF", "TAL",
+                                       "NOP"};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        path = (char *)1;
+        assert_int_equal(site_parent_cycle(l, n, none[i], &path), 0);
+        assert_null(path);
+    }
+    assert_int_equal(site_parent_cycle(NULL, 0, "CEN", &path), 0);
+    assert_null(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_message_cut_keeps_utf8),
         cmocka_unit_test(test_check),
         cmocka_unit_test(test_get_field_round_trip),
+        cmocka_unit_test(test_parent_cycle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
