@@ -29,7 +29,7 @@
 #define EVENT_TEXT(p) "lower(" EVENT_RAW(p) ")"
 
 /* Characters of an event's text indexed by events_grams (GRAMS_OF in
- * journal.c; verify derives them again in C). */
+ * journal_sqlite.c; verify derives them again in C). */
 #define GRAM_MAX "1024"
 #define GRAM_MAX_N 1024
 /* The trigram index events_text's definition: contentless, of EVENT_TEXT
@@ -68,6 +68,15 @@ struct journal {
  * checked. Returns as journal_verify_checkpoints. */
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
                     verify_result *res, ss_err *e);
+
+/* Opens (creating it 0600 when missing) the SQLite journal at path,
+ * refusing a file that is not one, and migrates it (journal_sqlite.c):
+ * journal_open for a path that is not a PostgreSQL URI. 0 with *out, -1
+ * with e set. */
+int jsq_journal_open(const char *path, journal **out, ss_err *e);
+/* Finalizes the kept statements and closes j's connection (j->db NULL
+ * after; the journal itself stays). */
+void jdb_close_db(journal *j);
 
 /* Sets the journal's default operator (SITESWEEP_OPERATOR, the login
  * name) and host (gethostname, cleaned). */
