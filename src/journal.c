@@ -173,8 +173,7 @@ void jdb_copy_col(db_stmt *st, int i, char *dst, size_t n)
 
 int jdb_begin(journal *j, ss_err *e)
 {
-    if (j->pg ? jpg_begin(j, e)
-              : jdb_exec(j, "BEGIN IMMEDIATE", "cannot start a write", e))
+    if (j->be->begin(j, e))
         return -1;
     /* A trigger sitesweep did not make (or one of its own, changed) could
      * swallow or rewrite what is written: refuse to write at all. */
@@ -286,6 +285,22 @@ void jdb_close_db(journal *j)
     memset(j->cache, 0, sizeof j->cache); /* db_close frees them */
     db_close(j->db);
     j->db = NULL;
+}
+
+int journal_schema_check(journal *j, bool triggers_only, char *why,
+                         size_t n, ss_err *e)
+{
+    return j->be->schema_check(j, triggers_only, why, n, e);
+}
+
+int journal_watch(journal *j, ss_err *e)
+{
+    return j->be->watch(j, e);
+}
+
+int journal_changed(journal *j, bool *changed, ss_err *e)
+{
+    return j->be->changed(j, changed, e);
 }
 
 bool journal_is_server(const char *path)

@@ -212,11 +212,11 @@ static const schema_obj *schema_find(const char *name)
     return NULL;
 }
 
-int journal_schema_check(journal *j, bool triggers_only, char *why,
-                         size_t n, ss_err *e)
+/* journal_schema_check of a SQLite journal: its sqlite_master against
+ * the one the migrations make. */
+static int jsq_schema_check(journal *j, bool triggers_only, char *why,
+                            size_t n, ss_err *e)
 {
-    if (j->pg)
-        return jpg_schema_check(j->db, why, n, e);
     if (schema_expected(e))
         return -1;
     int version;
@@ -589,6 +589,13 @@ int jdb_fold_register(sqlite3 *h)
                                    NULL, sql_fold, NULL, NULL);
 }
 
+/* Starts a write: BEGIN IMMEDIATE takes SQLite's write lock, which
+ * serialises appends. */
+static int jsq_begin(journal *j, ss_err *e)
+{
+    return jdb_exec(j, "BEGIN IMMEDIATE", "cannot start a write", e);
+}
+
 /* Settings that change the file, once it is known to be a journal. */
 static int db_setup(journal *j, bool read_only, ss_err *e)
 {
@@ -694,19 +701,19 @@ static int probe_identity(journal *j, ss_err *e)
     return rc;
 }
 
-int journal_watch(journal *j, ss_err *e)
+static int jsq_changed(journal *j, bool *changed, ss_err *e);
+
+/* journal_watch: SQLite's data version, read now to compare later. */
+static int jsq_watch(journal *j, ss_err *e)
 {
-    if (j->pg)
-        return jpg_watch(j, e) ? J_ESTORAGE : J_OK;
     bool ignored;
-    return journal_changed(j, &ignored, e);
+    return jsq_changed(j, &ignored, e);
 }
 
-int journal_changed(journal *j, bool *changed, ss_err *e)
+/* journal_changed: whether SQLite's data version moved. */
+static int jsq_changed(journal *j, bool *changed, ss_err *e)
 {
     *changed = false;
-    if (j->pg)
-        return jpg_changed(j, changed, e) ? J_ESTORAGE : J_OK;
     /* Changes when another connection commits, never for our own. */
     int64_t v;
     if (jdb_scalar(j, "PRAGMA data_version", "cannot read the journal", &v, e))
@@ -724,6 +731,7 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
         return -1;
     journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
+    j->be = &jdb_sqlite_backend;
     jdb_default_actor(j);
     /* Read-only when the file cannot be written, or its directory cannot
      * and SQLite's -wal and -shm files are not there to be written: a
@@ -768,3 +776,22 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
     *out = j;
     return 0;
 }
+
+const jdb_backend jdb_sqlite_backend = {
+    .strpos_fn = "instr",
+    .run_event_sql =
+        "UPDATE runs SET last_ts = ?2, active_ms = active_ms + ?3,"
+        " operators = CASE WHEN EXISTS (SELECT 1 FROM"
+        " json_each(runs.operators) WHERE value = ?4) THEN"
+        " operators ELSE json_insert(operators, '$[#]', ?4) END,"
+        " hosts = CASE WHEN EXISTS (SELECT 1 FROM"
+        " json_each(runs.hosts) WHERE value = ?5) THEN hosts"
+        " ELSE json_insert(hosts, '$[#]', ?5) END WHERE id = ?1",
+    .begin = jsq_begin,
+    .schema_check = jsq_schema_check,
+    .watch = jsq_watch,
+    .changed = jsq_changed,
+    .index_event = NULL,   /* events_text_add, events_grams_add triggers */
+    .page_text = jsq_page_text,
+    .index_rebuild = NULL, /* the same triggers, as copy inserts */
+};
