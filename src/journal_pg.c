@@ -700,10 +700,13 @@ int jpg_grams_into(journal *j, journal *copy, ss_err *e)
 /* Events tested in C before a filtered page turns to the index: a
  * common term fills its page within them. */
 #define PG_SCAN_WINDOW 256
-/* Candidate blocks read per query of the index. */
-#define PG_BLOCKS 16
+/* Candidate blocks read per query of the index: as many as events still
+ * wanted (a block the gram range names holds a match of a one- or
+ * two-character term), within these bounds. */
+#define PG_BLOCKS_MIN 8
+#define PG_BLOCKS_MAX 64
 /* Postings counted at most per gram when choosing the rarest. */
-#define PG_RARE_CAP 4096
+#define PG_RARE_CAP 512
 
 /* Appends to evs[*count..limit) those of the events ev[0..n) that match
  * term, taking them over (the others are cleared). */
@@ -794,13 +797,14 @@ static int term_grams_of(journal *j, const char *term, term_grams *t,
         utf8_next_char("\xf4\x8f\xbf\xbf", t->hi); /* above all grams */
         return 0;
     }
-    /* The rarest gram: postings counted up to PG_RARE_CAP each. */
-    char *all = grams_json(&set);
-    db_stmt *st = jdb_prep_dyn(j, "SELECT g, (SELECT count(*) FROM (SELECT 1"
+    /* The rarest gram: postings counted up to PG_RARE_CAP each (no
+     * question when there is one gram: a two-character term). */
+    char *all = set.n > 1 ? grams_json(&set) : NULL;
+    db_stmt *st = !all ? NULL : jdb_prep_dyn(j, "SELECT g, (SELECT count(*) FROM (SELECT 1"
                               " FROM events_grams WHERE gram = g LIMIT ?2)"
                               " AS c) FROM json_array_elements_text(?1::json)"
                               " AS g ORDER BY 2, 1 LIMIT 1", e);
-    int rc = st ? 0 : -1;
+    int rc = st || !all ? 0 : -1;
     size_t best = 0;
     if (st) {
         db_bind_text(st, 1, all);
@@ -844,15 +848,48 @@ static int term_grams_of(journal *j, const char *term, term_grams *t,
     " gram = '' AND block " cmp " ?5::bigint ORDER BY block " order        \
     " LIMIT ?6"
 
-/* The events of ids ?1 (an array: the ids of the candidate blocks)
- * beyond id ?2, nearest first, of site ?3 and run ?4 when given. The ids
- * are listed, not joined from the blocks: the planner then knows how few
- * rows come, and neither scans events nor compiles the query (JIT). */
-#define PG_BLOCK_EVENTS(cmp, order)                                        \
+/* A cheap test on the server that keeps every event the filter could
+ * match (the events are tested in C after it): an event whose text is
+ * not all ASCII (its folding is text_fold's, not the server's), or whose
+ * ASCII text, lowered as ASCII (COLLATE "C": no locale's rules), holds
+ * the term ?5 when the term is ASCII (?6 = 1); an ASCII text folds to
+ * ASCII, so a term that is not can only be in the others. */
+#define PG_PREFILTER                                                       \
+    " AND (octet_length(" PG_TEXT ") <> length(" PG_TEXT ") OR (?6::int"   \
+    " = 1 AND strpos(lower(" PG_TEXT " COLLATE \"C\"), ?5) > 0))"
+#define PG_TEXT                                                            \
+    "(ts || ' ' || operator || ' ' || host || ' ' || site || ' ' || item"  \
+    " || ' ' || kind || ' ' || note)"
+#define PG_EVENT_COLS                                                      \
     "SELECT id, ts, operator, host, site, run, item, kind, note, data,"    \
-    " prev, hash FROM events WHERE id = ANY(?1::bigint[]) AND id " cmp     \
-    " ?2::bigint AND (?3 = '' OR site = ?3) AND (?4::bigint = 0 OR"        \
-    " run = ?4::bigint) ORDER BY id " order
+    " prev, hash FROM events WHERE (?3 = '' OR site = ?3) AND (?4::bigint" \
+    " = 0 OR run = ?4::bigint)" PG_PREFILTER
+
+/* The events of ids ?1 (an array: the ids of the candidate blocks)
+ * beyond id ?2, nearest first. The ids are listed, not joined from the
+ * blocks: the planner then knows how few rows come, and neither scans
+ * events nor compiles the query (JIT). */
+#define PG_BLOCK_EVENTS(cmp, order)                                        \
+    PG_EVENT_COLS " AND id = ANY(?1::bigint[]) AND id " cmp " ?2::bigint"  \
+    " ORDER BY id " order
+
+/* The events of ids strictly between ?1 and ?2 (the window), nearest
+ * first. */
+#define PG_WINDOW_EVENTS(order)                                            \
+    PG_EVENT_COLS " AND id > ?1::bigint AND id < ?2::bigint ORDER BY id "  \
+    order
+
+/* Binds the parameters PG_EVENT_COLS shares (?3 to ?6). */
+static void bind_event_filter(db_stmt *st, const event_filter *f)
+{
+    bool ascii = true;
+    for (const char *p = f->text; *p; p++)
+        ascii = ascii && (unsigned char)*p < 0x80;
+    jdb_bind_text(st, 3, f->site);
+    db_bind_int64(st, 4, f->run);
+    jdb_bind_text(st, 5, f->text);
+    db_bind_int64(st, 6, ascii);
+}
 
 static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
                          int dir, size_t limit, event *evs, size_t *count,
@@ -868,11 +905,17 @@ static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
     int64_t bound = dir < 0 ? start - PG_SCAN_WINDOW : start + PG_SCAN_WINDOW;
     if (dir < 0 && bound < 1)
         bound = 1;
-    event_filter rest = {f->site, f->run, NULL};
+    db_stmt *ws = jdb_prep_dyn(j, dir < 0 ? PG_WINDOW_EVENTS("DESC")
+                                          : PG_WINDOW_EVENTS("ASC"), e);
+    if (!ws)
+        return J_ESTORAGE;
+    /* ids in [bound, start) going down, (start, bound] going up */
+    db_bind_int64(ws, 1, dir < 0 ? bound - 1 : start);
+    db_bind_int64(ws, 2, dir < 0 ? start : bound + 1);
+    bind_event_filter(ws, f);
     event *win = xcalloc(PG_SCAN_WINDOW + 1, sizeof *win);
     size_t nwin = 0;
-    int rc = jdb_page_query(j, &rest, NULL, start, bound, dir,
-                            PG_SCAN_WINDOW + 1, win, &nwin, e);
+    int rc = jdb_read_events(j, ws, PG_SCAN_WINDOW + 1, win, &nwin, e);
     keep_matches(win, nwin, f->text, evs, count, limit);
     free(win);
     if (rc)
@@ -886,6 +929,9 @@ static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
         return J_ESTORAGE;
     int64_t cursor = bound; /* exclusive */
     while (rc == 0 && *count < limit) {
+        size_t want = limit - *count;
+        int64_t nblocks = want < PG_BLOCKS_MIN ? PG_BLOCKS_MIN
+                        : want > PG_BLOCKS_MAX ? PG_BLOCKS_MAX : (int64_t)want;
         /* Planned with the values each time (an unnamed statement): a
          * generic plan cannot know how narrow the gram range is. */
         db_stmt *st = jdb_prep_dyn(j, dir < 0 ? PG_CANDIDATES("<=", "DESC")
@@ -899,7 +945,7 @@ static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
         db_bind_int64(st, 3, t.nothers);
         jdb_bind_text(st, 4, t.others ? t.others : "[]");
         db_bind_int64(st, 5, dir < 0 ? (cursor - 1) / 64 : (cursor + 1) / 64);
-        db_bind_int64(st, 6, PG_BLOCKS);
+        db_bind_int64(st, 6, nblocks);
         strbuf blocks = {0}; /* their ids, as an array literal */
         sb_putc(&blocks, '{');
         int step, nb = 0;
@@ -923,8 +969,7 @@ static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
             } else {
                 jdb_bind_text(st, 1, blocks.s);
                 db_bind_int64(st, 2, cursor);
-                jdb_bind_text(st, 3, f->site);
-                db_bind_int64(st, 4, f->run);
+                bind_event_filter(st, f);
                 event *got = xcalloc((size_t)nb * 64, sizeof *got);
                 size_t ngot = 0;
                 rc = jdb_read_events(j, st, (size_t)nb * 64, got, &ngot, e);
@@ -933,7 +978,7 @@ static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
             }
         }
         sb_free(&blocks);
-        if (nb < PG_BLOCKS)
+        if (nb < nblocks)
             break;
         cursor = dir < 0 ? last * 64 : last * 64 + 63;
     }

@@ -5,7 +5,6 @@
  * that schema, and the data_version watch. The helpers both backends
  * share are in journal.c; PostgreSQL's own code is in journal_pg.c. */
 #include "journal_int.h"
-#include "journal_pg.h"
 #include "text.h"
 
 #include <errno.h>
