@@ -510,18 +510,37 @@ typedef struct gram_set {
     size_t n, cap;
 } gram_set;
 
+/* Adds a copy of gram g (n bytes); gram_set_unique drops repeats. */
 static void gram_add(const char *g, size_t n, void *ctx)
 {
     gram_set *s = ctx;
-    for (size_t i = 0; i < s->n; i++)
-        if (strlen(s->v[i]) == n && memcmp(s->v[i], g, n) == 0)
-            return;
     if (s->n == s->cap)
         s->v = xrealloc(s->v, (s->cap = s->cap ? s->cap * 2 : 256) *
                                   sizeof *s->v);
     char *c = xcalloc(1, n + 1);
     memcpy(c, g, n);
     s->v[s->n++] = c;
+}
+
+static int gram_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts s's grams (byte order) and keeps each once. */
+static void gram_set_unique(gram_set *s)
+{
+    if (s->n < 2)
+        return;
+    qsort(s->v, s->n, sizeof *s->v, gram_cmp);
+    size_t k = 1;
+    for (size_t i = 1; i < s->n; i++) {
+        if (strcmp(s->v[i], s->v[k - 1]) == 0)
+            free(s->v[i]);
+        else
+            s->v[k++] = s->v[i];
+    }
+    s->n = k;
 }
 
 static void gram_set_clear(gram_set *s)
@@ -531,11 +550,12 @@ static void gram_set_clear(gram_set *s)
     s->n = 0;
 }
 
-/* The grams of s as a JSON array of strings (allocated); a gram JSON
- * cannot hold (never, for text PostgreSQL stored) becomes '', which only
- * makes its block be scanned. */
-static char *grams_json(const gram_set *s)
+/* The grams of s, each once, as a JSON array of strings (allocated); a
+ * gram JSON cannot hold (never, for text PostgreSQL stored) becomes '',
+ * which only makes its block be scanned. */
+static char *grams_json(gram_set *s)
 {
+    gram_set_unique(s);
     json_t *a = json_array();
     for (size_t i = 0; i < s->n; i++) {
         json_t *v = json_string(s->v[i]);
@@ -551,7 +571,7 @@ static char *grams_json(const gram_set *s)
     " json_array_elements_text(?1::json) AS g ON CONFLICT DO NOTHING"
 
 /* Writes the grams of s for block with st (GRAMS_INSERT): 0, -1. */
-static int grams_write(db_stmt *st, int64_t block, const gram_set *s)
+static int grams_write(db_stmt *st, int64_t block, gram_set *s)
 {
     if (!s->n)
         return 0;
@@ -792,6 +812,7 @@ static int term_grams_of(journal *j, const char *term, term_grams *t,
     gram_set set = {0};
     if (valid && n <= 4000)
         jdb_grams_each(term, collect_gram, &set);
+    gram_set_unique(&set);
     if (set.n == 0) { /* no gram to look up: every block */
         free(set.v);
         utf8_next_char("\xf4\x8f\xbf\xbf", t->hi); /* above all grams */
