@@ -45,8 +45,11 @@ static const char usage[] =
     "                                     failed need --note)\n"
     "  procedure [--site CODE] [--format table|json|md]\n"
     "                                     the checklist, values filled in\n"
-    "  journal [--site CODE] [--format table|csv|json|md]\n"
-    "                                     every event, oldest first\n"
+    "  journal [--site CODE] [--filter TEXT] [--format table|csv|json|md]\n"
+    "                                     every event, oldest first (with\n"
+    "                                     --filter: those whose text holds\n"
+    "                                     TEXT, case folded, as the\n"
+    "                                     console's Journal filter)\n"
     "  runs [--site CODE] [--state open|complete|abandoned]\n"
     "       [--format table|csv|json|md]  every cleanup, newest first, with\n"
     "                                     counts, operators and times\n"
@@ -93,6 +96,7 @@ typedef struct opts {
     const char *format;     /* --format */
     const char *site;       /* --site */
     const char *note;       /* --note */
+    const char *filter;     /* --filter */
     bool raw_csv;           /* --raw-csv */
     const char *state;      /* --state */
     const char *run;        /* --run */
@@ -122,6 +126,7 @@ static int check_texts(const opts *o)
         bool multiline; /* line feeds allowed */
     } texts[] = {
         {"--note", o->note, 4096, true},
+        {"--filter", o->filter, 4096, false},
         {"--operator", o->operator_name, 127, false},
         {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127, false},
     };
@@ -154,6 +159,7 @@ static int parse(int argc, char **argv, opts *o)
         {"--format", offsetof(opts, format)},
         {"--site", offsetof(opts, site)},
         {"--note", offsetof(opts, note)},
+        {"--filter", offsetof(opts, filter)},
         {"--state", offsetof(opts, state)},
         {"--run", offsetof(opts, run)},
     };
@@ -745,7 +751,8 @@ static int write_event(const event *ev, void *ctx)
 static int cmd_journal(const opts *o)
 {
     out_format f;
-    int rc = need_args(o, 1, "journal [--site CODE] [--format table|csv|json|md]");
+    int rc = need_args(o, 1, "journal [--site CODE] [--filter TEXT] "
+                                  "[--format table|csv|json|md]");
     if (rc || (rc = get_format(o, FMTS_ALL, &f)))
         return rc;
     journal *j;
@@ -772,7 +779,8 @@ static int cmd_journal(const opts *o)
         journal_close(j);
         return fail_with(&e, EXIT_FAIL);
     }
-    event_filter flt = {code[0] ? code : NULL, 0, NULL};
+    event_filter flt = {code[0] ? code : NULL, 0,
+                        o->filter && *o->filter ? o->filter : NULL};
     char *title = code[0] ? xasprintf("sitesweep journal: site %s", code)
                           : xstrdup("sitesweep journal");
     event_writer *w = event_writer_new(stdout, f, title);

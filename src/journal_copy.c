@@ -147,6 +147,9 @@ int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
         else if (strcmp(tables[i].name, "runs") == 0)
             stats->runs = n;
     }
+    /* The filter index, where the core keeps it: derived again. */
+    if (rc == J_OK && to->be->index_rebuild)
+        rc = to->be->index_rebuild(to, 0, e);
     if (rc == J_OK)
         rc = journal_checkpoint(from, &stats->from, e) ? J_ESTORAGE : J_OK;
     if (rc == J_OK)
@@ -195,6 +198,8 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     if (rc == 0) {
         copy_stats st;
         rc = journal_copy(j, copy, &st, e);
+        if (rc == 0) /* the server's filter index, to be checked */
+            rc = jpg_grams_into(j, copy, e);
         if (rc == 0)
             rc = journal_verify_checkpoints(copy, anchors, n, res, e);
         journal_close(copy);

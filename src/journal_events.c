@@ -117,6 +117,9 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
                               "by sitesweep); nothing was recorded", j->path,
                            site_code);
     }
+    /* The filter index, where the core keeps it (PostgreSQL). */
+    if (j->be->index_event && j->be->index_event(j, &ev, e))
+        return -1;
     if (run && jdb_run_event(j, run, kind, ev.ts, e))
         return -1;
     if (id)
@@ -189,7 +192,7 @@ static void filter_sql(const journal *j, strbuf *b, const event_filter *f)
     if (f && f->text && *f->text)
         sb_printf(b, " AND %s(lower(ts || ' ' || operator || ' ' || host"
                      " || ' ' || site || ' ' || item || ' ' || kind || ' ' ||"
-                     " note), :text) > 0", j->pg ? "strpos" : "instr");
+                     " note), :text) > 0", j->be->strpos_fn);
 }
 
 static void bind_filter(db_stmt *st, const event_filter *f)
@@ -218,31 +221,6 @@ static const event_filter *folded(const event_filter *f, event_filter *out,
         out->text = *text = text_fold(f->text);
     return out;
 }
-
-/* The filter text (folded) as an FTS5 phrase for the trigram index, or
- * NULL when there is none or it is shorter than a trigram (then rows are
- * scanned). */
-static char *fts_phrase(const event_filter *f)
-{
-    if (!f || !f->text)
-        return NULL;
-    size_t chars = 0, n = strlen(f->text);
-    for (size_t i = 0; i < n; i++)
-        chars += ((unsigned char)f->text[i] & 0xC0) != 0x80;
-    if (chars < 3 || !utf8_valid(f->text, n))
-        return NULL;
-    strbuf b = {0};
-    sb_putc(&b, '"');
-    for (const char *p = f->text; *p; p++)
-        sb_add(&b, *p == '"' ? "\"\"" : p, *p == '"' ? 2 : 1);
-    sb_putc(&b, '"');
-    return sb_take(&b);
-}
-
-/* Events scanned directly before a filtered page turns to the trigram
- * index: a common term fills its page within them (cheaper than reading
- * long index lists), a rare one goes on through the index. */
-#define SCAN_WINDOW 256
 
 /* One query of a page: ids beyond `from` in direction dir (from <= 0 with
  * dir < 0: from the newest), up to `bound` when bound is not 0, through
@@ -298,29 +276,9 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     event_filter ff;
     char *text;
     f = folded(f, &ff, &text);
-    /* PostgreSQL has neither index yet: its filters scan. */
-    char *fts = j->pg ? NULL : fts_phrase(f);
-    int rc;
-    if (j->pg || (!fts && !jdb_short_filter(f))) {
-        rc = jdb_page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
-    } else {
-        /* Scan a window first, then the index beyond it: flat at any
-         * depth and journal size, whether the term is common or rare. */
-        int64_t start = from;
-        rc = 0;
-        if (dir < 0 && from <= 0 && (rc = journal_event_count(j, &start, e)) == 0)
-            start++;
-        int64_t bound = dir < 0 ? start - SCAN_WINDOW : start + SCAN_WINDOW;
-        if (dir < 0 && bound < 1)
-            bound = 1;
-        if (rc == 0)
-            rc = jdb_page_query(j, f, NULL, start, bound, dir, limit, evs, &count, e);
-        /* Beyond the window (ids below bound, or above it), by the index. */
-        if (rc == 0 && count < limit && !(dir < 0 && bound <= 1))
-            rc = fts ? jdb_page_query(j, f, fts, bound, 0, dir, limit, evs, &count, e)
-                     : jdb_page_short(j, f, bound, dir, limit, evs, &count, e);
-    }
-    free(fts);
+    int rc = f && f->text && *f->text
+        ? j->be->page_text(j, f, from, dir, limit, evs, &count, e)
+        : jdb_page_query(j, f, NULL, from, 0, dir, limit, evs, &count, e);
     free(text);
     if (rc) {
         events_free(evs, count);
@@ -331,10 +289,35 @@ int journal_events_page(journal *j, const event_filter *f, int64_t from,
     return 0;
 }
 
+/* Events per page when journal_events_each follows a text filter. */
+#define EACH_PAGE 256
+
 int journal_events_each(journal *j, const event_filter *f,
                         int (*cb)(const event *ev, void *ctx), void *ctx,
                         ss_err *e)
 {
+    /* A text filter goes through the backend's filter indexes, a page at
+     * a time, oldest first: the same events on both backends (the case
+     * folding is text_fold's, not the server's lower()). */
+    if (f && f->text && *f->text) {
+        int64_t from = 0;
+        for (;;) {
+            event *evs;
+            size_t n;
+            if (journal_events_page(j, f, from, 1, EACH_PAGE, &evs, &n, e))
+                return -1;
+            int stop = 0;
+            for (size_t i = 0; i < n && !stop; i++)
+                stop = cb(&evs[i], ctx);
+            if (n)
+                from = evs[n - 1].id;
+            events_free(evs, n);
+            if (stop)
+                return stop < 0 ? -1 : 0;
+            if (n < EACH_PAGE)
+                return 0;
+        }
+    }
     strbuf b = {0};
     event_filter ff;
     char *text;

@@ -29,7 +29,7 @@
 #define EVENT_TEXT(p) "lower(" EVENT_RAW(p) ")"
 
 /* Characters of an event's text indexed by events_grams (GRAMS_OF in
- * journal.c; verify derives them again in C). */
+ * journal_sqlite.c; verify derives them again in C). */
 #define GRAM_MAX "1024"
 #define GRAM_MAX_N 1024
 /* The trigram index events_text's definition: contentless, of EVENT_TEXT
@@ -44,8 +44,54 @@ struct stmt_slot {
     bool busy;           /* in use now */
 };
 
+/* What differs between the two backends, for the modules both share:
+ * one instance per backend (jdb_sqlite_backend in journal_sqlite.c,
+ * jdb_pg_backend in journal_pg.c), set when the journal is opened
+ * (journal->be), so that no shared module chooses SQL by backend. Every
+ * function returns 0 (J_OK) or, on failure, a J_* code / -1 with e set,
+ * as its shared caller documents. */
+typedef struct jdb_backend {
+    /* The SQL function giving the 1-based byte position of ?2 in ?1, 0
+     * when absent: "instr" (SQLite) or "strpos" (PostgreSQL). */
+    const char *strpos_fn;
+    /* UPDATE of a run's derived columns for one of its events (?1 run
+     * id, ?2 event ts, ?3 milliseconds of active time to add, ?4
+     * operator, ?5 host): last_ts, active_ms, and operators / hosts as
+     * compact JSON arrays, first seen first (jdb_run_event). A string
+     * literal: its address keys the statement cache. */
+    const char *run_event_sql;
+    /* Starts a write transaction holding the append lock (jdb_begin
+     * checks the schema's triggers after it). */
+    int (*begin)(journal *j, ss_err *e);
+    /* journal_schema_check for this backend. */
+    int (*schema_check)(journal *j, bool triggers_only, char *why,
+                        size_t n, ss_err *e);
+    /* journal_watch and journal_changed for this backend. */
+    int (*watch)(journal *j, ss_err *e);
+    int (*changed)(journal *j, bool *changed, ss_err *e);
+    /* Adds event ev (just inserted, inside the caller's transaction) to
+     * the filter index the core keeps; NULL when the database keeps it
+     * itself (SQLite's triggers). */
+    int (*index_event)(journal *j, const event *ev, ss_err *e);
+    /* The rest of a page of events matching f (f->text set, folded by
+     * text_fold), beyond `from` in direction dir (from <= 0 with dir < 0:
+     * from the newest), appended to evs[*count..limit), through the
+     * backend's filter indexes. */
+    int (*page_text)(journal *j, const event_filter *f, int64_t from,
+                     int dir, size_t limit, event *evs, size_t *count,
+                     ss_err *e);
+    /* Derives the filter index of every event after event `after` again
+     * (copy wrote the events without jdb_append); NULL when the database
+     * keeps it itself. */
+    int (*index_rebuild)(journal *j, int64_t after, ss_err *e);
+} jdb_backend;
+
+extern const jdb_backend jdb_sqlite_backend;
+extern const jdb_backend jdb_pg_backend;
+
 struct journal {
     db *db;                    /* the connection (db.h) */
+    const jdb_backend *be;     /* what differs by backend */
     struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
     char *path;                /* as given */
     char operator_name[128];   /* who records */
@@ -68,6 +114,15 @@ struct journal {
  * checked. Returns as journal_verify_checkpoints. */
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
                     verify_result *res, ss_err *e);
+
+/* Opens (creating it 0600 when missing) the SQLite journal at path,
+ * refusing a file that is not one, and migrates it (journal_sqlite.c):
+ * journal_open for a path that is not a PostgreSQL URI. 0 with *out, -1
+ * with e set. */
+int jsq_journal_open(const char *path, journal **out, ss_err *e);
+/* Finalizes the kept statements and closes j's connection (j->db NULL
+ * after; the journal itself stays). */
+void jdb_close_db(journal *j);
 
 /* Sets the journal's default operator (SITESWEEP_OPERATOR, the login
  * name) and host (gethostname, cleaned). */
@@ -171,6 +226,27 @@ bool jdb_short_filter(const event_filter *f);
  * the term are scanned (journal_filter.c). */
 int jdb_page_short(journal *j, const event_filter *f, int64_t from, int dir,
                    size_t limit, event *evs, size_t *count, ss_err *e);
+
+/* The text a filter searches of ev (EVENT_RAW's fields joined by
+ * spaces), case-folded by text_fold as SQLite's lower() folds it in the
+ * journal's triggers: allocated, the caller frees it. */
+char *jdb_event_fold(const event *ev);
+/* Whether ev's folded text holds term (already folded): the filter's
+ * test, made in C so that both backends fold alike. */
+bool jdb_event_matches(const event *ev, const char *term);
+/* Calls add for each gram events_grams indexes of the folded text (as
+ * GRAMS_OF makes them in SQL): every character with the next one, the
+ * last with char(1), the first GRAM_MAX_N characters; then "" (n 0) when
+ * the text is longer. Grams may repeat; g is valid during the call. */
+void jdb_grams_each(const char *folded,
+                    void (*add)(const char *g, size_t n, void *ctx),
+                    void *ctx);
+
+/* jdb_sqlite_backend's page_text (journal_filter.c): a window of events
+ * scanned first, then the trigram index (three characters or more) or
+ * the short-term index (one or two) beyond it. */
+int jsq_page_text(journal *j, const event_filter *f, int64_t from, int dir,
+                  size_t limit, event *evs, size_t *count, ss_err *e);
 
 /* ---- derived columns of runs for the run list (journal_stats.c) ---- */
 

@@ -4,6 +4,7 @@
  * append-only by trigger. The queries both backends share are in the
  * other journal_*.c files. */
 #include <ctype.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,10 +73,19 @@ static const char *const pg_migrations[] = {
     "CREATE TABLE holds(run BIGINT PRIMARY KEY, operator TEXT NOT NULL,"
     "  host TEXT NOT NULL, pid BIGINT NOT NULL, since TEXT NOT NULL,"
     "  backend BIGINT NOT NULL DEFAULT 0);",
+    /* 1 -> 2: the filter index (events_grams, see "the filter index"
+     * below), in byte order as SQLite's; back-filled in C from the
+     * events by grams_backfill. */
+    "CREATE TABLE events_grams(gram TEXT COLLATE \"C\" NOT NULL,"
+    "  block BIGINT NOT NULL, PRIMARY KEY(gram, block));",
 };
 #define NPG (sizeof pg_migrations / sizeof pg_migrations[0])
 
 const int JOURNAL_PG_SCHEMA_VERSION = (int)NPG;
+
+/* The version whose migration adds events_grams; its back-fill. */
+#define PG_GRAMS_VERSION 2
+static int grams_backfill(db *d);
 
 bool jpg_schema_name_ok(const char *s)
 {
@@ -157,7 +167,8 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
             return failed(d, where, "cannot create the journal's schema", e);
     }
     for (int i = v; i < (int)NPG; i++) {
-        if (db_exec(d, pg_migrations[i]) != DB_DONE) {
+        if (db_exec(d, pg_migrations[i]) != DB_DONE ||
+            (i + 1 == PG_GRAMS_VERSION && grams_backfill(d))) {
             char what[64];
             snprintf(what, sizeof what, "cannot upgrade the journal to "
                                         "version %d", i + 1);
@@ -384,6 +395,7 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e)
     journal *j = xcalloc(1, sizeof *j);
     j->db = d;
     j->pg = true;
+    j->be = &jdb_pg_backend;
     snprintf(j->schema, sizeof j->schema, "%s", schema);
     j->path = xstrdup(where);
     jdb_default_actor(j);
@@ -545,3 +557,560 @@ int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
     sb_free(&bad);
     return out;
 }
+
+/* ---- the filter index (schema 2): events_grams, kept by the core ----
+ * The same index as a SQLite journal's events_grams: per block of 64
+ * events (id / 64), every distinct two-character substring of each
+ * event's text case-folded by text_fold (the last character paired with
+ * char(1); a text longer than GRAM_MAX_N characters marks its block with
+ * the gram ''). PostgreSQL cannot fold as text_fold does, so the grams
+ * are derived in C (jdb_grams_each) and written with each event, in its
+ * transaction (jpg_index_event); a filter's candidate blocks come from
+ * the index and their events are tested in C (jdb_event_matches), so
+ * both backends find exactly the same events. */
+
+/* Distinct grams of one block, collected for one INSERT. */
+typedef struct gram_set {
+    char **v;
+    size_t n, cap;
+} gram_set;
+
+/* Adds a copy of gram g (n bytes); gram_set_unique drops repeats. */
+static void gram_add(const char *g, size_t n, void *ctx)
+{
+    gram_set *s = ctx;
+    if (s->n == s->cap)
+        s->v = xrealloc(s->v, (s->cap = s->cap ? s->cap * 2 : 256) *
+                                  sizeof *s->v);
+    char *c = xcalloc(1, n + 1);
+    memcpy(c, g, n);
+    s->v[s->n++] = c;
+}
+
+static int gram_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorts s's grams (byte order) and keeps each once. */
+static void gram_set_unique(gram_set *s)
+{
+    if (s->n < 2)
+        return;
+    qsort(s->v, s->n, sizeof *s->v, gram_cmp);
+    size_t k = 1;
+    for (size_t i = 1; i < s->n; i++) {
+        if (strcmp(s->v[i], s->v[k - 1]) == 0)
+            free(s->v[i]);
+        else
+            s->v[k++] = s->v[i];
+    }
+    s->n = k;
+}
+
+static void gram_set_clear(gram_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->v[i]);
+    s->n = 0;
+}
+
+/* The grams of s, each once, as a JSON array of strings (allocated); a
+ * gram JSON cannot hold (never, for text PostgreSQL stored) becomes '',
+ * which only makes its block be scanned. */
+static char *grams_json(gram_set *s)
+{
+    gram_set_unique(s);
+    json_t *a = json_array();
+    for (size_t i = 0; i < s->n; i++) {
+        json_t *v = json_string(s->v[i]);
+        json_array_append_new(a, v ? v : json_string(""));
+    }
+    char *out = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return out;
+}
+
+#define GRAMS_INSERT                                                       \
+    "INSERT INTO events_grams(gram, block) SELECT g, ?2::bigint FROM"     \
+    " json_array_elements_text(?1::json) AS g ON CONFLICT DO NOTHING"
+
+/* Writes the grams of s for block with st (GRAMS_INSERT): 0, -1. */
+static int grams_write(db_stmt *st, int64_t block, gram_set *s)
+{
+    if (!s->n)
+        return 0;
+    char *js = grams_json(s);
+    db_bind_text(st, 1, js);
+    db_bind_int64(st, 2, block);
+    int rc = db_step(st);
+    db_reset(st);
+    free(js);
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* Derives the grams of every event after event `after` into
+ * events_grams, a page of events at a time, inside the caller's
+ * transaction: the schema 2 back-fill and the rebuild after a copy. 0, or
+ * -1 with db_errmsg(d) saying why. */
+static int grams_fill(db *d, int64_t after)
+{
+    db_stmt *rd = db_prepare(d, "SELECT id, ts, operator, host, site, item,"
+                                " kind, note FROM events WHERE id > ?1"
+                                " ORDER BY id LIMIT 4096", false);
+    db_stmt *wr = db_prepare(d, GRAMS_INSERT, false);
+    gram_set set = {0};
+    int64_t block = -1;
+    int rc = rd && wr ? 0 : -1;
+    while (rc == 0) {
+        db_bind_int64(rd, 1, after);
+        int step, rows = 0;
+        while ((step = db_step(rd)) == DB_ROW) {
+            event ev = {0};
+            ev.id = db_col_int64(rd, 0);
+            snprintf(ev.ts, sizeof ev.ts, "%s", db_col_text(rd, 1));
+            ev.operator_name = (char *)db_col_text(rd, 2);
+            ev.host = (char *)db_col_text(rd, 3);
+            snprintf(ev.site, sizeof ev.site, "%s", db_col_text(rd, 4));
+            snprintf(ev.item, sizeof ev.item, "%s", db_col_text(rd, 5));
+            snprintf(ev.kind, sizeof ev.kind, "%s", db_col_text(rd, 6));
+            ev.note = (char *)db_col_text(rd, 7);
+            if (ev.id / 64 != block) {
+                if (grams_write(wr, block, &set))
+                    rc = -1;
+                gram_set_clear(&set);
+                block = ev.id / 64;
+            }
+            char *folded = jdb_event_fold(&ev);
+            jdb_grams_each(folded, gram_add, &set);
+            free(folded);
+            after = ev.id;
+            rows++;
+        }
+        db_reset(rd);
+        if (step == DB_ERROR)
+            rc = -1;
+        if (rows < 4096)
+            break;
+    }
+    if (rc == 0 && grams_write(wr, block, &set))
+        rc = -1;
+    gram_set_clear(&set);
+    free(set.v);
+    db_finalize(rd);
+    db_finalize(wr);
+    return rc;
+}
+
+/* The schema 2 migration's back-fill (jpg_schema_setup). */
+static int grams_backfill(db *d)
+{
+    return grams_fill(d, 0);
+}
+
+static int jpg_index_event(journal *j, const event *ev, ss_err *e)
+{
+    gram_set set = {0};
+    char *folded = jdb_event_fold(ev);
+    jdb_grams_each(folded, gram_add, &set);
+    free(folded);
+    db_stmt *st = jdb_prep(j, GRAMS_INSERT, e);
+    int rc = st ? 0 : J_ESTORAGE;
+    if (st) {
+        char *js = grams_json(&set);
+        db_bind_text(st, 1, js);
+        db_bind_int64(st, 2, ev->id / 64);
+        rc = jdb_run(j, st, "cannot record the event", e);
+        free(js);
+    }
+    gram_set_clear(&set);
+    free(set.v);
+    return rc ? J_ESTORAGE : J_OK;
+}
+
+static int jpg_index_rebuild(journal *j, int64_t after, ss_err *e)
+{
+    if (grams_fill(j->db, after))
+        return jdb_fail(j, e, "cannot index the events"), J_ESTORAGE;
+    return J_OK;
+}
+
+int jpg_grams_into(journal *j, journal *copy, ss_err *e)
+{
+    if (jdb_exec(copy, "BEGIN IMMEDIATE; DELETE FROM events_grams",
+                 "cannot copy the filter index", e))
+        return -1;
+    db_stmt *ins = jdb_prep_dyn(copy, "INSERT INTO events_grams(gram, block)"
+                                      " VALUES(?, ?)", e);
+    int64_t block = -1;
+    char gram[64] = "";
+    int rc = ins ? 0 : -1;
+    while (rc == 0) {
+        /* keyset pages in the primary key's order (gram, block) */
+        db_stmt *st = jdb_prep(j, "SELECT block, gram FROM events_grams"
+                                  " WHERE (gram, block) > (?2, ?1::bigint)"
+                                  " ORDER BY gram, block LIMIT 20000", e);
+        if (!st) {
+            rc = -1;
+            break;
+        }
+        db_bind_int64(st, 1, block);
+        db_bind_text(st, 2, gram);
+        int step, rows = 0;
+        while (rc == 0 && (step = db_step(st)) == DB_ROW) {
+            block = db_col_int64(st, 0);
+            snprintf(gram, sizeof gram, "%s", jdb_col_text(st, 1));
+            db_bind_text(ins, 1, jdb_col_text(st, 1));
+            db_bind_int64(ins, 2, block);
+            if (db_step(ins) != DB_DONE)
+                rc = jdb_fail(copy, e, "cannot copy the filter index");
+            db_reset(ins);
+            rows++;
+        }
+        if (rc == 0 && step == DB_ERROR)
+            rc = jdb_fail(j, e, "cannot read the filter index");
+        jdb_done(j, st);
+        if (rows < 20000)
+            break;
+    }
+    if (ins)
+        jdb_done(copy, ins);
+    if (rc) {
+        jdb_rollback(copy);
+        return -1;
+    }
+    return jdb_commit(copy, e) ? -1 : 0;
+}
+
+/* Events tested in C before a filtered page turns to the index: a
+ * common term fills its page within them. */
+#define PG_SCAN_WINDOW 256
+/* Candidate blocks read per query of the index: as many as events still
+ * wanted (a block the gram range names holds a match of a one- or
+ * two-character term), within these bounds. */
+#define PG_BLOCKS_MIN 8
+#define PG_BLOCKS_MAX 64
+/* Postings counted at most per gram when choosing the rarest. */
+#define PG_RARE_CAP 512
+
+/* Appends to evs[*count..limit) those of the events ev[0..n) that match
+ * term, taking them over (the others are cleared). */
+static void keep_matches(event *ev, size_t n, const char *term, event *evs,
+                         size_t *count, size_t limit)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (*count < limit && jdb_event_matches(&ev[i], term))
+            evs[(*count)++] = ev[i];
+        else
+            event_clear(&ev[i]);
+    }
+}
+
+/* The query grams of a folded term of chars characters: the rarest of
+ * its two-character substrings drives the scan of the index in block
+ * order (`drive`), the others (`others`, a JSON array, *nothers of them)
+ * must be in the same block. A term of one character has no gram of its
+ * own: every gram it starts (a range, lo..hi). 0, -1 with e set. */
+typedef struct term_grams {
+    char lo[16], hi[16];
+    char *others;
+    int64_t nothers;
+} term_grams;
+
+/* The smallest UTF-8 text above every one starting with the character
+ * c (valid UTF-8, one character) into out (8 bytes at least): the next
+ * code point, past the surrogates; after U+10FFFF that character twice. */
+static void utf8_next_char(const char *c, char *out)
+{
+    const unsigned char *s = (const unsigned char *)c;
+    unsigned cp = s[0] < 0x80 ? s[0]
+                : s[0] < 0xE0 ? (s[0] & 0x1Fu) << 6 | (s[1] & 0x3Fu)
+                : s[0] < 0xF0 ? (s[0] & 0x0Fu) << 12 | (s[1] & 0x3Fu) << 6 |
+                                    (s[2] & 0x3Fu)
+                : (s[0] & 0x07u) << 18 | (s[1] & 0x3Fu) << 12 |
+                      (s[2] & 0x3Fu) << 6 | (s[3] & 0x3Fu);
+    if (cp >= 0x10FFFF) {
+        strcpy(out, "\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf");
+        return;
+    }
+    cp = cp + 1 == 0xD800 ? 0xE000 : cp + 1;
+    unsigned char *o = (unsigned char *)out;
+    if (cp < 0x80) {
+        *o++ = (unsigned char)cp;
+    } else if (cp < 0x800) {
+        *o++ = (unsigned char)(0xC0 | cp >> 6);
+        *o++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        *o++ = (unsigned char)(0xE0 | cp >> 12);
+        *o++ = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3F));
+    } else {
+        *o++ = (unsigned char)(0xF0 | cp >> 18);
+        *o++ = (unsigned char)(0x80 | (cp >> 12 & 0x3F));
+        *o++ = (unsigned char)(0x80 | (cp >> 6 & 0x3F));
+        *o++ = (unsigned char)(0x80 | (cp & 0x3F));
+    }
+    *o = '\0';
+}
+
+static void collect_gram(const char *g, size_t n, void *ctx)
+{
+    gram_set *s = ctx;
+    if (n && g[n - 1] != '\x01') /* the term's end is no text's end */
+        gram_add(g, n, s);
+}
+
+static int term_grams_of(journal *j, const char *term, term_grams *t,
+                         ss_err *e)
+{
+    memset(t, 0, sizeof *t);
+    size_t n = strlen(term), chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)term[i] & 0xC0) != 0x80;
+    bool valid = utf8_valid(term, n);
+    if (valid && chars == 1) {
+        /* [c, the next character): UTF-8's byte order is code points' */
+        memcpy(t->lo, term, n + 1);
+        utf8_next_char(term, t->hi);
+        return 0;
+    }
+    gram_set set = {0};
+    if (valid && n <= 4000)
+        jdb_grams_each(term, collect_gram, &set);
+    gram_set_unique(&set);
+    if (set.n == 0) { /* no gram to look up: every block */
+        free(set.v);
+        utf8_next_char("\xf4\x8f\xbf\xbf", t->hi); /* above all grams */
+        return 0;
+    }
+    /* The rarest gram: postings counted up to PG_RARE_CAP each (no
+     * question when there is one gram: a two-character term). */
+    char *all = set.n > 1 ? grams_json(&set) : NULL;
+    db_stmt *st = !all ? NULL : jdb_prep_dyn(j, "SELECT g, (SELECT count(*) FROM (SELECT 1"
+                              " FROM events_grams WHERE gram = g LIMIT ?2)"
+                              " AS c) FROM json_array_elements_text(?1::json)"
+                              " AS g ORDER BY 2, 1 LIMIT 1", e);
+    int rc = st || !all ? 0 : -1;
+    size_t best = 0;
+    if (st) {
+        db_bind_text(st, 1, all);
+        db_bind_int64(st, 2, PG_RARE_CAP);
+        rc = jdb_step_row(j, st, "cannot read the filter index", e);
+        if (rc == J_OK) {
+            const char *g = jdb_col_text(st, 0);
+            for (size_t i = 0; i < set.n; i++)
+                if (strcmp(set.v[i], g) == 0)
+                    best = i;
+            jdb_done(j, st);
+        }
+        rc = rc == J_OK ? 0 : -1;
+    }
+    free(all);
+    if (rc == 0) {
+        size_t k = strlen(set.v[best]);
+        memcpy(t->lo, set.v[best], k + 1);
+        memcpy(t->hi, set.v[best], k + 1);
+        t->hi[k] = '\x01'; /* nothing sorts between g and g + \x01 */
+        t->hi[k + 1] = '\0';
+        free(set.v[best]);
+        set.v[best] = set.v[--set.n];
+        t->nothers = (int64_t)set.n;
+        t->others = grams_json(&set);
+    }
+    gram_set_clear(&set);
+    free(set.v);
+    return rc;
+}
+
+/* Candidate blocks: those holding a gram in [?1, ?2) and every gram of
+ * ?4 (?3 of them), or the gram '' (a text too long to index whole),
+ * beyond block ?5, nearest first. */
+#define PG_CANDIDATES(cmp, order)                                          \
+    "SELECT block FROM (SELECT DISTINCT block FROM events_grams WHERE"     \
+    " gram >= ?1 AND gram < ?2 AND block " cmp " ?5::bigint) AS c WHERE"   \
+    " ?3::bigint = 0 OR (SELECT count(*) FROM events_grams h WHERE"        \
+    " h.block = c.block AND h.gram IN (SELECT json_array_elements_text("   \
+    "?4::json))) = ?3::bigint UNION SELECT block FROM events_grams WHERE"  \
+    " gram = '' AND block " cmp " ?5::bigint ORDER BY block " order        \
+    " LIMIT ?6"
+
+/* A cheap test on the server that keeps every event the filter could
+ * match (the events are tested in C after it): an event whose text is
+ * not all ASCII (its folding is text_fold's, not the server's), or whose
+ * ASCII text, lowered as ASCII (COLLATE "C": no locale's rules), holds
+ * the term ?5 when the term is ASCII (?6 = 1); an ASCII text folds to
+ * ASCII, so a term that is not can only be in the others. */
+#define PG_PREFILTER                                                       \
+    " AND (octet_length(" PG_TEXT ") <> length(" PG_TEXT ") OR (?6::int"   \
+    " = 1 AND strpos(lower(" PG_TEXT " COLLATE \"C\"), ?5) > 0))"
+#define PG_TEXT                                                            \
+    "(ts || ' ' || operator || ' ' || host || ' ' || site || ' ' || item"  \
+    " || ' ' || kind || ' ' || note)"
+#define PG_EVENT_COLS                                                      \
+    "SELECT id, ts, operator, host, site, run, item, kind, note, data,"    \
+    " prev, hash FROM events WHERE (?3 = '' OR site = ?3) AND (?4::bigint" \
+    " = 0 OR run = ?4::bigint)" PG_PREFILTER
+
+/* The events of ids ?1 (an array: the ids of the candidate blocks)
+ * beyond id ?2, nearest first. The ids are listed, not joined from the
+ * blocks: the planner then knows how few rows come, and neither scans
+ * events nor compiles the query (JIT). */
+#define PG_BLOCK_EVENTS(cmp, order)                                        \
+    PG_EVENT_COLS " AND id = ANY(?1::bigint[]) AND id " cmp " ?2::bigint"  \
+    " ORDER BY id " order
+
+/* The events of ids strictly between ?1 and ?2 (the window), nearest
+ * first. */
+#define PG_WINDOW_EVENTS(order)                                            \
+    PG_EVENT_COLS " AND id > ?1::bigint AND id < ?2::bigint ORDER BY id "  \
+    order
+
+/* Binds the parameters PG_EVENT_COLS shares (?3 to ?6). */
+static void bind_event_filter(db_stmt *st, const event_filter *f)
+{
+    bool ascii = true;
+    for (const char *p = f->text; *p; p++)
+        ascii = ascii && (unsigned char)*p < 0x80;
+    jdb_bind_text(st, 3, f->site);
+    db_bind_int64(st, 4, f->run);
+    jdb_bind_text(st, 5, f->text);
+    db_bind_int64(st, 6, ascii);
+}
+
+static int jpg_page_text(journal *j, const event_filter *f, int64_t from,
+                         int dir, size_t limit, event *evs, size_t *count,
+                         ss_err *e)
+{
+    /* A window of events nearest to `from`, tested in C. */
+    int64_t start = from;
+    if (dir < 0 && from <= 0) {
+        if (journal_event_count(j, &start, e))
+            return J_ESTORAGE;
+        start++;
+    }
+    int64_t bound = dir < 0 ? start - PG_SCAN_WINDOW : start + PG_SCAN_WINDOW;
+    if (dir < 0 && bound < 1)
+        bound = 1;
+    db_stmt *ws = jdb_prep_dyn(j, dir < 0 ? PG_WINDOW_EVENTS("DESC")
+                                          : PG_WINDOW_EVENTS("ASC"), e);
+    if (!ws)
+        return J_ESTORAGE;
+    /* ids in [bound, start) going down, (start, bound] going up */
+    db_bind_int64(ws, 1, dir < 0 ? bound - 1 : start);
+    db_bind_int64(ws, 2, dir < 0 ? start : bound + 1);
+    bind_event_filter(ws, f);
+    event *win = xcalloc(PG_SCAN_WINDOW + 1, sizeof *win);
+    size_t nwin = 0;
+    int rc = jdb_read_events(j, ws, PG_SCAN_WINDOW + 1, win, &nwin, e);
+    keep_matches(win, nwin, f->text, evs, count, limit);
+    free(win);
+    if (rc)
+        return J_ESTORAGE;
+    if (*count >= limit || (dir < 0 && bound <= 1))
+        return J_OK;
+    /* Beyond the window: the blocks the index names, a few at a time;
+     * ids below bound (dir < 0, bound itself was scanned) or above it. */
+    term_grams t;
+    if (term_grams_of(j, f->text, &t, e))
+        return J_ESTORAGE;
+    int64_t cursor = bound; /* exclusive */
+    while (rc == 0 && *count < limit) {
+        size_t want = limit - *count;
+        int64_t nblocks = want < PG_BLOCKS_MIN ? PG_BLOCKS_MIN
+                        : want > PG_BLOCKS_MAX ? PG_BLOCKS_MAX : (int64_t)want;
+        /* Planned with the values each time (an unnamed statement): a
+         * generic plan cannot know how narrow the gram range is. */
+        db_stmt *st = jdb_prep_dyn(j, dir < 0 ? PG_CANDIDATES("<=", "DESC")
+                                              : PG_CANDIDATES(">=", "ASC"), e);
+        if (!st) {
+            rc = -1;
+            break;
+        }
+        jdb_bind_text(st, 1, t.lo);
+        jdb_bind_text(st, 2, t.hi);
+        db_bind_int64(st, 3, t.nothers);
+        jdb_bind_text(st, 4, t.others ? t.others : "[]");
+        db_bind_int64(st, 5, dir < 0 ? (cursor - 1) / 64 : (cursor + 1) / 64);
+        db_bind_int64(st, 6, nblocks);
+        strbuf blocks = {0}; /* their ids, as an array literal */
+        sb_putc(&blocks, '{');
+        int step, nb = 0;
+        int64_t last = 0;
+        while ((step = db_step(st)) == DB_ROW) {
+            last = db_col_int64(st, 0);
+            for (int k = 0; k < 64; k++)
+                sb_printf(&blocks, "%s%lld", nb || k ? "," : "",
+                          (long long)(last * 64 + k));
+            nb++;
+        }
+        sb_putc(&blocks, '}');
+        if (step == DB_ERROR)
+            rc = jdb_fail(j, e, "cannot read the filter index");
+        jdb_done(j, st);
+        if (rc == 0 && nb) {
+            st = jdb_prep_dyn(j, dir < 0 ? PG_BLOCK_EVENTS("<", "DESC")
+                                         : PG_BLOCK_EVENTS(">", "ASC"), e);
+            if (!st) {
+                rc = -1;
+            } else {
+                jdb_bind_text(st, 1, blocks.s);
+                db_bind_int64(st, 2, cursor);
+                bind_event_filter(st, f);
+                event *got = xcalloc((size_t)nb * 64, sizeof *got);
+                size_t ngot = 0;
+                rc = jdb_read_events(j, st, (size_t)nb * 64, got, &ngot, e);
+                keep_matches(got, ngot, f->text, evs, count, limit);
+                free(got);
+            }
+        }
+        sb_free(&blocks);
+        if (nb < nblocks)
+            break;
+        cursor = dir < 0 ? last * 64 : last * 64 + 63;
+    }
+    free(t.others);
+    return rc ? J_ESTORAGE : J_OK;
+}
+
+/* journal_watch / journal_changed / journal_schema_check of a
+ * PostgreSQL journal, as the backend table calls them. */
+static int jpg_watch_op(journal *j, ss_err *e)
+{
+    return jpg_watch(j, e) ? J_ESTORAGE : J_OK;
+}
+
+static int jpg_changed_op(journal *j, bool *changed, ss_err *e)
+{
+    return jpg_changed(j, changed, e) ? J_ESTORAGE : J_OK;
+}
+
+static int jpg_schema_check_op(journal *j, bool triggers_only, char *why,
+                               size_t n, ss_err *e)
+{
+    (void)triggers_only; /* only triggers are checked here */
+    return jpg_schema_check(j->db, why, n, e);
+}
+
+const jdb_backend jdb_pg_backend = {
+    .strpos_fn = "strpos",
+    .run_event_sql =
+        "UPDATE runs SET last_ts = ?2, active_ms = active_ms +"
+        " ?3, operators = CASE WHEN EXISTS (SELECT 1 FROM"
+        " json_array_elements_text(runs.operators::json) v"
+        " WHERE v = ?4) THEN operators WHEN operators = '[]'"
+        " THEN '[' || to_json(?4::text)::text || ']' ELSE"
+        " left(operators, -1) || ',' || to_json(?4::text)::text"
+        " || ']' END, hosts = CASE WHEN EXISTS (SELECT 1 FROM"
+        " json_array_elements_text(runs.hosts::json) v WHERE"
+        " v = ?5) THEN hosts WHEN hosts = '[]' THEN '[' ||"
+        " to_json(?5::text)::text || ']' ELSE left(hosts, -1)"
+        " || ',' || to_json(?5::text)::text || ']' END"
+        " WHERE id = ?1",
+    .begin = jpg_begin,
+    .schema_check = jpg_schema_check_op,
+    .watch = jpg_watch_op,
+    .changed = jpg_changed_op,
+    .index_event = jpg_index_event,
+    .page_text = jpg_page_text,
+    .index_rebuild = jpg_index_rebuild,
+};

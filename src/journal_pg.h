@@ -83,4 +83,12 @@ int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e);
  * set). */
 int jpg_session_check(db *d, char *why, size_t n, ss_err *e);
 
+/* ---- the filter index (events_grams, schema 2) ---- */
+
+/* For verify of a PostgreSQL journal: replaces the events_grams rows of
+ * copy (its private SQLite copy, where SQLite's trigger derived them
+ * again) with the PostgreSQL journal's own, so that verify compares the
+ * server's index with what the events make. 0, -1 with e set. */
+int jpg_grams_into(journal *j, journal *copy, ss_err *e);
+
 #endif

@@ -53,27 +53,8 @@ int jdb_run_event(journal *j, int64_t run, const char *kind, const char *ts,
     jdb_done(j, st);
     /* operators and hosts are JSON arrays written compactly, first seen
      * first, as SQLite's json_insert writes them; PostgreSQL builds the
-     * same text. */
-    st = j->pg
-        ? jdb_prep(j, "UPDATE runs SET last_ts = ?2, active_ms = active_ms +"
-                      " ?3, operators = CASE WHEN EXISTS (SELECT 1 FROM"
-                      " json_array_elements_text(runs.operators::json) v"
-                      " WHERE v = ?4) THEN operators WHEN operators = '[]'"
-                      " THEN '[' || to_json(?4::text)::text || ']' ELSE"
-                      " left(operators, -1) || ',' || to_json(?4::text)::text"
-                      " || ']' END, hosts = CASE WHEN EXISTS (SELECT 1 FROM"
-                      " json_array_elements_text(runs.hosts::json) v WHERE"
-                      " v = ?5) THEN hosts WHEN hosts = '[]' THEN '[' ||"
-                      " to_json(?5::text)::text || ']' ELSE left(hosts, -1)"
-                      " || ',' || to_json(?5::text)::text || ']' END"
-                      " WHERE id = ?1", e)
-        : jdb_prep(j, "UPDATE runs SET last_ts = ?2, active_ms = active_ms + ?3,"
-                     " operators = CASE WHEN EXISTS (SELECT 1 FROM"
-                     " json_each(runs.operators) WHERE value = ?4) THEN"
-                     " operators ELSE json_insert(operators, '$[#]', ?4) END,"
-                     " hosts = CASE WHEN EXISTS (SELECT 1 FROM"
-                     " json_each(runs.hosts) WHERE value = ?5) THEN hosts"
-                     " ELSE json_insert(hosts, '$[#]', ?5) END WHERE id = ?1", e);
+     * same text (each backend's run_event_sql). */
+    st = jdb_prep(j, j->be->run_event_sql, e);
     if (!st)
         return J_ESTORAGE;
     db_bind_int64(st, 1, run);

@@ -14,10 +14,14 @@
 #      its own): mark vs psql, eight concurrent writers, copy, sites,
 #      console start and verify at 1,000 vs BENCH_EVENTS events, and the
 #      time a mark takes to show on another console
+#   5. PostgreSQL journal filter (bench_pg_filter): journal_events_page
+#      with text filters on PostgreSQL at 1,000 vs BENCH_PG_EVENTS
+#      (default 100000) events, on a private server of its own
 # BENCH_N: processes per side in benchmark 1 (default 200).
 # BENCH_EVENTS: events of the big journal (default 1000000).
 # BENCH_ONLY=runs: only benchmark 4 (and the journals it needs);
 # BENCH_ONLY=pg: only the PostgreSQL ones (P1.-P4.); pgsize: only P3.
+# BENCH_ONLY=pgfilter: only benchmark 5.
 # BENCH_KEEP=1 keeps work/; BENCH_REUSE=1 then measures on its journals
 # again instead of generating them (and says so).
 set -u
@@ -390,7 +394,45 @@ bench_runs() {
     say ""
 }
 
+# ---- 5. the Journal filter on PostgreSQL (events_grams, schema 2)
+# Journals generated as SQLite files, copied to a private server (copy
+# derives the filter index), then bench_page's pages alternately on the
+# small and the big one, three passes, lowest median kept per figure.
+PG_BIG=${BENCH_PG_EVENTS:-100000}
+bench_pg_filter() {
+    say "5. PostgreSQL journal filter: 1,000 vs $PG_BIG events (journal_events_page, a private server, Unix socket)"
+    pgdir=$w/pgf
+    # the server goes with the run, however it ends
+    trap 'sh tests/pg-server.sh stop "$pgdir" >/dev/null 2>&1; tm kill-server >/dev/null 2>&1; [ -n "${BENCH_KEEP:-}" ] || rm -rf "$w"' EXIT
+    uri=$(sh tests/pg-server.sh start "$pgdir") || die "cannot start a PostgreSQL server"
+    for spec in "1k 1000" "big $PG_BIG"; do
+        set -- $spec
+        "$dir/gen_journal" journal "$w/pgf-$1.db" $SITES "$2" "$proc" 0 >/dev/null || die "gen_journal failed"
+        t0=$(ns)
+        SITESWEEP_PG_SCHEMA="bf_$1" "$bin" copy "$w/pgf-$1.db" "$uri" >/dev/null || die "copy to PostgreSQL failed"
+        say "   copy of $2 events into PostgreSQL (with its filter index): $(ms $(( $(ns) - t0 ))) ms"
+    done
+    : >"$w/q1"; : >"$w/q2"
+    for pass in 1 2 3; do
+        SITESWEEP_PG_SCHEMA=bf_1k "$dir/bench_page" "$uri" 21 >>"$w/q1" || die "bench_page failed"
+        SITESWEEP_PG_SCHEMA=bf_big "$dir/bench_page" "$uri" 21 >>"$w/q2" || die "bench_page failed"
+    done
+    for what in top all common rare short1 short2 sparse; do
+        a=$(awk -v k=$what '$1 == k {print $2}' "$w/q1" | sort -n | head -n 1)
+        b=$(awk -v k=$what '$1 == k {print $2}' "$w/q2" | sort -n | head -n 1)
+        na=$(awk -v k=$what '$1 == k {print $3; exit}' "$w/q1")
+        nb=$(awk -v k=$what '$1 == k {print $3; exit}' "$w/q2")
+        say "   PostgreSQL $what: 1k ${a} us ($na)   $PG_BIG ${b} us ($nb)   ratio $(ratio "$b" "$a") (target big < 50 ms): $(verdict "$b" 50000)"
+    done
+    sh tests/pg-server.sh stop "$pgdir" >/dev/null 2>&1
+    say ""
+}
+
 start=$(ns)
+if [ "${BENCH_ONLY:-}" = pgfilter ]; then
+    bench_pg_filter
+    exit 0
+fi
 if [ "${BENCH_ONLY:-}" = runs ]; then
     bench_runs
     say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
@@ -406,4 +448,5 @@ bench_size
 bench_runs
 bench_import
 bench_pg
+bench_pg_filter
 say "total bench time $(awk -v x=$(( $(ns) - start )) 'BEGIN {printf "%.0f", x / 1e9}') s; figures kept in $res"
