@@ -978,12 +978,20 @@ static int cmd_copy(const opts *o)
     journal *from, *to;
     if ((rc = open_journal(&src, false, &from)))
         return rc;
+    /* A SQLite target this copy creates is removed again when the copy
+     * fails: nothing is left behind (a server's target is rolled back). */
+    char tpath[PATH_MAX];
+    ss_err e;
+    struct stat tst;
+    bool made = journal_resolve_path(dst.journal, tpath, sizeof tpath,
+                                     &e) == 0 &&
+                !journal_is_server(tpath) && lstat(tpath, &tst) != 0 &&
+                errno == ENOENT;
     if ((rc = open_journal(&dst, true, &to))) {
         journal_close(from);
         return rc;
     }
     copy_stats st;
-    ss_err e;
     int cr = journal_copy(from, to, &st, &e);
     if (cr == 0) {
         char cp[CHECKPOINT_MAX];
@@ -994,6 +1002,14 @@ static int cmd_copy(const opts *o)
     }
     journal_close(from);
     journal_close(to);
+    if (cr && made) {
+        static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+            char *f = xasprintf("%s%s", tpath, side[i]);
+            unlink(f);
+            free(f);
+        }
+    }
     if (cr)
         return fail_with(&e, cr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
     return EXIT_OK;

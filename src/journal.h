@@ -345,7 +345,12 @@ typedef struct copy_stats {
  * or sites): every event with its hash, the stored procedures, sites,
  * runs and item states, in one transaction of to, so the copy is whole
  * or nothing; both then have the same checkpoint. Holds are not copied.
- * J_OK; J_EINPUT (to is not empty; nothing copied); J_ESTORAGE. */
+ * Every event's hash and the chain are computed again as they are read
+ * (journal_event_hash): a source that fails them (an event altered,
+ * removed, inserted) is refused, e naming the event, and to is left as it
+ * was (rolled back). J_OK; J_EINPUT (to is not empty; nothing copied);
+ * J_ESTORAGE (either journal cannot be read or written, or the source's
+ * chain is broken; nothing copied). */
 int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e);
 
 /* Checks everything the journal can prove about itself, inside one read
