@@ -353,18 +353,18 @@ static int open_journal(const opts *o, bool create, journal **j)
         return EXIT_USAGE;
     }
     struct stat st; /* lstat: a dangling link gets journal_open's message */
-    if (!create && !journal_is_server(path) && lstat(path, &st) != 0) {
-        if (errno != ENOENT) /* "j.db/": not a directory, say so */
-            fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", path,
-                    strerror(errno));
-        else
-            fprintf(stderr, "sitesweep: %s: no journal yet; start with "
-                            "'sitesweep import FILE' or the console\n", path);
+    if (!create && !journal_is_server(path) && lstat(path, &st) != 0 &&
+        errno != ENOENT) { /* "j.db/": not a directory, say so */
+        fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", path,
+                strerror(errno));
         return EXIT_FAIL;
     }
-    if (journal_open(path, j, &e)) {
+    /* A command that only reads creates nothing: no file, no schema. */
+    rc = create ? journal_open(path, j, &e)
+                : journal_open_existing(path, j, &e);
+    if (rc) {
         fprintf(stderr, "sitesweep: %s\n", e.msg);
-        return EXIT_FAIL;
+        return rc == J_EINPUT ? EXIT_USAGE : EXIT_FAIL;
     }
     journal_set_actor(*j, o->operator_name, NULL);
     return 0;

@@ -55,6 +55,12 @@ bool journal_is_server(const char *path);
  * one written by a newer sitesweep. J_OK with *out, or J_ESTORAGE with e
  * set. */
 int journal_open(const char *path, journal **out, ss_err *e);
+/* journal_open for commands that only read: creates nothing. A missing
+ * SQLite file, or a PostgreSQL schema that holds no journal, is
+ * J_NOTFOUND with e saying "no journal yet" and where (the PostgreSQL
+ * schema and database named). J_OK with *out; J_EINPUT (a bad schema
+ * name); J_ESTORAGE. (journal_pg.c) */
+int journal_open_existing(const char *path, journal **out, ss_err *e);
 void journal_close(journal *j);
 const char *journal_path(const journal *j);
 /* Who writes the next events. Defaults: login name, gethostname(). */

@@ -276,7 +276,7 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     char why[sizeof res->why];
     rc = jpg_schema_check(j->db, why, sizeof why, e);
     if (rc == 1) {
-        snprintf(res->table, sizeof res->table, "%s", "pg_trigger");
+        snprintf(res->table, sizeof res->table, "%s", "pg_catalog");
         res->problem = VERIFY_SCHEMA;
         snprintf(res->why, sizeof res->why, "%s", why);
     }

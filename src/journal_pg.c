@@ -4,11 +4,13 @@
  * append-only by trigger. The queries both backends share are in the
  * other journal_*.c files. */
 #include <ctype.h>
+#include <errno.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "journal_int.h"
@@ -86,8 +88,14 @@ bool jpg_schema_name_ok(const char *s)
         if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
               s[i] == '_'))
             return false;
-    return strncmp(s, "pg_", 3) != 0;
+    /* The server's own schemas, and the one every role writes by default. */
+    return strncmp(s, "pg_", 3) != 0 && strcmp(s, "public") != 0 &&
+           strcmp(s, "information_schema") != 0;
 }
+
+#define SCHEMA_NAME_RULE                                                   \
+    "lower-case letters, digits and _, at most 63, not public, "          \
+    "information_schema or pg_..."
 
 /* Fails with what, the server's message and the journal's name. */
 static int failed(db *d, const char *where, const char *what, ss_err *e)
@@ -130,9 +138,8 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
                      int *version, ss_err *e)
 {
     if (!jpg_schema_name_ok(schema))
-        return ss_errf(e, "%s: \"%s\" is not a usable schema name (lower-case "
-                          "letters, digits and _, at most 63, not pg_...)",
-                       where, schema), -1;
+        return ss_errf(e, "%s: \"%s\" is not a usable schema name ("
+                          SCHEMA_NAME_RULE ")", where, schema), -1;
     char sql[512];
     /* One migrating program at a time, on any host: the others wait. */
     snprintf(sql, sizeof sql,
@@ -293,16 +300,52 @@ int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
 
 #define APPEND_LOCK "sitesweep append "
 
-int jpg_journal_open(const char *uri, journal **out, ss_err *e)
+/* Whether the journal's schema holds a journal (its meta table): 1, 0, or
+ * -1 with e set. Creates nothing. */
+static int journal_exists(db *d, const char *schema, const char *where,
+                          ss_err *e)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT to_regclass('%s.meta') IS NOT NULL",
+             schema);
+    db_stmt *st = db_prepare(d, sql, false);
+    int rc = st ? db_step(st) : DB_ERROR;
+    int out = rc == DB_ROW && strcmp(db_col_text(st, 0), "t") == 0;
+    if (rc != DB_ROW)
+        out = (ss_errf(e, "%s: cannot read the journal's schema: %s", where,
+                       db_errmsg(d)), -1);
+    db_finalize(st);
+    return out;
+}
+
+/* jpg_journal_open and jpg_journal_open_existing: create says whether a
+ * missing schema is made (J_NOTFOUND when not). */
+static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
 {
     char where[1024], msg[1024];
     db_uri_redact(uri, where, sizeof where);
-    db *d = db_connect_pg(uri, msg, sizeof msg);
-    if (!d)
-        return ss_errf(e, "%s", msg), J_ESTORAGE;
     const char *schema = getenv("SITESWEEP_PG_SCHEMA");
     if (!schema || !*schema)
         schema = "sitesweep";
+    /* Said before connecting: nothing is touched with a bad name. */
+    if (!jpg_schema_name_ok(schema))
+        return ss_errf(e, "%s: SITESWEEP_PG_SCHEMA: \"%s\" is not a usable "
+                          "schema name (" SCHEMA_NAME_RULE ")", where,
+                       schema), J_EINPUT;
+    db *d = db_connect_pg(uri, msg, sizeof msg);
+    if (!d)
+        return ss_errf(e, "%s", msg), J_ESTORAGE;
+    if (!create) {
+        int has = journal_exists(d, schema, where, e);
+        if (has == 0)
+            ss_errf(e, "%s: no journal yet in schema %s of database %s; "
+                       "start with 'sitesweep import FILE' or the console",
+                    where, schema, PQdb(db_pg(d)));
+        if (has <= 0) {
+            db_close(d);
+            return has == 0 ? J_NOTFOUND : J_ESTORAGE;
+        }
+    }
     char why[512];
     int rc = jpg_session_check(d, why, sizeof why, e);
     if (rc > 0)
@@ -324,6 +367,28 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e)
     jdb_default_actor(j);
     *out = j;
     return J_OK;
+}
+
+int jpg_journal_open(const char *uri, journal **out, ss_err *e)
+{
+    return pg_open(uri, true, out, e);
+}
+
+int jpg_journal_open_existing(const char *uri, journal **out, ss_err *e)
+{
+    return pg_open(uri, false, out, e);
+}
+
+int journal_open_existing(const char *path, journal **out, ss_err *e)
+{
+    *out = NULL;
+    if (db_is_pg_uri(path))
+        return jpg_journal_open_existing(path, out, e);
+    struct stat st; /* lstat: a dangling link gets journal_open's message */
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        return ss_errf(e, "%s: no journal yet; start with 'sitesweep import "
+                          "FILE' or the console", path), J_NOTFOUND;
+    return journal_open(path, out, e);
 }
 
 int jpg_begin(journal *j, ss_err *e)
@@ -431,6 +496,42 @@ static const char *const want_triggers[] = {
     "procedures_no_truncate",
 };
 
+/* What else can make a table swallow, rewrite or hide rows without a
+ * trigger: rules (CREATE RULE ... DO INSTEAD), row-level security and
+ * its policies on the schema's tables. sitesweep makes none. Appends what
+ * it finds to bad: 0, or -1 with e set. */
+static int other_rewriters(db *d, strbuf *bad, ss_err *e)
+{
+    db_stmt *st = db_prepare(d,
+        "SELECT 'rule ' || r.rulename || ' on ' || c.relname"
+        " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
+        " JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " WHERE s.nspname = current_schema() AND r.rulename <> '_RETURN'"
+        " UNION ALL SELECT 'row-level security on ' || c.relname"
+        " FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " WHERE s.nspname = current_schema() AND (c.relrowsecurity OR"
+        " c.relforcerowsecurity)"
+        " UNION ALL SELECT 'policy ' || p.polname || ' on ' || c.relname"
+        " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
+        " JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " WHERE s.nspname = current_schema() ORDER BY 1", true);
+    if (!st)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        char *safe = str_escape_unsafe(db_col_text(st, 0));
+        sb_printf(bad, "%s%s not made by sitesweep", bad->len ? ", " : "",
+                  safe);
+        free(safe);
+    }
+    db_finalize(st);
+    if (rc == DB_ERROR)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    return 0;
+}
+
 int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
 {
     db_stmt *st = db_prepare(d,
@@ -471,6 +572,10 @@ int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
     }
     if (seen != sizeof want_triggers / sizeof *want_triggers)
         sb_printf(&bad, "%striggers missing", bad.len ? ", " : "");
+    if (other_rewriters(d, &bad, e)) {
+        sb_free(&bad);
+        return -1;
+    }
     int out = 0;
     if (bad.len) {
         snprintf(why, n, "its schema is not the one sitesweep makes: %s",

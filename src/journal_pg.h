@@ -16,6 +16,11 @@
  * journal's path is the URI without its password. J_OK with *out, or
  * J_ESTORAGE with e naming the host and database and why. */
 int jpg_journal_open(const char *uri, journal **out, ss_err *e);
+/* jpg_journal_open for a command that only reads: a schema that does not
+ * hold a journal is not created. J_OK; J_NOTFOUND with e saying "no
+ * journal yet in schema S of database D" (nothing made); J_EINPUT (a bad
+ * schema name); J_ESTORAGE. */
+int jpg_journal_open_existing(const char *uri, journal **out, ss_err *e);
 
 /* Starts a write on a PostgreSQL journal: a transaction holding the
  * journal's append lock (an advisory transaction lock), so that writes
@@ -38,15 +43,18 @@ int jpg_changed(journal *j, bool *changed, ss_err *e);
 
 /* The schema check of a PostgreSQL journal (journal_schema_check): its
  * triggers must be exactly the ones sitesweep makes, enabled, calling its
- * refusing function unchanged. 0; 1 with why (n bytes) saying what
- * differs; -1 with e set. */
+ * refusing function unchanged, and its tables must have no rule, no
+ * row-level security and no policy (each can swallow, rewrite or hide
+ * rows without a trigger). 0; 1 with why (n bytes) naming each thing
+ * found; -1 with e set. */
 int jpg_schema_check(db *d, char *why, size_t n, ss_err *e);
 
 /* The schema version this program makes (PostgreSQL's own numbering). */
 extern const int JOURNAL_PG_SCHEMA_VERSION;
 
 /* Whether s may name the journal's schema: lower-case letters, digits and
- * '_', starting with a letter or '_', at most 63 bytes, not "pg_...". */
+ * '_', starting with a letter or '_', at most 63 bytes, not "pg_...",
+ * "public" or "information_schema". */
 bool jpg_schema_name_ok(const char *s);
 
 /* Creates or upgrades the journal's schema in d's database, one program

@@ -158,7 +158,8 @@ static void test_bad_schema_names(void **state)
     NEED(state);
     ss_err e;
     const char *bad[] = {"", "Bad", "a-b", "a;drop", "pg_catalog", "1abc",
-                         "a b", "\xc3\xa9t\xc3\xa9"};
+                         "a b", "\xc3\xa9t\xc3\xa9", "public",
+                         "information_schema", "pg_temp"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_false(jpg_schema_name_ok(bad[i]));
         assert_int_equal(jpg_schema_setup(f->d, bad[i], "pg", NULL, &e), -1);
