@@ -1002,6 +1002,7 @@ int journal_open(const char *path, journal **out, ss_err *e)
         return -1;
     journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
+    j->shown = jdb_name_shown(path);
     jdb_default_actor(j);
     /* Read-only when the file cannot be written, or its directory cannot
      * and SQLite's -wal and -shm files are not there to be written: a
@@ -1053,13 +1054,14 @@ void journal_close(journal *j)
         return;
     close_db(j);
     procedure_free(&j->cached);
+    free(j->shown);
     free(j->path);
     free(j);
 }
 
 const char *journal_path(const journal *j)
 {
-    return j->path;
+    return j->shown ? j->shown : j->path;
 }
 
 void journal_set_actor(journal *j, const char *operator_name, const char *host)

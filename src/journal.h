@@ -61,6 +61,17 @@ int journal_open(const char *path, journal **out, ss_err *e);
  * schema and database named). J_OK with *out; J_EINPUT (a bad schema
  * name); J_ESTORAGE. (journal_pg.c) */
 int journal_open_existing(const char *path, journal **out, ss_err *e);
+
+/* Refuses a journal name that looks like a URI but is not one this
+ * program opens ("postgresq://u:pw@h/db", "postgresql:/h/db",
+ * "POSTGRESQL://...": libpq's schemes are postgresql:// and postgres://,
+ * in lower case), rather than taking it for a SQLite file name: J_OK, or
+ * J_EINPUT with e saying "not a journal: unknown URI scheme", the name
+ * without its password. (journal_pg.c) */
+int journal_name_check(const char *name, ss_err *e);
+/* Writes name into out (n bytes) without any password it holds, as every
+ * message shows a journal's name (db_uri_redact). */
+void journal_name_redact(const char *name, char *out, size_t n);
 void journal_close(journal *j);
 const char *journal_path(const journal *j);
 /* Who writes the next events. Defaults: login name, gethostname(). */

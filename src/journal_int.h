@@ -48,6 +48,8 @@ struct journal {
     db *db;                    /* the connection (db.h) */
     struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
     char *path;                /* as given */
+    char *shown;               /* path without a password, for messages
+                                  (NULL: path has none; jdb_name_shown) */
     char operator_name[128];   /* who records */
     char host[256];            /* where */
     bool pg;                   /* a PostgreSQL journal (db_kind_of PG) */
@@ -68,6 +70,10 @@ struct journal {
  * checked. Returns as journal_verify_checkpoints. */
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
                     verify_result *res, ss_err *e);
+
+/* name without its password (db_uri_redact), allocated; NULL when it
+ * holds none (journal.path shows it as it is). */
+char *jdb_name_shown(const char *name);
 
 /* Sets the journal's default operator (SITESWEEP_OPERATOR, the login
  * name) and host (gethostname, cleaned). */

@@ -379,9 +379,41 @@ int jpg_journal_open_existing(const char *uri, journal **out, ss_err *e)
     return pg_open(uri, false, out, e);
 }
 
+int journal_name_check(const char *name, ss_err *e)
+{
+    char scheme[32];
+    if (!db_uri_unknown_scheme(name, scheme, sizeof scheme))
+        return J_OK;
+    char show[1024];
+    db_uri_redact(name, show, sizeof show);
+    return ss_errf(e, "%s: not a journal: unknown URI scheme \"%s\" (a "
+                      "PostgreSQL journal is postgresql://... or "
+                      "postgres://..., in lower case; a SQLite journal is a "
+                      "file name)", show, scheme), J_EINPUT;
+}
+
+void journal_name_redact(const char *name, char *out, size_t n)
+{
+    db_uri_redact(name, out, n);
+}
+
+char *jdb_name_shown(const char *name)
+{
+    size_t n = strlen(name) + 1;
+    char *out = xcalloc(1, n);
+    db_uri_redact(name, out, n);
+    if (strcmp(out, name) == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 int journal_open_existing(const char *path, journal **out, ss_err *e)
 {
     *out = NULL;
+    if (journal_name_check(path, e))
+        return J_EINPUT;
     if (db_is_pg_uri(path))
         return jpg_journal_open_existing(path, out, e);
     struct stat st; /* lstat: a dangling link gets journal_open's message */
