@@ -206,6 +206,14 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                       ss_err *e);
 /* Lets the run go when this console leaves it: J_OK, J_ESTORAGE. */
 int journal_run_release(journal *j, int64_t run, ss_err *e);
+/* Whether this console still holds run (it claimed it), asked when the
+ * journal changed elsewhere: J_OK it does; J_HELD it does not any more
+ * (another console or a script's --take-over took it over, or it ended):
+ * *by (when given) says who took it over and when (the hold's row, else
+ * the run's last handover event; zeroed when neither says), and on
+ * PostgreSQL this session lets its lock on the run go; J_ESTORAGE. */
+int journal_run_hold_check(journal *j, int64_t run, run_holder *by,
+                           ss_err *e);
 
 typedef struct mark_result {
     int64_t event;      /* id of the recorded event, 0 when nothing was */

@@ -227,6 +227,10 @@ int jdb_migrate_run_stats(journal *j, ss_err *e);
     "(SELECT json_group_array(" col ") FROM (SELECT " col " FROM"         \
     " main.events WHERE run = " run " GROUP BY " col " ORDER BY min(id)))"
 
+/* The generation of run's hold: the id of its latest handover event, 0
+ * when none (journal_pg.h: a hold's lock key). J_OK, J_ESTORAGE. */
+int jdb_hold_gen(journal *j, int64_t run, int64_t *gen, ss_err *e);
+
 /* Whether another live console holds the run: J_HELD (filling *by when
  * given), J_OK when none does, J_ESTORAGE. */
 int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e);

@@ -192,16 +192,27 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
 
 /* ---- holds ---- */
 
-/* Runs sql (with the schema's lock class as ?1 and the run as ?2) for one
+/* The lock class of run's hold in generation gen: the schema and the
+ * generation (0: the run was never handed over, the key older sitesweeps
+ * used). */
+static void hold_class(char *cls, size_t n, const char *schema, int64_t gen)
+{
+    if (gen)
+        snprintf(cls, n, "sitesweep hold %s %lld", schema, (long long)gen);
+    else
+        snprintf(cls, n, "sitesweep hold %s", schema);
+}
+
+/* Runs sql (with the hold's lock class as ?1 and the run as ?2) for one
  * boolean (t/f) or no row: 1, 0, or -1 with e set. */
 static int hold_query(db *d, const char *sql, const char *schema,
-                      int64_t run, const char *what, ss_err *e)
+                      int64_t run, int64_t gen, const char *what, ss_err *e)
 {
     if (run < 1 || run > INT32_MAX)
         return ss_errf(e, "run %lld: out of the range holds can lock",
                        (long long)run), -1;
-    char cls[96];
-    snprintf(cls, sizeof cls, "sitesweep hold %s", schema);
+    char cls[128];
+    hold_class(cls, sizeof cls, schema, gen);
     db_stmt *st = db_prepare(d, sql, true);
     if (!st)
         return ss_errf(e, "%s: %s", what, db_errmsg(d)), -1;
@@ -215,36 +226,98 @@ static int hold_query(db *d, const char *sql, const char *schema,
     return out;
 }
 
-int jpg_hold_take(db *d, const char *schema, int64_t run, ss_err *e)
+/* pg_locks rows of the hold's lock (?1 class, ?2 run), granted. */
+#define HOLD_LOCKS                                                         \
+    " FROM pg_locks WHERE locktype = 'advisory' AND classid ="           \
+    " hashtext(?1)::oid AND objid = ?2::int::oid AND objsubid = 2 AND"    \
+    " granted"
+
+int jpg_hold_take(db *d, const char *schema, int64_t run, int64_t gen,
+                  ss_err *e)
 {
     /* Ours already: a session lock is re-entrant and would stack, so
      * look first. */
-    int mine = hold_query(d, "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE"
-                             " locktype = 'advisory' AND classid ="
-                             " hashtext(?1)::oid AND objid = ?2::int::oid"
-                             " AND objsubid = 2 AND granted AND pid ="
-                             " pg_backend_pid())", schema, run,
+    int mine = hold_query(d, "SELECT EXISTS(SELECT 1" HOLD_LOCKS " AND pid ="
+                             " pg_backend_pid())", schema, run, gen,
                           "cannot read the holds", e);
     if (mine)
         return mine;
     return hold_query(d, "SELECT pg_try_advisory_lock(hashtext(?1), ?2::int)",
-                      schema, run, "cannot take the hold", e);
+                      schema, run, gen, "cannot take the hold", e);
 }
 
-int jpg_hold_drop(db *d, const char *schema, int64_t run, ss_err *e)
+int jpg_hold_drop(db *d, const char *schema, int64_t run, int64_t gen,
+                  ss_err *e)
 {
     int rc = hold_query(d, "SELECT pg_advisory_unlock(hashtext(?1), ?2::int)",
-                        schema, run, "cannot let the hold go", e);
+                        schema, run, gen, "cannot let the hold go", e);
     return rc < 0 ? -1 : 0;
 }
 
-int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e)
+int jpg_hold_drop_stale(db *d, const char *schema, int64_t run, int64_t gen,
+                        ss_err *e)
 {
-    return hold_query(d, "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE"
-                         " locktype = 'advisory' AND classid ="
-                         " hashtext(?1)::oid AND objid = ?2::int::oid AND"
-                         " objsubid = 2 AND granted)", schema, run,
-                      "cannot read the holds", e);
+    /* Every hold lock of run this session has under another class: the
+     * classid is an oid, the lock function takes it back as an int4. */
+    int rc = hold_query(d, "SELECT count(pg_advisory_unlock((classid::bigint"
+                           " - CASE WHEN classid::bigint > 2147483647 THEN"
+                           " 4294967296 ELSE 0 END)::int, objid::int)) >= 0"
+                           " FROM pg_locks WHERE locktype = 'advisory' AND"
+                           " objid = ?2::int::oid AND objsubid = 2 AND"
+                           " granted AND pid = pg_backend_pid() AND classid"
+                           " <> hashtext(?1)::oid", schema, run, gen,
+                        "cannot let the old hold go", e);
+    return rc < 0 ? -1 : 0;
+}
+
+int jpg_hold_alive(db *d, const char *schema, int64_t run, int64_t gen,
+                   bool others, ss_err *e)
+{
+    return hold_query(d, others ? "SELECT EXISTS(SELECT 1" HOLD_LOCKS
+                                  " AND pid <> pg_backend_pid())"
+                                : "SELECT EXISTS(SELECT 1" HOLD_LOCKS ")",
+                      schema, run, gen, "cannot read the holds", e);
+}
+
+int jpg_hold_session(db *d, const char *schema, int64_t run, int64_t gen,
+                     run_holder *h, ss_err *e)
+{
+    if (run < 1 || run > INT32_MAX)
+        return ss_errf(e, "run %lld: out of the range holds can lock",
+                       (long long)run), -1;
+    char cls[128];
+    hold_class(cls, sizeof cls, schema, gen);
+    db_stmt *st = db_prepare(d,
+        "SELECT coalesce(a.usename::text, ''), CASE WHEN a.client_port = -1"
+        " THEN 'the server''s host (local socket)' ELSE"
+        " coalesce(a.client_hostname, host(a.client_addr), 'a host the"
+        " server does not show to this role') END, l.pid,"
+        " coalesce(to_char(a.backend_start AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''),"
+        " coalesce(a.application_name, '')"
+        " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.classid = hashtext(?1)::oid"
+        " AND l.objid = ?2::int::oid AND l.objsubid = 2 AND l.granted"
+        " AND l.pid <> pg_backend_pid() LIMIT 1", true);
+    if (!st)
+        return ss_errf(e, "cannot read the holds: %s", db_errmsg(d)), -1;
+    db_bind_text(st, 1, cls);
+    db_bind_int64(st, 2, run);
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        memset(h, 0, sizeof *h);
+        snprintf(h->operator_name, sizeof h->operator_name,
+                 "database role %s (%s)", db_col_text(st, 0),
+                 *db_col_text(st, 4) ? db_col_text(st, 4) : "a session "
+                 "without its hold recorded");
+        snprintf(h->host, sizeof h->host, "%s", db_col_text(st, 1));
+        h->pid = (long)db_col_int64(st, 2);
+        snprintf(h->since, sizeof h->since, "%s", db_col_text(st, 3));
+    }
+    if (rc == DB_ERROR)
+        ss_errf(e, "cannot read the holds: %s", db_errmsg(d));
+    db_finalize(st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 /* ---- poolers ---- */
@@ -467,9 +540,12 @@ static int session_setup(journal *j, ss_err *e)
     while ((rc = db_step(st)) == DB_ROW && n < 64)
         runs[n++] = db_col_int64(st, 0);
     jdb_done(j, st);
-    for (size_t i = 0; i < n; i++)
-        if (jpg_hold_take(j->db, j->schema, runs[i], e) < 0)
+    for (size_t i = 0; i < n; i++) {
+        int64_t gen;
+        if (jdb_hold_gen(j, runs[i], &gen, e) ||
+            jpg_hold_take(j->db, j->schema, runs[i], gen, e) < 0)
             return -1;
+    }
     return 0;
 }
 

@@ -70,15 +70,35 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
  * The lock lives exactly as long as the console's database session: when
  * the console dies (kill -9, network cut, host gone) the server ends the
  * session and the hold with it. Locks are keyed by the schema (several
- * journals may share a database) and the run id. */
+ * journals may share a database), the hold's generation and the run id.
+ * The generation (jdb_hold_gen) is the id of the run's latest handover
+ * event, 0 when none: a handover moves the hold to a new key, so a
+ * console taken over holds nothing that counts any more, even before it
+ * lets its old lock go. The holds table only says who; the lock says
+ * whether (a row deleted behind the program's back does not free a run). */
 
-/* Takes the hold of run for d's session without waiting: 1 taken (or
- * already ours), 0 another session holds it, -1 on failure (e set). */
-int jpg_hold_take(db *d, const char *schema, int64_t run, ss_err *e);
+/* Takes the hold of run (generation gen) for d's session without
+ * waiting: 1 taken (or already ours), 0 another session holds it, -1 on
+ * failure (e set). */
+int jpg_hold_take(db *d, const char *schema, int64_t run, int64_t gen,
+                  ss_err *e);
 /* Lets it go: 0, -1 on failure. */
-int jpg_hold_drop(db *d, const char *schema, int64_t run, ss_err *e);
-/* Whether any live session holds run: 1 yes, 0 no, -1 on failure. */
-int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e);
+int jpg_hold_drop(db *d, const char *schema, int64_t run, int64_t gen,
+                  ss_err *e);
+/* Lets go every hold lock of run this session has under another
+ * generation than gen (a console that learns it was taken over): 0, -1. */
+int jpg_hold_drop_stale(db *d, const char *schema, int64_t run, int64_t gen,
+                        ss_err *e);
+/* Whether a live session holds run in generation gen (others: a session
+ * other than d's): 1 yes, 0 no, -1 on failure. */
+int jpg_hold_alive(db *d, const char *schema, int64_t run, int64_t gen,
+                   bool others, ss_err *e);
+/* Who the server says holds run in generation gen, another session than
+ * d's (for a hold whose row is missing): its role and application name in
+ * h->operator_name, client host, backend pid and session start (UTC).
+ * 1 found, 0 none, -1 (e set). */
+int jpg_hold_session(db *d, const char *schema, int64_t run, int64_t gen,
+                     run_holder *h, ss_err *e);
 
 /* Whether d is a session of its own on the server, as holds need: not
  * multiplexed by a pooler in transaction mode (pgbouncer's default), where
