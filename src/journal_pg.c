@@ -496,6 +496,47 @@ int journal_open_existing(const char *path, journal **out, ss_err *e)
     return journal_open(path, out, e);
 }
 
+/* After a write gave up waiting (lock_timeout, its transaction rolled
+ * back): says in e which sessions hold the journal's write lock or a
+ * lock on its tables that writes wait for, as the server knows them
+ * (application, role, pid, client, since when), rather than guess it was
+ * another sitesweep. */
+static void busy_why(journal *j, ss_err *e)
+{
+    char sql[1600];
+    snprintf(sql, sizeof sql,
+        "WITH k AS (SELECT hashtext('" APPEND_LOCK "%s')::bigint AS key)"
+        " SELECT coalesce(nullif(a.application_name, ''), 'a client') ||"
+        " ' (role ' || coalesce(a.usename::text, '?') || ', pid ' || a.pid"
+        " || ', ' || CASE WHEN a.client_port = -1 THEN 'local socket' ELSE"
+        " coalesce(a.client_hostname, host(a.client_addr), 'host not"
+        " shown') END || coalesce(', transaction open since ' ||"
+        " to_char(a.xact_start AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') || ')'"
+        " FROM pg_stat_activity a WHERE a.pid <> pg_backend_pid() AND a.pid"
+        " IN (SELECT l.pid FROM pg_locks l, k WHERE l.granted AND"
+        " ((l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid ="
+        " ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key &"
+        " 4294967295)::oid) OR (l.locktype = 'relation' AND l.mode <>"
+        " 'AccessShareLock' AND l.relation IN (SELECT c.oid FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname ="
+        " '%s')))) ORDER BY a.pid LIMIT 3", j->schema, j->schema);
+    db_stmt *st = db_prepare(j->db, sql, false);
+    strbuf who = {0};
+    int rc;
+    while (st && (rc = db_step(st)) == DB_ROW) {
+        char *safe = str_escape_unsafe(db_col_text(st, 0));
+        sb_printf(&who, "%s%s", who.len ? "; " : "", safe);
+        free(safe);
+    }
+    db_finalize(st);
+    ss_errf(e, "%s: cannot start a write: the journal is busy: %s held its "
+               "write lock or its tables for more than 5 s; nothing was "
+               "recorded; try again", j->path,
+            who.len ? who.s : "another session (it has let go since)");
+    sb_free(&who);
+}
+
 int jpg_begin(journal *j, ss_err *e)
 {
     if (db_lost(j->db) && jpg_reconnect(j, e))
@@ -507,8 +548,13 @@ int jpg_begin(journal *j, ss_err *e)
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock("
              "hashtext('" APPEND_LOCK "%s')); NOTIFY ss_%s", j->schema,
              j->schema);
-    if (jdb_exec(j, sql, "cannot start a write", e))
+    if (jdb_exec(j, sql, "cannot start a write", e)) {
+        if (db_fault_of(j->db) == DB_FAULT_BUSY) {
+            jdb_rollback(j);
+            busy_why(j, e);
+        }
         return -1;
+    }
     return 0;
 }
 
