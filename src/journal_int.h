@@ -59,6 +59,8 @@ struct journal {
     bool watching;             /* journal_watch was called (PostgreSQL:
                                   LISTEN again after a reconnection) */
     bool takeover;             /* a script may mark a held run */
+    int64_t pg_checked_ms;     /* PostgreSQL: monotonic time of the last
+                                  same-session check (jpg_changed) */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */
 };

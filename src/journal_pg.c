@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal_int.h"
@@ -611,6 +612,26 @@ int jpg_watch(journal *j, ss_err *e)
     return jdb_exec(j, sql, "cannot watch the journal", e) ? -1 : 0;
 }
 
+int jpg_session_ping(journal *j, bool *reconnected, ss_err *e)
+{
+    *reconnected = false;
+    if (db_in_transaction(j->db))
+        return 0; /* a write is under way: it finds out itself */
+    if (!db_lost(j->db) && db_exec(j->db, "SELECT 1") == DB_DONE)
+        return 0;
+    if (jpg_reconnect(j, e))
+        return -1;
+    *reconnected = true;
+    return 0;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int jpg_changed(journal *j, bool *changed, ss_err *e)
 {
     PGconn *c = db_pg(j->db);
@@ -623,13 +644,39 @@ int jpg_changed(journal *j, bool *changed, ss_err *e)
         *changed = true;
         return 0;
     }
-    /* Reads what the server sent meanwhile, without waiting. */
-    if (!PQconsumeInput(c)) {
+    /* A connection can go half-open (a NAT or firewall drops it without
+     * a word) and notifications just stop: every JPG_CHECK_MS, a query on
+     * this same session; a failure reconnects, listens again and has
+     * everything read again. */
+    int64_t now = monotonic_ms();
+    if (!j->pg_checked_ms)
+        j->pg_checked_ms = now;
+    if (now - j->pg_checked_ms >= JPG_CHECK_MS) {
+        bool again;
+        j->pg_checked_ms = now;
+        if (jpg_session_ping(j, &again, e))
+            return -1;
+        if (again) {
+            *changed = true;
+            return 0;
+        }
+    }
+    /* Reads what the server sent meanwhile, without waiting. A closed
+     * connection (the backend ended, the server restarted) is connected
+     * again at once. */
+    /* (Twice: a read that got the server's last message, such as the
+     * FATAL of a terminated backend, stops there; the second sees the
+     * connection's end.) */
+    if (!PQconsumeInput(c) || !PQconsumeInput(c) || db_lost(j->db)) {
         char msg[256];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
         for (char *p = msg; *p; p++)
             if (*p == '\n')
                 *p = ' ';
+        if (jpg_reconnect(j, e) == 0) {
+            *changed = true;
+            return 0;
+        }
         return ss_errf(e, "%s: the journal cannot be reached: %s", j->path,
                        msg), -1;
     }

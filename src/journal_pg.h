@@ -37,9 +37,22 @@ int jpg_reconnect(journal *j, ss_err *e);
 /* Starts listening for other programs' writes (LISTEN): 0, -1 (e). */
 int jpg_watch(journal *j, ss_err *e);
 /* Whether another program wrote since the last call (notifications read
- * without waiting): 0 with *changed; -1 when the connection is lost (e
- * says so). */
+ * without waiting): 0 with *changed; -1 when the connection is lost and
+ * cannot be made again (e says so). A closed connection is made again at
+ * once (LISTEN again, *changed: everything is read again), and every
+ * JPG_CHECK_MS the session is checked with a query on it
+ * (jpg_session_ping), for a connection gone half-open. */
 int jpg_changed(journal *j, bool *changed, ss_err *e);
+
+/* How often a watching console checks its session (milliseconds). */
+#define JPG_CHECK_MS 30000
+
+/* The same-session check: a cheap query on the journal's own connection
+ * (nothing while a transaction is open). When it fails, connects again
+ * and sets the session up as before (schema, LISTEN, the holds' locks):
+ * *reconnected then; whatever was written meanwhile was not heard and
+ * must be read again. 0; -1 when the server cannot be reached (e). */
+int jpg_session_ping(journal *j, bool *reconnected, ss_err *e);
 
 /* The schema check of a PostgreSQL journal (journal_schema_check): its
  * triggers must be exactly the ones sitesweep makes, enabled, calling its
