@@ -115,6 +115,50 @@ static int usage_error(const char *fmt, const char *arg)
     return EXIT_USAGE;
 }
 
+/* The journals this run opened, as named and as shown: a name may hold a
+ * password ("postgresql://u:pw@h/db", or a path "/srv/u:pw@h/j.db"), and
+ * the journal's own messages name it as given. */
+#define MAX_NAMES 2
+static char named[MAX_NAMES][PATH_MAX];
+static char shown[MAX_NAMES][PATH_MAX];
+
+static void remember_name(const char *name)
+{
+    for (int i = 0; i < MAX_NAMES; i++) {
+        if (strcmp(named[i], name) == 0)
+            return;
+        if (!named[i][0]) {
+            snprintf(named[i], sizeof named[i], "%s", name);
+            journal_name_redact(name, shown[i], sizeof shown[i]);
+            return;
+        }
+    }
+}
+
+/* Prints "sitesweep: MSG" and a newline on stderr, every journal name in
+ * msg shown without its password. */
+static void say_error(const char *msg)
+{
+    strbuf b = {0};
+    sb_puts(&b, msg);
+    for (int i = 0; i < MAX_NAMES; i++) {
+        if (!named[i][0] || strcmp(named[i], shown[i]) == 0)
+            continue;
+        size_t nl = strlen(named[i]);
+        strbuf o = {0};
+        const char *p = b.s, *hit;
+        while ((hit = strstr(p, named[i])) != NULL) {
+            sb_printf(&o, "%.*s%s", (int)(hit - p), p, shown[i]);
+            p = hit + nl;
+        }
+        sb_puts(&o, p);
+        sb_free(&b);
+        b = o;
+    }
+    fprintf(stderr, "sitesweep: %s\n", b.s ? b.s : "");
+    sb_free(&b);
+}
+
 /* Text that goes into the journal follows the import's rules: valid UTF-8,
  * no control or bidirectional character. -1 when fine, else EXIT_USAGE. */
 static int check_texts(const opts *o)
@@ -301,7 +345,7 @@ static int load_procedure(const opts *o, procedure *p, char **path)
     ss_err e;
     int rc = try_load_procedure(o, p, path, &e);
     if (rc)
-        fprintf(stderr, "sitesweep: %s\n", e.msg);
+        say_error(e.msg);
     return rc;
 }
 
@@ -337,9 +381,12 @@ static int journal_dir_ok(const opts *o)
     if (slash && slash != dir) {
         *slash = '\0';
         if (access(dir, F_OK) != 0) {
+            char nshow[PATH_MAX], dshow[PATH_MAX];
+            journal_name_redact(name, nshow, sizeof nshow);
+            journal_name_redact(dir, dshow, sizeof dshow);
             fprintf(stderr, "sitesweep: %s: the directory %s does not exist; "
                             "a journal is created only in an "
-                            "existing directory\n", name, dir);
+                            "existing directory\n", nshow, dshow);
             rc = EXIT_USAGE;
         }
     }
@@ -349,28 +396,37 @@ static int journal_dir_ok(const opts *o)
 
 static int open_journal(const opts *o, bool create, journal **j)
 {
-    int rc = create ? journal_dir_ok(o) : 0;
-    if (rc)
-        return rc;
     char path[PATH_MAX];
     ss_err e;
     if (journal_resolve_path(o->journal, path, sizeof path, &e)) {
-        fprintf(stderr, "sitesweep: %s\n", e.msg);
+        say_error(e.msg);
         return EXIT_USAGE;
     }
+    remember_name(path);
+    /* A mistyped URI is not a file name: refused before anything, its
+     * password never shown. */
+    if (journal_name_check(path, &e)) {
+        say_error(e.msg);
+        return EXIT_USAGE;
+    }
+    int rc = create ? journal_dir_ok(o) : 0;
+    if (rc)
+        return rc;
     struct stat st; /* lstat: a dangling link gets journal_open's message */
-    if (!create && !journal_is_server(path) && lstat(path, &st) != 0) {
-        if (errno != ENOENT) /* "j.db/": not a directory, say so */
-            fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", path,
-                    strerror(errno));
-        else
-            fprintf(stderr, "sitesweep: %s: no journal yet; start with "
-                            "'sitesweep import FILE' or the console\n", path);
+    if (!create && !journal_is_server(path) && lstat(path, &st) != 0 &&
+        errno != ENOENT) { /* "j.db/": not a directory, say so */
+        char show[PATH_MAX];
+        journal_name_redact(path, show, sizeof show);
+        fprintf(stderr, "sitesweep: %s: cannot open journal: %s\n", show,
+                strerror(errno));
         return EXIT_FAIL;
     }
-    if (journal_open(path, j, &e)) {
-        fprintf(stderr, "sitesweep: %s\n", e.msg);
-        return EXIT_FAIL;
+    /* A command that only reads creates nothing: no file, no schema. */
+    rc = create ? journal_open(path, j, &e)
+                : journal_open_existing(path, j, &e);
+    if (rc) {
+        say_error(e.msg);
+        return rc == J_EINPUT ? EXIT_USAGE : EXIT_FAIL;
     }
     journal_set_actor(*j, o->operator_name, NULL);
     return 0;
@@ -390,7 +446,7 @@ static bool journal_named_exists(const opts *o)
 static int fail_with(const ss_err *e, int code)
 {
     if (e->msg[0])
-        fprintf(stderr, "sitesweep: %s\n", e->msg);
+        say_error(e->msg);
     return code;
 }
 
@@ -577,7 +633,7 @@ static int cmd_mark(const opts *o)
     ss_err pe;
     bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
     if (!have_proc && !journal_named_exists(o)) {
-        fprintf(stderr, "sitesweep: %s\n", pe.msg);
+        say_error(pe.msg);
         rc = EXIT_USAGE;
         goto out;
     }
@@ -590,7 +646,7 @@ static int cmd_mark(const opts *o)
         run_view cur;
         int c = journal_run_current(j, o->args[1], &cur, &e);
         if (c == JOURNAL_NOTFOUND) { /* a new run needs the file */
-            fprintf(stderr, "sitesweep: %s\n", pe.msg);
+            say_error(pe.msg);
             rc = EXIT_USAGE;
             goto out;
         }
@@ -697,7 +753,7 @@ static int cmd_procedure(const opts *o)
         ss_err pe;
         bool have_proc = try_load_procedure(o, &p, &ppath, &pe) == 0;
         if (!have_proc && !have_run) {
-            fprintf(stderr, "sitesweep: %s\n", pe.msg);
+            say_error(pe.msg);
             rc = EXIT_USAGE;
             goto out;
         }
@@ -958,7 +1014,7 @@ static int cmd_report(const opts *o)
     bool have_proc = ppath && procedure_load(ppath, &p, &pe) == 0;
     if (!have_proc && o->procedure) {
         /* A file named on purpose: say it cannot be read, claim nothing. */
-        fprintf(stderr, "sitesweep: %s\n", pe.msg);
+        say_error(pe.msg);
         free(ppath);
         return EXIT_USAGE;
     }
@@ -1010,12 +1066,20 @@ static int cmd_copy(const opts *o)
     journal *from, *to;
     if ((rc = open_journal(&src, false, &from)))
         return rc;
+    /* A SQLite target this copy creates is removed again when the copy
+     * fails: nothing is left behind (a server's target is rolled back). */
+    char tpath[PATH_MAX];
+    ss_err e;
+    struct stat tst;
+    bool made = journal_resolve_path(dst.journal, tpath, sizeof tpath,
+                                     &e) == 0 &&
+                !journal_is_server(tpath) && lstat(tpath, &tst) != 0 &&
+                errno == ENOENT;
     if ((rc = open_journal(&dst, true, &to))) {
         journal_close(from);
         return rc;
     }
     copy_stats st;
-    ss_err e;
     int cr = journal_copy(from, to, &st, &e);
     if (cr == 0) {
         char cp[CHECKPOINT_MAX];
@@ -1026,6 +1090,14 @@ static int cmd_copy(const opts *o)
     }
     journal_close(from);
     journal_close(to);
+    if (cr && made) {
+        static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+            char *f = xasprintf("%s%s", tpath, side[i]);
+            unlink(f);
+            free(f);
+        }
+    }
     if (cr)
         return fail_with(&e, cr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
     return EXIT_OK;

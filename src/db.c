@@ -4,13 +4,47 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #include "db_int.h"
 
 bool db_is_pg_uri(const char *s)
 {
-    return s && (strncasecmp(s, "postgresql://", 13) == 0 ||
-                 strncasecmp(s, "postgres://", 11) == 0);
+    /* Exactly as libpq tells a URI (uri_prefix_length: strncmp, so case
+     * matters): "POSTGRESQL://" is not one to libpq. */
+    return s && (strncmp(s, "postgresql://", 13) == 0 ||
+                 strncmp(s, "postgres://", 11) == 0);
+}
+
+/* The length of s's URI scheme ("scheme:", RFC 3986: a letter, then
+ * letters, digits, '+', '-', '.'), 0 when s does not start with one. */
+static size_t scheme_len(const char *s)
+{
+    if (!s || !isalpha((unsigned char)s[0]))
+        return 0;
+    size_t i = 1;
+    while (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+           s[i] == '.')
+        i++;
+    return s[i] == ':' ? i : 0;
+}
+
+bool db_uri_unknown_scheme(const char *s, char *scheme, size_t n)
+{
+    size_t len = scheme_len(s);
+    if (!len || db_is_pg_uri(s) || strncmp(s, "file:", 5) == 0)
+        return false;
+    char low[32] = "";
+    for (size_t i = 0; i < len && i + 1 < sizeof low; i++)
+        low[i] = (char)tolower((unsigned char)s[i]);
+    /* Anything written as a URI, or a PostgreSQL scheme mistyped
+     * ("postgresql:/h/db", "postgresq:...", "pgsql:..."). */
+    bool like = strncmp(s + len, "://", 3) == 0 ||
+                strncmp(low, "postg", 5) == 0 || strcmp(low, "pg") == 0 ||
+                strcmp(low, "pgsql") == 0 || strcmp(low, "psql") == 0;
+    if (like && n)
+        snprintf(scheme, n, "%.*s", (int)len, s);
+    return like;
 }
 
 void db_link(db *d, db_stmt *st)
@@ -160,31 +194,46 @@ static void drop_password_param(char *s)
     *w = '\0';
 }
 
+/* Drops the password of "user:password@" in the part of s from p to its
+ * next '/' (or '?' in an authority), in place: the first ':' before the
+ * last '@' of that part up to the '@'. */
+static void drop_userinfo_password(char *p, bool authority)
+{
+    size_t len = strcspn(p, authority ? "/?" : "/");
+    char *at = NULL;
+    for (char *c = p; c < p + len; c++)
+        if (*c == '@')
+            at = c;
+    if (!at)
+        return;
+    char *colon = memchr(p, ':', (size_t)(at - p));
+    if (colon)
+        memmove(colon, at, strlen(at) + 1);
+}
+
 void db_uri_redact(const char *uri, char *out, size_t n)
 {
     if (!n)
         return;
-    if (!db_is_pg_uri(uri)) {
-        snprintf(out, n, "%s", uri ? uri : "");
-        return;
-    }
-    char *s = strdup(uri);
+    char *s = strdup(uri ? uri : "");
     if (!s) {
-        snprintf(out, n, "postgresql://");
+        snprintf(out, n, "(journal)");
         return;
     }
-    char *auth = strstr(s, "://") + 3;
-    size_t hostlen = strcspn(auth, "/?");
-    /* userinfo ends at the last '@' before the path: a password may hold
-     * '@' only percent-encoded, but be safe with a raw one too. */
-    char *at = NULL;
-    for (char *c = auth; c < auth + hostlen; c++)
-        if (*c == '@')
-            at = c;
-    if (at) {
-        char *colon = memchr(auth, ':', (size_t)(at - auth));
-        if (colon)
-            memmove(colon, at, strlen(at) + 1);
+    size_t sl = scheme_len(s);
+    if (sl && strncmp(s + sl, "://", 3) == 0) {
+        /* A URI: its authority's userinfo (a password may hold '@' only
+         * percent-encoded, but be safe with a raw one too). */
+        drop_userinfo_password(s + sl + 3, true);
+    } else {
+        /* A path, or a scheme without "//" ("postgresql:u:pw@h/db"): any
+         * "name:secret@" in one of its parts, after a scheme. */
+        for (char *p = s + (sl ? sl + 1 : 0); *p;) {
+            drop_userinfo_password(p, false);
+            p += strcspn(p, "/");
+            if (*p)
+                p++;
+        }
     }
     drop_password_param(s);
     snprintf(out, n, "%s", s);

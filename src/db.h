@@ -47,8 +47,16 @@ typedef enum db_fault {
 } db_fault;
 
 /* Whether s names a PostgreSQL journal: a connection URI starting with
- * postgresql:// or postgres:// (libpq's syntax). */
+ * postgresql:// or postgres://, in lower case, exactly as libpq tells one
+ * (libpq compares the prefix case-sensitively). */
 bool db_is_pg_uri(const char *s);
+
+/* Whether s looks like a URI but is not one this program opens: a scheme
+ * followed by "//" ("postgresq://", "POSTGRESQL://", "mysql://"), or a
+ * PostgreSQL scheme mistyped without it ("postgresql:/h/db", "pgsql:...").
+ * SQLite's "file:" names and PostgreSQL URIs are not. When true, the
+ * scheme (without ':') is written to scheme (n bytes, may be 0). */
+bool db_uri_unknown_scheme(const char *s, char *scheme, size_t n);
 
 /* Wraps an open SQLite connection; the db owns it from then on (db_close
  * closes it). Returns NULL only when out of memory (h is then closed). */
@@ -132,10 +140,12 @@ int64_t db_changes(db *d);
 /* Whether a transaction is open on d. */
 bool db_in_transaction(db *d);
 
-/* Writes uri into out (n bytes, always terminated) without its password:
- * "postgresql://alice:secret@h/db" -> "postgresql://alice@h/db", and a
- * password=... parameter dropped. Anything not a PostgreSQL URI is copied
- * as it is. */
+/* Writes a journal's name into out (n bytes, always terminated) without
+ * any password it may hold: "postgresql://alice:secret@h/db" ->
+ * "postgresql://alice@h/db" (any scheme), a password=... parameter
+ * dropped, and in a path or a scheme without "//" every "name:secret@" in
+ * a part between slashes made "name@" ("/srv/alice:pw@h/j.db" ->
+ * "/srv/alice@h/j.db"). Every message that names a journal uses it. */
 void db_uri_redact(const char *uri, char *out, size_t n);
 
 #endif

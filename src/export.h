@@ -78,7 +78,8 @@ int export_procedure(FILE *f, out_format fmt, const procedure *p,
 const char *proc_cleanup_text(const proc_cleanup *c, const site *s,
                               char *buf, size_t n);
 
-/* Ends a Markdown report with the journal's checkpoint: a blank line, then
+/* Ends a Markdown report with the journal's checkpoint: a blank line, a
+ * line saying it is the journal's head as read, not verified, then
  * "Checkpoint: `N:HASH`" and a newline, the text `sitesweep verify
  * --checkpoint N:HASH` takes back to prove the journal still holds that
  * history (data/output-formats.md). Every md report ends with it. Returns

@@ -28,7 +28,9 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
     bool pg = db_kind_of(j->db) == DB_PG;
     switch (db_fault_of(j->db)) {
     case DB_FAULT_BUSY:
-        hint = " (another sitesweep holds the journal; try again)";
+        hint = pg ? " (another session holds the journal; try again)"
+                  : " (another program, a sitesweep or a SQLite shell, "
+                    "holds the journal; try again)";
         break;
     case DB_FAULT_RETRY:
         hint = " (the write met another one at the same time; try again)";
@@ -322,13 +324,14 @@ void journal_close(journal *j)
         return;
     jdb_close_db(j);
     procedure_free(&j->cached);
+    free(j->shown);
     free(j->path);
     free(j);
 }
 
 const char *journal_path(const journal *j)
 {
-    return j->path;
+    return j->shown ? j->shown : j->path;
 }
 
 void journal_set_actor(journal *j, const char *operator_name, const char *host)

@@ -55,6 +55,23 @@ bool journal_is_server(const char *path);
  * one written by a newer sitesweep. J_OK with *out, or J_ESTORAGE with e
  * set. */
 int journal_open(const char *path, journal **out, ss_err *e);
+/* journal_open for commands that only read: creates nothing. A missing
+ * SQLite file, or a PostgreSQL schema that holds no journal, is
+ * J_NOTFOUND with e saying "no journal yet" and where (the PostgreSQL
+ * schema and database named). J_OK with *out; J_EINPUT (a bad schema
+ * name); J_ESTORAGE. (journal_pg.c) */
+int journal_open_existing(const char *path, journal **out, ss_err *e);
+
+/* Refuses a journal name that looks like a URI but is not one this
+ * program opens ("postgresq://u:pw@h/db", "postgresql:/h/db",
+ * "POSTGRESQL://...": libpq's schemes are postgresql:// and postgres://,
+ * in lower case), rather than taking it for a SQLite file name: J_OK, or
+ * J_EINPUT with e saying "not a journal: unknown URI scheme", the name
+ * without its password. (journal_pg.c) */
+int journal_name_check(const char *name, ss_err *e);
+/* Writes name into out (n bytes) without any password it holds, as every
+ * message shows a journal's name (db_uri_redact). */
+void journal_name_redact(const char *name, char *out, size_t n);
 void journal_close(journal *j);
 const char *journal_path(const journal *j);
 /* Who writes the next events. Defaults: login name, gethostname(). */
@@ -189,6 +206,14 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
                       ss_err *e);
 /* Lets the run go when this console leaves it: J_OK, J_ESTORAGE. */
 int journal_run_release(journal *j, int64_t run, ss_err *e);
+/* Whether this console still holds run (it claimed it), asked when the
+ * journal changed elsewhere: J_OK it does; J_HELD it does not any more
+ * (another console or a script's --take-over took it over, or it ended):
+ * *by (when given) says who took it over and when (the hold's row, else
+ * the run's last handover event; zeroed when neither says), and on
+ * PostgreSQL this session lets its lock on the run go; J_ESTORAGE. */
+int journal_run_hold_check(journal *j, int64_t run, run_holder *by,
+                           ss_err *e);
 
 typedef struct mark_result {
     int64_t event;      /* id of the recorded event, 0 when nothing was */
@@ -345,7 +370,12 @@ typedef struct copy_stats {
  * or sites): every event with its hash, the stored procedures, sites,
  * runs and item states, in one transaction of to, so the copy is whole
  * or nothing; both then have the same checkpoint. Holds are not copied.
- * J_OK; J_EINPUT (to is not empty; nothing copied); J_ESTORAGE. */
+ * Every event's hash and the chain are computed again as they are read
+ * (journal_event_hash): a source that fails them (an event altered,
+ * removed, inserted) is refused, e naming the event, and to is left as it
+ * was (rolled back). J_OK; J_EINPUT (to is not empty; nothing copied);
+ * J_ESTORAGE (either journal cannot be read or written, or the source's
+ * chain is broken; nothing copied). */
 int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e);
 
 /* Checks everything the journal can prove about itself, inside one read

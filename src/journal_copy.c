@@ -1,7 +1,11 @@
 /* journal_copy.c - a whole journal from one store to another (SQLite to
  * PostgreSQL and back): every event as it is, hash included, with the
  * stored procedures and the tables derived from them, in one transaction
- * of the target. Holds are not copied: they belong to live consoles. */
+ * of the target. Holds are not copied: they belong to live consoles.
+ * `copy` (journal_copy) recomputes every event's hash and the chain as it
+ * reads and refuses a source that fails them; verify's private copy
+ * (jdb_verify_copy) takes the rows as they are, so that verify itself
+ * names what is wrong. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,53 @@ static const copy_table tables[] = {
 /* Rows read per query of the events (a PostgreSQL result is held whole). */
 #define PAGE 5000
 
+/* The chain as copied so far, when the copy checks it: the id the next
+ * event must have and the hash it must chain to. */
+typedef struct chain_check {
+    int64_t expect;
+    char prev[65];
+} chain_check;
+
+/* Checks one row of events (the columns of tables[], in order) against
+ * the chain: J_OK, or J_ESTORAGE (the source is damaged) with e naming
+ * the event and what is wrong with it. */
+static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
+                           ss_err *e)
+{
+    event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.id = db_col_int64(st, 0);
+    jdb_copy_col(st, 1, ev.ts, sizeof ev.ts);
+    ev.operator_name = (char *)jdb_col_text(st, 2);
+    ev.host = (char *)jdb_col_text(st, 3);
+    jdb_copy_col(st, 4, ev.site, sizeof ev.site);
+    ev.run = db_col_int64(st, 5);
+    jdb_copy_col(st, 6, ev.item, sizeof ev.item);
+    jdb_copy_col(st, 7, ev.kind, sizeof ev.kind);
+    ev.note = (char *)jdb_col_text(st, 8);
+    ev.data = (char *)jdb_col_text(st, 9);
+    jdb_copy_col(st, 10, ev.prev, sizeof ev.prev);
+    jdb_copy_col(st, 11, ev.hash, sizeof ev.hash);
+    char h[65];
+    journal_event_hash(&ev, h);
+    const char *why = NULL;
+    if (ev.id != cc->expect)
+        why = ev.id > cc->expect ? "events before it are missing"
+                                 : "its id is out of sequence";
+    else if (strcmp(ev.prev, cc->prev) != 0)
+        why = "it is not chained to the event before it";
+    else if (strcmp(h, ev.hash) != 0)
+        why = "its content does not match its hash (altered)";
+    if (why)
+        return ss_errf(e, "%s: event %lld: %s; the journal does not verify, "
+                          "so it is not copied (sitesweep verify names what "
+                          "is wrong); nothing was copied", from->path,
+                       (long long)ev.id, why), J_ESTORAGE;
+    memcpy(cc->prev, ev.hash, sizeof cc->prev);
+    cc->expect++;
+    return J_OK;
+}
+
 /* Whether the journal holds anything: J_OK (empty), J_EINPUT (not, e
  * says so), J_ESTORAGE. */
 static int must_be_empty(journal *to, ss_err *e)
@@ -57,7 +108,8 @@ static int must_be_empty(journal *to, ss_err *e)
 /* Copies the rows of st (columns of t) into t in the target: J_OK with
  * *n rows (and *last the last key when keyed by id), J_ESTORAGE. */
 static int copy_rows(journal *from, journal *to, const copy_table *t,
-                     db_stmt *st, int64_t *n, int64_t *last, ss_err *e)
+                     db_stmt *st, int64_t *n, int64_t *last, chain_check *cc,
+                     ss_err *e)
 {
     strbuf b = {0};
     sb_printf(&b, "INSERT INTO %s(%s) VALUES(", t->name, t->cols);
@@ -72,6 +124,11 @@ static int copy_rows(journal *from, journal *to, const copy_table *t,
     }
     int rc;
     while ((rc = db_step(st)) == DB_ROW) {
+        if (cc && check_event_row(from, st, cc, e) != J_OK) {
+            db_finalize(ins);
+            jdb_done(from, st);
+            return J_ESTORAGE;
+        }
         for (int c = 0; c < t->ncols; c++) {
             if (db_col_null(st, c)) {
                 db_bind_null(ins, c + 1);
@@ -102,9 +159,11 @@ static int copy_rows(journal *from, journal *to, const copy_table *t,
 }
 
 static int copy_table_rows(journal *from, journal *to, const copy_table *t,
-                           int64_t *n, ss_err *e)
+                           int64_t *n, chain_check *cc, ss_err *e)
 {
     bool paged = strcmp(t->name, "events") == 0;
+    if (!paged)
+        cc = NULL;
     int64_t after = 0;
     for (;;) {
         strbuf b = {0};
@@ -120,15 +179,19 @@ static int copy_table_rows(journal *from, journal *to, const copy_table *t,
         if (paged)
             db_bind_int64(st, 1, after);
         int64_t before = *n;
-        int rc = copy_rows(from, to, t, st, n, paged ? &after : NULL, e);
+        int rc = copy_rows(from, to, t, st, n, paged ? &after : NULL, cc, e);
         if (rc || !paged || *n - before < PAGE)
             return rc;
     }
 }
 
-int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
+/* The copy; check: recompute every event's hash and the chain, and
+ * refuse (J_ESTORAGE) at the first event that fails them. */
+static int copy_journal(journal *from, journal *to, bool check,
+                        copy_stats *stats, ss_err *e)
 {
     memset(stats, 0, sizeof *stats);
+    chain_check cc = {.expect = 1, .prev = GENESIS};
     /* One snapshot of the source; one transaction of the target, which
      * ends all copied or nothing. */
     if (jdb_exec(from, from->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
@@ -139,7 +202,8 @@ int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
         jdb_rollback(to);
     for (size_t i = 0; rc == J_OK && i < NTABLES; i++) {
         int64_t n = 0;
-        rc = copy_table_rows(from, to, &tables[i], &n, e);
+        rc = copy_table_rows(from, to, &tables[i], &n, check ? &cc : NULL,
+                             e);
         if (strcmp(tables[i].name, "events") == 0)
             stats->events = n;
         else if (strcmp(tables[i].name, "sites") == 0)
@@ -164,6 +228,11 @@ int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
         return jdb_commit(to, e);
     jdb_rollback(to);
     return rc;
+}
+
+int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
+{
+    return copy_journal(from, to, true, stats, e);
 }
 
 /* ---- verify of a PostgreSQL journal ---- */
@@ -197,7 +266,8 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     int rc = journal_open(path, &copy, e);
     if (rc == 0) {
         copy_stats st;
-        rc = journal_copy(j, copy, &st, e);
+        rc = copy_journal(j, copy, false, &st, e); /* as it is: verify
+                                                       judges it */
         if (rc == 0) /* the server's filter index, to be checked */
             rc = jpg_grams_into(j, copy, e);
         if (rc == 0)
@@ -211,7 +281,7 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     char why[sizeof res->why];
     rc = jpg_schema_check(j->db, why, sizeof why, e);
     if (rc == 1) {
-        snprintf(res->table, sizeof res->table, "%s", "pg_trigger");
+        snprintf(res->table, sizeof res->table, "%s", "pg_catalog");
         res->problem = VERIFY_SCHEMA;
         snprintf(res->why, sizeof res->why, "%s", why);
     }

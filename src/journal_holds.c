@@ -47,6 +47,41 @@ static bool holder_is_me(const journal *j, const run_holder *h)
     return h->pid == (long)getpid() && strcmp(h->host, j->host) == 0;
 }
 
+int jdb_hold_gen(journal *j, int64_t run, int64_t *gen, ss_err *e)
+{
+    db_stmt *st = jdb_prep(j, "SELECT coalesce(max(id), 0) FROM events"
+                              " WHERE run = ? AND kind = 'handover'", e);
+    if (!st)
+        return J_ESTORAGE;
+    db_bind_int64(st, 1, run);
+    int rc = jdb_step_row(j, st, "cannot read the run's handovers", e);
+    *gen = 0;
+    if (rc == J_OK) {
+        *gen = db_col_int64(st, 0);
+        jdb_done(j, st);
+    }
+    return rc == J_NOTFOUND ? J_OK : rc;
+}
+
+/* PostgreSQL: whether a live session other than this one holds run's
+ * lock of its current generation: 1 (filling *by from the server when
+ * given), 0, -1 (e set). */
+static int pg_other_holds(journal *j, int64_t run, run_holder *by, ss_err *e)
+{
+    int64_t gen;
+    if (jdb_hold_gen(j, run, &gen, e))
+        return -1;
+    int alive = jpg_hold_alive(j->db, j->schema, run, gen, true, e);
+    if (alive == 1 && by) {
+        int found = jpg_hold_session(j->db, j->schema, run, gen, by, e);
+        if (found < 0)
+            return -1;
+        if (found == 0) /* it ended just now */
+            return 0;
+    }
+    return alive;
+}
+
 /* On PostgreSQL a hold lives as long as the database session of the
  * console that took it (a session advisory lock, journal_pg.c): the
  * server ends it when the console dies, on any host. On SQLite a holder
@@ -55,8 +90,11 @@ static bool holder_is_me(const journal *j, const run_holder *h)
 static bool holder_alive(journal *j, int64_t run, const run_holder *h)
 {
     if (j->pg) {
+        /* The recorded holder's lock, of the hold's current generation:
+         * a console taken over keeps its old lock until it learns, and
+         * that one no longer counts. */
         ss_err e;
-        return jpg_hold_alive(j->db, j->schema, run, &e) != 0; /* unsure: alive */
+        return pg_other_holds(j, run, NULL, &e) != 0; /* unsure: alive */
     }
     if (strcmp(h->host, j->host) != 0)
         return true;
@@ -70,6 +108,18 @@ int jdb_held_by_other(journal *j, int64_t run, run_holder *by, ss_err *e)
     int rc = holder_of(j, run, &h, e);
     if (rc < 0)
         return J_ESTORAGE;
+    if (rc == J_NOTFOUND && j->pg) {
+        /* No row, but the lock is the hold: a row deleted behind the
+         * program's back frees nothing while its session lives. */
+        int other = pg_other_holds(j, run, &h, e);
+        if (other < 0)
+            return J_ESTORAGE;
+        if (other == 0)
+            return J_OK;
+        if (by)
+            *by = h;
+        return J_HELD;
+    }
     if (rc == J_NOTFOUND || holder_is_me(j, &h) || !holder_alive(j, run, &h))
         return J_OK;
     if (by)
@@ -90,6 +140,19 @@ int jdb_console_may_write(journal *j, int64_t run, const char *code,
         return J_OK;
     if (rc == J_OK && holder_alive(j, run, &h))
         return J_OK; /* the caller says who holds it */
+    if (rc == J_NOTFOUND && j->pg) {
+        /* The row deleted behind the program's back: this session's lock
+         * of the current generation still says it holds the run; another
+         * session's, that it does (the caller says who). */
+        int64_t gen;
+        if (jdb_hold_gen(j, run, &gen, e))
+            return J_ESTORAGE;
+        int alive = jpg_hold_alive(j->db, j->schema, run, gen, false, e);
+        if (alive < 0)
+            return J_ESTORAGE;
+        if (alive)
+            return J_OK;
+    }
     ss_errf(e, "this console no longer holds the cleanup of %s (it was "
                "taken over or it ended); nothing was recorded: open it "
                "again from Sites", code);
@@ -186,9 +249,15 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
         /* (a handover restarts the run's time itself) */
         rc = resume_after_break(j, run, ts, e);
     }
-    /* The hold's liveness on PostgreSQL: this session's lock on the run
-     * (not to be had while a live console still has it). */
-    if (rc >= 0 && j->pg && jpg_hold_take(j->db, j->schema, run, e) < 0)
+    /* The hold's liveness on PostgreSQL: this session's lock on the run,
+     * of the generation the handover (if any) just began (not to be had
+     * while a live console still has it); any older one of this session
+     * no longer counts and goes. */
+    int64_t gen = 0;
+    if (rc >= 0 && j->pg &&
+        (jdb_hold_gen(j, run, &gen, e) ||
+         jpg_hold_take(j->db, j->schema, run, gen, e) < 0 ||
+         jpg_hold_drop_stale(j->db, j->schema, run, gen, e)))
         rc = J_ESTORAGE;
     db_stmt *st = rc < 0 ? NULL
         : jdb_prep(j, "INSERT INTO holds(run, operator, host, pid, since)"
@@ -207,7 +276,10 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
 
 int journal_run_release(journal *j, int64_t run, ss_err *e)
 {
-    if (j->pg && jpg_hold_drop(j->db, j->schema, run, e))
+    int64_t gen = 0;
+    if (j->pg && (jdb_hold_gen(j, run, &gen, e) ||
+                  jpg_hold_drop(j->db, j->schema, run, gen, e) ||
+                  jpg_hold_drop_stale(j->db, j->schema, run, -1, e)))
         return J_ESTORAGE;
     db_stmt *st = jdb_prep(j, "DELETE FROM holds WHERE run = ? AND pid = ?"
                                    " AND host = ?", e);
@@ -217,4 +289,55 @@ int journal_run_release(journal *j, int64_t run, ss_err *e)
     db_bind_int64(st, 2, (int64_t)getpid());
     jdb_bind_text(st, 3, j->host);
     return jdb_run(j, st, "cannot release the run", e);
+}
+
+int journal_run_hold_check(journal *j, int64_t run, run_holder *by,
+                           ss_err *e)
+{
+    if (by)
+        memset(by, 0, sizeof *by);
+    run_holder h;
+    int rc = holder_of(j, run, &h, e);
+    if (rc < 0)
+        return J_ESTORAGE;
+    if (rc == J_OK && holder_is_me(j, &h))
+        return J_OK;
+    if (rc == J_NOTFOUND && j->pg) {
+        /* No row: still ours while this session has the current lock. */
+        int64_t gen;
+        if (jdb_hold_gen(j, run, &gen, e))
+            return J_ESTORAGE;
+        int mine = jpg_hold_alive(j->db, j->schema, run, gen, false, e);
+        int other = mine > 0 ? pg_other_holds(j, run, NULL, e) : 0;
+        if (mine < 0 || other < 0)
+            return J_ESTORAGE;
+        if (mine && !other)
+            return J_OK;
+    }
+    /* Not ours any more: who took it (the hold's row, else the run's last
+     * handover, as a script's take-over leaves no row). */
+    if (rc == J_OK && by) {
+        *by = h;
+    } else if (by) {
+        db_stmt *q = jdb_prep(j, "SELECT operator, host, ts FROM events"
+                                 " WHERE run = ? AND kind = 'handover'"
+                                 " ORDER BY id DESC LIMIT 1", e);
+        if (!q)
+            return J_ESTORAGE;
+        db_bind_int64(q, 1, run);
+        int hr = jdb_step_row(j, q, "cannot read the run's handovers", e);
+        if (hr < 0)
+            return J_ESTORAGE;
+        if (hr == J_OK) {
+            jdb_copy_col(q, 0, by->operator_name, sizeof by->operator_name);
+            jdb_copy_col(q, 1, by->host, sizeof by->host);
+            jdb_copy_col(q, 2, by->since, sizeof by->since);
+            jdb_done(j, q);
+        }
+    }
+    /* This session's lock no longer counts (a new generation): let it go,
+     * so that nothing on the server says this console holds the run. */
+    if (j->pg && jpg_hold_drop_stale(j->db, j->schema, run, -1, e))
+        return J_ESTORAGE;
+    return J_HELD;
 }

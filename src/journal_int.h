@@ -94,6 +94,8 @@ struct journal {
     const jdb_backend *be;     /* what differs by backend */
     struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
     char *path;                /* as given */
+    char *shown;               /* path without a password, for messages
+                                  (NULL: path has none; jdb_name_shown) */
     char operator_name[128];   /* who records */
     char host[256];            /* where */
     bool pg;                   /* a PostgreSQL journal (db_kind_of PG) */
@@ -103,6 +105,8 @@ struct journal {
     bool watching;             /* journal_watch was called (PostgreSQL:
                                   LISTEN again after a reconnection) */
     bool takeover;             /* a script may mark a held run */
+    int64_t pg_checked_ms;     /* PostgreSQL: monotonic time of the last
+                                  same-session check (jpg_changed) */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */
 };
@@ -123,6 +127,9 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e);
 /* Finalizes the kept statements and closes j's connection (j->db NULL
  * after; the journal itself stays). */
 void jdb_close_db(journal *j);
+/* name without its password (db_uri_redact), allocated; NULL when it
+ * holds none (journal.path shows it as it is). */
+char *jdb_name_shown(const char *name);
 
 /* Sets the journal's default operator (SITESWEEP_OPERATOR, the login
  * name) and host (gethostname, cleaned). */
@@ -296,6 +303,10 @@ int jdb_migrate_run_stats(journal *j, ss_err *e);
 #define RUN_PEOPLE_SQL(col, run)                                           \
     "(SELECT json_group_array(" col ") FROM (SELECT " col " FROM"         \
     " main.events WHERE run = " run " GROUP BY " col " ORDER BY min(id)))"
+
+/* The generation of run's hold: the id of its latest handover event, 0
+ * when none (journal_pg.h: a hold's lock key). J_OK, J_ESTORAGE. */
+int jdb_hold_gen(journal *j, int64_t run, int64_t *gen, ss_err *e);
 
 /* Whether another live console holds the run: J_HELD (filling *by when
  * given), J_OK when none does, J_ESTORAGE. */

@@ -4,12 +4,15 @@
  * append-only by trigger. The queries both backends share are in the
  * other journal_*.c files. */
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal_int.h"
@@ -96,8 +99,14 @@ bool jpg_schema_name_ok(const char *s)
         if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) ||
               s[i] == '_'))
             return false;
-    return strncmp(s, "pg_", 3) != 0;
+    /* The server's own schemas, and the one every role writes by default. */
+    return strncmp(s, "pg_", 3) != 0 && strcmp(s, "public") != 0 &&
+           strcmp(s, "information_schema") != 0;
 }
+
+#define SCHEMA_NAME_RULE                                                   \
+    "lower-case letters, digits and _, at most 63, not public, "          \
+    "information_schema or pg_..."
 
 /* Fails with what, the server's message and the journal's name. */
 static int failed(db *d, const char *where, const char *what, ss_err *e)
@@ -140,9 +149,8 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
                      int *version, ss_err *e)
 {
     if (!jpg_schema_name_ok(schema))
-        return ss_errf(e, "%s: \"%s\" is not a usable schema name (lower-case "
-                          "letters, digits and _, at most 63, not pg_...)",
-                       where, schema), -1;
+        return ss_errf(e, "%s: \"%s\" is not a usable schema name ("
+                          SCHEMA_NAME_RULE ")", where, schema), -1;
     char sql[512];
     /* One migrating program at a time, on any host: the others wait. */
     snprintf(sql, sizeof sql,
@@ -196,16 +204,27 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
 
 /* ---- holds ---- */
 
-/* Runs sql (with the schema's lock class as ?1 and the run as ?2) for one
+/* The lock class of run's hold in generation gen: the schema and the
+ * generation (0: the run was never handed over, the key older sitesweeps
+ * used). */
+static void hold_class(char *cls, size_t n, const char *schema, int64_t gen)
+{
+    if (gen)
+        snprintf(cls, n, "sitesweep hold %s %lld", schema, (long long)gen);
+    else
+        snprintf(cls, n, "sitesweep hold %s", schema);
+}
+
+/* Runs sql (with the hold's lock class as ?1 and the run as ?2) for one
  * boolean (t/f) or no row: 1, 0, or -1 with e set. */
 static int hold_query(db *d, const char *sql, const char *schema,
-                      int64_t run, const char *what, ss_err *e)
+                      int64_t run, int64_t gen, const char *what, ss_err *e)
 {
     if (run < 1 || run > INT32_MAX)
         return ss_errf(e, "run %lld: out of the range holds can lock",
                        (long long)run), -1;
-    char cls[96];
-    snprintf(cls, sizeof cls, "sitesweep hold %s", schema);
+    char cls[128];
+    hold_class(cls, sizeof cls, schema, gen);
     db_stmt *st = db_prepare(d, sql, true);
     if (!st)
         return ss_errf(e, "%s: %s", what, db_errmsg(d)), -1;
@@ -219,36 +238,98 @@ static int hold_query(db *d, const char *sql, const char *schema,
     return out;
 }
 
-int jpg_hold_take(db *d, const char *schema, int64_t run, ss_err *e)
+/* pg_locks rows of the hold's lock (?1 class, ?2 run), granted. */
+#define HOLD_LOCKS                                                         \
+    " FROM pg_locks WHERE locktype = 'advisory' AND classid ="           \
+    " hashtext(?1)::oid AND objid = ?2::int::oid AND objsubid = 2 AND"    \
+    " granted"
+
+int jpg_hold_take(db *d, const char *schema, int64_t run, int64_t gen,
+                  ss_err *e)
 {
     /* Ours already: a session lock is re-entrant and would stack, so
      * look first. */
-    int mine = hold_query(d, "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE"
-                             " locktype = 'advisory' AND classid ="
-                             " hashtext(?1)::oid AND objid = ?2::int::oid"
-                             " AND objsubid = 2 AND granted AND pid ="
-                             " pg_backend_pid())", schema, run,
+    int mine = hold_query(d, "SELECT EXISTS(SELECT 1" HOLD_LOCKS " AND pid ="
+                             " pg_backend_pid())", schema, run, gen,
                           "cannot read the holds", e);
     if (mine)
         return mine;
     return hold_query(d, "SELECT pg_try_advisory_lock(hashtext(?1), ?2::int)",
-                      schema, run, "cannot take the hold", e);
+                      schema, run, gen, "cannot take the hold", e);
 }
 
-int jpg_hold_drop(db *d, const char *schema, int64_t run, ss_err *e)
+int jpg_hold_drop(db *d, const char *schema, int64_t run, int64_t gen,
+                  ss_err *e)
 {
     int rc = hold_query(d, "SELECT pg_advisory_unlock(hashtext(?1), ?2::int)",
-                        schema, run, "cannot let the hold go", e);
+                        schema, run, gen, "cannot let the hold go", e);
     return rc < 0 ? -1 : 0;
 }
 
-int jpg_hold_alive(db *d, const char *schema, int64_t run, ss_err *e)
+int jpg_hold_drop_stale(db *d, const char *schema, int64_t run, int64_t gen,
+                        ss_err *e)
 {
-    return hold_query(d, "SELECT EXISTS(SELECT 1 FROM pg_locks WHERE"
-                         " locktype = 'advisory' AND classid ="
-                         " hashtext(?1)::oid AND objid = ?2::int::oid AND"
-                         " objsubid = 2 AND granted)", schema, run,
-                      "cannot read the holds", e);
+    /* Every hold lock of run this session has under another class: the
+     * classid is an oid, the lock function takes it back as an int4. */
+    int rc = hold_query(d, "SELECT count(pg_advisory_unlock((classid::bigint"
+                           " - CASE WHEN classid::bigint > 2147483647 THEN"
+                           " 4294967296 ELSE 0 END)::int, objid::int)) >= 0"
+                           " FROM pg_locks WHERE locktype = 'advisory' AND"
+                           " objid = ?2::int::oid AND objsubid = 2 AND"
+                           " granted AND pid = pg_backend_pid() AND classid"
+                           " <> hashtext(?1)::oid", schema, run, gen,
+                        "cannot let the old hold go", e);
+    return rc < 0 ? -1 : 0;
+}
+
+int jpg_hold_alive(db *d, const char *schema, int64_t run, int64_t gen,
+                   bool others, ss_err *e)
+{
+    return hold_query(d, others ? "SELECT EXISTS(SELECT 1" HOLD_LOCKS
+                                  " AND pid <> pg_backend_pid())"
+                                : "SELECT EXISTS(SELECT 1" HOLD_LOCKS ")",
+                      schema, run, gen, "cannot read the holds", e);
+}
+
+int jpg_hold_session(db *d, const char *schema, int64_t run, int64_t gen,
+                     run_holder *h, ss_err *e)
+{
+    if (run < 1 || run > INT32_MAX)
+        return ss_errf(e, "run %lld: out of the range holds can lock",
+                       (long long)run), -1;
+    char cls[128];
+    hold_class(cls, sizeof cls, schema, gen);
+    db_stmt *st = db_prepare(d,
+        "SELECT coalesce(a.usename::text, ''), CASE WHEN a.client_port = -1"
+        " THEN 'the server''s host (local socket)' ELSE"
+        " coalesce(a.client_hostname, host(a.client_addr), 'a host the"
+        " server does not show to this role') END, l.pid,"
+        " coalesce(to_char(a.backend_start AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), ''),"
+        " coalesce(a.application_name, '')"
+        " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.classid = hashtext(?1)::oid"
+        " AND l.objid = ?2::int::oid AND l.objsubid = 2 AND l.granted"
+        " AND l.pid <> pg_backend_pid() LIMIT 1", true);
+    if (!st)
+        return ss_errf(e, "cannot read the holds: %s", db_errmsg(d)), -1;
+    db_bind_text(st, 1, cls);
+    db_bind_int64(st, 2, run);
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        memset(h, 0, sizeof *h);
+        snprintf(h->operator_name, sizeof h->operator_name,
+                 "database role %s (%s)", db_col_text(st, 0),
+                 *db_col_text(st, 4) ? db_col_text(st, 4) : "a session "
+                 "without its hold recorded");
+        snprintf(h->host, sizeof h->host, "%s", db_col_text(st, 1));
+        h->pid = (long)db_col_int64(st, 2);
+        snprintf(h->since, sizeof h->since, "%s", db_col_text(st, 3));
+    }
+    if (rc == DB_ERROR)
+        ss_errf(e, "cannot read the holds: %s", db_errmsg(d));
+    db_finalize(st);
+    return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 }
 
 /* ---- poolers ---- */
@@ -369,16 +450,52 @@ int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
 
 #define APPEND_LOCK "sitesweep append "
 
-int jpg_journal_open(const char *uri, journal **out, ss_err *e)
+/* Whether the journal's schema holds a journal (its meta table): 1, 0, or
+ * -1 with e set. Creates nothing. */
+static int journal_exists(db *d, const char *schema, const char *where,
+                          ss_err *e)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT to_regclass('%s.meta') IS NOT NULL",
+             schema);
+    db_stmt *st = db_prepare(d, sql, false);
+    int rc = st ? db_step(st) : DB_ERROR;
+    int out = rc == DB_ROW && strcmp(db_col_text(st, 0), "t") == 0;
+    if (rc != DB_ROW)
+        out = (ss_errf(e, "%s: cannot read the journal's schema: %s", where,
+                       db_errmsg(d)), -1);
+    db_finalize(st);
+    return out;
+}
+
+/* jpg_journal_open and jpg_journal_open_existing: create says whether a
+ * missing schema is made (J_NOTFOUND when not). */
+static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
 {
     char where[1024], msg[1024];
     db_uri_redact(uri, where, sizeof where);
-    db *d = db_connect_pg(uri, msg, sizeof msg);
-    if (!d)
-        return ss_errf(e, "%s", msg), J_ESTORAGE;
     const char *schema = getenv("SITESWEEP_PG_SCHEMA");
     if (!schema || !*schema)
         schema = "sitesweep";
+    /* Said before connecting: nothing is touched with a bad name. */
+    if (!jpg_schema_name_ok(schema))
+        return ss_errf(e, "%s: SITESWEEP_PG_SCHEMA: \"%s\" is not a usable "
+                          "schema name (" SCHEMA_NAME_RULE ")", where,
+                       schema), J_EINPUT;
+    db *d = db_connect_pg(uri, msg, sizeof msg);
+    if (!d)
+        return ss_errf(e, "%s", msg), J_ESTORAGE;
+    if (!create) {
+        int has = journal_exists(d, schema, where, e);
+        if (has == 0)
+            ss_errf(e, "%s: no journal yet in schema %s of database %s; "
+                       "start with 'sitesweep import FILE' or the console",
+                    where, schema, PQdb(db_pg(d)));
+        if (has <= 0) {
+            db_close(d);
+            return has == 0 ? J_NOTFOUND : J_ESTORAGE;
+        }
+    }
     char why[512];
     int rc = jpg_session_check(d, why, sizeof why, e);
     if (rc > 0)
@@ -403,6 +520,101 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e)
     return J_OK;
 }
 
+int jpg_journal_open(const char *uri, journal **out, ss_err *e)
+{
+    return pg_open(uri, true, out, e);
+}
+
+int jpg_journal_open_existing(const char *uri, journal **out, ss_err *e)
+{
+    return pg_open(uri, false, out, e);
+}
+
+int journal_name_check(const char *name, ss_err *e)
+{
+    char scheme[32];
+    if (!db_uri_unknown_scheme(name, scheme, sizeof scheme))
+        return J_OK;
+    char show[1024];
+    db_uri_redact(name, show, sizeof show);
+    return ss_errf(e, "%s: not a journal: unknown URI scheme \"%s\" (a "
+                      "PostgreSQL journal is postgresql://... or "
+                      "postgres://..., in lower case; a SQLite journal is a "
+                      "file name)", show, scheme), J_EINPUT;
+}
+
+void journal_name_redact(const char *name, char *out, size_t n)
+{
+    db_uri_redact(name, out, n);
+}
+
+char *jdb_name_shown(const char *name)
+{
+    size_t n = strlen(name) + 1;
+    char *out = xcalloc(1, n);
+    db_uri_redact(name, out, n);
+    if (strcmp(out, name) == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+int journal_open_existing(const char *path, journal **out, ss_err *e)
+{
+    *out = NULL;
+    if (journal_name_check(path, e))
+        return J_EINPUT;
+    if (db_is_pg_uri(path))
+        return jpg_journal_open_existing(path, out, e);
+    struct stat st; /* lstat: a dangling link gets journal_open's message */
+    if (lstat(path, &st) != 0 && errno == ENOENT)
+        return ss_errf(e, "%s: no journal yet; start with 'sitesweep import "
+                          "FILE' or the console", path), J_NOTFOUND;
+    return journal_open(path, out, e);
+}
+
+/* After a write gave up waiting (lock_timeout, its transaction rolled
+ * back): says in e which sessions hold the journal's write lock or a
+ * lock on its tables that writes wait for, as the server knows them
+ * (application, role, pid, client, since when), rather than guess it was
+ * another sitesweep. */
+static void busy_why(journal *j, ss_err *e)
+{
+    char sql[1600];
+    snprintf(sql, sizeof sql,
+        "WITH k AS (SELECT hashtext('" APPEND_LOCK "%s')::bigint AS key)"
+        " SELECT coalesce(nullif(a.application_name, ''), 'a client') ||"
+        " ' (role ' || coalesce(a.usename::text, '?') || ', pid ' || a.pid"
+        " || ', ' || CASE WHEN a.client_port = -1 THEN 'local socket' ELSE"
+        " coalesce(a.client_hostname, host(a.client_addr), 'host not"
+        " shown') END || coalesce(', transaction open since ' ||"
+        " to_char(a.xact_start AT TIME ZONE 'UTC',"
+        " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') || ')'"
+        " FROM pg_stat_activity a WHERE a.pid <> pg_backend_pid() AND a.pid"
+        " IN (SELECT l.pid FROM pg_locks l, k WHERE l.granted AND"
+        " ((l.locktype = 'advisory' AND l.objsubid = 1 AND l.classid ="
+        " ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key &"
+        " 4294967295)::oid) OR (l.locktype = 'relation' AND l.mode <>"
+        " 'AccessShareLock' AND l.relation IN (SELECT c.oid FROM pg_class c"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname ="
+        " '%s')))) ORDER BY a.pid LIMIT 3", j->schema, j->schema);
+    db_stmt *st = db_prepare(j->db, sql, false);
+    strbuf who = {0};
+    int rc;
+    while (st && (rc = db_step(st)) == DB_ROW) {
+        char *safe = str_escape_unsafe(db_col_text(st, 0));
+        sb_printf(&who, "%s%s", who.len ? "; " : "", safe);
+        free(safe);
+    }
+    db_finalize(st);
+    ss_errf(e, "%s: cannot start a write: the journal is busy: %s held its "
+               "write lock or its tables for more than 5 s; nothing was "
+               "recorded; try again", j->path,
+            who.len ? who.s : "another session (it has let go since)");
+    sb_free(&who);
+}
+
 int jpg_begin(journal *j, ss_err *e)
 {
     if (db_lost(j->db) && jpg_reconnect(j, e))
@@ -414,8 +626,13 @@ int jpg_begin(journal *j, ss_err *e)
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock("
              "hashtext('" APPEND_LOCK "%s')); NOTIFY ss_%s", j->schema,
              j->schema);
-    if (jdb_exec(j, sql, "cannot start a write", e))
+    if (jdb_exec(j, sql, "cannot start a write", e)) {
+        if (db_fault_of(j->db) == DB_FAULT_BUSY) {
+            jdb_rollback(j);
+            busy_why(j, e);
+        }
         return -1;
+    }
     return 0;
 }
 
@@ -447,9 +664,12 @@ static int session_setup(journal *j, ss_err *e)
     while ((rc = db_step(st)) == DB_ROW && n < 64)
         runs[n++] = db_col_int64(st, 0);
     jdb_done(j, st);
-    for (size_t i = 0; i < n; i++)
-        if (jpg_hold_take(j->db, j->schema, runs[i], e) < 0)
+    for (size_t i = 0; i < n; i++) {
+        int64_t gen;
+        if (jdb_hold_gen(j, runs[i], &gen, e) ||
+            jpg_hold_take(j->db, j->schema, runs[i], gen, e) < 0)
             return -1;
+    }
     return 0;
 }
 
@@ -469,6 +689,26 @@ int jpg_watch(journal *j, ss_err *e)
     return jdb_exec(j, sql, "cannot watch the journal", e) ? -1 : 0;
 }
 
+int jpg_session_ping(journal *j, bool *reconnected, ss_err *e)
+{
+    *reconnected = false;
+    if (db_in_transaction(j->db))
+        return 0; /* a write is under way: it finds out itself */
+    if (!db_lost(j->db) && db_exec(j->db, "SELECT 1") == DB_DONE)
+        return 0;
+    if (jpg_reconnect(j, e))
+        return -1;
+    *reconnected = true;
+    return 0;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int jpg_changed(journal *j, bool *changed, ss_err *e)
 {
     PGconn *c = db_pg(j->db);
@@ -481,13 +721,39 @@ int jpg_changed(journal *j, bool *changed, ss_err *e)
         *changed = true;
         return 0;
     }
-    /* Reads what the server sent meanwhile, without waiting. */
-    if (!PQconsumeInput(c)) {
+    /* A connection can go half-open (a NAT or firewall drops it without
+     * a word) and notifications just stop: every JPG_CHECK_MS, a query on
+     * this same session; a failure reconnects, listens again and has
+     * everything read again. */
+    int64_t now = monotonic_ms();
+    if (!j->pg_checked_ms)
+        j->pg_checked_ms = now;
+    if (now - j->pg_checked_ms >= JPG_CHECK_MS) {
+        bool again;
+        j->pg_checked_ms = now;
+        if (jpg_session_ping(j, &again, e))
+            return -1;
+        if (again) {
+            *changed = true;
+            return 0;
+        }
+    }
+    /* Reads what the server sent meanwhile, without waiting. A closed
+     * connection (the backend ended, the server restarted) is connected
+     * again at once. */
+    /* (Twice: a read that got the server's last message, such as the
+     * FATAL of a terminated backend, stops there; the second sees the
+     * connection's end.) */
+    if (!PQconsumeInput(c) || !PQconsumeInput(c) || db_lost(j->db)) {
         char msg[256];
         snprintf(msg, sizeof msg, "%s", PQerrorMessage(c));
         for (char *p = msg; *p; p++)
             if (*p == '\n')
                 *p = ' ';
+        if (jpg_reconnect(j, e) == 0) {
+            *changed = true;
+            return 0;
+        }
         return ss_errf(e, "%s: the journal cannot be reached: %s", j->path,
                        msg), -1;
     }
@@ -507,6 +773,42 @@ static const char *const want_triggers[] = {
     "events_no_change", "events_no_truncate", "procedures_no_change",
     "procedures_no_truncate",
 };
+
+/* What else can make a table swallow, rewrite or hide rows without a
+ * trigger: rules (CREATE RULE ... DO INSTEAD), row-level security and
+ * its policies on the schema's tables. sitesweep makes none. Appends what
+ * it finds to bad: 0, or -1 with e set. */
+static int other_rewriters(db *d, strbuf *bad, ss_err *e)
+{
+    db_stmt *st = db_prepare(d,
+        "SELECT 'rule ' || r.rulename || ' on ' || c.relname"
+        " FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class"
+        " JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " WHERE s.nspname = current_schema() AND r.rulename <> '_RETURN'"
+        " UNION ALL SELECT 'row-level security on ' || c.relname"
+        " FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " WHERE s.nspname = current_schema() AND (c.relrowsecurity OR"
+        " c.relforcerowsecurity)"
+        " UNION ALL SELECT 'policy ' || p.polname || ' on ' || c.relname"
+        " FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid"
+        " JOIN pg_namespace s ON s.oid = c.relnamespace"
+        " WHERE s.nspname = current_schema() ORDER BY 1", true);
+    if (!st)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        char *safe = str_escape_unsafe(db_col_text(st, 0));
+        sb_printf(bad, "%s%s not made by sitesweep", bad->len ? ", " : "",
+                  safe);
+        free(safe);
+    }
+    db_finalize(st);
+    if (rc == DB_ERROR)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    return 0;
+}
 
 int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
 {
@@ -548,6 +850,10 @@ int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
     }
     if (seen != sizeof want_triggers / sizeof *want_triggers)
         sb_printf(&bad, "%striggers missing", bad.len ? ", " : "");
+    if (other_rewriters(d, &bad, e)) {
+        sb_free(&bad);
+        return -1;
+    }
     int out = 0;
     if (bad.len) {
         snprintf(why, n, "its schema is not the one sitesweep makes: %s",

@@ -730,6 +730,7 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
         return -1;
     journal *j = xcalloc(1, sizeof *j);
     j->path = xstrdup(path);
+    j->shown = jdb_name_shown(path);
     j->be = &jdb_sqlite_backend;
     jdb_default_actor(j);
     /* Read-only when the file cannot be written, or its directory cannot

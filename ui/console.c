@@ -179,6 +179,10 @@ static void run_loop(ui *u)
     for (;;) {
         if (u->quit)
             return;
+        /* Said until the journal is back, not only until the next key. */
+        if (u->unreachable && !u->msg[0])
+            ui_error(u, "The journal cannot be read now; nothing is "
+                        "recorded until it is back (retrying)");
         ui_paint(u);
         refresh();
         /* Only while the loop itself waits: a question or prompt never

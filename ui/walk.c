@@ -2,6 +2,7 @@
  * the selected item's instruction with the site's values, and the keys
  * that record outcomes in the journal (always after a confirmation or a
  * reason, and always reloaded from the journal afterwards). */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,13 +748,34 @@ static void walk_resume(ui *u, screen *s)
     item_state before = cur >= 0 && (size_t)cur < v->rv.st.nitems
                             ? v->rv.st.state[cur] : ITEM_OPEN;
     walk_reload(u, v);
+    /* Taken over elsewhere (a console, or a script's --take-over): said
+     * now, not at the next write, and this console's hold let go. */
+    run_holder by;
+    ss_err e;
+    char taken[600] = "";
+    if (v->claimed && v->rv.open &&
+        journal_run_hold_check(v->j, v->rv.id, &by, &e) == J_HELD) {
+        v->claimed = false;
+        if (by.operator_name[0])
+            snprintf(taken, sizeof taken, "%s on %s took this cleanup over "
+                     "at %s; this console no longer holds it (open it "
+                     "again from Sites)", by.operator_name, by.host,
+                     by.since);
+        else
+            snprintf(taken, sizeof taken, "this console no longer holds "
+                     "this cleanup (open it again from Sites)");
+    }
     if (cur >= 0 && (size_t)cur < v->rv.st.nitems &&
         v->rv.st.state[cur] != before)
-        ui_info(u, "Item %s is now %s: recorded elsewhere",
-                v->rv.proc.items[cur].id,
-                item_state_name(v->rv.st.state[cur]));
+        (taken[0] ? ui_error : ui_info)(u, "Item %s is now %s: recorded "
+                                        "elsewhere%s%s",
+                                        v->rv.proc.items[cur].id,
+                                        item_state_name(v->rv.st.state[cur]),
+                                        taken[0] ? "; " : "", taken);
     else if (was_open && !v->rv.open)
         ui_info(u, "This cleanup ended elsewhere (%s)", v->rv.state);
+    else if (taken[0])
+        ui_error(u, "%c%s", toupper((unsigned char)taken[0]), taken + 1);
 }
 
 static void walk_destroy(screen *s)

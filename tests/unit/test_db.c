@@ -270,12 +270,40 @@ static void test_uri_redact(void **state)
     assert_string_equal(out, "postgresql:///db");
     db_uri_redact("POSTGRESQL://a:p%40ss@h/db", out, sizeof out);
     assert_string_equal(out, "POSTGRESQL://a@h/db");
+    db_uri_redact("postgresql://a:p@ss@h/db", out, sizeof out);
+    assert_string_equal(out, "postgresql://a@h/db");
+    /* A path, or a mistyped URI, may hold a password too. */
     db_uri_redact("/var/lib/x:y@z.db", out, sizeof out);
-    assert_string_equal(out, "/var/lib/x:y@z.db");
+    assert_string_equal(out, "/var/lib/x@z.db");
+    db_uri_redact("postgresq://u:s3cret@h/db", out, sizeof out);
+    assert_string_equal(out, "postgresq://u@h/db");
+    db_uri_redact("postgresql:/u:s3cret@h/db", out, sizeof out);
+    assert_string_equal(out, "postgresql:/u@h/db");
+    db_uri_redact("postgresql:u:s3cret@h/db", out, sizeof out);
+    assert_string_equal(out, "postgresql:u@h/db");
+    db_uri_redact("dir/a:s3cret@b/j.db?password=x", out, sizeof out);
+    assert_string_equal(out, "dir/a@b/j.db");
+    db_uri_redact("journal.db", out, sizeof out);
+    assert_string_equal(out, "journal.db");
+    /* libpq's schemes, exactly (its prefix match is case-sensitive). */
     assert_true(db_is_pg_uri("postgres://h/db"));
-    assert_true(db_is_pg_uri("PostgreSQL://h/db"));
+    assert_true(db_is_pg_uri("postgresql://h/db"));
+    assert_false(db_is_pg_uri("PostgreSQL://h/db"));
     assert_false(db_is_pg_uri("postgresql:/h/db"));
     assert_false(db_is_pg_uri("journal.db"));
+    char sch[32];
+    const char *unknown[] = {"postgresq://u:pw@h/db", "postgresql:/h/db",
+                             "POSTGRESQL://h/db", "Postgres://h", "mysql://h",
+                             "postgresql:h/db", "pgsql:h", "x+y.z://w"};
+    for (size_t i = 0; i < sizeof unknown / sizeof *unknown; i++)
+        assert_true(db_uri_unknown_scheme(unknown[i], sch, sizeof sch));
+    db_uri_unknown_scheme("POSTGRESQL://h/db", sch, sizeof sch);
+    assert_string_equal(sch, "POSTGRESQL");
+    const char *known[] = {"postgresql://h/db", "postgres://h", "journal.db",
+                           "/var/j.db", "file:j.db?mode=ro", ":memory:",
+                           "dir/a:b.db", "1abc://x"};
+    for (size_t i = 0; i < sizeof known / sizeof *known; i++)
+        assert_false(db_uri_unknown_scheme(known[i], sch, sizeof sch));
 }
 
 static void test_unreachable_server(void **state)

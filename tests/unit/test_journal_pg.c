@@ -158,7 +158,8 @@ static void test_bad_schema_names(void **state)
     NEED(state);
     ss_err e;
     const char *bad[] = {"", "Bad", "a-b", "a;drop", "pg_catalog", "1abc",
-                         "a b", "\xc3\xa9t\xc3\xa9"};
+                         "a b", "\xc3\xa9t\xc3\xa9", "public",
+                         "information_schema", "pg_temp"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_false(jpg_schema_name_ok(bad[i]));
         assert_int_equal(jpg_schema_setup(f->d, bad[i], "pg", NULL, &e), -1);
@@ -201,7 +202,7 @@ static bool hold_becomes(db *d, const char *schema, int64_t run, int want)
 {
     ss_err e;
     for (int i = 0; i < 3000; i++) {
-        int a = jpg_hold_alive(d, schema, run, &e);
+        int a = jpg_hold_alive(d, schema, run, 0, false, &e);
         if (a < 0)
             fail_msg("%s", e.msg);
         if (a == want)
@@ -218,26 +219,26 @@ static void test_hold_lives_with_its_session(void **state)
     ss_err e;
     db *other = connect_or_null();
     assert_non_null(other);
-    assert_int_equal(jpg_hold_alive(f->d, f->schema, 5, &e), 0);
-    assert_int_equal(jpg_hold_take(f->d, f->schema, 5, &e), 1);
-    assert_int_equal(jpg_hold_take(f->d, f->schema, 5, &e), 1); /* ours */
-    assert_int_equal(jpg_hold_take(other, f->schema, 5, &e), 0);
-    assert_int_equal(jpg_hold_alive(other, f->schema, 5, &e), 1);
+    assert_int_equal(jpg_hold_alive(f->d, f->schema, 5, 0, false, &e), 0);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 5, 0, &e), 1);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 5, 0, &e), 1); /* ours */
+    assert_int_equal(jpg_hold_take(other, f->schema, 5, 0, &e), 0);
+    assert_int_equal(jpg_hold_alive(other, f->schema, 5, 0, false, &e), 1);
     /* Another run, or the same run of another journal, is free. */
-    assert_int_equal(jpg_hold_take(other, f->schema, 6, &e), 1);
-    assert_int_equal(jpg_hold_take(other, "another_journal", 5, &e), 1);
+    assert_int_equal(jpg_hold_take(other, f->schema, 6, 0, &e), 1);
+    assert_int_equal(jpg_hold_take(other, "another_journal", 5, 0, &e), 1);
     /* Let go once: not held any more (taking it twice did not stack). */
-    assert_int_equal(jpg_hold_drop(f->d, f->schema, 5, &e), 0);
-    assert_int_equal(jpg_hold_alive(other, f->schema, 5, &e), 0);
+    assert_int_equal(jpg_hold_drop(f->d, f->schema, 5, 0, &e), 0);
+    assert_int_equal(jpg_hold_alive(other, f->schema, 5, 0, false, &e), 0);
     /* The session ends: so does its hold. */
-    assert_int_equal(jpg_hold_take(f->d, f->schema, 7, &e), 1);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 7, 0, &e), 1);
     db *third = connect_or_null();
-    assert_int_equal(jpg_hold_take(third, f->schema, 7, &e), 0);
+    assert_int_equal(jpg_hold_take(third, f->schema, 7, 0, &e), 0);
     db_close(f->d);
     f->d = third;
     assert_true(hold_becomes(third, f->schema, 7, 0));
-    assert_int_equal(jpg_hold_take(third, f->schema, 7, &e), 1);
-    assert_int_equal(jpg_hold_take(third, f->schema, 0, &e), -1);
+    assert_int_equal(jpg_hold_take(third, f->schema, 7, 0, &e), 1);
+    assert_int_equal(jpg_hold_take(third, f->schema, 0, 0, &e), -1);
     db_close(other);
 }
 
@@ -250,7 +251,7 @@ static void test_hold_of_a_killed_console_ends(void **state)
     if (pid == 0) {
         db *d = connect_or_null();
         ss_err e;
-        char c = d && jpg_hold_take(d, f->schema, 9, &e) == 1 ? 'y' : 'n';
+        char c = d && jpg_hold_take(d, f->schema, 9, 0, &e) == 1 ? 'y' : 'n';
         if (write(ready[1], &c, 1) != 1)
             _exit(1);
         for (;;)
@@ -260,12 +261,12 @@ static void test_hold_of_a_killed_console_ends(void **state)
     assert_int_equal(read(ready[0], &c, 1), 1);
     assert_int_equal(c, 'y');
     ss_err e;
-    assert_int_equal(jpg_hold_take(f->d, f->schema, 9, &e), 0);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 9, 0, &e), 0);
     kill(pid, SIGKILL);
     int status;
     waitpid(pid, &status, 0);
     assert_true(hold_becomes(f->d, f->schema, 9, 0));
-    assert_int_equal(jpg_hold_take(f->d, f->schema, 9, &e), 1);
+    assert_int_equal(jpg_hold_take(f->d, f->schema, 9, 0, &e), 1);
     close(ready[0]);
     close(ready[1]);
 }
