@@ -168,6 +168,9 @@ static int check_texts(const opts *o)
         {"--note", o->note, 4096, true},
         {"--operator", o->operator_name, 127, false},
         {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127, false},
+        /* Recorded with every event as the operator's name is: the same
+         * rules, not cut short silently (journal.h: host[256]). */
+        {"SITESWEEP_HOST", getenv("SITESWEEP_HOST"), 255, false},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         ss_err e;
