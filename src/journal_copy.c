@@ -14,6 +14,7 @@
 
 #include "journal_int.h"
 #include "journal_pg.h"
+#include "tempfile.h"
 
 /* A table copied, its columns in order; blob_col is the index of the one
  * BLOB/bytea column, or -1. */
@@ -234,17 +235,36 @@ int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
 
 /* ---- verify of a PostgreSQL journal ---- */
 
-/* Removes the private copy: the file, SQLite's side files, the directory. */
-static void remove_copy(const char dir[4096])
+static const char *const copy_names[] = {"journal.db", "journal.db-wal",
+                                         "journal.db-shm",
+                                         "journal.db-journal"};
+#define NCOPY (sizeof copy_names / sizeof copy_names[0])
+
+/* Registers the private copy (the directory, then the file and SQLite's
+ * side files) for removal should a signal end verify: slots[] gets the
+ * NCOPY + 1 slots. */
+static void register_copy(const char dir[4096], int slots[NCOPY + 1])
 {
-    static const char *const names[] = {"journal.db", "journal.db-wal",
-                                        "journal.db-shm", "journal.db-journal"};
     char path[4200];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    slots[0] = tempfile_register(dir, true);
+    for (size_t i = 0; i < NCOPY; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, copy_names[i]);
+        slots[i + 1] = tempfile_register(path, false);
+    }
+}
+
+/* Removes the private copy: the file, SQLite's side files, the
+ * directory; then forgets their slots. */
+static void remove_copy(const char dir[4096], const int slots[NCOPY + 1])
+{
+    char path[4200];
+    for (size_t i = 0; i < NCOPY; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, copy_names[i]);
         unlink(path);
     }
     rmdir(dir);
+    for (size_t i = 0; i <= NCOPY; i++)
+        tempfile_forget(slots[i]);
 }
 
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
@@ -258,6 +278,8 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     if (!mkdtemp(dir))
         return ss_errf(e, "%s: cannot make a private copy to verify: %s",
                        j->path, strerror(errno)), -1;
+    int slots[NCOPY + 1];
+    register_copy(dir, slots);
     snprintf(path, sizeof path, "%s/journal.db", dir);
     journal *copy;
     int rc = journal_open(path, &copy, e);
@@ -269,7 +291,7 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
             rc = journal_verify_checkpoints(copy, anchors, n, res, e);
         journal_close(copy);
     }
-    remove_copy(dir);
+    remove_copy(dir, slots);
     if (rc != 0)
         return rc;
     /* What the copy cannot show: PostgreSQL's own triggers. */
