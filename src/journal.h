@@ -81,7 +81,8 @@ const char *journal_operator(const journal *j);
 /* Makes a host name (NUL-terminated, in a buffer of n bytes) fit to
  * record: unchanged when it is valid UTF-8 without control or
  * bidirectional characters; else escaped as the outputs escape text
- * (\xNN, \x1B, \u202E), cut at n - 1 bytes between escapes. */
+ * (\xNN, \x1B, \u202E); when that is n bytes or more, cut between
+ * escapes and ended with "..." to show it was cut. */
 void journal_host_clean(char *host, size_t n);
 
 /* Live consoles. journal_watch starts watching for writes by other

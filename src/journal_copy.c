@@ -252,11 +252,15 @@ static int verified(journal *j, const char *what, ss_err *e)
         return J_ESTORAGE;
     if (rc == 0 && res.problem == VERIFY_OK)
         return J_OK;
-    return ss_errf(e, "%s: %s does not verify (%s%s%s); nothing was copied "
-                      "(sitesweep verify names what is wrong)", j->path,
-                   what, res.table[0] ? res.table : "", res.table[0] ? ": "
-                                                                      : "",
-                   res.why), J_ESTORAGE;
+    char at[96] = "";
+    int64_t ev = res.bad_id ? res.bad_id : res.event;
+    if (ev)
+        snprintf(at, sizeof at, "event %lld: ", (long long)ev);
+    else if (res.table[0])
+        snprintf(at, sizeof at, "table %s: ", res.table);
+    return ss_errf(e, "%s: %s%s; %s does not verify, so it is not copied "
+                      "(sitesweep verify names what is wrong); nothing was "
+                      "copied", j->path, at, res.why, what), J_ESTORAGE;
 }
 
 /* The copy; check: recompute every event's hash and the chain, and
