@@ -16,6 +16,7 @@
 #include "procedure.h"
 #include "report.h"
 #include "review.h"
+#include "tempfile.h"
 
 #ifndef SITESWEEP_VERSION
 #define SITESWEEP_VERSION "0.0.0"
@@ -173,6 +174,9 @@ static int check_texts(const opts *o)
         {"--filter", o->filter, 4096, false},
         {"--operator", o->operator_name, 127, false},
         {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127, false},
+        /* Recorded with every event as the operator's name is: the same
+         * rules, not cut short silently (journal.h: host[256]). */
+        {"SITESWEEP_HOST", getenv("SITESWEEP_HOST"), 255, false},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
         ss_err e;
@@ -1075,12 +1079,26 @@ static int cmd_copy(const opts *o)
                                      &e) == 0 &&
                 !journal_is_server(tpath) && lstat(tpath, &tst) != 0 &&
                 errno == ENOENT;
+    /* ... and so when a signal ends it. */
+    static const char *const side[] = {"", "-wal", "-shm", "-journal"};
+    int slots[sizeof side / sizeof side[0]];
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+        char *f = xasprintf("%s%s", tpath, side[i]);
+        slots[i] = made ? tempfile_register(f, false) : -1;
+        free(f);
+    }
     if ((rc = open_journal(&dst, true, &to))) {
+        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
+            tempfile_forget(slots[i]);
         journal_close(from);
         return rc;
     }
     copy_stats st;
     int cr = journal_copy(from, to, &st, &e);
+    for (size_t i = 0; cr == 0 && i < sizeof side / sizeof side[0]; i++) {
+        tempfile_forget(slots[i]); /* committed: the target is the copy */
+        slots[i] = -1;
+    }
     if (cr == 0) {
         char cp[CHECKPOINT_MAX];
         checkpoint_format(&st.to, cp);
@@ -1090,13 +1108,13 @@ static int cmd_copy(const opts *o)
     }
     journal_close(from);
     journal_close(to);
-    if (cr && made) {
-        static const char *const side[] = {"", "-wal", "-shm", "-journal"};
-        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
+        if (cr && made) {
             char *f = xasprintf("%s%s", tpath, side[i]);
             unlink(f);
             free(f);
         }
+        tempfile_forget(slots[i]);
     }
     if (cr)
         return fail_with(&e, cr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);

@@ -170,8 +170,52 @@ int db_exec(db *d, const char *sql) { return d->ops->exec(d, sql); }
 int64_t db_changes(db *d) { return d->ops->changes(d); }
 bool db_in_transaction(db *d) { return d->ops->in_transaction(d); }
 
-/* Drops every "password=..." parameter from a URI's query string, in
- * place, keeping the others in their order. */
+/* Percent-decodes the len bytes at p into out (n bytes, terminated),
+ * as libpq decodes a URI's parameter names and values: "%77" is 'w'. A
+ * malformed escape is kept as written. */
+static void pct_decode(const char *p, size_t len, char *out, size_t n)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < len && w + 1 < n; i++) {
+        if (p[i] == '%' && i + 2 < len &&
+            isxdigit((unsigned char)p[i + 1]) &&
+            isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], '\0'};
+            out[w++] = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else {
+            out[w++] = p[i];
+        }
+    }
+    out[w] = '\0';
+}
+
+bool db_secret_key(const char *key, size_t len)
+{
+    char k[64];
+    pct_decode(key, len, k, sizeof k);
+    /* Trailing blanks: libpq's conninfo form allows "password = x". */
+    size_t kl = strlen(k);
+    while (kl && isspace((unsigned char)k[kl - 1]))
+        k[--kl] = '\0';
+    /* Case-blind (libpq is not, but a name it refuses is no clue to
+     * what the value is), and every keyword whose value is a secret. */
+    return strcasecmp(k, "password") == 0 ||
+           strcasecmp(k, "sslpassword") == 0;
+}
+
+/* Whether the value (len bytes, percent-encoded) of a dbname parameter is
+ * itself a connection string or URI, which may carry a password. */
+static bool nested_conninfo(const char *v, size_t len)
+{
+    char d[1024];
+    pct_decode(v, len, d, sizeof d);
+    return strchr(d, '=') != NULL || strstr(d, "://") != NULL;
+}
+
+/* Drops from a URI's query string, in place, every parameter whose name,
+ * percent-decoded, is a secret (db_secret_key), and every dbname that is
+ * a connection string of its own, keeping the others in their order. */
 static void drop_password_param(char *s)
 {
     char *q = strchr(s, '?');
@@ -181,7 +225,15 @@ static void drop_password_param(char *s)
     for (char *p = q + 1; *p;) {
         size_t len = strcspn(p, "&");
         bool last = p[len] == '\0';
-        if (strncasecmp(p, "password=", 9) != 0) {
+        size_t klen = strcspn(p, "=&");
+        bool drop = db_secret_key(p, klen);
+        if (!drop && klen < len) {
+            char k[64];
+            pct_decode(p, klen, k, sizeof k);
+            drop = strcasecmp(k, "dbname") == 0 &&
+                   nested_conninfo(p + klen + 1, len - klen - 1);
+        }
+        if (!drop) {
             if (w > q + 1)
                 *w++ = '&';
             memmove(w, p, len);
@@ -199,16 +251,68 @@ static void drop_password_param(char *s)
  * last '@' of that part up to the '@'. */
 static void drop_userinfo_password(char *p, bool authority)
 {
-    size_t len = strcspn(p, authority ? "/?" : "/");
+    size_t len = strcspn(p, "/");
     char *at = NULL;
     for (char *c = p; c < p + len; c++)
         if (*c == '@')
             at = c;
+    if (!at && authority) {
+        /* libpq ends the user part at the first '/' or '@', so a raw
+         * '/' in a password makes the rest of it a host, a port and a
+         * database: still the user's secret, up to the last '@' before
+         * the query. */
+        size_t qlen = strcspn(p, "?");
+        for (char *c = p; c < p + qlen; c++)
+            if (*c == '@')
+                at = c;
+    }
     if (!at)
         return;
     char *colon = memchr(p, ':', (size_t)(at - p));
     if (colon)
         memmove(colon, at, strlen(at) + 1);
+}
+
+/* Drops every secret "keyword=value" of libpq's conninfo form
+ * ("host=h password=x", values maybe 'quoted'), in place. */
+static void drop_conninfo_secrets(char *s)
+{
+    char *p = s;
+    while (*p) {
+        char *tok = p;
+        while (*p && !isspace((unsigned char)*p) && *p != '=')
+            p++;
+        size_t klen = (size_t)(p - tok);
+        char *eq = p;
+        while (isspace((unsigned char)*eq))
+            eq++;
+        if (*eq != '=') {
+            p = *p ? p + 1 : p;
+            continue;
+        }
+        char *v = eq + 1;
+        while (isspace((unsigned char)*v))
+            v++;
+        char *end = v;
+        if (*end == '\'') {
+            for (end++; *end && *end != '\''; end++)
+                if (*end == '\\' && end[1])
+                    end++;
+            if (*end)
+                end++;
+        } else {
+            while (*end && !isspace((unsigned char)*end))
+                end++;
+        }
+        if (klen && db_secret_key(tok, klen)) {
+            while (*end && isspace((unsigned char)*end))
+                end++;
+            memmove(tok, end, strlen(end) + 1);
+            p = tok;
+        } else {
+            p = end;
+        }
+    }
 }
 
 void db_uri_redact(const char *uri, char *out, size_t n)
@@ -236,6 +340,8 @@ void db_uri_redact(const char *uri, char *out, size_t n)
         }
     }
     drop_password_param(s);
+    if (!sl && strchr(s, '='))
+        drop_conninfo_secrets(s);
     snprintf(out, n, "%s", s);
     free(s);
 }

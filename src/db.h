@@ -145,7 +145,18 @@ bool db_in_transaction(db *d);
  * "postgresql://alice@h/db" (any scheme), a password=... parameter
  * dropped, and in a path or a scheme without "//" every "name:secret@" in
  * a part between slashes made "name@" ("/srv/alice:pw@h/j.db" ->
- * "/srv/alice@h/j.db"). Every message that names a journal uses it. */
+ * "/srv/alice@h/j.db"). A parameter name is percent-decoded first
+ * ("pass%77ord=x" is dropped), sslpassword goes as password does, a
+ * dbname that is itself a connection string is dropped, and a raw '/' in
+ * a URI's password ("postgresql://u:pw/x@h/db") still counts as the
+ * password up to the last '@' before the query. In a name without a
+ * scheme, libpq's "keyword=value" form loses its password=... too.
+ * Every message that names a journal uses it. */
 void db_uri_redact(const char *uri, char *out, size_t n);
+
+/* Whether the connection keyword at key (len bytes, percent-encoded as in
+ * a URI's query, case ignored) holds a secret libpq sends to the server:
+ * password, sslpassword. db_uri_redact drops these parameters. */
+bool db_secret_key(const char *key, size_t len);
 
 #endif

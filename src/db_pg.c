@@ -62,8 +62,71 @@ static void hide_password(char *msg, size_t n, const char *uri)
         hide(msg, n, p + 9, strcspn(p + 9, "&"));
 }
 
+/* Whether uri has the shape of a password holding a raw '/':
+ * "postgresql://user:pw/rest@host/db". libpq ends the user part at the
+ * first '/', so it would read "user:pw" as host and port, and quote the
+ * password back as a bad port. A "host:port/db@x" (digits) is not. */
+static bool slash_in_password(const char *uri)
+{
+    const char *auth = strstr(uri, "://");
+    if (!auth)
+        return false;
+    auth += 3;
+    size_t alen = strcspn(auth, "/");
+    if (memchr(auth, '@', alen) || auth[alen] != '/')
+        return false;
+    size_t qlen = strcspn(auth, "?");
+    const char *at = NULL;
+    for (const char *c = auth + alen; c < auth + qlen; c++)
+        if (*c == '@')
+            at = c;
+    /* The port of the last host of a list, after ']' of an IPv6 one. */
+    const char *colon = NULL;
+    for (const char *c = auth; c < auth + alen; c++)
+        if (*c == ':')
+            colon = c;
+        else if (*c == ']' || *c == ',')
+            colon = NULL;
+    if (!at || !colon)
+        return false;
+    for (const char *c = colon + 1; c < auth + alen; c++)
+        if (!isdigit((unsigned char)*c))
+            return true;
+    return colon + 1 == auth + alen;
+}
+
+/* Hides in msg every secret value libpq read from uri (password,
+ * sslpassword; percent-decoded), as well as however the URI wrote it. */
+static void hide_parsed_secrets(char *msg, size_t n, const char *uri)
+{
+    PQconninfoOption *opts = PQconninfoParse(uri, NULL);
+    if (!opts)
+        return;
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (o->val && *o->val && db_secret_key(o->keyword, strlen(o->keyword)))
+            hide(msg, n, o->val, strlen(o->val));
+    PQconninfoFree(opts);
+}
+
 db *db_connect_pg(const char *uri, char *msg, size_t n)
 {
+    /* libpq's own word on a URI it cannot parse quotes the URI (a part
+     * of the password among it): never shown, only the redacted URI. */
+    char *perr = NULL;
+    PQconninfoOption *parsed = PQconninfoParse(uri, &perr);
+    if (perr)
+        PQfreemem(perr);
+    if (!parsed || slash_in_password(uri)) {
+        char shown[512];
+        db_uri_redact(uri, shown, sizeof shown);
+        snprintf(msg, n, "cannot parse the PostgreSQL URI %s%s", shown,
+                 parsed ? " (a '/' in a user name or password is written "
+                          "%2F)" : "");
+        if (parsed)
+            PQconninfoFree(parsed);
+        return NULL;
+    }
+    PQconninfoFree(parsed);
     /* Defaults first: keywords in the URI (expanded from dbname) and the
      * PG* variables for the ones left unset take precedence. */
     const char *keys[8], *vals[8];
@@ -86,7 +149,10 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
     }
     if (PQstatus(c) != CONNECTION_OK) {
         const char *host = PQhost(c), *dbn = PQdb(c);
-        char why[400];
+        char why[400], dbshown[256];
+        /* A dbname may be a connection string of its own. */
+        db_uri_redact(dbn ? dbn : "", dbshown, sizeof dbshown);
+        dbn = dbshown;
         snprintf(why, sizeof why, "%s", PQerrorMessage(c));
         for (char *p = why; *p; p++)
             if (*p == '\n')
@@ -96,6 +162,7 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
                  host && *host ? host : "(default)",
                  dbn && *dbn ? dbn : "(default)", why);
         hide_password(msg, n, uri);
+        hide_parsed_secrets(msg, n, uri);
         PQfinish(c);
         return NULL;
     }

@@ -267,8 +267,10 @@ void journal_host_clean(char *host, size_t n)
      * journal never holds invalid UTF-8 or a raw escape sequence. */
     char *esc = str_escape_unsafe(host);
     size_t len = strlen(esc);
-    if (len >= n) {
-        len = n - 1;
+    bool cut = len >= n;
+    if (cut) {
+        /* Cut visibly ("..." after it), never silently. */
+        len = n > 4 ? n - 4 : 0;
         /* Not in the middle of an escape: \xNN, \u202E, \n. */
         for (size_t k = len; k > 0 && len - k < 6; k--) {
             if (esc[k - 1] == '\\') {
@@ -279,6 +281,8 @@ void journal_host_clean(char *host, size_t n)
     }
     memcpy(host, esc, len);
     host[len] = '\0';
+    if (cut && n > 4)
+        memcpy(host + len, "...", 4);
     free(esc);
 }
 

@@ -81,7 +81,8 @@ const char *journal_operator(const journal *j);
 /* Makes a host name (NUL-terminated, in a buffer of n bytes) fit to
  * record: unchanged when it is valid UTF-8 without control or
  * bidirectional characters; else escaped as the outputs escape text
- * (\xNN, \x1B, \u202E), cut at n - 1 bytes between escapes. */
+ * (\xNN, \x1B, \u202E); when that is n bytes or more, cut between
+ * escapes and ended with "..." to show it was cut. */
 void journal_host_clean(char *host, size_t n);
 
 /* Live consoles. journal_watch starts watching for writes by other
@@ -366,16 +367,19 @@ typedef struct copy_stats {
     checkpoint from, to;         /* both journals' checkpoints after */
 } copy_stats;
 /* Copies the whole journal from (read in one snapshot) into to, which
- * must be empty (a new SQLite file, or a PostgreSQL schema with no events
- * or sites): every event with its hash, the stored procedures, sites,
+ * must be empty: no row in any of its tables (events, sites, runs, item
+ * states, procedures, holds, the filter indexes; e names the first table
+ * holding one). The source must pass journal_verify first, and a SQLite
+ * target is verified before it is committed: a copy verify would reject
+ * is never committed. Every event with its hash, the stored procedures, sites,
  * runs and item states, in one transaction of to, so the copy is whole
  * or nothing; both then have the same checkpoint. Holds are not copied.
  * Every event's hash and the chain are computed again as they are read
  * (journal_event_hash): a source that fails them (an event altered,
  * removed, inserted) is refused, e naming the event, and to is left as it
  * was (rolled back). J_OK; J_EINPUT (to is not empty; nothing copied);
- * J_ESTORAGE (either journal cannot be read or written, or the source's
- * chain is broken; nothing copied). */
+ * J_ESTORAGE (either journal cannot be read or written, the source's
+ * chain is broken or it does not verify; nothing copied). */
 int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e);
 
 /* Checks everything the journal can prove about itself, inside one read

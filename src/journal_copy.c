@@ -14,6 +14,7 @@
 
 #include "journal_int.h"
 #include "journal_pg.h"
+#include "tempfile.h"
 
 /* A table copied, its columns in order; blob_col is the index of the one
  * BLOB/bytea column, or -1. */
@@ -89,19 +90,75 @@ static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
     return J_OK;
 }
 
-/* Whether the journal holds anything: J_OK (empty), J_EINPUT (not, e
- * says so), J_ESTORAGE. */
+/* Whether table (a name from the catalog) is one a new journal fills
+ * itself, whatever it holds: PostgreSQL's meta row, SQLite's character
+ * positions of the filter index, the full-text index's own bookkeeping
+ * (events_text itself is checked), SQLite's internal tables. */
+static bool filled_by_schema(journal *to, const char *table)
+{
+    if (to->pg)
+        return strcmp(table, "meta") == 0;
+    return strcmp(table, "gram_pos") == 0 ||
+           strncmp(table, "events_text_", 12) == 0 ||
+           strncmp(table, "sqlite_", 7) == 0;
+}
+
+/* Whether the journal holds anything, in any of its tables (the events,
+ * the tables derived from them, holds, the filter indexes, any table the
+ * schema holds): J_OK (empty), J_EINPUT (not: e names the first table
+ * holding a row), J_ESTORAGE. A leftover row of a derived table would
+ * otherwise collide with the copy's or outlive it unseen. */
 static int must_be_empty(journal *to, ss_err *e)
 {
-    int64_t n;
-    if (jdb_scalar(to, "SELECT (SELECT count(*) FROM events) + (SELECT"
-                       " count(*) FROM sites)", "cannot read the target "
-                       "journal", &n, e))
+    db_stmt *st = jdb_prep_dyn(to, to->pg
+        ? "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid ="
+          " c.relnamespace WHERE n.nspname = ? AND c.relkind IN ('r', 'p')"
+          " ORDER BY c.relname"
+        : "SELECT name FROM sqlite_master WHERE type = 'table' AND ? = ?"
+          " ORDER BY name", e);
+    if (!st)
         return J_ESTORAGE;
-    if (n)
-        return ss_errf(e, "%s: the target journal is not empty (%lld events "
-                          "and sites); copy only into a new journal; nothing "
-                          "was copied", to->path, (long long)n), J_EINPUT;
+    jdb_bind_text(st, 1, to->pg ? to->schema : "");
+    if (!to->pg)
+        jdb_bind_text(st, 2, "");
+    char names[64][64];
+    size_t n = 0;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW && n < 64)
+        snprintf(names[n++], sizeof names[0], "%s", jdb_col_text(st, 0));
+    if (rc == DB_ROW)
+        rc = DB_DONE; /* more than 64 tables: the first 64 are checked */
+    if (rc != DB_DONE)
+        jdb_fail(to, e, "cannot read the target journal's tables");
+    jdb_done(to, st);
+    if (rc != DB_DONE)
+        return J_ESTORAGE;
+    for (size_t i = 0; i < n; i++) {
+        if (filled_by_schema(to, names[i]))
+            continue;
+        char sql[256];
+        int64_t rows;
+        /* Catalog names, quoted as identifiers (no '"' in ours). */
+        if (strchr(names[i], '"'))
+            return ss_errf(e, "%s: the target journal has a table named %s; "
+                              "copy only into a new journal; nothing was "
+                              "copied", to->path, names[i]), J_EINPUT;
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM \"%.63s\""
+                                  " LIMIT 1) AS x", names[i]);
+        /* jdb_prep_dyn: jdb_scalar keeps its statement by the text's
+         * address, the same buffer for every table. */
+        db_stmt *one = jdb_prep_dyn(to, sql, e);
+        if (!one ||
+            jdb_step_row(to, one, "cannot read the target journal", e))
+            return J_ESTORAGE;
+        rows = db_col_int64(one, 0);
+        jdb_done(to, one);
+        if (rows)
+            return ss_errf(e, "%s: the target journal is not empty (table %s "
+                              "holds rows); copy only into a new journal; "
+                              "nothing was copied", to->path, names[i]),
+                   J_EINPUT;
+    }
     return J_OK;
 }
 
@@ -185,6 +242,27 @@ static int copy_table_rows(journal *from, journal *to, const copy_table *t,
     }
 }
 
+/* Runs verify on j (what names it in e): J_OK when it passes, J_ESTORAGE
+ * when it fails or cannot run, e saying which check and where. */
+static int verified(journal *j, const char *what, ss_err *e)
+{
+    verify_result res;
+    int rc = journal_verify(j, &res, e);
+    if (rc < 0)
+        return J_ESTORAGE;
+    if (rc == 0 && res.problem == VERIFY_OK)
+        return J_OK;
+    char at[96] = "";
+    int64_t ev = res.bad_id ? res.bad_id : res.event;
+    if (ev)
+        snprintf(at, sizeof at, "event %lld: ", (long long)ev);
+    else if (res.table[0])
+        snprintf(at, sizeof at, "table %s: ", res.table);
+    return ss_errf(e, "%s: %s%s; %s does not verify, so it is not copied "
+                      "(sitesweep verify names what is wrong); nothing was "
+                      "copied", j->path, at, res.why, what), J_ESTORAGE;
+}
+
 /* The copy; check: recompute every event's hash and the chain, and
  * refuse (J_ESTORAGE) at the first event that fails them. */
 static int copy_journal(journal *from, journal *to, bool check,
@@ -223,6 +301,11 @@ static int copy_journal(journal *from, journal *to, bool check,
         rc = (ss_errf(e, "%s: the copy does not end at the source's "
                          "checkpoint; nothing was copied", to->path),
               J_ESTORAGE);
+    /* A SQLite target is verified whole before it is committed: never a
+     * copy that verify would reject (a PostgreSQL target's source was
+     * verified before the copy began, and the target was empty). */
+    if (rc == J_OK && check && !to->pg)
+        rc = verified(to, "the copy", e);
     jdb_rollback(from);
     if (rc == J_OK)
         return jdb_commit(to, e);
@@ -232,22 +315,45 @@ static int copy_journal(journal *from, journal *to, bool check,
 
 int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
 {
-    return copy_journal(from, to, true, stats, e);
+    /* The source's derived tables are copied as they are: a source verify
+     * rejects is not copied (the chain is checked again as it is read). */
+    memset(stats, 0, sizeof *stats);
+    int rc = verified(from, "the journal to copy", e);
+    return rc ? rc : copy_journal(from, to, true, stats, e);
 }
 
 /* ---- verify of a PostgreSQL journal ---- */
 
-/* Removes the private copy: the file, SQLite's side files, the directory. */
-static void remove_copy(const char dir[4096])
+static const char *const copy_names[] = {"journal.db", "journal.db-wal",
+                                         "journal.db-shm",
+                                         "journal.db-journal"};
+#define NCOPY (sizeof copy_names / sizeof copy_names[0])
+
+/* Registers the private copy (the directory, then the file and SQLite's
+ * side files) for removal should a signal end verify: slots[] gets the
+ * NCOPY + 1 slots. */
+static void register_copy(const char dir[4096], int slots[NCOPY + 1])
 {
-    static const char *const names[] = {"journal.db", "journal.db-wal",
-                                        "journal.db-shm", "journal.db-journal"};
     char path[4200];
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+    slots[0] = tempfile_register(dir, true);
+    for (size_t i = 0; i < NCOPY; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, copy_names[i]);
+        slots[i + 1] = tempfile_register(path, false);
+    }
+}
+
+/* Removes the private copy: the file, SQLite's side files, the
+ * directory; then forgets their slots. */
+static void remove_copy(const char dir[4096], const int slots[NCOPY + 1])
+{
+    char path[4200];
+    for (size_t i = 0; i < NCOPY; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, copy_names[i]);
         unlink(path);
     }
     rmdir(dir);
+    for (size_t i = 0; i <= NCOPY; i++)
+        tempfile_forget(slots[i]);
 }
 
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
@@ -261,6 +367,8 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     if (!mkdtemp(dir))
         return ss_errf(e, "%s: cannot make a private copy to verify: %s",
                        j->path, strerror(errno)), -1;
+    int slots[NCOPY + 1];
+    register_copy(dir, slots);
     snprintf(path, sizeof path, "%s/journal.db", dir);
     journal *copy;
     int rc = journal_open(path, &copy, e);
@@ -274,7 +382,7 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
             rc = journal_verify_checkpoints(copy, anchors, n, res, e);
         journal_close(copy);
     }
-    remove_copy(dir);
+    remove_copy(dir, slots);
     if (rc != 0)
         return rc;
     /* What the copy cannot show: PostgreSQL's own triggers. */

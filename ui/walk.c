@@ -856,13 +856,16 @@ static bool claim_run(ui *u, const char *code, run_view *rv)
         ui_info(u, "Left the cleanup of %s to %s", code, by.operator_name);
         return false;
     }
+    /* The take-over's claim fills its own holder (none: it is ours
+     * then): the name said is the one the operator was asked about. */
+    run_holder prev = by, now;
     ui_writing(u);
-    if (journal_run_claim(u->a->j, rv->id, true, &by, &e) != 0) {
+    if (journal_run_claim(u->a->j, rv->id, true, &now, &e) != 0) {
         ui_error(u, "Cannot take over the cleanup of %s: %s", code, e.msg);
         return false;
     }
-    ui_info(u, "Took over the cleanup of %s from %s (handover recorded)",
-            code, by.operator_name);
+    ui_info(u, "Took over the cleanup of %s from %s on %s (handover "
+               "recorded)", code, prev.operator_name, prev.host);
     return true;
 }
 

@@ -334,6 +334,62 @@ static void test_unreachable_server(void **state)
     }
 }
 
+
+/* Many URI shapes, a secret ("Zq9...") in each place libpq takes one
+ * from: never in db_uri_redact's text, never in the real open error. */
+static void test_secret_never_shown(void **state)
+{
+    (void)state;
+    const char *schemes[] = {"postgresql://", "postgres://"};
+    const char *auths[] = {"", "u@", "u:Zq9a@", "u:Zq9%2Fb@", "u:Zq9c/Zq9d@",
+                           "u:Zq9e?Zq9f@", "u:Zq9g@Zq9h@", "u:Zq9i:Zq9j@",
+                           "u%3A:Zq9k@", ":Zq9l@"};
+    const char *paths[] = {"/db", "/", "", "/d%40b"};
+    const char *queries[] = {
+        "", "password=Zq9m", "pass%77ord=Zq9n", "%70%61ssword=Zq9o",
+        "PASSWORD=Zq9p", "sslpassword=Zq9q", "ssl%70assword=Zq9r",
+        "password=Zq9s%26t", "dbname=host%3Dx%20password%3DZq9u",
+        "user=v&password=Zq9w&sslmode=disable", "password=",
+        "pass%77ord=Zq9x&pass%57ord=Zq9y"};
+    char uri[512], out[512], msg[1024];
+    int n = 0;
+    for (size_t a = 0; a < sizeof schemes / sizeof *schemes; a++)
+        for (size_t b = 0; b < sizeof auths / sizeof *auths; b++)
+            for (size_t c = 0; c < sizeof paths / sizeof *paths; c++)
+                for (size_t q = 0; q < sizeof queries / sizeof *queries; q++) {
+                    snprintf(uri, sizeof uri,
+                             "%s%s%s?host=/nonexistent-dir%s%s", schemes[a],
+                             auths[b], paths[c], *queries[q] ? "&" : "",
+                             queries[q]);
+                    db_uri_redact(uri, out, sizeof out);
+                    if (strstr(out, "Zq9"))
+                        fail_msg("redact %s -> %s", uri, out);
+                    db *d = db_connect_pg(uri, msg, sizeof msg);
+                    assert_null(d);
+                    if (strstr(msg, "Zq9"))
+                        fail_msg("open %s -> %s", uri, msg);
+                    n++;
+                }
+    assert_true(n > 900);
+    /* The shapes of issue 10's report, exactly. */
+    db_uri_redact("postgresql:///x?host=/t/sock&user=postgres&"
+                  "pass%77ord=SeCrEt", out, sizeof out);
+    assert_string_equal(out, "postgresql:///x?host=/t/sock&user=postgres");
+    db_uri_redact("postgresql://postgres:SeCrEt/x@/t1?host=/t/sock", out,
+                  sizeof out);
+    assert_string_equal(out, "postgresql://postgres@/t1?host=/t/sock");
+    db_connect_pg("postgresql://postgres:SeCrEt/x@/t1?host=/t/sock", msg,
+                  sizeof msg);
+    assert_non_null(strstr(msg, "cannot parse the PostgreSQL URI"));
+    assert_null(strstr(msg, "SeCrEt"));
+    /* libpq's keyword=value form, should a name be one. */
+    db_uri_redact("host=/x password=Zq9z user=u", out, sizeof out);
+    assert_string_equal(out, "host=/x user=u");
+    db_uri_redact("host=/x sslpassword = 'Zq9 y\\' z' user=u", out,
+                  sizeof out);
+    assert_string_equal(out, "host=/x user=u");
+}
+
 #define BOTH(fn)                                                           \
     cmocka_unit_test_setup_teardown(fn, open_sqlite, close_db),            \
         cmocka_unit_test_setup_teardown(fn, open_pg, close_db)
@@ -349,6 +405,7 @@ int main(void)
         BOTH(test_close_frees_open_statements),
         cmocka_unit_test(test_uri_redact),
         cmocka_unit_test(test_unreachable_server),
+        cmocka_unit_test(test_secret_never_shown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
