@@ -129,9 +129,35 @@ static int read_version(db *d, const char *schema, const char *where,
         db_finalize(st);
         return failed(d, where, "cannot read the journal's schema version", e);
     }
-    int v = rc == DB_ROW ? atoi(db_col_text(st, 0)) : 0;
+    /* A meta table without a sound version is a damaged journal: said as
+     * such, never "upgraded" (its tables exist: that would fail, or worse,
+     * build over them). */
+    char got[64] = "";
+    bool whole = false;
+    if (rc == DB_ROW) {
+        const char *t = db_col_text(st, 0);
+        whole = t && strlen(t) < sizeof got;
+        snprintf(got, sizeof got, "%s", t ? t : "");
+    }
     db_finalize(st);
-    return v;
+    char *end = NULL;
+    long v = rc == DB_ROW && whole && isdigit((unsigned char)got[0])
+                 ? strtol(got, &end, 10) : 0;
+    if (rc == DB_ROW && end && *end == '\0' && v >= 1 && v <= INT32_MAX)
+        return (int)v;
+    if (db_in_transaction(d))
+        db_exec(d, "ROLLBACK");
+    if (rc != DB_ROW)
+        return ss_errf(e, "%s: the journal is damaged: its meta table has no "
+                          "schema_version (schema %s of database %s); nothing "
+                          "was changed", where, schema, PQdb(db_pg(d))), -1;
+    char *safe = str_escape_unsafe(got);
+    ss_errf(e, "%s: the journal is damaged: its meta table's schema_version "
+               "holds \"%s%s\", not a version number (schema %s of database "
+               "%s); nothing was changed", where, safe, whole ? "" : "...",
+            schema, PQdb(db_pg(d)));
+    free(safe);
+    return -1;
 }
 
 int jpg_schema_setup(db *d, const char *schema, const char *where,
