@@ -45,6 +45,8 @@ struct db {
     unsigned generation;   /* bumped at each (re)connection: statements
                               prepared on the server before it are gone */
     unsigned next_name;    /* for server-side statement names */
+    bool gave_up;          /* PostgreSQL: the last wait for an answer ran
+                              out and the connection was cut (db_pg.c) */
 };
 
 struct db_stmt {
