@@ -448,11 +448,27 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
     ui_writing(u);
     ui_paint(u);
     refresh();
+    char wn[256];
+    snprintf(wn, sizeof wn, "%s %s: unknown, still waiting for the journal "
+             "(check with 'sitesweep journal')", idc, outcome_name(o));
+    term_write_note(wn);
     if (journal_mark(u->a->j, v->code, idc, o, note, NULL, &mr, &e) != 0) {
+        snprintf(wn, sizeof wn, "%s %s: %s", idc, outcome_name(o),
+                 strstr(e.msg, "may or may not be recorded")
+                     ? "unknown, may or may not be recorded (check with "
+                       "'sitesweep journal')"
+                     : "not recorded");
+        term_write_note(wn);
         walk_reload(u, v);
-        ui_error(u, "Not recorded: %s %s: %s", idc, outcome_name(o), e.msg);
+        ui_error(u, "%s: %s %s: %s", strstr(e.msg, "may or may not be "
+                 "recorded") ? "Outcome unknown" : "Not recorded", idc,
+                 outcome_name(o), e.msg);
         return;
     }
+    snprintf(wn, sizeof wn, "%s %s: %s (event %lld)", idc, outcome_name(o),
+             mr.already ? "already recorded" : "recorded",
+             (long long)mr.event);
+    term_write_note(wn);
     if (mr.completed) {
         walk_reload(u, v);
         walk_finish(u, v);
