@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "journal_int.h"
+#include "journal_pg.h"
 
 #define VERIFY_COLS "id, ts, operator, host, site, run, item, kind, note, data, prev, hash"
 
@@ -999,8 +1000,25 @@ int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
                                size_t n, verify_result *res, ss_err *e)
 {
     memset(res, 0, sizeof *res);
-    if (j->pg)
-        return jdb_verify_copy(j, anchors, n, res, e);
+    if (j->pg) {
+        /* The catalog first: a planted object (a dropped primary key, a
+         * policy) can make the copy itself fail, and the copy's own
+         * words would name a temporary file rather than the journal. */
+        char why[sizeof res->why];
+        int sc = jpg_schema_check(j->db, why, sizeof why, e);
+        if (sc < 0)
+            return -1;
+        int rc = jdb_verify_copy(j, anchors, n, res, e);
+        if (rc < 0 && sc == 1) {
+            memset(res, 0, sizeof *res);
+            res->problem = VERIFY_FILE;
+            snprintf(res->table, sizeof res->table, "%s", "pg_catalog");
+            snprintf(res->why, sizeof res->why, "%s", why);
+            e->msg[0] = '\0';
+            return 1;
+        }
+        return rc;
+    }
     /* One read transaction: every check sees the same journal, and the
      * temporary tables vanish with it. */
     if (jdb_exec(j, "SAVEPOINT ss_verify", "cannot read the journal", e))
