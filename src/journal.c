@@ -8,6 +8,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <libpq-fe.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -370,8 +371,19 @@ static const schema_obj *schema_find(const char *name)
 int journal_schema_check(journal *j, bool triggers_only, char *why,
                          size_t n, ss_err *e)
 {
-    if (j->pg)
-        return jpg_schema_check(j->db, why, n, e);
+    if (j->pg) {
+        int rc = jpg_schema_check(j->db, why, n, e);
+        if (rc < 0) { /* say which journal, and whether anything happened */
+            char msg[sizeof e->msg];
+            snprintf(msg, sizeof msg, "%s", e->msg);
+            ss_errf(e, "%s (schema %s of database %s): %s%s", j->path,
+                    j->schema, PQdb(db_pg(j->db)), msg,
+                    db_fault_of(j->db) == DB_FAULT_GONE
+                        ? " (the PostgreSQL server cannot be reached)"
+                        : "");
+        }
+        return rc;
+    }
     if (schema_expected(e))
         return -1;
     int version;
@@ -456,8 +468,12 @@ int jdb_begin(journal *j, ss_err *e)
     if (rc == 0)
         return 0;
     jdb_rollback(j);
-    if (rc < 0)
+    if (rc < 0) {
+        /* Before anything was written: certain. */
+        size_t len = strlen(e->msg);
+        snprintf(e->msg + len, sizeof e->msg - len, "; nothing was recorded");
         return -1;
+    }
     return ss_errf(e, "%s: %s; refusing to write (run 'sitesweep verify'); "
                       "nothing was recorded", j->path, why);
 }
