@@ -76,6 +76,11 @@ db *db_connect_pg(const char *uri, char *msg, size_t n);
  * waits for a lock), else 15. */
 int db_pg_wait_seconds(void);
 
+/* PostgreSQL: the server process (pid) of the last connection given up
+ * on (db_pg_wait_seconds): it may still run, and still commit what it
+ * was asked to. 0 when none (and always for SQLite). */
+int db_pg_gone_pid(db *d);
+
 /* Whether the connection to the server is lost (always false for SQLite). */
 bool db_lost(db *d);
 /* Connects again after a loss, with the same parameters (PostgreSQL):

@@ -47,6 +47,8 @@ struct db {
     unsigned next_name;    /* for server-side statement names */
     bool gave_up;          /* PostgreSQL: the last wait for an answer ran
                               out and the connection was cut (db_pg.c) */
+    int gone_pid;          /* the server process of that connection (it
+                              may live on, a COMMIT pending), 0 none */
 };
 
 struct db_stmt {

@@ -469,6 +469,7 @@ static PGresult *await(db *d, int sent)
                 continue;
             }
             PQclear(last);
+            d->gone_pid = PQbackendPID(c);
             shutdown(PQsocket(c), SHUT_RDWR);
             PQconsumeInput(c); /* sees the end: the connection is bad */
             char msg[200];
@@ -631,3 +632,8 @@ const db_ops db_pg_ops = {
     .fault = pg_fault,
     .close = pg_close,
 };
+
+int db_pg_gone_pid(db *d)
+{
+    return d && d->kind == DB_PG ? d->gone_pid : 0;
+}

@@ -923,3 +923,20 @@ int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
     sb_free(&bad);
     return out;
 }
+
+int journal_doubt_settled(journal *j)
+{
+    if (!j->pg || !db_pg_gone_pid(j->db))
+        return 1;
+    if (db_lost(j->db))
+        return 0;
+    db_stmt *st = db_prepare(j->db, "SELECT NOT EXISTS(SELECT 1 FROM"
+                             " pg_stat_activity WHERE pid = ?)", true);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, db_pg_gone_pid(j->db));
+    int rc = db_step(st);
+    int out = rc == DB_ROW ? strcmp(db_col_text(st, 0), "t") == 0 : -1;
+    db_finalize(st);
+    return out;
+}

@@ -186,7 +186,8 @@ static void walk_reload(ui *u, walk_view *v)
         run_view_free(&v->rv);
         v->rv = nv;
         if (v->doubtful && v->doubt_item >= 0 &&
-            (size_t)v->doubt_item < v->rv.st.nitems) {
+            (size_t)v->doubt_item < v->rv.st.nitems &&
+            journal_doubt_settled(u->a->j) == 1) {
             /* The journal can be read again: say what became of it. */
             bool done = v->rv.st.recorded[v->doubt_item] == v->doubt_want &&
                         v->doubt_want != v->doubt_was;
