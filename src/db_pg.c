@@ -422,7 +422,8 @@ static int64_t now_ms(void)
 }
 
 /* Waits for the answer to what was just sent on d (PQsend*: sent is its
- * result): at most db_pg_wait_seconds() with no answer, then a cancel
+ * result): at most db_pg_wait_seconds() with nothing from the server
+ * (each byte that comes starts the wait again), then a cancel
  * request and 2 s more, then the connection is cut (shut down: the
  * server rolls back whatever transaction it had open, and d is lost) and
  * d's error says so. A signal does not end the wait early. The last
@@ -484,9 +485,12 @@ static PGresult *await(db *d, int sent)
                             .events = (short)(POLLIN | (f == 1 ? POLLOUT : 0))};
         if (pf.fd < 0)
             break;
-        if (poll(&pf, 1, (int)(left > 1000 ? 1000 : left)) < 0 &&
-            errno != EINTR)
+        int got = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
+        if (got < 0 && errno != EINTR)
             break;
+        /* An answer coming in (a long result): the wait starts again. */
+        if (got > 0 && (pf.revents & POLLIN) && !cancelled)
+            deadline = now_ms() + 1000LL * db_pg_wait_seconds();
     }
     return last;
 }
