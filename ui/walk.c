@@ -44,6 +44,7 @@ typedef struct walk_view {
     /* A write whose COMMIT went out and whose answer was lost: settled
      * by the next reload that can read the journal (walk_reload). */
     bool doubtful;
+    bool doubt_said;       /* the last reload settled it, and said so */
     int doubt_item;        /* the item */
     item_state doubt_was;  /* what the events said before the write */
     item_state doubt_want; /* what they say if it was recorded */
@@ -202,6 +203,7 @@ static void walk_reload(ui *u, walk_view *v)
                 ui_error(u, "%s was not recorded (the journal says so now)",
                          v->doubt_what);
             v->doubtful = false;
+            v->doubt_said = true;
         }
     } else if (rc == JOURNAL_NOTFOUND) {
         v->rv.open = false;
@@ -803,7 +805,12 @@ static void walk_resume(ui *u, screen *s)
     bool was_open = v->rv.open;
     item_state before = cur >= 0 && (size_t)cur < v->rv.st.nitems
                             ? v->rv.st.state[cur] : ITEM_OPEN;
+    v->doubt_said = false;
     walk_reload(u, v);
+    /* This console's own write, settled just now: said as such. */
+    if (v->doubt_said)
+        before = cur >= 0 && (size_t)cur < v->rv.st.nitems
+                     ? v->rv.st.state[cur] : ITEM_OPEN;
     /* Taken over elsewhere (a console, or a script's --take-over): said
      * now, not at the next write, and this console's hold let go. */
     run_holder by;
