@@ -104,6 +104,9 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
         return NULL;
     }
     PQsetNoticeProcessor(c, quiet, NULL);
+    /* Sends never block either: a server that stops reading cannot hold
+     * a write past its wait (await). */
+    PQsetnonblocking(c, 1);
     db *d = calloc(1, sizeof *d);
     if (!d) {
         PQfinish(c);
@@ -129,6 +132,7 @@ int db_pg_reconnect(db *d)
         db_set_error(d, DB_FAULT_GONE, "", PQerrorMessage(C(d)));
         return DB_ERROR;
     }
+    PQsetnonblocking(C(d), 1);
     d->generation++; /* the server forgot the prepared statements */
     d->gave_up = false;
     db_set_error(d, DB_FAULT_NONE, "", "");
