@@ -70,6 +70,17 @@ db *db_from_sqlite(sqlite3 *h);
  * never part of msg. */
 db *db_connect_pg(const char *uri, char *msg, size_t n);
 
+/* PostgreSQL: how long (seconds) a statement may go without an answer
+ * from the server before it is cancelled and, 2 s later, its connection
+ * cut (DB_FAULT_GONE): $SITESWEEP_PG_WAIT (6 to 3600: more than the 5 s a write
+ * waits for a lock), else 15. */
+int db_pg_wait_seconds(void);
+
+/* PostgreSQL: the server process (pid) of the last connection given up
+ * on (db_pg_wait_seconds): it may still run, and still commit what it
+ * was asked to. 0 when none (and always for SQLite). */
+int db_pg_gone_pid(db *d);
+
 /* Whether the connection to the server is lost (always false for SQLite). */
 bool db_lost(db *d);
 /* Connects again after a loss, with the same parameters (PostgreSQL):

@@ -45,6 +45,10 @@ struct db {
     unsigned generation;   /* bumped at each (re)connection: statements
                               prepared on the server before it are gone */
     unsigned next_name;    /* for server-side statement names */
+    bool gave_up;          /* PostgreSQL: the last wait for an answer ran
+                              out and the connection was cut (db_pg.c) */
+    int gone_pid;          /* the server process of that connection (it
+                              may live on, a COMMIT pending), 0 none */
 };
 
 struct db_stmt {

@@ -6,7 +6,11 @@
  * connection. */
 #include <libpq-fe.h>
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +171,9 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
         return NULL;
     }
     PQsetNoticeProcessor(c, quiet, NULL);
+    /* Sends never block either: a server that stops reading cannot hold
+     * a write past its wait (await). */
+    PQsetnonblocking(c, 1);
     db *d = calloc(1, sizeof *d);
     if (!d) {
         PQfinish(c);
@@ -192,7 +199,9 @@ int db_pg_reconnect(db *d)
         db_set_error(d, DB_FAULT_GONE, "", PQerrorMessage(C(d)));
         return DB_ERROR;
     }
+    PQsetnonblocking(C(d), 1);
     d->generation++; /* the server forgot the prepared statements */
+    d->gave_up = false;
     db_set_error(d, DB_FAULT_NONE, "", "");
     return DB_DONE;
 }
@@ -454,6 +463,8 @@ static db_fault fault_of(const char *state, PGconn *c)
 /* Takes a failed (or NULL) result: records why on d, frees it. */
 static int failed(db *d, PGresult *res)
 {
+    if (!res && d->gave_up && d->fault == DB_FAULT_GONE)
+        return DB_ERROR; /* await said why */
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
                               : NULL;
@@ -462,6 +473,97 @@ static int failed(db *d, PGresult *res)
                  : "the connection to the server was lost");
     PQclear(res);
     return DB_ERROR;
+}
+
+/* ---- bounded waits ---- */
+
+int db_pg_wait_seconds(void)
+{
+    const char *v = getenv("SITESWEEP_PG_WAIT");
+    char *end;
+    long n = v && *v ? strtol(v, &end, 10) : 0;
+    return v && *v && *end == '\0' && n >= 6 && n <= 3600 ? (int)n : 15;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Waits for the answer to what was just sent on d (PQsend*: sent is its
+ * result): at most db_pg_wait_seconds() with nothing from the server
+ * (each byte that comes starts the wait again), then a cancel
+ * request and 2 s more, then the connection is cut (shut down: the
+ * server rolls back whatever transaction it had open, and d is lost) and
+ * d's error says so. A signal does not end the wait early. The last
+ * result, an error one first, or NULL when none came. */
+static PGresult *await(db *d, int sent)
+{
+    PGconn *c = C(d);
+    if (!sent)
+        return NULL;
+    int64_t deadline = now_ms() + 1000LL * db_pg_wait_seconds();
+    bool cancelled = false;
+    PGresult *last = NULL;
+    for (;;) {
+        int f = PQflush(c);
+        if (f < 0)
+            break;
+        if (f == 0 && PQconsumeInput(c) == 0)
+            break;
+        while (f == 0 && !PQisBusy(c)) {
+            PGresult *r = PQgetResult(c);
+            if (!r)
+                return last;
+            ExecStatusType s = PQresultStatus(r);
+            bool bad = s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK;
+            if (last && PQresultStatus(last) != PGRES_TUPLES_OK &&
+                PQresultStatus(last) != PGRES_COMMAND_OK && !bad) {
+                PQclear(r); /* keep the error, as PQexec would */
+                continue;
+            }
+            PQclear(last);
+            last = r;
+        }
+        int64_t left = deadline - now_ms();
+        if (left <= 0) {
+            if (!cancelled) {
+                char why[256];
+                PGcancel *k = PQgetCancel(c);
+                if (k) {
+                    PQcancel(k, why, sizeof why);
+                    PQfreeCancel(k);
+                }
+                cancelled = true;
+                deadline = now_ms() + 2000;
+                continue;
+            }
+            PQclear(last);
+            d->gone_pid = PQbackendPID(c);
+            shutdown(PQsocket(c), SHUT_RDWR);
+            PQconsumeInput(c); /* sees the end: the connection is bad */
+            char msg[200];
+            snprintf(msg, sizeof msg, "no answer from the server for %d s "
+                     "(stopped, overloaded or cut off?); gave up and "
+                     "dropped the connection", db_pg_wait_seconds() + 2);
+            db_set_error(d, DB_FAULT_GONE, "", msg);
+            d->gave_up = true;
+            return NULL;
+        }
+        struct pollfd pf = {.fd = PQsocket(c),
+                            .events = (short)(POLLIN | (f == 1 ? POLLOUT : 0))};
+        if (pf.fd < 0)
+            break;
+        int got = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
+        if (got < 0 && errno != EINTR)
+            break;
+        /* An answer coming in (a long result): the wait starts again. */
+        if (got > 0 && (pf.revents & POLLIN) && !cancelled)
+            deadline = now_ms() + 1000LL * db_pg_wait_seconds();
+    }
+    return last;
 }
 
 /* Runs a statement: its result held in st. DB_DONE or DB_ERROR. */
@@ -473,17 +575,18 @@ static int run(db_stmt *st)
     const char *const *vals = (const char *const *)st->vals;
     if (st->keep) {
         if (st->generation != d->generation) {
-            res = PQprepare(c, st->name, st->sql, st->nparams, NULL);
+            res = await(d, PQsendPrepare(c, st->name, st->sql, st->nparams,
+                                         NULL));
             if (PQresultStatus(res) != PGRES_COMMAND_OK)
                 return failed(d, res);
             PQclear(res);
             st->generation = d->generation;
         }
-        res = PQexecPrepared(c, st->name, st->nparams, vals, st->lens,
-                             st->fmts, 0);
+        res = await(d, PQsendQueryPrepared(c, st->name, st->nparams, vals,
+                                           st->lens, st->fmts, 0));
     } else {
-        res = PQexecParams(c, st->sql, st->nparams, NULL, vals, st->lens,
-                           st->fmts, 0);
+        res = await(d, PQsendQueryParams(c, st->sql, st->nparams, NULL, vals,
+                                         st->lens, st->fmts, 0));
     }
     ExecStatusType s = PQresultStatus(res);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK)
@@ -557,7 +660,7 @@ static const void *pg_col_blob(db_stmt *st, int i, size_t *n)
 
 static int pg_exec(db *d, const char *sql)
 {
-    PGresult *res = PQexec(C(d), sql);
+    PGresult *res = await(d, PQsendQuery(C(d), sql));
     ExecStatusType s = PQresultStatus(res);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
         return failed(d, res);
@@ -604,3 +707,8 @@ const db_ops db_pg_ops = {
     .fault = pg_fault,
     .close = pg_close,
 };
+
+int db_pg_gone_pid(db *d)
+{
+    return d && d->kind == DB_PG ? d->gone_pid : 0;
+}

@@ -184,8 +184,12 @@ int jdb_begin(journal *j, ss_err *e)
     if (rc == 0)
         return 0;
     jdb_rollback(j);
-    if (rc < 0)
+    if (rc < 0) {
+        /* Before anything was written: certain. */
+        size_t len = strlen(e->msg);
+        snprintf(e->msg + len, sizeof e->msg - len, "; nothing was recorded");
         return -1;
+    }
     return ss_errf(e, "%s: %s; refusing to write (run 'sitesweep verify'); "
                       "nothing was recorded", j->path, why);
 }
@@ -199,6 +203,16 @@ void jdb_rollback(journal *j)
 int jdb_commit(journal *j, ss_err *e)
 {
     if (db_exec(j->db, "COMMIT") != DB_DONE) {
+        /* The COMMIT went out and its answer was lost: the server may
+         * have committed it. Never say "nothing was recorded" then. */
+        if (db_fault_of(j->db) == DB_FAULT_GONE) {
+            ss_errf(e, "%s: cannot confirm the write: %s; it may or may not "
+                       "be recorded: check with 'sitesweep journal' once "
+                       "the journal can be reached", j->path,
+                    db_errmsg(j->db));
+            jdb_rollback(j);
+            return J_ESTORAGE;
+        }
         jdb_fail(j, e, "cannot commit");
         jdb_rollback(j);
         return J_ESTORAGE;

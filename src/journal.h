@@ -159,6 +159,13 @@ typedef struct run_view {
 } run_view;
 void run_view_free(run_view *rv);
 
+/* After a write that may or may not be recorded (its COMMIT's answer was
+ * lost): whether the server process that had it has ended, so that what
+ * the journal says now is final. 1 (or when there was no such write, and
+ * always on SQLite), 0 while it still runs or the journal cannot be
+ * reached, -1 when it cannot be told. */
+int journal_doubt_settled(journal *j);
+
 /* The site's open run: J_OK, J_NOTFOUND (no such site or none open),
  * J_ESTORAGE. */
 int journal_run_current(journal *j, const char *code, run_view *out,

@@ -140,9 +140,35 @@ static int read_version(db *d, const char *schema, const char *where,
         db_finalize(st);
         return failed(d, where, "cannot read the journal's schema version", e);
     }
-    int v = rc == DB_ROW ? atoi(db_col_text(st, 0)) : 0;
+    /* A meta table without a sound version is a damaged journal: said as
+     * such, never "upgraded" (its tables exist: that would fail, or worse,
+     * build over them). */
+    char got[64] = "";
+    bool whole = false;
+    if (rc == DB_ROW) {
+        const char *t = db_col_text(st, 0);
+        whole = t && strlen(t) < sizeof got;
+        snprintf(got, sizeof got, "%s", t ? t : "");
+    }
     db_finalize(st);
-    return v;
+    char *end = NULL;
+    long v = rc == DB_ROW && whole && isdigit((unsigned char)got[0])
+                 ? strtol(got, &end, 10) : 0;
+    if (rc == DB_ROW && end && *end == '\0' && v >= 1 && v <= INT32_MAX)
+        return (int)v;
+    if (db_in_transaction(d))
+        db_exec(d, "ROLLBACK");
+    if (rc != DB_ROW)
+        return ss_errf(e, "%s: the journal is damaged: its meta table has no "
+                          "schema_version (schema %s of database %s); nothing "
+                          "was changed", where, schema, PQdb(db_pg(d))), -1;
+    char *safe = str_escape_unsafe(got);
+    ss_errf(e, "%s: the journal is damaged: its meta table's schema_version "
+               "holds \"%s%s\", not a version number (schema %s of database "
+               "%s); nothing was changed", where, safe, whole ? "" : "...",
+            schema, PQdb(db_pg(d)));
+    free(safe);
+    return -1;
 }
 
 int jpg_schema_setup(db *d, const char *schema, const char *where,
@@ -810,6 +836,161 @@ static int other_rewriters(db *d, strbuf *bad, ss_err *e)
     return 0;
 }
 
+/* ---- the whole catalog ---- */
+
+/* Everything in the journal's schema, one line per object, the schema's
+ * own name left out: relations and their kinds, index definitions,
+ * columns (type, NOT NULL, default), constraints, functions (kind,
+ * language, body digest), types, operators, collations, conversions,
+ * text search configurations, statistics. Triggers, rules, row-level
+ * security and policies are checked with their own words (above). */
+static const char catalog_sql[] =
+    "WITH s AS (SELECT oid, nspname || '.' AS pre FROM pg_namespace WHERE nspname = current_schema()) "
+    "SELECT line FROM ( "
+    "SELECT CASE c.relkind WHEN 'r' THEN 'table ' WHEN 'i' THEN 'index ' WHEN 'S' THEN 'sequence ' WHEN 'v' THEN 'view ' WHEN 'm' THEN 'materialized view ' WHEN 'c' THEN 'type ' WHEN 'f' THEN 'foreign table ' WHEN 'p' THEN 'partitioned table ' WHEN 'I' THEN 'partitioned index ' ELSE 'relation ' END || c.relname || CASE WHEN c.relkind IN ('i', 'I') THEN ': ' || replace(pg_get_indexdef(c.oid), s.pre, '') ELSE '' END || CASE WHEN c.relispartition THEN ' (a partition)' ELSE '' END || CASE WHEN c.relhassubclass THEN ' (inherited)' ELSE '' END AS line FROM pg_class c JOIN s ON c.relnamespace = s.oid "
+    "UNION ALL SELECT 'column ' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || CASE WHEN a.attnotnull THEN ' NOT NULL' ELSE '' END || coalesce(' DEFAULT ' || pg_get_expr(d.adbin, d.adrelid), '') || CASE WHEN a.attgenerated <> '' THEN ' GENERATED' ELSE '' END || CASE WHEN a.attidentity <> '' THEN ' IDENTITY' ELSE '' END FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN s ON c.relnamespace = s.oid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') "
+    "UNION ALL SELECT 'constraint ' || coalesce(c.relname || '.', '') || k.conname || ': ' || replace(pg_get_constraintdef(k.oid), s.pre, '') || CASE WHEN k.convalidated THEN '' ELSE ' NOT VALID' END || CASE WHEN k.condeferrable THEN ' DEFERRABLE' ELSE '' END FROM pg_constraint k JOIN s ON k.connamespace = s.oid LEFT JOIN pg_class c ON c.oid = k.conrelid "
+    "UNION ALL SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ') ' || p.prokind::text || ' ' || l.lanname || ' ' || md5(coalesce(p.prosrc, '')) || CASE WHEN p.prosecdef THEN ' SECURITY DEFINER' ELSE '' END FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang JOIN s ON p.pronamespace = s.oid "
+    "UNION ALL SELECT 'type ' || t.typname FROM pg_type t JOIN s ON t.typnamespace = s.oid WHERE t.typrelid = 0 AND t.typcategory <> 'A' "
+    "UNION ALL SELECT 'operator ' || o.oprname FROM pg_operator o JOIN s ON o.oprnamespace = s.oid "
+    "UNION ALL SELECT 'collation ' || o.collname FROM pg_collation o JOIN s ON o.collnamespace = s.oid "
+    "UNION ALL SELECT 'conversion ' || o.conname FROM pg_conversion o JOIN s ON o.connamespace = s.oid "
+    "UNION ALL SELECT 'text search configuration ' || o.cfgname FROM pg_ts_config o JOIN s ON o.cfgnamespace = s.oid "
+    "UNION ALL SELECT 'statistics ' || o.stxname FROM pg_statistic_ext o JOIN s ON o.stxnamespace = s.oid "
+    ") x ORDER BY 1 ";
+
+/* What catalog_sql reads from a schema sitesweep made (version 1), in
+ * any order. */
+static const char *const catalog_want[] = {
+    "column events.data text NOT NULL DEFAULT ''::text",
+    "column events.hash text NOT NULL",
+    "column events.host text NOT NULL",
+    "column events.id bigint NOT NULL",
+    "column events.item text NOT NULL DEFAULT ''::text",
+    "column events.kind text NOT NULL",
+    "column events.note text NOT NULL DEFAULT ''::text",
+    "column events.operator text NOT NULL",
+    "column events.prev text NOT NULL",
+    "column events.run bigint NOT NULL DEFAULT 0",
+    "column events.site text NOT NULL DEFAULT ''::text",
+    "column events.ts text NOT NULL",
+    "column holds.backend bigint NOT NULL DEFAULT 0",
+    "column holds.host text NOT NULL",
+    "column holds.operator text NOT NULL",
+    "column holds.pid bigint NOT NULL",
+    "column holds.run bigint NOT NULL",
+    "column holds.since text NOT NULL",
+    "column item_states.event bigint NOT NULL",
+    "column item_states.item text NOT NULL",
+    "column item_states.run bigint NOT NULL",
+    "column item_states.state text NOT NULL",
+    "column meta.key text NOT NULL",
+    "column meta.value text NOT NULL",
+    "column procedures.hash text NOT NULL",
+    "column procedures.name text NOT NULL",
+    "column procedures.text bytea NOT NULL",
+    "column runs.active_ms bigint NOT NULL DEFAULT 0",
+    "column runs.applicable integer NOT NULL DEFAULT 0",
+    "column runs.closed integer NOT NULL DEFAULT 0",
+    "column runs.ended text NOT NULL DEFAULT ''::text",
+    "column runs.hosts text NOT NULL DEFAULT '[]'::text",
+    "column runs.id bigint NOT NULL",
+    "column runs.last_ts text NOT NULL DEFAULT ''::text",
+    "column runs.n_done integer NOT NULL DEFAULT 0",
+    "column runs.n_failed integer NOT NULL DEFAULT 0",
+    "column runs.n_na integer NOT NULL DEFAULT 0",
+    "column runs.n_open integer NOT NULL DEFAULT 0",
+    "column runs.n_skipped integer NOT NULL DEFAULT 0",
+    "column runs.number integer NOT NULL DEFAULT 0",
+    "column runs.open integer NOT NULL",
+    "column runs.operators text NOT NULL DEFAULT '[]'::text",
+    "column runs.prior text NOT NULL DEFAULT ''::text",
+    "column runs.procedure text NOT NULL",
+    "column runs.resume text NOT NULL DEFAULT ''::text",
+    "column runs.site text NOT NULL",
+    "column runs.started text NOT NULL",
+    "column runs.state text NOT NULL DEFAULT 'open'::text",
+    "column sites.code text NOT NULL",
+    "column sites.drive text NOT NULL",
+    "column sites.last_event bigint NOT NULL DEFAULT 0",
+    "column sites.last_ts text NOT NULL DEFAULT ''::text",
+    "column sites.logon integer NOT NULL",
+    "column sites.name text NOT NULL",
+    "column sites.parent text NOT NULL",
+    "column sites.pdc text NOT NULL",
+    "column sites.run bigint NOT NULL DEFAULT 0",
+    "column sites.server text NOT NULL",
+    "column sites.servers text NOT NULL",
+    "column sites.state text NOT NULL",
+    "constraint events.events_pkey: PRIMARY KEY (id)",
+    "constraint holds.holds_pkey: PRIMARY KEY (run)",
+    "constraint item_states.item_states_pkey: PRIMARY KEY (run, item)",
+    "constraint meta.meta_pkey: PRIMARY KEY (key)",
+    "constraint procedures.procedures_pkey: PRIMARY KEY (hash)",
+    "constraint runs.runs_pkey: PRIMARY KEY (id)",
+    "constraint sites.sites_pkey: PRIMARY KEY (code)",
+    "function refuse_change() f plpgsql 7c1cc6ebfb358b20141326c54eb5a4cf",
+    "index events_pkey: CREATE UNIQUE INDEX events_pkey ON events USING btree (id)",
+    "index events_run: CREATE INDEX events_run ON events USING btree (run, id)",
+    "index events_site: CREATE INDEX events_site ON events USING btree (site, id)",
+    "index holds_pkey: CREATE UNIQUE INDEX holds_pkey ON holds USING btree (run)",
+    "index item_states_pkey: CREATE UNIQUE INDEX item_states_pkey ON item_states USING btree (run, item)",
+    "index meta_pkey: CREATE UNIQUE INDEX meta_pkey ON meta USING btree (key)",
+    "index procedures_pkey: CREATE UNIQUE INDEX procedures_pkey ON procedures USING btree (hash)",
+    "index runs_one_open: CREATE UNIQUE INDEX runs_one_open ON runs USING btree (site) WHERE (open = 1)",
+    "index runs_pkey: CREATE UNIQUE INDEX runs_pkey ON runs USING btree (id)",
+    "index runs_site_number: CREATE UNIQUE INDEX runs_site_number ON runs USING btree (site, number)",
+    "index sites_pkey: CREATE UNIQUE INDEX sites_pkey ON sites USING btree (code)",
+    "table events",
+    "table holds",
+    "table item_states",
+    "table meta",
+    "table procedures",
+    "table runs",
+    "table sites",
+};
+#define NCATALOG (sizeof catalog_want / sizeof *catalog_want)
+
+/* Compares the schema's catalog with catalog_want: appends to bad each
+ * object not made by sitesweep and each one missing or altered. 0, or -1
+ * with e set. */
+static int catalog_diff(db *d, strbuf *bad, ss_err *e)
+{
+    db_stmt *st = db_prepare(d, catalog_sql, true);
+    if (!st)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    bool seen[NCATALOG] = {false};
+    int rc, shown = 0;
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *line = db_col_text(st, 0);
+        size_t i = 0;
+        while (i < NCATALOG && strcmp(catalog_want[i], line) != 0)
+            i++;
+        if (i < NCATALOG) {
+            seen[i] = true;
+            continue;
+        }
+        if (shown++ < 8) {
+            char *safe = str_escape_unsafe(line);
+            sb_printf(bad, "%s%s not made by sitesweep", bad->len ? ", " : "",
+                      safe);
+            free(safe);
+        }
+    }
+    db_finalize(st);
+    if (rc == DB_ERROR)
+        return ss_errf(e, "cannot read the journal's schema: %s",
+                       db_errmsg(d)), -1;
+    for (size_t i = 0; i < NCATALOG; i++)
+        if (!seen[i] && shown++ < 8)
+            sb_printf(bad, "%s%s missing or altered", bad->len ? ", " : "",
+                      catalog_want[i]);
+    if (shown > 8)
+        sb_printf(bad, ", and %d more", shown - 8);
+    return 0;
+}
+
 int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
 {
     db_stmt *st = db_prepare(d,
@@ -850,14 +1031,17 @@ int jpg_schema_check(db *d, char *why, size_t n, ss_err *e)
     }
     if (seen != sizeof want_triggers / sizeof *want_triggers)
         sb_printf(&bad, "%striggers missing", bad.len ? ", " : "");
-    if (other_rewriters(d, &bad, e)) {
+    if (other_rewriters(d, &bad, e) || catalog_diff(d, &bad, e)) {
         sb_free(&bad);
         return -1;
     }
     int out = 0;
     if (bad.len) {
-        snprintf(why, n, "its schema is not the one sitesweep makes: %s",
-                 bad.s);
+        char name[128] = "";
+        ss_err ignored = {{0}};
+        one_text(d, "SELECT current_schema()", name, sizeof name, &ignored);
+        snprintf(why, n, "its schema %s is not the one sitesweep makes: %s",
+                 name, bad.s);
         out = 1;
     }
     sb_free(&bad);
@@ -1393,8 +1577,18 @@ static int jpg_changed_op(journal *j, bool *changed, ss_err *e)
 static int jpg_schema_check_op(journal *j, bool triggers_only, char *why,
                                size_t n, ss_err *e)
 {
-    (void)triggers_only; /* only triggers are checked here */
-    return jpg_schema_check(j->db, why, n, e);
+    (void)triggers_only; /* the whole catalog is checked here */
+    int rc = jpg_schema_check(j->db, why, n, e);
+    if (rc < 0) { /* say which journal, and whether anything happened */
+        char msg[sizeof e->msg];
+        snprintf(msg, sizeof msg, "%s", e->msg);
+        ss_errf(e, "%s (schema %s of database %s): %s%s", j->path,
+                j->schema, PQdb(db_pg(j->db)), msg,
+                db_fault_of(j->db) == DB_FAULT_GONE
+                    ? " (the PostgreSQL server cannot be reached)"
+                    : "");
+    }
+    return rc;
 }
 
 const jdb_backend jdb_pg_backend = {
@@ -1420,3 +1614,20 @@ const jdb_backend jdb_pg_backend = {
     .page_text = jpg_page_text,
     .index_rebuild = jpg_index_rebuild,
 };
+
+int journal_doubt_settled(journal *j)
+{
+    if (!j->pg || !db_pg_gone_pid(j->db))
+        return 1;
+    if (db_lost(j->db))
+        return 0;
+    db_stmt *st = db_prepare(j->db, "SELECT NOT EXISTS(SELECT 1 FROM"
+                             " pg_stat_activity WHERE pid = ?)", true);
+    if (!st)
+        return -1;
+    db_bind_int64(st, 1, db_pg_gone_pid(j->db));
+    int rc = db_step(st);
+    int out = rc == DB_ROW ? strcmp(db_col_text(st, 0), "t") == 0 : -1;
+    db_finalize(st);
+    return out;
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "journal_int.h"
+#include "journal_pg.h"
 
 #define VERIFY_COLS "id, ts, operator, host, site, run, item, kind, note, data, prev, hash"
 
@@ -995,17 +996,83 @@ static int verify_derived(journal *j, verify_result *res, ss_err *e)
     return rc;
 }
 
+/* ---- sizes ---- */
+
+/* Bytes of a note sitesweep writes at most: what --note and the console's
+ * editor take (EDIT_CAP); the notes the program writes itself (the
+ * import's file name, a handover's words) stay under twice that. */
+#define NOTE_MAX 4096
+#define NOTE_MAX_OWN (2 * NOTE_MAX)
+
+/* Before anything reads whole events: a note longer than sitesweep ever
+ * writes marks an event it could not have written, and is named as such
+ * at once (by its length, read by the database) rather than hashed,
+ * copied and indexed; the cost stays linear in the journal's bytes. 0, 1
+ * (res: the first such event), -1 (e). */
+static int verify_sizes(journal *j, verify_result *res, ss_err *e)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT id, %s FROM events WHERE %s > CASE WHEN kind IN"
+             " ('import', 'handover', 'resumed') THEN %d ELSE %d END"
+             " ORDER BY id LIMIT 1",
+             j->pg ? "octet_length(note)" : "length(CAST(note AS BLOB))",
+             j->pg ? "octet_length(note)" : "length(CAST(note AS BLOB))",
+             NOTE_MAX_OWN, NOTE_MAX);
+    db_stmt *st = jdb_prep_dyn(j, sql, e);
+    if (!st)
+        return -1;
+    int rc = db_step(st);
+    int64_t id = rc == DB_ROW ? db_col_int64(st, 0) : 0;
+    int64_t len = rc == DB_ROW ? db_col_int64(st, 1) : 0;
+    jdb_done(j, st);
+    if (rc != DB_ROW && rc != DB_DONE)
+        return jdb_fail(j, e, "cannot read the events");
+    if (rc == DB_DONE)
+        return 0;
+    res->bad_id = id;
+    res->event = id;
+    snprintf(res->table, sizeof res->table, "%s", "events");
+    snprintf(res->key, sizeof res->key, "event %lld", (long long)id);
+    return problem(res, VERIFY_CHAIN, "its note is %lld bytes, more than "
+                   "sitesweep ever writes (%d): an event sitesweep could "
+                   "not have written (forged); nothing after it was read",
+                   (long long)len, NOTE_MAX);
+}
+
 int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
                                size_t n, verify_result *res, ss_err *e)
 {
     memset(res, 0, sizeof *res);
-    if (j->pg)
-        return jdb_verify_copy(j, anchors, n, res, e);
+    if (j->pg) {
+        /* The catalog first: a planted object (a dropped primary key, a
+         * policy) can make the copy itself fail, and the copy's own
+         * words would name a temporary file rather than the journal. */
+        char why[sizeof res->why];
+        int sc = jpg_schema_check(j->db, why, sizeof why, e);
+        if (sc < 0)
+            return -1;
+        int rc = verify_sizes(j, res, e);
+        if (rc)
+            return rc;
+        rc = jdb_verify_copy(j, anchors, n, res, e);
+        if (rc < 0 && sc == 1) {
+            memset(res, 0, sizeof *res);
+            res->problem = VERIFY_FILE;
+            snprintf(res->table, sizeof res->table, "%s", "pg_catalog");
+            snprintf(res->why, sizeof res->why, "%s", why);
+            e->msg[0] = '\0';
+            return 1;
+        }
+        return rc;
+    }
     /* One read transaction: every check sees the same journal, and the
      * temporary tables vanish with it. */
     if (jdb_exec(j, "SAVEPOINT ss_verify", "cannot read the journal", e))
         return -1;
     int rc = verify_pages(j, res, e);
+    if (rc == 0)
+        rc = verify_sizes(j, res, e);
     if (rc == 0)
         rc = verify_chain(j, anchors, n, res, e);
     if (rc == 0)

@@ -254,6 +254,7 @@ int ui_console(app *a)
     }
     int sig = term_signal();
     term_done();
+    term_write_report();
     /* Ended by a signal: the status a shell expects (130 for Ctrl-C). */
     return sig ? 128 + sig : 0;
 }

@@ -1058,7 +1058,8 @@ static term_event read_event(int *key, const char **text)
     }
 }
 
-term_event term_key(int *key, const char **text)
+/* term_key without the write note: the held-key rule over read_event. */
+static term_event key_read(int *key, const char **text)
 {
     term_event ev = script ? script_next(key, text) : read_event(key, text);
     if (ev == TERM_PASTE)
@@ -1171,4 +1172,29 @@ void term_osc52(const char *text)
         off += (size_t)w;
     }
     free(buf);
+}
+
+/* What the last journal write was and what became of it, until a key
+ * shows the operator has seen it (term_write_note). */
+static char write_note[256];
+
+void term_write_note(const char *note)
+{
+    snprintf(write_note, sizeof write_note, "%s", note ? note : "");
+}
+
+void term_write_report(void)
+{
+    if (write_note[0] && got_signal)
+        fprintf(stderr, "sitesweep: the write in progress when asked to "
+                        "leave: %s\n", write_note);
+    write_note[0] = '\0';
+}
+
+term_event term_key(int *key, const char **text)
+{
+    term_event ev = key_read(key, text);
+    if (ev == TERM_KEY || ev == TERM_PASTE)
+        write_note[0] = '\0';
+    return ev;
 }

@@ -126,6 +126,14 @@ void term_ask_end(void);
  * that follows within ms of the one before and returns how many it took.
  * 0 when no key came in time or another did (left to be read). */
 size_t term_repeats(int key, int ms);
+/* The journal write under way or just ended, e.g. "4b.8 done: recorded
+ * (event 23)" (copied; NULL clears it). Kept until term_key returns a key
+ * or a paste: a console that leaves on a signal (or Ctrl-C) before the
+ * operator could see the outcome says it on stderr (term_write_report). */
+void term_write_note(const char *note);
+/* After term_done, when a signal ended the console: prints the write note
+ * on stderr, if any. Clears it. */
+void term_write_report(void);
 /* Whether a signal asked us to leave, and which (0 when none). */
 bool term_signalled(void);
 int term_signal(void);

@@ -41,6 +41,14 @@ typedef struct walk_view {
     int64_t estimate;      /* seconds left, when has_estimate */
     bool claimed;          /* this console holds the run */
     char *ended_by;        /* an abandoned run: "DATE by WHO: reason" */
+    /* A write whose COMMIT went out and whose answer was lost: settled
+     * by the next reload that can read the journal (walk_reload). */
+    bool doubtful;
+    bool doubt_said;       /* the last reload settled it, and said so */
+    int doubt_item;        /* the item */
+    item_state doubt_was;  /* what the events said before the write */
+    item_state doubt_want; /* what they say if it was recorded */
+    char doubt_what[64];   /* "4b.8 done" */
 } walk_view;
 
 static ui_role state_role(item_state st)
@@ -178,6 +186,25 @@ static void walk_reload(ui *u, walk_view *v)
     if (rc == 0) {
         run_view_free(&v->rv);
         v->rv = nv;
+        if (v->doubtful && v->doubt_item >= 0 &&
+            (size_t)v->doubt_item < v->rv.st.nitems &&
+            journal_doubt_settled(u->a->j) == 1) {
+            /* The journal can be read again: say what became of it. */
+            bool done = v->rv.st.recorded[v->doubt_item] == v->doubt_want &&
+                        v->doubt_want != v->doubt_was;
+            char wn[128];
+            snprintf(wn, sizeof wn, "%s: %s", v->doubt_what,
+                     done ? "recorded after all" : "not recorded");
+            term_write_note(wn);
+            if (done)
+                ui_info(u, "%s was recorded after all (the journal says "
+                        "so now)", v->doubt_what);
+            else
+                ui_error(u, "%s was not recorded (the journal says so now)",
+                         v->doubt_what);
+            v->doubtful = false;
+            v->doubt_said = true;
+        }
     } else if (rc == JOURNAL_NOTFOUND) {
         v->rv.open = false;
     } else {
@@ -448,11 +475,40 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
     ui_writing(u);
     ui_paint(u);
     refresh();
+    char wn[256];
+    snprintf(wn, sizeof wn, "%s %s: unknown, still waiting for the journal "
+             "(check with 'sitesweep journal')", idc, outcome_name(o));
+    term_write_note(wn);
+    item_state was = (size_t)idx < v->rv.st.nitems ? v->rv.st.recorded[idx]
+                                                   : ITEM_OPEN;
     if (journal_mark(u->a->j, v->code, idc, o, note, NULL, &mr, &e) != 0) {
+        bool unknown = strstr(e.msg, "may or may not be recorded") != NULL;
+        snprintf(wn, sizeof wn, "%s %s: %s", idc, outcome_name(o),
+                 unknown ? "unknown, may or may not be recorded (check with "
+                           "'sitesweep journal')"
+                         : "not recorded");
+        term_write_note(wn);
+        if (unknown) {
+            v->doubtful = true;
+            v->doubt_item = idx;
+            v->doubt_was = was;
+            v->doubt_want = o == OUT_DONE      ? ITEM_DONE
+                            : o == OUT_SKIPPED ? ITEM_SKIPPED
+                            : o == OUT_FAILED  ? ITEM_FAILED
+                                               : ITEM_OPEN;
+            snprintf(v->doubt_what, sizeof v->doubt_what, "%s %s", idc,
+                     outcome_name(o));
+        }
         walk_reload(u, v);
-        ui_error(u, "Not recorded: %s %s: %s", idc, outcome_name(o), e.msg);
+        if (!unknown || v->doubtful)
+            ui_error(u, "%s: %s %s: %s", unknown ? "Outcome unknown"
+                     : "Not recorded", idc, outcome_name(o), e.msg);
         return;
     }
+    snprintf(wn, sizeof wn, "%s %s: %s (event %lld)", idc, outcome_name(o),
+             mr.already ? "already recorded" : "recorded",
+             (long long)mr.event);
+    term_write_note(wn);
     if (mr.completed) {
         walk_reload(u, v);
         walk_finish(u, v);
@@ -747,7 +803,12 @@ static void walk_resume(ui *u, screen *s)
     bool was_open = v->rv.open;
     item_state before = cur >= 0 && (size_t)cur < v->rv.st.nitems
                             ? v->rv.st.state[cur] : ITEM_OPEN;
+    v->doubt_said = false;
     walk_reload(u, v);
+    /* This console's own write, settled just now: said as such. */
+    if (v->doubt_said)
+        before = cur >= 0 && (size_t)cur < v->rv.st.nitems
+                     ? v->rv.st.state[cur] : ITEM_OPEN;
     /* Taken over elsewhere (a console, or a script's --take-over): said
      * now, not at the next write, and this console's hold let go. */
     run_holder by;
