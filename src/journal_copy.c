@@ -357,6 +357,7 @@ static void remove_copy(const char dir[4096], const int slots[NCOPY + 1])
 }
 
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
+                    jdb_verify_pre pre, void *pre_arg,
                     verify_result *res, ss_err *e)
 {
     const char *tmp = getenv("TMPDIR");
@@ -370,8 +371,13 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     int slots[NCOPY + 1];
     register_copy(dir, slots);
     snprintf(path, sizeof path, "%s/journal.db", dir);
+    int rc = pre ? pre(j, res, pre_arg, e) : 0;
+    if (rc != 0) {
+        remove_copy(dir, slots);
+        return rc;
+    }
     journal *copy;
-    int rc = journal_open(path, &copy, e);
+    rc = journal_open(path, &copy, e);
     if (rc == 0) {
         copy_stats st;
         rc = copy_journal(j, copy, false, &st, e); /* as it is: verify

@@ -116,7 +116,13 @@ struct journal {
  * every check a SQLite journal gets (chain, checkpoints, events, stored
  * procedures, derived tables), then PostgreSQL's own triggers are
  * checked. Returns as journal_verify_checkpoints. */
+/* What jdb_verify_copy runs once its private directory exists and before
+ * it copies (so a signal meanwhile still removes the directory): 0 to go
+ * on, 1 when it found a problem in res (no copy then), -1 with e set. */
+typedef int (*jdb_verify_pre)(journal *j, verify_result *res, void *arg,
+                              ss_err *e);
 int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
+                    jdb_verify_pre pre, void *pre_arg,
                     verify_result *res, ss_err *e);
 
 /* Opens (creating it 0600 when missing) the SQLite journal at path,

@@ -859,8 +859,8 @@ static const char catalog_sql[] =
     "UNION ALL SELECT 'statistics ' || o.stxname FROM pg_statistic_ext o JOIN s ON o.stxnamespace = s.oid "
     ") x ORDER BY 1 ";
 
-/* What catalog_sql reads from a schema sitesweep made (version 1), in
- * any order. */
+/* What catalog_sql reads from a schema sitesweep made (version 2: with
+ * the filter index events_grams), in any order. */
 static const char *const catalog_want[] = {
     "column events.data text NOT NULL DEFAULT ''::text",
     "column events.hash text NOT NULL",
@@ -874,6 +874,8 @@ static const char *const catalog_want[] = {
     "column events.run bigint NOT NULL DEFAULT 0",
     "column events.site text NOT NULL DEFAULT ''::text",
     "column events.ts text NOT NULL",
+    "column events_grams.block bigint NOT NULL",
+    "column events_grams.gram text NOT NULL",
     "column holds.backend bigint NOT NULL DEFAULT 0",
     "column holds.host text NOT NULL",
     "column holds.operator text NOT NULL",
@@ -923,6 +925,7 @@ static const char *const catalog_want[] = {
     "column sites.servers text NOT NULL",
     "column sites.state text NOT NULL",
     "constraint events.events_pkey: PRIMARY KEY (id)",
+    "constraint events_grams.events_grams_pkey: PRIMARY KEY (gram, block)",
     "constraint holds.holds_pkey: PRIMARY KEY (run)",
     "constraint item_states.item_states_pkey: PRIMARY KEY (run, item)",
     "constraint meta.meta_pkey: PRIMARY KEY (key)",
@@ -930,6 +933,7 @@ static const char *const catalog_want[] = {
     "constraint runs.runs_pkey: PRIMARY KEY (id)",
     "constraint sites.sites_pkey: PRIMARY KEY (code)",
     "function refuse_change() f plpgsql 7c1cc6ebfb358b20141326c54eb5a4cf",
+    "index events_grams_pkey: CREATE UNIQUE INDEX events_grams_pkey ON events_grams USING btree (gram, block)",
     "index events_pkey: CREATE UNIQUE INDEX events_pkey ON events USING btree (id)",
     "index events_run: CREATE INDEX events_run ON events USING btree (run, id)",
     "index events_site: CREATE INDEX events_site ON events USING btree (site, id)",
@@ -942,6 +946,7 @@ static const char *const catalog_want[] = {
     "index runs_site_number: CREATE UNIQUE INDEX runs_site_number ON runs USING btree (site, number)",
     "index sites_pkey: CREATE UNIQUE INDEX sites_pkey ON sites USING btree (code)",
     "table events",
+    "table events_grams",
     "table holds",
     "table item_states",
     "table meta",

@@ -1040,27 +1040,37 @@ static int verify_sizes(journal *j, verify_result *res, ss_err *e)
                    (long long)len, NOTE_MAX);
 }
 
+/* Before verify's private copy of a PostgreSQL journal (jdb_verify_pre):
+ * the catalog first, since a planted object (a dropped primary key, a
+ * policy) can make the copy itself fail, and the copy's own words would
+ * name a temporary file rather than the journal; then the note sizes. */
+struct pg_pre {
+    int sc;                          /* jpg_schema_check's answer */
+    char why[sizeof ((verify_result *)0)->why];
+};
+
+static int pg_verify_pre(journal *j, verify_result *res, void *arg,
+                         ss_err *e)
+{
+    struct pg_pre *p = arg;
+    p->sc = jpg_schema_check(j->db, p->why, sizeof p->why, e);
+    if (p->sc < 0)
+        return -1;
+    return verify_sizes(j, res, e);
+}
+
 int journal_verify_checkpoints(journal *j, const checkpoint *anchors,
                                size_t n, verify_result *res, ss_err *e)
 {
     memset(res, 0, sizeof *res);
     if (j->pg) {
-        /* The catalog first: a planted object (a dropped primary key, a
-         * policy) can make the copy itself fail, and the copy's own
-         * words would name a temporary file rather than the journal. */
-        char why[sizeof res->why];
-        int sc = jpg_schema_check(j->db, why, sizeof why, e);
-        if (sc < 0)
-            return -1;
-        int rc = verify_sizes(j, res, e);
-        if (rc)
-            return rc;
-        rc = jdb_verify_copy(j, anchors, n, res, e);
-        if (rc < 0 && sc == 1) {
+        struct pg_pre pre = {0};
+        int rc = jdb_verify_copy(j, anchors, n, pg_verify_pre, &pre, res, e);
+        if (rc < 0 && pre.sc == 1) {
             memset(res, 0, sizeof *res);
             res->problem = VERIFY_FILE;
             snprintf(res->table, sizeof res->table, "%s", "pg_catalog");
-            snprintf(res->why, sizeof res->why, "%s", why);
+            snprintf(res->why, sizeof res->why, "%s", pre.why);
             e->msg[0] = '\0';
             return 1;
         }
