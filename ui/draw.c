@@ -205,9 +205,10 @@ int ui_key(ui *u)
                            "when it arrives (Esc stops waiting)");
             size_t nc = term_paste_controls();
             if (nc && term_paste_result() == TERM_PASTE_WHOLE)
-                ui_info(u, "Left out %zu control character%s of the paste "
-                           "(a paste is text, never keys)",
-                        nc, nc == 1 ? "" : "s");
+                ui_info(u, "Left out %zu control character%s or escape "
+                           "sequence%s of the paste (a paste is text, never "
+                           "keys)",
+                        nc, nc == 1 ? "" : "s", nc == 1 ? "" : "s");
             u->paste = text;
             return UI_KEY_PASTE;
         }

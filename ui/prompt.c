@@ -44,8 +44,9 @@ static int dialog_frame(const char *title, const char *text, int extra,
 /* How long a key may take to come again, right after it came into a
  * question, to count as held down: a key repeating fast is not pressed
  * for the question even the first time. Slower repeats, and a key still
- * held from the last answer, are the held-key rule's (KEY_RELEASE_MS in
- * keys.h, applied by term_key while the question is open). */
+ * held from before the question opened (the key that opened it, or the
+ * last answer), are the held-key rule's (KEY_RELEASE_MS in keys.h,
+ * applied by term_key while the question is open). */
 #define HELD_MS 150
 
 /* Why a dialog did not take input as an answer, said under its text. */

@@ -19,6 +19,10 @@
  * above every code curses assigns itself. */
 #define KEY_PASTE_BEGIN 0x7E00
 #define KEY_PASTE_END 0x7E01
+/* Key codes of esc_split: a whole escape sequence curses does not know
+ * (it does nothing), and one whose rest never came (discarded). */
+#define KEY_SEQ_DROPPED 0x7E02
+#define KEY_SEQ_PARTIAL 0x7E03
 /* Quiet reads (250 ms each) of an open paste before the console says a
  * paste is in progress and Esc cancels it. Only what is shown depends on
  * it: a paste ends only with its end marker, however long it pauses. */
@@ -35,6 +39,11 @@
  * such a split (tens of ms), short enough that a real Esc still acts at
  * once to the operator. Only a lone ESC with nothing behind it waits. */
 #define ESC_SPLIT_MS 150
+/* How long the rest of an escape sequence that has begun (ESC [, ESC O,
+ * ESC ]) may take: a split paste marker (ESC[20 ... 0~) must never become
+ * Esc and keys, however busy the link; a human's Esc is ESC alone and
+ * still acts after ESC_SPLIT_MS. */
+#define ESC_SEQ_MS 1500
 /* After the operator stopped waiting for the rest of a cancelled paste
  * (a second Esc), a late rest may still come, in any number of reads:
  * input is discarded (the status line says so) until its end marker
@@ -100,6 +109,11 @@ static long long script_clock;   /* the script's own clock (":sleep MS"),
  * question while it may still be held down, and when a copy of it last
  * arrived (ms, term_now). */
 static key_hold hold = {-1, 0};
+/* The last key that arrived (-1: none yet), taken or discarded, and when
+ * (ms, term_now): a question that opens watches it (term_ask_begin), as
+ * the key that opened it may be held down still. */
+static int last_key = -1;
+static long long last_key_at;
 static int asking;               /* questions open (term_ask_begin) */
 static int ask_key = -1;         /* the last key a question got (-1: none) */
 static long long ask_key_at;     /* ... and when */
@@ -118,42 +132,102 @@ static queued *ahead;            /* the queue */
 static size_t ahead_at, ahead_n, ahead_cap; /* next, end, capacity */
 static size_t ahead_seen;        /* queue entries before it hold no marker */
 
-/* An ESC that curses returned alone (nothing followed within ESC_WAIT_MS):
- * waits up to ESC_SPLIT_MS for the rest of a sequence a slow link split
- * after it. A paste's start or end marker arriving so comes as the marker
- * (KEY_CODE_YES, KEY_PASTE_BEGIN or KEY_PASTE_END in *ch), never as Esc
- * and keys; anything else is put back to be read as it is, and the ESC
- * is Esc. */
+/* Now on the monotonic clock, in milliseconds. */
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads the next byte of an escape sequence, waiting until deadline (ms,
+ * mono_ms's clock): the byte, or ERR when none came in time or a signal
+ * arrived. A resize meanwhile is noted for later; any other function
+ * key is put back and ends the sequence (ERR). */
+static int seq_byte(long long deadline)
+{
+    for (;;) {
+        if (got_signal)
+            return ERR;
+        long long left = deadline - mono_ms();
+        if (left < 0)
+            left = 0;
+        timeout((int)left);
+        int d = wgetch(stdscr);
+        if (d == KEY_RESIZE) {
+            resize_pending = true;
+            continue;
+        }
+        if (d != ERR && (d >= KEY_MIN || d > 0xff)) {
+            ungetch(d);
+            return ERR;
+        }
+        if (d == ERR && !got_signal && mono_ms() < deadline)
+            continue; /* woken early (a signal handled elsewhere) */
+        return d;
+    }
+}
+
+/* An ESC that curses returned alone (nothing it knows followed within
+ * ESC_WAIT_MS): reads the rest of the sequence a slow link may have split
+ * after it, so that no escape sequence is ever taken as Esc and keys.
+ * Nothing within ESC_SPLIT_MS: a lone Esc (UI_ESC). A CSI (ESC [), SS3
+ * (ESC O) or OSC (ESC ]) is read whole, waiting up to ESC_SEQ_MS for its
+ * rest: a paste's start or end marker comes as the marker (KEY_CODE_YES,
+ * KEY_PASTE_BEGIN or KEY_PASTE_END in *ch); any other whole sequence as
+ * KEY_SEQ_DROPPED (a key the console does not know: it does nothing),
+ * and one whose rest never came as KEY_SEQ_PARTIAL (discarded; the
+ * caller says so). ESC and another character (Alt+key) is Esc, then that
+ * character. */
 static int esc_split(wint_t *ch)
 {
     int delay = wgetdelay(stdscr);
-    int seq[8];
+    int lead = seq_byte(mono_ms() + ESC_SPLIT_MS);
+    if (lead != '[' && lead != 'O' && lead != ']') {
+        timeout(delay);
+        if (lead != ERR)
+            ungetch(lead); /* not a sequence: read next, as it is */
+        *ch = UI_ESC;
+        return OK;
+    }
+    /* the sequence so far after "ESC [", to tell a paste marker */
+    char csi[8];
     size_t n = 0;
-    timeout(ESC_SPLIT_MS);
-    int d = wgetch(stdscr);
-    if (d != ERR)
-        seq[n++] = d;
-    if (d == '[') {
-        /* CSI: parameter digits up to the final character */
-        while (n < sizeof seq / sizeof seq[0]) {
-            d = wgetch(stdscr);
-            if (d == ERR)
+    bool whole = false, st_esc = false;
+    long long deadline = mono_ms() + ESC_SEQ_MS;
+    for (;;) {
+        int d = seq_byte(deadline);
+        if (d == ERR)
+            break;
+        if (lead == '[') {
+            if (n < sizeof csi)
+                csi[n++] = (char)d;
+            if (d >= 0x40 && d <= 0x7e) { /* the final byte */
+                whole = true;
                 break;
-            seq[n++] = d;
-            if (d < '0' || d > '9')
+            }
+            if (d < 0x20 || d > 0x3f) { /* no CSI byte: the end of it */
+                whole = true;
+                ungetch(d);
                 break;
+            }
+        } else if (lead == 'O') {
+            whole = true; /* SS3: one character */
+            break;
+        } else { /* OSC: up to BEL or ESC \ */
+            if (d == '\a' || (st_esc && d == '\\')) {
+                whole = true;
+                break;
+            }
+            st_esc = d == UI_ESC;
         }
     }
     timeout(delay);
-    if (n == 5 && seq[0] == '[' && seq[1] == '2' && seq[2] == '0' &&
-        (seq[3] == '0' || seq[3] == '1') && seq[4] == '~') {
-        *ch = seq[3] == '0' ? KEY_PASTE_BEGIN : KEY_PASTE_END;
-        return KEY_CODE_YES;
-    }
-    while (n)
-        ungetch(seq[--n]); /* not a marker: read next, as it is */
-    *ch = UI_ESC;
-    return OK;
+    *ch = whole ? KEY_SEQ_DROPPED : KEY_SEQ_PARTIAL;
+    if (whole && lead == '[' && n == 4 && memcmp(csi, "20", 2) == 0 &&
+        (csi[2] == '0' || csi[2] == '1') && csi[3] == '~')
+        *ch = csi[2] == '0' ? KEY_PASTE_BEGIN : KEY_PASTE_END;
+    return KEY_CODE_YES;
 }
 
 /* The next character or function key from curses (with the timeout in
@@ -577,6 +651,10 @@ static bool read_paste(void)
         eof_reads = 0;
         idle = 0;
         if (r == KEY_CODE_YES) {
+            if (ch == KEY_SEQ_DROPPED || ch == KEY_SEQ_PARTIAL) {
+                paste_controls++; /* a sequence in a paste: left out whole */
+                continue;
+            }
             if (ch == KEY_PASTE_END) {
                 open = owed = false;
                 timeout(0);
@@ -587,10 +665,16 @@ static bool read_paste(void)
                 timeout(250);
                 continue;
             }
-            if (ch == KEY_RESIZE)
+            if (ch == KEY_RESIZE) {
                 resize_pending = true;
-            if (ch != KEY_ENTER)
-                continue; /* a function key inside a paste: not text */
+                continue;
+            }
+            if (ch != KEY_ENTER) {
+                /* a function key inside a paste: an escape sequence in
+                 * its text, left out whole */
+                paste_controls++;
+                continue;
+            }
             ch = '\r';
         }
         if (ch == UI_ESC && notice && open) {
@@ -703,7 +787,10 @@ static long long term_now(void)
  * key is the answer of the last question still held down. */
 static bool key_arrived(int key, long long now)
 {
-    return key_hold_arrived(&hold, key, now);
+    bool held = key_hold_arrived(&hold, key, now);
+    last_key = key;
+    last_key_at = now;
+    return held;
 }
 
 /* The key code term_key hands over for what rd returned. */
@@ -1024,6 +1111,16 @@ static term_event read_event(int *key, const char **text)
                 return TERM_SIGNAL;
             return TERM_NOTICE;
         }
+        if (r == KEY_CODE_YES && ch == KEY_SEQ_PARTIAL) {
+            *text = "Discarded an incomplete escape sequence (its rest did "
+                    "not come within 1.5 s): nothing of it acted as keys";
+            return TERM_NOTICE;
+        }
+        if (r == KEY_CODE_YES && ch == KEY_SEQ_DROPPED) {
+            *text = "Ignored a key the console does not know (an escape "
+                    "sequence): nothing of it acted as keys";
+            return TERM_NOTICE;
+        }
         bool begin = r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN;
         if ((r == KEY_CODE_YES && ch == KEY_PASTE_END) ||
             (!begin && stray_end_ahead())) {
@@ -1081,6 +1178,10 @@ size_t term_ask_begin(void)
     size_t n = term_flush();
     asking++;
     ask_key = -1;
+    /* whatever the last key did (it may have opened this question), a
+     * copy of it within KEY_RELEASE_MS of its last one is it held down */
+    if (last_key >= 0)
+        key_hold_answered(&hold, last_key, last_key_at);
     return n;
 }
 

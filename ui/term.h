@@ -97,7 +97,8 @@ term_event term_key(int *key, const char **paste);
 /* How the paste term_key returned last ended. */
 term_paste_end term_paste_result(void);
 /* How many control characters (Ctrl-C, Ctrl-Z, ...: text in a paste,
- * never signals) the last paste held; they were left out of its text. */
+ * never signals) and whole escape sequences (ESC [ A, ...: never keys)
+ * the last paste held; they were left out of its text. */
 size_t term_paste_controls(void);
 /* Whether a cancelled paste's end marker is still to come: until it does,
  * term_key discards all input (the paste's late rest, or keys typed
@@ -114,9 +115,11 @@ bool term_paste_owed(void);
 size_t term_flush(void);
 /* A question, prompt or dialog opens: discards all input typed but not
  * read yet (term_flush; returns how many keys) and, until the matching
- * term_ask_end, applies the held-key rule: a key that is the answer of
- * the last question still held down (key_still_held, KEY_RELEASE_MS in
- * keys.h) comes as TERM_HELD, never as TERM_KEY. Nests. */
+ * term_ask_end, applies the held-key rule: the last key that arrived,
+ * whatever it did (the key that opened this question, or the answer of
+ * the last one), is watched, and a copy of it still held down
+ * (key_still_held, KEY_RELEASE_MS in keys.h) comes as TERM_HELD, never
+ * as TERM_KEY. Nests. */
 size_t term_ask_begin(void);
 /* The question opened last closed: the last key it got (the one that
  * answered or dismissed it) becomes the key the held-key rule watches. */

@@ -94,7 +94,7 @@ int ui_key(ui *u);
 #define UI_KEY_CHANGED (-4) /* another program wrote to the journal: the
                                screen reloads (live consoles) */
 #define UI_KEY_HELD (-5)    /* in a question: a key still held down from
-                               the last answer, discarded (term_ask_begin) */
+                               before it opened, discarded (term_ask_begin) */
 /* Discards every key typed but not read yet; a dialog calls it as it
  * opens, so nothing typed before the question can answer it. Returns the
  * number of keys discarded (a paste counts as one). */

@@ -121,8 +121,9 @@ wait_for() {
     fail "timed out waiting for: $1"
 }
 
-# The held-key rule (KEY_RELEASE_MS in ui/keys.h): the key that answered
-# the last question counts as held down until none of it came for 1.1 s.
+# The held-key rule (KEY_RELEASE_MS in ui/keys.h): the last key when a
+# question opens (the one that opened it, or answered the last question)
+# counts as held down until none of it came for 1.1 s.
 # A test that answers the next question with the same key first waits
 # for that question to be on screen (wait_for), then calls this: a wait
 # that can only grow longer under load, never shorter.
