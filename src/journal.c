@@ -163,7 +163,9 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
     bool pg = db_kind_of(j->db) == DB_PG;
     switch (db_fault_of(j->db)) {
     case DB_FAULT_BUSY:
-        hint = " (another sitesweep holds the journal; try again)";
+        hint = pg ? " (another sitesweep holds the journal; try again)"
+                  : " (another process holds a lock on the journal; "
+                    "try again)";
         break;
     case DB_FAULT_RETRY:
         hint = " (the write met another one at the same time; try again)";
