@@ -53,7 +53,7 @@ static const char usage[] =
     "  report CODE [--run N] [--format md|json]\n"
     "                                     one cleanup as it ended (default:\n"
     "                                     the site's latest), for the ticket\n"
-    "  copy FROM TO                      copy a whole journal (SQLite file or\n"
+    "  copy FROM TO                       copy a whole journal (SQLite file or\n"
     "                                     postgresql:// URI) into a new one,\n"
     "                                     every event with its hash\n"
     "  abandon CODE --note REASON [--take-over]\n"
