@@ -388,6 +388,22 @@ static int fail_with(const ss_err *e, int code)
     return code;
 }
 
+/* Closes scratch journal j (may be NULL) and removes its directory dir
+ * with the files SQLite made in it: only the scratch's own files. */
+static void scratch_drop(journal *j, const char *dir)
+{
+    journal_close(j);
+    static const char *const files[] = {"journal.db", "journal.db-wal",
+                                        "journal.db-shm",
+                                        "journal.db-journal"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *f = xasprintf("%s/%s", dir, files[i]);
+        unlink(f);
+        free(f);
+    }
+    rmdir(dir);
+}
+
 /* A scratch journal: an empty SQLite journal in a private temporary
  * directory (mkdtemp under $TMPDIR, else /tmp) that nobody else knows
  * of, for trying a writing command before a journal that does not exist
@@ -407,23 +423,9 @@ static journal *scratch_open(char *dir)
     if (journal_open(path, &j, &e))
         j = NULL;
     free(path);
+    if (!j)
+        scratch_drop(NULL, dir); /* nothing of it stays behind */
     return j;
-}
-
-/* Closes scratch journal j (may be NULL) and removes its directory dir
- * with the files SQLite made in it: only the scratch's own files. */
-static void scratch_drop(journal *j, const char *dir)
-{
-    journal_close(j);
-    static const char *const files[] = {"journal.db", "journal.db-wal",
-                                        "journal.db-shm",
-                                        "journal.db-journal"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *f = xasprintf("%s/%s", dir, files[i]);
-        unlink(f);
-        free(f);
-    }
-    rmdir(dir);
 }
 
 /* Whether a writing command would create the journal the options name
