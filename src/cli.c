@@ -57,7 +57,7 @@ static const char usage[] =
     "  report CODE [--run N] [--format md|json]\n"
     "                                     one cleanup as it ended (default:\n"
     "                                     the site's latest), for the ticket\n"
-    "  copy FROM TO                      copy a whole journal (SQLite file or\n"
+    "  copy FROM TO                       copy a whole journal (SQLite file or\n"
     "                                     postgresql:// URI) into a new one,\n"
     "                                     every event with its hash\n"
     "  abandon CODE --note REASON [--take-over]\n"
@@ -454,6 +454,58 @@ static int fail_with(const ss_err *e, int code)
     return code;
 }
 
+/* Closes scratch journal j (may be NULL) and removes its directory dir
+ * with the files SQLite made in it: only the scratch's own files. */
+static void scratch_drop(journal *j, const char *dir)
+{
+    journal_close(j);
+    static const char *const files[] = {"journal.db", "journal.db-wal",
+                                        "journal.db-shm",
+                                        "journal.db-journal"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *f = xasprintf("%s/%s", dir, files[i]);
+        unlink(f);
+        free(f);
+    }
+    rmdir(dir);
+}
+
+/* A scratch journal: an empty SQLite journal in a private temporary
+ * directory (mkdtemp under $TMPDIR, else /tmp) that nobody else knows
+ * of, for trying a writing command before a journal that does not exist
+ * yet is created for it. dir (PATH_MAX bytes) gets the directory. Returns
+ * the journal (free it with scratch_drop), or NULL when none can be made
+ * (then the command simply goes on without the trial). */
+static journal *scratch_open(char *dir)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, PATH_MAX, "%s/sitesweep-trial.XXXXXX",
+             tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir))
+        return NULL;
+    char *path = xasprintf("%s/journal.db", dir);
+    journal *j = NULL;
+    ss_err e;
+    if (journal_open(path, &j, &e))
+        j = NULL;
+    free(path);
+    if (!j)
+        scratch_drop(NULL, dir); /* nothing of it stays behind */
+    return j;
+}
+
+/* Whether a writing command would create the journal the options name
+ * (a SQLite file that does not exist yet). Such a command is first tried
+ * on a scratch journal, so that one refused for its input (a bad file, a
+ * cycle of parents, an unknown site) leaves no new journal behind; no
+ * file is ever removed, so a journal another process creates meanwhile
+ * is safe. A PostgreSQL journal is not tried (its schema may hold
+ * anything). */
+static bool journal_would_create(const opts *o)
+{
+    return !journal_named_exists(o);
+}
+
 static int get_format(const opts *o, unsigned allowed, out_format *f)
 {
     if (!o->format) {
@@ -512,6 +564,21 @@ static int cmd_import(const opts *o)
     if (inventory_load(o->args[1], &inv, &e))
         return fail_with(&e, EXIT_USAGE);
     journal *j;
+    if ((rc = journal_dir_ok(o))) {
+        inventory_free(&inv);
+        return rc;
+    }
+    char dir[PATH_MAX];
+    if (journal_would_create(o) && (j = scratch_open(dir))) {
+        /* Refused on an empty journal: refused on the new one; say so
+         * without creating it. */
+        int tr = journal_import(j, &inv, o->args[1], NULL, &e);
+        scratch_drop(j, dir);
+        if (tr == JOURNAL_EINPUT) {
+            inventory_free(&inv);
+            return fail_with(&e, EXIT_USAGE);
+        }
+    }
     if ((rc = open_journal(o, true, &j))) {
         inventory_free(&inv);
         return rc;
@@ -641,11 +708,25 @@ static int cmd_mark(const opts *o)
         rc = EXIT_USAGE;
         goto out;
     }
-    if ((rc = open_journal(o, true, &j)))
-        goto out;
-    journal_set_takeover(j, o->take_over);
     mark_result r;
     ss_err e;
+    char dir[PATH_MAX];
+    if (have_proc && (rc = journal_dir_ok(o)) == 0 &&
+        journal_would_create(o) && (j = scratch_open(dir))) {
+        /* A new journal holds no site: the mark is tried on an empty one
+         * first and, refused there, refused without creating it. */
+        int tr = journal_mark(j, o->args[1], o->args[2], (outcome)out,
+                              o->note, &p, &r, &e);
+        scratch_drop(j, dir);
+        j = NULL;
+        if (tr == JOURNAL_EINPUT || tr == JOURNAL_HELD) {
+            rc = fail_with(&e, EXIT_USAGE);
+            goto out;
+        }
+    }
+    if (rc || (rc = open_journal(o, true, &j)))
+        goto out;
+    journal_set_takeover(j, o->take_over);
     if (!have_proc) {
         run_view cur;
         int c = journal_run_current(j, o->args[1], &cur, &e);

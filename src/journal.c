@@ -29,8 +29,8 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
     switch (db_fault_of(j->db)) {
     case DB_FAULT_BUSY:
         hint = pg ? " (another session holds the journal; try again)"
-                  : " (another program, a sitesweep or a SQLite shell, "
-                    "holds the journal; try again)";
+                  : " (another process holds a lock on the journal; "
+                    "try again)";
         break;
     case DB_FAULT_RETRY:
         hint = " (the write met another one at the same time; try again)";

@@ -59,6 +59,11 @@ static void pager_draw(ui *u, screen *s)
     const text_lines *l = pager_lines(p);
     int top = ui_body_top(), rows = ui_body_rows() - 1;
     draw_text(top, 0, p->title, COLS, ROLE_HEADER, true);
+    /* More lines than fit: the last row says which are shown, as the
+     * walkthrough's detail pane does, so a cut help never looks whole. */
+    bool more = (int)l->n > rows && rows > 1;
+    if (more)
+        rows--;
     int max = (int)l->n - rows;
     if (p->top > max)
         p->top = max;
@@ -67,6 +72,18 @@ static void pager_draw(ui *u, screen *s)
     for (int i = 0; i < rows && (size_t)(p->top + i) < l->n; i++)
         draw_text(top + 1 + i, 0, l->v[p->top + i], COLS, ROLE_NORMAL,
                   false);
+    if (more) {
+        int last = p->top + rows;
+        char *m = xasprintf("-- lines %d-%d of %zu: PgUp/PgDn, Space or "
+                            "j/k scroll --", p->top + 1, last, l->n);
+        if ((int)text_width_escaped(m) > COLS) { /* narrow: keep the keys */
+            free(m);
+            m = xasprintf("-- %d-%d of %zu: PgDn/j --", p->top + 1, last,
+                          l->n);
+        }
+        draw_text(top + 1 + rows, 0, m, COLS, ROLE_KEY, false);
+        free(m);
+    }
 }
 
 static ui_result pager_handle(ui *u, screen *s, int key)

@@ -41,9 +41,10 @@ static const key_binding sites_b[] = {
     {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
-static const keymap *const text_more[] = {&keys_edit, &keys_pager, NULL};
+static const keymap *const text_more[] = {&keys_edit, &keys_pager,
+                                          &keys_signals, NULL};
 static const keymap *const walk_more[] = {&keys_confirm, &keys_edit,
-                                          &keys_pager, NULL};
+                                          &keys_pager, &keys_signals, NULL};
 
 const keymap keys_sites = {"Sites", sites_b, sizeof sites_b / sizeof *sites_b,
                            text_more,
@@ -104,7 +105,8 @@ static const key_binding walk_ro_b[] = {
     {'m', ACT_MESSAGE},
     {UI_CTRL('L'), ACT_REDRAW},
 };
-static const keymap *const walk_ro_more[] = {&keys_pager, NULL};
+static const keymap *const walk_ro_more[] = {&keys_pager, &keys_signals,
+                                             NULL};
 const keymap keys_walk_ro = {
     "Walkthrough (read-only)", walk_ro_b, sizeof walk_ro_b / sizeof *walk_ro_b,
     walk_ro_more,
@@ -208,6 +210,17 @@ static const key_binding confirm_b[] = {
 const keymap keys_confirm = {
     "A y/N question (keys typed before it opened are ignored)", confirm_b,
     sizeof confirm_b / sizeof *confirm_b, NULL, NULL};
+
+/* The terminal layer reads these keys itself (raw mode: the terminal sends
+ * no signals); a screen never looks them up. Inside a paste they are text. */
+static const key_binding signals_b[] = {
+    {UI_CTRL('C'), ACT_SIG_INT},
+    {UI_CTRL('\\'), ACT_SIG_QUIT},
+    {UI_CTRL('Z'), ACT_SIG_STOP},
+};
+const keymap keys_signals = {
+    "Anywhere (outside a paste)", signals_b,
+    sizeof signals_b / sizeof *signals_b, NULL, NULL};
 
 ui_action keymap_lookup(const keymap *m, int key)
 {

@@ -66,7 +66,10 @@
     X(ED_PASTE, "", "Paste: the text goes in whole, never as keys")       \
     X(ANS_YES, "", "Yes")                                                 \
     X(ANS_NO, "", "No: nothing is recorded")                              \
-    X(ANS_DEFAULT, "", "The answer in capitals ([y/N]: no)")
+    X(ANS_DEFAULT, "", "The answer in capitals ([y/N]: no)")              \
+    X(SIG_INT, "", "Leave at once, as SIGINT: terminal restored, exit 130") \
+    X(SIG_QUIT, "", "Leave at once, as SIGQUIT: terminal restored, exit 131") \
+    X(SIG_STOP, "", "Stop the console, as SIGTSTP; the shell's fg resumes it")
 
 typedef enum ui_action {
 #define UI_ACTION_ENUM(id, hint, help) ACT_##id,
@@ -102,6 +105,10 @@ extern const keymap keys_pager;
 extern const keymap keys_form;
 extern const keymap keys_edit;    /* the line editor of every text field */
 extern const keymap keys_confirm; /* a y/N question */
+/* Ctrl-C, Ctrl-\ and Ctrl-Z: acted on by the terminal layer (ui/term.c)
+ * before any screen sees a key, on every screen; this table lists them in
+ * every help. */
+extern const keymap keys_signals;
 
 /* The action bound to key, ACT_NONE when unbound. */
 ui_action keymap_lookup(const keymap *m, int key);

@@ -325,6 +325,30 @@ static void test_key_hold_sequence(void **state)
     assert_true(key_hold_arrived(&h, 'n', 20500 + KEY_RELEASE_MS - 1));
 }
 
+/* Ctrl-C, Ctrl-\ and Ctrl-Z act on every screen (the terminal layer reads
+ * them): every screen's help lists them, from their table, with what each
+ * does, and the table holds exactly the keys ui/term.c turns into signals
+ * (0x03 SIGINT, 0x1c SIGQUIT, 0x1a SIGTSTP). */
+static void test_help_lists_signal_keys(void **state)
+{
+    (void)state;
+    const keymap *maps[] = {&keys_sites, &keys_walk, &keys_journal,
+                            &keys_form, &keys_runs, &keys_walk_ro};
+    for (size_t m = 0; m < sizeof maps / sizeof *maps; m++) {
+        text_lines l = {0};
+        keymap_help_all(maps[m], &l);
+        assert_true(has_line(&l, "Ctrl-C             Leave at once, as SIGINT"));
+        assert_true(has_line(&l, "Ctrl-\\             Leave at once, as SIGQUIT"));
+        assert_true(has_line(&l, "Ctrl-Z             Stop the console"));
+        text_lines_free(&l);
+    }
+    assert_int_equal(keys_signals.n, 3);
+    assert_int_equal(keymap_lookup(&keys_signals, 0x03), ACT_SIG_INT);
+    assert_int_equal(keymap_lookup(&keys_signals, 0x1c), ACT_SIG_QUIT);
+    assert_int_equal(keymap_lookup(&keys_signals, 0x1a), ACT_SIG_STOP);
+    assert_int_equal(keys_parse("Ctrl-\\"), 0x1c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_help_lists_cleanup_keys),
         cmocka_unit_test(test_key_still_held),
         cmocka_unit_test(test_key_hold_sequence),
+        cmocka_unit_test(test_help_lists_signal_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
