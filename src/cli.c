@@ -375,6 +375,13 @@ static int journal_dir_ok(const opts *o)
     /* Named by --journal or SITESWEEP_JOURNAL: both are typed by hand. */
     const char *env = getenv("SITESWEEP_JOURNAL");
     const char *name = o->journal ? o->journal : env && *env ? env : NULL;
+    /* A mistyped URI is not a directory to look for: refused as what it
+     * is, its password never shown (as open_journal does). */
+    ss_err e;
+    if (name && journal_name_check(name, &e)) {
+        say_error(e.msg);
+        return EXIT_USAGE;
+    }
     /* URIs and ":memory:" get journal_open's own refusal. */
     if (!name || strncmp(name, "file:", 5) == 0 ||
         strcmp(name, ":memory:") == 0 || journal_is_server(name))
