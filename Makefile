@@ -55,9 +55,12 @@ $(BUILD)/%.o: %.c
 $(BIN): $(CORE_OBJ) $(UI_OBJ)
 	$(call QS,LINK)$(CC) $(ALL_CFLAGS) $^ -o $@ $(LIBS) $(LDFLAGS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJ) $(UI_LIB_OBJ)
+# Every unit test links the shared set-up in tests/unit/fixture.c.
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/fixture.c tests/unit/fixture.h \
+                  $(CORE_OBJ) $(UI_LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(call QS,CC)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes $^ -o $@ \
+	$(call QS,CC)$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes \
+	    $(filter-out %.h,$^) -o $@ \
 	    $(TEST_LIBS) $(LIBS) $(LDFLAGS)
 
 # Test drivers that link the core (crash torture, ...).

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fixture.h"
 
 typedef struct fx {
     char dir[64];
@@ -26,8 +27,7 @@ typedef struct fx {
 static int open_sqlite(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-db-XXXXXX");
-    if (!f || !mkdtemp(f->dir))
+    if (!f || fx_tmpdir(f->dir, sizeof f->dir, "db"))
         return -1;
     char path[128];
     snprintf(path, sizeof path, "%s/t.db", f->dir);
@@ -41,15 +41,10 @@ static int open_sqlite(void **state)
 
 static int open_pg(void **state)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
-    if (!uri || !*uri) {
-        if (getenv("CI") && !strcmp(getenv("CI"), "true")) {
-            fprintf(stderr, "SITESWEEP_TEST_PG is not set under CI\n");
-            return -1;
-        }
-        *state = NULL;
-        return 0;
-    }
+    const char *uri = fx_pg_uri();
+    *state = NULL;
+    if (!uri)
+        return fx_pg_absent();
     fx *f = calloc(1, sizeof *f);
     char msg[512];
     f->d = db_connect_pg(uri, msg, sizeof msg);
@@ -67,12 +62,8 @@ static int close_db(void **state)
     if (!f)
         return 0;
     db_close(f->d);
-    if (f->dir[0]) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-        if (system(cmd) != 0)
-            return -1;
-    }
+    if (f->dir[0] && fx_rmdir(f->dir))
+        return -1;
     free(f);
     return 0;
 }

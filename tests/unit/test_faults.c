@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "journal.h"
 
 /* ---- the fault VFS ---- */
@@ -242,8 +243,7 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = xcalloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-faults-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "faults"))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
     ss_err e;

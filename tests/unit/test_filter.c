@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "journal.h"
 #include "text.h"
 
@@ -33,15 +34,13 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = xcalloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-filter-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "filter"))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
     ss_err e;
     if (procedure_parse(proc_text, strlen(proc_text), "t", &f->p, &e) ||
-        journal_open(f->path, &f->j, &e))
+        !(f->j = fx_journal(f->path, "alice", "host1")))
         return -1;
-    journal_set_actor(f->j, "alice", "host1");
     *state = f;
     return 0;
 }
@@ -51,32 +50,10 @@ static int teardown(void **state)
     fx *f = *state;
     journal_close(f->j);
     procedure_free(&f->p);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (fx_rmdir(f->dir))
         return -1;
     free(f);
     return 0;
-}
-
-/* n sites: events 1..n, then the import event. */
-static void import_n(fx *f, int n)
-{
-    site *s = xcalloc((size_t)n, sizeof *s);
-    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    ss_err e;
-    for (int i = 0; i < n; i++) {
-        site_init(&s[i]);
-        char code[4] = {(char)('Q' + i / 1296), digits[i / 36 % 36],
-                        digits[i % 36], '\0'};
-        assert_int_equal(site_set_field(&s[i], FIELD_CODE, code, &e), 0);
-        assert_int_equal(site_set_field(&s[i], FIELD_SERVER, "SRV-X", &e), 0);
-        assert_int_equal(site_set_field(&s[i], FIELD_PARENT, "CEN", &e), 0);
-        assert_int_equal(site_set_field(&s[i], FIELD_STATE, "hung", &e), 0);
-    }
-    inventory inv = {s, (size_t)n, NULL};
-    assert_int_equal(journal_import(f->j, &inv, "t.csv", NULL, &e), 0);
-    free(s);
 }
 
 /* Every id matching text, newest first, by reading all pages of a plain
@@ -145,7 +122,7 @@ static void check_term(fx *f, const char *term, size_t page)
 static void test_short_terms_match_a_scan(void **state)
 {
     fx *f = *state;
-    import_n(f, 2000);
+    fx_import_n(f->j, 2000);
     /* Rare short terms at the newest end, beyond the scan window from the
      * oldest. */
     mark_result r;
@@ -226,7 +203,7 @@ static const char *const unicode_terms[] = {
 static void test_unicode_folding_in_both_indexes(void **state)
 {
     fx *f = *state;
-    import_n(f, 2000);
+    fx_import_n(f->j, 2000);
     note_on(f, "Q00", "ZÜRICH Lab");
     note_on(f, "Q01", "ΣΟΦΙΑ");
     note_on(f, "Q02", "Straße");
@@ -263,7 +240,7 @@ static void test_unicode_folding_in_both_indexes(void **state)
 static void test_upgrade_refolds_the_indexes(void **state)
 {
     fx *f = *state;
-    import_n(f, 600); /* the notes beyond the oldest-first scan window */
+    fx_import_n(f->j, 600); /* the notes beyond the oldest-first scan window */
     note_on(f, "Q00", "ZÜRICH Lab");
     note_on(f, "Q01", "ΣΟΦΙΑ");
     journal_close(f->j);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fixture.h"
 #include "journal.h"
 #include "text.h"
 
@@ -36,31 +37,26 @@ typedef struct fx {
     procedure p;
 } fx;
 
-static int counter;
-
 static int setup(void **state)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
-    if (!uri || !*uri) {
-        *state = NULL;
-        return getenv("CI") && !strcmp(getenv("CI"), "true") ? -1 : 0;
-    }
+    const char *uri = fx_pg_uri();
+    *state = NULL;
+    if (!uri)
+        return fx_pg_absent();
     fx *f = xcalloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-filter-pg-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "filter-pg"))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
-    snprintf(f->schema, sizeof f->schema, "t_fpg_%ld_%d", (long)getpid(),
-             ++counter);
-    setenv("SITESWEEP_PG_SCHEMA", f->schema, 1);
+    fx_pg_schema(f->schema, sizeof f->schema, "fpg");
     ss_err e;
-    if (procedure_parse(proc_text, strlen(proc_text), "t", &f->p, &e) ||
-        journal_open(f->path, &f->sq, &e) || journal_open(uri, &f->pg, &e)) {
+    if (procedure_parse(proc_text, strlen(proc_text), "t", &f->p, &e)) {
         fprintf(stderr, "%s\n", e.msg);
         return -1;
     }
-    journal_set_actor(f->sq, "alice", "host1");
-    journal_set_actor(f->pg, "alice", "host1");
+    f->sq = fx_journal(f->path, "alice", "host1");
+    f->pg = f->sq ? fx_journal(uri, "alice", "host1") : NULL;
+    if (!f->pg)
+        return -1;
     *state = f;
     return 0;
 }
@@ -88,14 +84,8 @@ static int teardown(void **state)
     journal_close(f->sq);
     journal_close(f->pg);
     procedure_free(&f->p);
-    char msg[512];
-    db *d = db_connect_pg(getenv("SITESWEEP_TEST_PG"), msg, sizeof msg);
-    char sql[160];
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-    int rc = d && db_exec(d, sql) == DB_DONE ? 0 : -1;
-    db_close(d);
-    snprintf(sql, sizeof sql, "rm -rf %s", f->dir);
-    if (system(sql) != 0)
+    int rc = fx_pg_drop_schema(f->schema);
+    if (fx_rmdir(f->dir))
         rc = -1;
     free(f);
     return rc;
@@ -105,26 +95,6 @@ static int teardown(void **state)
     fx *f = *(state);                                                      \
     if (!f)                                                                \
         skip()
-
-/* n sites into journal j: events 1..n, then the import event. */
-static void import_n(journal *j, int n)
-{
-    site *s = xcalloc((size_t)n, sizeof *s);
-    static const char digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
-    ss_err e;
-    for (int i = 0; i < n; i++) {
-        site_init(&s[i]);
-        char code[4] = {(char)('Q' + i / 1296), digits[i / 36 % 36],
-                        digits[i % 36], '\0'};
-        assert_int_equal(site_set_field(&s[i], FIELD_CODE, code, &e), 0);
-        assert_int_equal(site_set_field(&s[i], FIELD_SERVER, "SRV-X", &e), 0);
-        assert_int_equal(site_set_field(&s[i], FIELD_PARENT, "CEN", &e), 0);
-        assert_int_equal(site_set_field(&s[i], FIELD_STATE, "hung", &e), 0);
-    }
-    inventory inv = {s, (size_t)n, NULL};
-    assert_int_equal(journal_import(j, &inv, "t.csv", NULL, &e), 0);
-    free(s);
-}
 
 /* The same marks, with notes, in j. */
 static void note_on(fx *f, journal *j, const char *code, const char *note)
@@ -144,7 +114,7 @@ static void write_both(fx *f)
     memcpy(longnote + 2990, "Zy東", 5);
     for (int k = 0; k < 2; k++) {
         journal *j = js[k];
-        import_n(j, 700); /* blocks of 64 well beyond the scan window */
+        fx_import_n(j, 700); /* blocks of 64 well beyond the scan window */
         note_on(f, j, "Q00", "ZÜRICH Lab");
         note_on(f, j, "Q01", "ΣΟΦΙΑ and ΟΔΟΣ");
         note_on(f, j, "Q02", "Straße");

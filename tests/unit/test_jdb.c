@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "journal_int.h"
 
 typedef struct fx {
@@ -25,16 +26,11 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = xcalloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-jdb-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "jdb"))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
-    ss_err e;
-    if (journal_open(f->path, &f->j, &e)) {
-        fprintf(stderr, "%s\n", e.msg);
+    if (!(f->j = fx_journal(f->path, "alice", "host1")))
         return -1;
-    }
-    journal_set_actor(f->j, "alice", "host1");
     *state = f;
     return 0;
 }
@@ -43,9 +39,7 @@ static int teardown(void **state)
 {
     fx *f = *state;
     journal_close(f->j);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (fx_rmdir(f->dir))
         return -1;
     free(f);
     return 0;

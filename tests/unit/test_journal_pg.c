@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fixture.h"
 #include "journal_pg.h"
 
 typedef struct fx {
@@ -27,30 +28,26 @@ typedef struct fx {
     char schema[64];
 } fx;
 
-static int counter;
-
 static db *connect_or_null(void)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
+    const char *uri = fx_pg_uri();
     char msg[512];
-    db *d = uri && *uri ? db_connect_pg(uri, msg, sizeof msg) : NULL;
-    if (!d && uri && *uri)
+    db *d = uri ? db_connect_pg(uri, msg, sizeof msg) : NULL;
+    if (!d && uri)
         fprintf(stderr, "%s\n", msg);
     return d;
 }
 
 static int setup(void **state)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
-    if (!uri || !*uri) {
-        *state = NULL;
-        return getenv("CI") && !strcmp(getenv("CI"), "true") ? -1 : 0;
-    }
+    *state = NULL;
+    if (!fx_pg_uri())
+        return fx_pg_absent();
     fx *f = calloc(1, sizeof *f);
     f->d = connect_or_null();
     if (!f->d)
         return -1;
-    snprintf(f->schema, sizeof f->schema, "t_%ld_%d", (long)getpid(), ++counter);
+    fx_pg_schema(f->schema, sizeof f->schema, "jpg");
     *state = f;
     return 0;
 }
@@ -60,11 +57,9 @@ static int teardown(void **state)
     fx *f = *state;
     if (!f)
         return 0;
-    char sql[128];
     db_exec(f->d, "ROLLBACK");
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-    int rc = db_exec(f->d, sql) == DB_DONE ? 0 : -1;
     db_close(f->d);
+    int rc = fx_pg_drop_schema(f->schema);
     free(f);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "journal.h"
 
 typedef struct fx {
@@ -23,55 +24,32 @@ typedef struct fx {
     journal *a, *b;
 } fx;
 
-static site demo_site(const char *code)
-{
-    site s;
-    ss_err e;
-    site_init(&s);
-    site_set_field(&s, FIELD_CODE, code, &e);
-    site_set_field(&s, FIELD_SERVER, "SRV-X", &e);
-    site_set_field(&s, FIELD_PARENT, "CEN", &e);
-    site_set_field(&s, FIELD_STATE, "hung", &e);
-    return s;
-}
-
 static int open_both(fx *f)
 {
-    ss_err e;
-    if (journal_open(f->name, &f->a, &e) || journal_open(f->name, &f->b, &e)) {
-        fprintf(stderr, "%s\n", e.msg);
-        return -1;
-    }
-    journal_set_actor(f->a, "alice", "host-a");
-    journal_set_actor(f->b, "bob", "host-b");
-    return 0;
+    f->a = fx_journal(f->name, "alice", "host-a");
+    f->b = f->a ? fx_journal(f->name, "bob", "host-b") : NULL;
+    return f->b ? 0 : -1;
 }
 
 static int setup_sqlite(void **state)
 {
     fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-live-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "live"))
         return -1;
     snprintf(f->name, sizeof f->name, "%s/journal.db", f->dir);
     *state = f;
     return open_both(f);
 }
 
-static int counter;
-
 static int setup_pg(void **state)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
-    if (!uri || !*uri) {
-        *state = NULL;
-        return getenv("CI") && !strcmp(getenv("CI"), "true") ? -1 : 0;
-    }
+    const char *uri = fx_pg_uri();
+    *state = NULL;
+    if (!uri)
+        return fx_pg_absent();
     fx *f = calloc(1, sizeof *f);
     snprintf(f->name, sizeof f->name, "%s", uri);
-    snprintf(f->schema, sizeof f->schema, "t_live_%ld_%d", (long)getpid(),
-             ++counter);
-    setenv("SITESWEEP_PG_SCHEMA", f->schema, 1);
+    fx_pg_schema(f->schema, sizeof f->schema, "live");
     *state = f;
     return open_both(f);
 }
@@ -83,15 +61,9 @@ static int teardown(void **state)
         return 0;
     journal_close(f->a);
     journal_close(f->b);
-    char cmd[700];
-    if (f->schema[0])
-        snprintf(cmd, sizeof cmd, "psql -X -q '%s' -c 'DROP SCHEMA %s CASCADE'"
-                 " >/dev/null 2>&1", f->name, f->schema);
-    else
-        snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    int rc = system(cmd);
+    int rc = f->schema[0] ? fx_pg_drop_schema(f->schema) : fx_rmdir(f->dir);
     free(f);
-    return rc == 0 ? 0 : -1;
+    return rc;
 }
 
 /* Whether a sees a change within 5 s (a notification travels through the
@@ -127,14 +99,14 @@ static void test_another_programs_write_is_seen(void **state)
     assert_int_equal(journal_watch(f->a, &e), J_OK);
     assert_true(quiet(f->a));
     /* b writes: a hears of it, once. */
-    site s = demo_site("K7Q");
+    site s = fx_site("K7Q");
     assert_int_equal(journal_site_save(f->b, &s, true, &e), J_OK);
     assert_true(sees_change(f->a));
     assert_true(quiet(f->a));
     /* a's own write is no news to a (b hears of it). */
     assert_int_equal(journal_watch(f->b, &e), J_OK);
     assert_true(quiet(f->b));
-    site t = demo_site("BLV");
+    site t = fx_site("BLV");
     assert_int_equal(journal_site_save(f->a, &t, true, &e), J_OK);
     assert_true(sees_change(f->b));
     assert_true(quiet(f->a));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fixture.h"
 #include "journal.h"
 #include "procedure.h"
 
@@ -28,46 +29,24 @@ typedef struct fx {
     db *raw;        /* SQL behind the program's back */
 } fx;
 
-static int counter;
-
-static site demo_site(const char *code)
-{
-    site s;
-    ss_err e;
-    site_init(&s);
-    site_set_field(&s, FIELD_CODE, code, &e);
-    site_set_field(&s, FIELD_SERVER, "SRV-X", &e);
-    site_set_field(&s, FIELD_PARENT, "CEN", &e);
-    site_set_field(&s, FIELD_STATE, "hung", &e);
-    return s;
-}
-
 static journal *open_as(fx *f, const char *who, const char *host,
                         bool console)
 {
-    journal *j;
-    ss_err e;
-    if (journal_open(f->uri, &j, &e)) {
-        fprintf(stderr, "%s\n", e.msg);
-        return NULL;
-    }
-    journal_set_actor(j, who, host);
-    journal_set_console(j, console);
+    journal *j = fx_journal(f->uri, who, host);
+    if (j)
+        journal_set_console(j, console);
     return j;
 }
 
 static int setup(void **state)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
-    if (!uri || !*uri) {
-        *state = NULL;
-        return getenv("CI") && !strcmp(getenv("CI"), "true") ? -1 : 0;
-    }
+    const char *uri = fx_pg_uri();
+    *state = NULL;
+    if (!uri)
+        return fx_pg_absent();
     fx *f = calloc(1, sizeof *f);
     snprintf(f->uri, sizeof f->uri, "%s", uri);
-    snprintf(f->schema, sizeof f->schema, "t_holds_%ld_%d", (long)getpid(),
-             ++counter);
-    setenv("SITESWEEP_PG_SCHEMA", f->schema, 1);
+    fx_pg_schema(f->schema, sizeof f->schema, "holds");
     *state = f;
     ss_err e;
     char msg[512];
@@ -78,7 +57,7 @@ static int setup(void **state)
     f->b = open_as(f, "bob", "host-b", false);
     if (!f->a || !f->b)
         return -1;
-    site s = demo_site("K7Q");
+    site s = fx_site("K7Q");
     mark_result r;
     if (journal_site_save(f->b, &s, true, &e) ||
         journal_mark(f->b, "K7Q", "1", OUT_DONE, NULL, &f->p, &r, &e)) {
@@ -100,9 +79,7 @@ static int teardown(void **state)
         return 0;
     journal_close(f->a);
     journal_close(f->b);
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-    int rc = db_exec(f->raw, sql) == DB_DONE ? 0 : -1;
+    int rc = fx_pg_drop_schema(f->schema);
     db_close(f->raw);
     procedure_free(&f->p);
     free(f);

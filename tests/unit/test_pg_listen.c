@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "fixture.h"
 #include "journal.h"
 #include "journal_pg.h"
 
@@ -28,20 +29,17 @@ typedef struct fx {
     db *raw;
 } fx;
 
-static int counter;
+static int heard_n;
 
 static int setup(void **state)
 {
-    const char *uri = getenv("SITESWEEP_TEST_PG");
-    if (!uri || !*uri) {
-        *state = NULL;
-        return getenv("CI") && !strcmp(getenv("CI"), "true") ? -1 : 0;
-    }
+    const char *uri = fx_pg_uri();
+    *state = NULL;
+    if (!uri)
+        return fx_pg_absent();
     fx *f = calloc(1, sizeof *f);
     *state = f;
-    snprintf(f->schema, sizeof f->schema, "t_listen_%ld_%d", (long)getpid(),
-             ++counter);
-    setenv("SITESWEEP_PG_SCHEMA", f->schema, 1);
+    fx_pg_schema(f->schema, sizeof f->schema, "listen");
     ss_err e;
     char msg[512];
     f->raw = db_connect_pg(uri, msg, sizeof msg);
@@ -64,9 +62,7 @@ static int teardown(void **state)
         return 0;
     journal_close(f->a);
     journal_close(f->b);
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-    int rc = db_exec(f->raw, sql) == DB_DONE ? 0 : -1;
+    int rc = fx_pg_drop_schema(f->schema);
     db_close(f->raw);
     free(f);
     return rc;
@@ -118,14 +114,9 @@ static void heard(fx *f)
     ss_err e;
     bool changed = false;
     assert_int_equal(journal_changed(f->a, &changed, &e), J_OK);
-    site s;
-    site_init(&s);
     char code[16];
-    snprintf(code, sizeof code, "Q%02d", (counter & 0x3f) % 100);
-    site_set_field(&s, FIELD_CODE, code, &e);
-    site_set_field(&s, FIELD_SERVER, "SRV-X", &e);
-    site_set_field(&s, FIELD_PARENT, "CEN", &e);
-    site_set_field(&s, FIELD_STATE, "hung", &e);
+    snprintf(code, sizeof code, "Q%02d", ++heard_n % 100);
+    site s = fx_site(code);
     assert_int_equal(journal_site_save(f->b, &s, true, &e), J_OK);
     for (int i = 0; i < 500 && !changed; i++) {
         assert_int_equal(journal_changed(f->a, &changed, &e), J_OK);

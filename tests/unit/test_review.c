@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "review.h"
 
 static const char proc_text[] =
@@ -37,15 +38,13 @@ typedef struct fx {
 static int setup(void **state)
 {
     fx *f = xcalloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/ss-review-XXXXXX");
-    if (!mkdtemp(f->dir))
+    if (fx_tmpdir(f->dir, sizeof f->dir, "review"))
         return -1;
     snprintf(f->path, sizeof f->path, "%s/journal.db", f->dir);
     ss_err e;
     if (procedure_parse(proc_text, strlen(proc_text), "t", &f->p, &e) ||
-        journal_open(f->path, &f->j, &e))
+        !(f->j = fx_journal(f->path, "alice", "host1")))
         return -1;
-    journal_set_actor(f->j, "alice", "host1");
     site s[2];
     const char *codes[] = {"K7Q", "BLV"};
     const char *states[] = {"hung", "failed"};
@@ -69,9 +68,7 @@ static int teardown(void **state)
     fx *f = *state;
     journal_close(f->j);
     procedure_free(&f->p);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-    if (system(cmd) != 0)
+    if (fx_rmdir(f->dir))
         return -1;
     free(f);
     return 0;
