@@ -511,6 +511,20 @@ static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
     db *d = db_connect_pg(uri, msg, sizeof msg);
     if (!d)
         return ss_errf(e, "%s", msg), J_ESTORAGE;
+    /* The journal's text is UTF-8 and the filter's grams are folded from
+     * it byte for byte: a database of another encoding would mangle text
+     * (LATIN1: converted, or refused for what it cannot hold) or keep
+     * bytes unchecked (SQL_ASCII), so that the filter's pre-check could
+     * miss matches. Refused before anything is read or made. */
+    const char *enc = PQparameterStatus(db_pg(d), "server_encoding");
+    if (!enc || strcmp(enc, "UTF8") != 0) {
+        ss_errf(e, "%s: database %s has the encoding %s; a sitesweep "
+                   "journal needs a UTF8 database (createdb -E UTF8 "
+                   "-T template0)", where, PQdb(db_pg(d)),
+                enc ? enc : "(unknown)");
+        db_close(d);
+        return J_ESTORAGE;
+    }
     if (!create) {
         int has = journal_exists(d, schema, where, e);
         if (has == 0)
