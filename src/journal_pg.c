@@ -5,6 +5,7 @@
  * other journal_*.c files. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdint.h>
@@ -593,11 +594,36 @@ char *jdb_name_shown(const char *name)
     size_t n = strlen(name) + 1;
     char *out = xcalloc(1, n);
     db_uri_redact(name, out, n);
-    if (strcmp(out, name) == 0) {
-        free(out);
-        return NULL;
-    }
     return out;
+}
+
+void jdb_err_redact(ss_err *e, const char *raw, const char *shown)
+{
+    if (!e || !raw || !*raw || !shown || strcmp(raw, shown) == 0)
+        return;
+    strbuf o = {0};
+    size_t nl = strlen(raw);
+    const char *p = e->msg, *hit;
+    while ((hit = strstr(p, raw)) != NULL) {
+        sb_printf(&o, "%.*s%s", (int)(hit - p), p, shown);
+        p = hit + nl;
+    }
+    sb_puts(&o, p);
+    snprintf(e->msg, sizeof e->msg, "%s", o.s ? o.s : "");
+    sb_free(&o);
+}
+
+char *jdb_full_hint(const journal *j, char *buf, size_t n)
+{
+    if (n)
+        buf[0] = '\0';
+    if (!j->file)
+        return buf;
+    char full[PATH_MAX + 64];
+    if (*disk_full_hint(j->file, full, sizeof full))
+        snprintf(buf, n, " (no space left on the device holding %s)",
+                 j->path);
+    return buf;
 }
 
 int journal_open_existing(const char *path, journal **out, ss_err *e)
