@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "export.h"
 #include "inventory.h"
 #include "journal.h"
@@ -1321,6 +1322,19 @@ static int run_command(int argc, char **argv, console_fn console)
     return usage_error("unknown command '%s'", o.args[0]);
 }
 
+/* $SITESWEEP_PG_WAIT, when set, must be a number of seconds in range: a
+ * bad value is refused (0 or EXIT_USAGE, said on stderr), never silently
+ * replaced by the default. Checked for every command, on both backends. */
+static int check_env_pg_wait(void)
+{
+    if (db_pg_wait_valid())
+        return 0;
+    fprintf(stderr, "sitesweep: SITESWEEP_PG_WAIT=%s is not a number of "
+                    "seconds from %d to %d; unset it for the default (15)\n",
+            getenv("SITESWEEP_PG_WAIT"), DB_PG_WAIT_MIN, DB_PG_WAIT_MAX);
+    return EXIT_USAGE;
+}
+
 int cli_main(int argc, char **argv, console_fn console)
 {
     /* A closed pipe is a write error (EPIPE) to report, not a silent
@@ -1336,5 +1350,7 @@ int cli_main(int argc, char **argv, console_fn console)
                         "unset it to use the clock\n", now);
         return EXIT_USAGE;
     }
+    if (check_env_pg_wait())
+        return EXIT_USAGE;
     return check_output(run_command(argc, argv, console));
 }

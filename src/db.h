@@ -76,6 +76,16 @@ db *db_connect_pg(const char *uri, char *msg, size_t n);
  * waits for a lock), else 15. */
 int db_pg_wait_seconds(void);
 
+/* The range (seconds) $SITESWEEP_PG_WAIT may name. */
+#define DB_PG_WAIT_MIN 6
+#define DB_PG_WAIT_MAX 3600
+
+/* Whether $SITESWEEP_PG_WAIT is unset or a plain decimal number of
+ * seconds in DB_PG_WAIT_MIN..DB_PG_WAIT_MAX. Set but empty, signed,
+ * padded, with a unit or out of range is not valid: the CLI refuses it
+ * (exit 2) before any work rather than quietly waiting 15 s. */
+bool db_pg_wait_valid(void);
+
 /* PostgreSQL: the server process (pid) of the last connection given up
  * on (db_pg_wait_seconds): it may still run, and still commit what it
  * was asked to. 0 when none (and always for SQLite). */

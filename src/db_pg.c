@@ -477,12 +477,26 @@ static int failed(db *d, PGresult *res)
 
 /* ---- bounded waits ---- */
 
+bool db_pg_wait_valid(void)
+{
+    const char *v = getenv("SITESWEEP_PG_WAIT");
+    if (!v)
+        return true;
+    if (*v < '0' || *v > '9') /* no sign, no space, not empty */
+        return false;
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return errno == 0 && *end == '\0' && n >= DB_PG_WAIT_MIN &&
+           n <= DB_PG_WAIT_MAX;
+}
+
 int db_pg_wait_seconds(void)
 {
     const char *v = getenv("SITESWEEP_PG_WAIT");
-    char *end;
-    long n = v && *v ? strtol(v, &end, 10) : 0;
-    return v && *v && *end == '\0' && n >= 6 && n <= 3600 ? (int)n : 15;
+    /* cli_main refused a bad value before any work (db_pg_wait_valid);
+     * the default here only serves callers outside the CLI (tests). */
+    return v && db_pg_wait_valid() ? (int)strtol(v, NULL, 10) : 15;
 }
 
 static int64_t now_ms(void)

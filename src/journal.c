@@ -51,7 +51,7 @@ int jdb_fail(journal *j, ss_err *e, const char *what)
         }
         /* Say "no space left" whenever the file system is full: at 0
          * bytes free even a read fails, as "disk I/O error". */
-        hint = disk_full_hint(j->path, full, sizeof full);
+        hint = jdb_full_hint(j, full, sizeof full);
         if (!*hint && db_fault_of(j->db) == DB_FAULT_FULL)
             hint = " (the disk is full)";
         break;
@@ -342,14 +342,14 @@ void journal_close(journal *j)
         return;
     jdb_close_db(j);
     procedure_free(&j->cached);
-    free(j->shown);
+    free(j->file);
     free(j->path);
     free(j);
 }
 
 const char *journal_path(const journal *j)
 {
-    return j->shown ? j->shown : j->path;
+    return j->path;
 }
 
 void journal_set_actor(journal *j, const char *operator_name, const char *host)

@@ -254,10 +254,26 @@ int journal_run_claim(journal *j, int64_t run, bool takeover, run_holder *by,
      * while a live console still has it); any older one of this session
      * no longer counts and goes. */
     int64_t gen = 0;
+    int took = 1;
     if (rc >= 0 && j->pg &&
         (jdb_hold_gen(j, run, &gen, e) ||
-         jpg_hold_take(j->db, j->schema, run, gen, e) < 0 ||
-         jpg_hold_drop_stale(j->db, j->schema, run, gen, e)))
+         (took = jpg_hold_take(j->db, j->schema, run, gen, e)) < 0))
+        rc = J_ESTORAGE;
+    if (rc >= 0 && took == 0) {
+        /* Another live session got the lock since the check above (a
+         * console back after a server restart taking its hold again, or
+         * a claim racing this one): the run is held. Nothing is written
+         * (a handover appended above is rolled back), and no row may say
+         * this console holds it without the lock. */
+        if (by) {
+            memset(by, 0, sizeof *by);
+            if (pg_other_holds(j, run, by, e) < 0)
+                return jdb_finish(j, J_ESTORAGE, e);
+        }
+        return jdb_finish(j, J_HELD, e);
+    }
+    if (rc >= 0 && j->pg &&
+        jpg_hold_drop_stale(j->db, j->schema, run, gen, e))
         rc = J_ESTORAGE;
     db_stmt *st = rc < 0 ? NULL
         : jdb_prep(j, "INSERT INTO holds(run, operator, host, pid, since)"

@@ -93,9 +93,12 @@ struct journal {
     db *db;                    /* the connection (db.h) */
     const jdb_backend *be;     /* what differs by backend */
     struct stmt_slot cache[STMT_CACHE]; /* statements kept for reuse */
-    char *path;                /* as given */
-    char *shown;               /* path without a password, for messages
-                                  (NULL: path has none; jdb_name_shown) */
+    char *path;                /* the journal's name for every message and
+                                  screen: as given, with any password
+                                  taken out (db_uri_redact) */
+    char *file;                /* SQLite: the file as given, for the file
+                                  system only, never for a message (NULL
+                                  on PostgreSQL) */
     char operator_name[128];   /* who records */
     char host[256];            /* where */
     bool pg;                   /* a PostgreSQL journal (db_kind_of PG) */
@@ -133,9 +136,15 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e);
 /* Finalizes the kept statements and closes j's connection (j->db NULL
  * after; the journal itself stays). */
 void jdb_close_db(journal *j);
-/* name without its password (db_uri_redact), allocated; NULL when it
- * holds none (journal.path shows it as it is). */
+/* name without its password (db_uri_redact), allocated (the caller
+ * frees it); never NULL. */
 char *jdb_name_shown(const char *name);
+/* Replaces every raw in e's message by shown (a journal's name as given
+ * and as it may be shown); a message too long for e is cut. */
+void jdb_err_redact(ss_err *e, const char *raw, const char *shown);
+/* disk_full_hint for j's file, naming it as j->path (no password):
+ * " (no space left on the device holding NAME)" or "", in buf (n bytes). */
+char *jdb_full_hint(const journal *j, char *buf, size_t n);
 
 /* Sets the journal's default operator (SITESWEEP_OPERATOR, the login
  * name) and host (gethostname, cleaned). */

@@ -512,10 +512,10 @@ typedef enum open_mode {
 static int sqlite_connect(journal *j, open_mode mode, ss_err *e)
 {
     bool read_only = mode == OPEN_RO || mode == OPEN_IMMUTABLE;
-    char *name = read_only ? file_uri(j->path, mode == OPEN_IMMUTABLE
+    char *name = read_only ? file_uri(j->file, mode == OPEN_IMMUTABLE
                                                    ? "immutable=1"
                                                    : "mode=ro")
-                           : xstrdup(j->path);
+                           : xstrdup(j->file);
     int flags = (read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI
                            : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
     sqlite3 *h = NULL;
@@ -525,7 +525,7 @@ static int sqlite_connect(journal *j, open_mode mode, ss_err *e)
         char hint[PATH_MAX + 64];
         ss_errf(e, "%s: cannot open journal: %s%s", j->path,
                 h ? sqlite3_errmsg(h) : sqlite3_errstr(rc),
-                disk_full_hint(j->path, hint, sizeof hint));
+                jdb_full_hint(j, hint, sizeof hint));
         sqlite3_close(h);
         return -1;
     }
@@ -683,7 +683,7 @@ static int probe_identity(journal *j, ss_err *e)
         rc = check_identity(j, &pe);
     if (rc != 0) {
         int code = j->db ? sqlite3_extended_errcode(db_sqlite(j->db)) : SQLITE_CANTOPEN;
-        if ((code & 0xff) == SQLITE_READONLY && hot_journal(j->path)) {
+        if ((code & 0xff) == SQLITE_READONLY && hot_journal(j->file)) {
             ss_errf(e, "%s: not a sitesweep journal (a SQLite database "
                        "with another program's unfinished transaction in "
                        "%s-journal); nothing was changed", j->path, j->path);
@@ -722,15 +722,17 @@ static int jsq_changed(journal *j, bool *changed, ss_err *e)
     return J_OK;
 }
 
-int jsq_journal_open(const char *path, journal **out, ss_err *e)
+/* The opening itself: jsq_journal_open, whose messages may still name
+ * path as given. */
+static int sq_open(const char *path, journal **out, ss_err *e)
 {
     *out = NULL;
     file_identity id;
     if (prepare_file(path, &id, e))
         return -1;
     journal *j = xcalloc(1, sizeof *j);
-    j->path = xstrdup(path);
-    j->shown = jdb_name_shown(path);
+    j->file = xstrdup(path);
+    j->path = jdb_name_shown(path);
     j->be = &jdb_sqlite_backend;
     jdb_default_actor(j);
     /* Read-only when the file cannot be written, or its directory cannot
@@ -764,7 +766,7 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
                        "there, or with write access to both files; open it "
                        "once where its directory can be written (or copy "
                        "the journal with its -wal file); nothing was "
-                       "changed", path, path, wal, path);
+                       "changed", j->path, j->path, wal, j->path);
         } else {
             rc = open_as(j, OPEN_IMMUTABLE, id, e);
         }
@@ -775,6 +777,19 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
     }
     *out = j;
     return 0;
+}
+
+int jsq_journal_open(const char *path, journal **out, ss_err *e)
+{
+    int rc = sq_open(path, out, e);
+    if (rc && e) {
+        /* The file checks (and SQLite's own text) name the file as given:
+         * shown without its password, as every later message is. */
+        char *shown = jdb_name_shown(path);
+        jdb_err_redact(e, path, shown);
+        free(shown);
+    }
+    return rc;
 }
 
 const jdb_backend jdb_sqlite_backend = {
