@@ -7,9 +7,11 @@
  * (jdb_verify_copy) takes the rows as they are, so that verify itself
  * names what is wrong. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal_int.h"
@@ -79,6 +81,24 @@ static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
     cc->expect++;
     event_clear(&ev);
     return J_OK;
+}
+
+/* Test-only (tests/cli/copy-leftover-test; never set in use): when
+ * $SITESWEEP_TEST_PAUSE names point, says "sitesweep: test pause: POINT"
+ * on stderr and waits up to 60 s doing nothing, so that a test can send
+ * a signal at that point. Points: "copy-committed" (copy's target
+ * committed, the success message not yet printed). */
+static void test_pause(const char *point)
+{
+    const char *v = getenv("SITESWEEP_TEST_PAUSE");
+    if (!v || strcmp(v, point) != 0)
+        return;
+    fprintf(stderr, "sitesweep: test pause: %s\n", point);
+    fflush(stderr);
+    for (int i = 0; i < 600; i++) {
+        struct timespec t = {0, 100000000};
+        nanosleep(&t, NULL);
+    }
 }
 
 /* Whether table (a name from the catalog) is one a new journal fills
@@ -371,6 +391,7 @@ static int verified(journal *j, const char *what, ss_err *e)
 /* The copy; check: recompute every event's hash and the chain, and
  * refuse (J_ESTORAGE) at the first event that fails them. */
 static int copy_journal(journal *from, journal *to, bool check,
+                        copy_committed_fn committed, void *arg,
                         copy_stats *stats, ss_err *e)
 {
     memset(stats, 0, sizeof *stats);
@@ -412,19 +433,36 @@ static int copy_journal(journal *from, journal *to, bool check,
     if (rc == J_OK && check && !to->pg)
         rc = verified(to, "the copy", e);
     jdb_rollback(from);
+    if (rc != J_OK) {
+        jdb_rollback(to);
+        return rc;
+    }
+    /* The commit and what the caller does once it is made, with no
+     * signal between them (a signal meanwhile is delivered after). */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
+                                 SIGUSR1, SIGUSR2, SIGALRM};
+    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+        sigaddset(&sigs, caught[i]);
+    sigprocmask(SIG_BLOCK, &sigs, &old);
+    rc = jdb_commit(to, e);
+    if (rc == J_OK && committed)
+        committed(arg, stats);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (rc == J_OK)
-        return jdb_commit(to, e);
-    jdb_rollback(to);
+        test_pause("copy-committed");
     return rc;
 }
 
-int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
+int journal_copy(journal *from, journal *to, copy_committed_fn committed,
+                 void *arg, copy_stats *stats, ss_err *e)
 {
     /* The source's derived tables are copied as they are: a source verify
      * rejects is not copied (the chain is checked again as it is read). */
     memset(stats, 0, sizeof *stats);
     int rc = verified(from, "the journal to copy", e);
-    return rc ? rc : copy_journal(from, to, true, stats, e);
+    return rc ? rc : copy_journal(from, to, true, committed, arg, stats, e);
 }
 
 /* ---- verify of a PostgreSQL journal ---- */
@@ -485,7 +523,7 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     rc = journal_open(path, &copy, e);
     if (rc == 0) {
         copy_stats st;
-        rc = copy_journal(j, copy, false, &st, e); /* as it is: verify
+        rc = copy_journal(j, copy, false, NULL, NULL, &st, e); /* as it is: verify
                                                        judges it */
         if (rc == 0) /* the server's filter index, to be checked */
             rc = jpg_grams_into(j, copy, e);
