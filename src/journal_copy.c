@@ -83,11 +83,14 @@ static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
     return J_OK;
 }
 
-/* Test-only (tests/cli/copy-leftover-test; never set in use): when
+/* Test-only (tests/cli/copy-leftover-test, pg-verify-signal-test; never
+ * set in use): when
  * $SITESWEEP_TEST_PAUSE names point, says "sitesweep: test pause: POINT"
  * on stderr and waits up to 60 s doing nothing, so that a test can send
  * a signal at that point. Points: "copy-committed" (copy's target
- * committed, the success message not yet printed). */
+ * committed, the success message not yet printed); "verify-copied-events"
+ * (verify of a PostgreSQL journal: every event is in its private
+ * journal.db, the transaction writing it still open). */
 static void test_pause(const char *point)
 {
     const char *v = getenv("SITESWEEP_TEST_PAUSE");
@@ -408,8 +411,11 @@ static int copy_journal(journal *from, journal *to, bool check,
         int64_t n = 0;
         rc = copy_table_rows(from, to, &tables[i], &n, check ? &cc : NULL,
                              e);
-        if (strcmp(tables[i].name, "events") == 0)
+        if (strcmp(tables[i].name, "events") == 0) {
             stats->events = n;
+            if (rc == J_OK && !check) /* verify's private copy */
+                test_pause("verify-copied-events");
+        }
         else if (strcmp(tables[i].name, "sites") == 0)
             stats->sites = n;
         else if (strcmp(tables[i].name, "runs") == 0)
