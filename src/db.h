@@ -170,37 +170,29 @@ void db_uri_redact(const char *uri, char *out, size_t n);
  * password, sslpassword. db_uri_redact drops these parameters. */
 bool db_secret_key(const char *key, size_t len);
 
-/* ---- PostgreSQL bulk copy (COPY, libpq's copy protocol) ----
+/* ---- PostgreSQL bulk copy in (COPY ... FROM STDIN, libpq's copy
+ * protocol) ----
  * Every wait is bounded as a statement's is (db_pg_wait_seconds with
  * nothing moving, then a cancel request and 2 s more, then the
  * connection is cut: DB_FAULT_GONE), per round trip. Errors leave the
  * reason on d (db_errmsg, db_fault_of). For PostgreSQL connections only.
  *
- * db_pg_copy_begin runs sql, a "COPY ... FROM STDIN" (in true) or
- * "COPY (...) TO STDOUT" (in false) in the connection's text format:
- * DB_DONE with the copy under way, DB_ERROR (the server refused it; no
- * copy under way). While a copy is under way no other statement may run
- * on d. */
-int db_pg_copy_begin(db *d, const char *sql, bool in);
-/* COPY FROM STDIN: sends n bytes of rows (whole or in parts, in COPY's
- * text format). DB_DONE, DB_ERROR (then end the copy with
+ * db_pg_copy_begin runs sql, a "COPY table(cols) FROM STDIN" in COPY's
+ * text format: DB_DONE with the copy under way, DB_ERROR (the server
+ * refused it; no copy under way). While a copy is under way no other
+ * statement may run on d: end it with db_pg_copy_end. */
+int db_pg_copy_begin(db *d, const char *sql);
+/* Sends n bytes of rows (whole rows or parts of them, in COPY's text
+ * format: values separated by tabs, rows ended by '\n', "\N" for NULL,
+ * backslash, tab, newline and carriage return escaped). The bytes are the
+ * caller's; libpq copies them. DB_DONE, DB_ERROR (then end the copy with
  * db_pg_copy_end, which reports the server's reason). */
 int db_pg_copy_put(db *d, const char *buf, size_t n);
-/* Ends COPY FROM STDIN: abort_reason NULL to finish (DB_DONE when the
- * server took every row: db_changes says how many; DB_ERROR with its
- * reason, e.g. a row it refused), else the copy is abandoned with that
- * reason (DB_ERROR). Either way the copy is over. An abandoned or refused
- * copy leaves the transaction it ran in failed: roll it back. */
+/* Ends the copy: abort_reason NULL to finish (DB_DONE when the server
+ * took every row: db_changes says how many; DB_ERROR with its reason,
+ * e.g. a row it refused), else the copy is abandoned with that reason
+ * (DB_ERROR). Either way the copy is over. An abandoned or refused copy
+ * leaves the transaction it ran in failed: roll it back. */
 int db_pg_copy_end(db *d, const char *abort_reason);
-/* COPY TO STDOUT: the next row, *row (*n bytes, ending with its '\n',
- * not NUL-terminated; free it with db_pg_copy_free) and DB_ROW; DB_DONE
- * when the copy ended well (no row); DB_ERROR when it failed. After
- * DB_DONE or DB_ERROR the copy is over. */
-int db_pg_copy_get(db *d, char **row, size_t *n);
-void db_pg_copy_free(char *row);
-/* Gives up a COPY TO STDOUT under way: a cancel request, then what is
- * still coming is read and dropped. The copy is over; the transaction it
- * ran in is failed: roll it back. */
-void db_pg_copy_abandon(db *d);
 
 #endif

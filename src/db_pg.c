@@ -713,7 +713,7 @@ int db_pg_gone_pid(db *d)
     return d && d->kind == DB_PG ? d->gone_pid : 0;
 }
 
-/* ---- bulk copy: COPY ... FROM STDIN / TO STDOUT ----
+/* ---- bulk copy: COPY ... FROM STDIN ----
  * The same bound as every statement (db_pg_wait_seconds with nothing
  * from or to the server, then a cancel request and 2 s more, then the
  * connection is cut), counted per round trip: each chunk that moves
@@ -791,7 +791,7 @@ static int copy_flush(db *d, copy_wait *w)
     }
 }
 
-int db_pg_copy_begin(db *d, const char *sql, bool in)
+int db_pg_copy_begin(db *d, const char *sql)
 {
     if (!d || d->kind != DB_PG)
         return DB_ERROR;
@@ -806,9 +806,9 @@ int db_pg_copy_begin(db *d, const char *sql, bool in)
             return failed(d, NULL);
         if (f == 0 && !PQisBusy(c)) {
             PGresult *r = PQgetResult(c);
-            if (PQresultStatus(r) == (in ? PGRES_COPY_IN : PGRES_COPY_OUT)) {
+            if (PQresultStatus(r) == PGRES_COPY_IN) {
                 PQclear(r);
-                if (in && PQsetnonblocking(c, 1) != 0) {
+                if (PQsetnonblocking(c, 1) != 0) {
                     PQputCopyEnd(c, "cannot send without blocking");
                     PQclear(await(d, 1));
                     db_set_error(d, DB_FAULT_OTHER, "",
@@ -878,55 +878,4 @@ int db_pg_copy_end(db *d, const char *abort_reason)
     PQclear(res);
     db_set_error(d, DB_FAULT_NONE, "", "");
     return DB_DONE;
-}
-
-int db_pg_copy_get(db *d, char **row, size_t *n)
-{
-    PGconn *c = C(d);
-    copy_wait w;
-    copy_wait_start(&w);
-    *row = NULL;
-    *n = 0;
-    for (;;) {
-        char *buf = NULL;
-        int r = PQgetCopyData(c, &buf, 1);
-        if (r > 0) {
-            *row = buf;
-            *n = (size_t)r;
-            return DB_ROW;
-        }
-        if (r == -1 || r == -2) { /* the end, or a failure: its result */
-            PGresult *res = await(d, 1);
-            if (PQresultStatus(res) != PGRES_COMMAND_OK)
-                return failed(d, res);
-            PQclear(res);
-            db_set_error(d, DB_FAULT_NONE, "", "");
-            return DB_DONE;
-        }
-        if (copy_poll(d, POLLIN, &w) != DB_DONE)
-            return DB_ERROR;
-        if (PQconsumeInput(c) == 0)
-            return failed(d, NULL);
-    }
-}
-
-void db_pg_copy_free(char *row)
-{
-    if (row)
-        PQfreemem(row);
-}
-
-void db_pg_copy_abandon(db *d)
-{
-    PGconn *c = C(d);
-    char why[256];
-    PGcancel *k = PQgetCancel(c);
-    if (k) {
-        PQcancel(k, why, sizeof why);
-        PQfreeCancel(k);
-    }
-    char *row;
-    size_t n;
-    while (db_pg_copy_get(d, &row, &n) == DB_ROW)
-        db_pg_copy_free(row);
 }

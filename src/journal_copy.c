@@ -278,7 +278,7 @@ static int copy_rows_pg(journal *from, journal *to, const copy_table *t,
 {
     strbuf b = {0};
     sb_printf(&b, "COPY %s(%s) FROM STDIN", t->name, t->cols);
-    int rc = db_pg_copy_begin(to->db, b.s, true) == DB_DONE ? J_OK
+    int rc = db_pg_copy_begin(to->db, b.s) == DB_DONE ? J_OK
              : jdb_fail(to, e, "cannot copy into the target journal");
     sb_free(&b);
     if (rc) {
