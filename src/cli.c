@@ -1148,6 +1148,29 @@ static int cmd_report(const opts *o)
 
 /* copy FROM TO: the whole journal into a new one, SQLite or PostgreSQL,
  * with every hash; both then print the same checkpoint. */
+/* A new SQLite target once the copy committed: no longer a temporary
+ * file (nor its side files: a -wal file then holds committed events); a
+ * signal before the success message leaves it and says so on stderr. */
+typedef struct copy_kept {
+    const int *slots; /* the target's, then its side files' */
+    size_t n;
+    const char *name;
+} copy_kept;
+
+static void copy_keep_target(void *arg, const copy_stats *st)
+{
+    const copy_kept *k = arg;
+    char cp[CHECKPOINT_MAX];
+    checkpoint_format(&st->to, cp);
+    char *note = xasprintf("sitesweep: copy: interrupted after the copy was "
+                           "committed: %s is complete and kept (%lld "
+                           "events, checkpoint %s)\n", k->name,
+                           (long long)st->events, cp);
+    for (size_t i = 0; i < k->n; i++)
+        tempfile_keep(k->slots[i], i == 0 ? note : "");
+    free(note);
+}
+
 static int cmd_copy(const opts *o)
 {
     int rc = need_args(o, 3, "copy FROM TO");
@@ -1183,11 +1206,9 @@ static int cmd_copy(const opts *o)
         return rc;
     }
     copy_stats st;
-    int cr = journal_copy(from, to, &st, &e);
-    for (size_t i = 0; cr == 0 && i < sizeof side / sizeof side[0]; i++) {
-        tempfile_forget(slots[i]); /* committed: the target is the copy */
-        slots[i] = -1;
-    }
+    copy_kept kept = {slots, sizeof side / sizeof side[0], journal_path(to)};
+    int cr = journal_copy(from, to, made ? copy_keep_target : NULL, &kept,
+                          &st, &e);
     if (cr == 0) {
         char cp[CHECKPOINT_MAX];
         checkpoint_format(&st.to, cp);

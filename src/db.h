@@ -180,4 +180,29 @@ void db_uri_redact(const char *uri, char *out, size_t n);
  * password, sslpassword. db_uri_redact drops these parameters. */
 bool db_secret_key(const char *key, size_t len);
 
+/* ---- PostgreSQL bulk copy in (COPY ... FROM STDIN, libpq's copy
+ * protocol) ----
+ * Every wait is bounded as a statement's is (db_pg_wait_seconds with
+ * nothing moving, then a cancel request and 2 s more, then the
+ * connection is cut: DB_FAULT_GONE), per round trip. Errors leave the
+ * reason on d (db_errmsg, db_fault_of). For PostgreSQL connections only.
+ *
+ * db_pg_copy_begin runs sql, a "COPY table(cols) FROM STDIN" in COPY's
+ * text format: DB_DONE with the copy under way, DB_ERROR (the server
+ * refused it; no copy under way). While a copy is under way no other
+ * statement may run on d: end it with db_pg_copy_end. */
+int db_pg_copy_begin(db *d, const char *sql);
+/* Sends n bytes of rows (whole rows or parts of them, in COPY's text
+ * format: values separated by tabs, rows ended by '\n', "\N" for NULL,
+ * backslash, tab, newline and carriage return escaped). The bytes are the
+ * caller's; libpq copies them. DB_DONE, DB_ERROR (then end the copy with
+ * db_pg_copy_end, which reports the server's reason). */
+int db_pg_copy_put(db *d, const char *buf, size_t n);
+/* Ends the copy: abort_reason NULL to finish (DB_DONE when the server
+ * took every row: db_changes says how many; DB_ERROR with its reason,
+ * e.g. a row it refused), else the copy is abandoned with that reason
+ * (DB_ERROR). Either way the copy is over. An abandoned or refused copy
+ * leaves the transaction it ran in failed: roll it back. */
+int db_pg_copy_end(db *d, const char *abort_reason);
+
 #endif

@@ -726,3 +726,170 @@ int db_pg_gone_pid(db *d)
 {
     return d && d->kind == DB_PG ? d->gone_pid : 0;
 }
+
+/* ---- bulk copy: COPY ... FROM STDIN ----
+ * The same bound as every statement (db_pg_wait_seconds with nothing
+ * from or to the server, then a cancel request and 2 s more, then the
+ * connection is cut), counted per round trip: each chunk that moves
+ * starts the wait again. */
+
+typedef struct copy_wait {
+    int64_t deadline;
+    bool cancelled;
+} copy_wait;
+
+static void copy_wait_start(copy_wait *w)
+{
+    w->deadline = now_ms() + 1000LL * db_pg_wait_seconds();
+    w->cancelled = false;
+}
+
+/* Waits (at most a second) for the connection to be ready for events;
+ * progress starts the wait again. DB_DONE to go on, DB_ERROR when the
+ * wait ran out (the connection then cut, d's error saying so) or the
+ * socket failed. */
+static int copy_poll(db *d, short events, copy_wait *w)
+{
+    PGconn *c = C(d);
+    int64_t left = w->deadline - now_ms();
+    if (left <= 0) {
+        if (!w->cancelled) {
+            char why[256];
+            PGcancel *k = PQgetCancel(c);
+            if (k) {
+                PQcancel(k, why, sizeof why);
+                PQfreeCancel(k);
+            }
+            w->cancelled = true;
+            w->deadline = now_ms() + 2000;
+            return DB_DONE;
+        }
+        d->gone_pid = PQbackendPID(c);
+        shutdown(PQsocket(c), SHUT_RDWR);
+        PQconsumeInput(c);
+        char msg[200];
+        snprintf(msg, sizeof msg, "no answer from the server for %d s "
+                 "(stopped, overloaded or cut off?); gave up and "
+                 "dropped the connection", db_pg_wait_seconds() + 2);
+        db_set_error(d, DB_FAULT_GONE, "", msg);
+        d->gave_up = true;
+        return DB_ERROR;
+    }
+    struct pollfd pf = {.fd = PQsocket(c), .events = events};
+    if (pf.fd < 0)
+        return failed(d, NULL);
+    int got = poll(&pf, 1, (int)(left > 1000 ? 1000 : left));
+    if (got < 0 && errno != EINTR)
+        return failed(d, NULL);
+    if (got > 0 && !w->cancelled)
+        w->deadline = now_ms() + 1000LL * db_pg_wait_seconds();
+    return DB_DONE;
+}
+
+/* Sends what libpq holds for the server (non-blocking mode), waiting as
+ * copy_poll does; input that comes meanwhile (a notice, an early error)
+ * is read so the server never stalls on it. */
+static int copy_flush(db *d, copy_wait *w)
+{
+    PGconn *c = C(d);
+    for (;;) {
+        int f = PQflush(c);
+        if (f == 0)
+            return DB_DONE;
+        if (f < 0)
+            return failed(d, NULL);
+        if (copy_poll(d, POLLIN | POLLOUT, w) != DB_DONE)
+            return DB_ERROR;
+        if (PQconsumeInput(c) == 0)
+            return failed(d, NULL);
+    }
+}
+
+int db_pg_copy_begin(db *d, const char *sql)
+{
+    if (!d || d->kind != DB_PG)
+        return DB_ERROR;
+    PGconn *c = C(d);
+    copy_wait w;
+    copy_wait_start(&w);
+    if (!PQsendQuery(c, sql))
+        return failed(d, NULL);
+    for (;;) {
+        int f = PQflush(c);
+        if (f < 0 || PQconsumeInput(c) == 0)
+            return failed(d, NULL);
+        if (f == 0 && !PQisBusy(c)) {
+            PGresult *r = PQgetResult(c);
+            if (PQresultStatus(r) == PGRES_COPY_IN) {
+                PQclear(r);
+                if (PQsetnonblocking(c, 1) != 0) {
+                    PQputCopyEnd(c, "cannot send without blocking");
+                    PQclear(await(d, 1));
+                    db_set_error(d, DB_FAULT_OTHER, "",
+                                 "cannot send to the server without "
+                                 "blocking");
+                    return DB_ERROR;
+                }
+                db_set_error(d, DB_FAULT_NONE, "", "");
+                return DB_DONE;
+            }
+            /* refused (or not a COPY): its error kept, the rest read */
+            if (r)
+                PQclear(await(d, 1));
+            return failed(d, r);
+        }
+        if (copy_poll(d, (short)(POLLIN | (f == 1 ? POLLOUT : 0)), &w) !=
+            DB_DONE)
+            return DB_ERROR;
+    }
+}
+
+int db_pg_copy_put(db *d, const char *buf, size_t n)
+{
+    PGconn *c = C(d);
+    copy_wait w;
+    copy_wait_start(&w);
+    while (n > 0) {
+        int part = n > (1u << 20) ? 1 << 20 : (int)n;
+        int r = PQputCopyData(c, buf, part);
+        if (r < 0)
+            return failed(d, NULL);
+        if (r == 0) { /* libpq's buffer is full: let the server read */
+            if (copy_flush(d, &w) != DB_DONE)
+                return DB_ERROR;
+            continue;
+        }
+        buf += part;
+        n -= (size_t)part;
+    }
+    return copy_flush(d, &w);
+}
+
+int db_pg_copy_end(db *d, const char *abort_reason)
+{
+    PGconn *c = C(d);
+    copy_wait w;
+    copy_wait_start(&w);
+    int r;
+    while ((r = PQputCopyEnd(c, abort_reason)) == 0)
+        if (copy_flush(d, &w) != DB_DONE ||
+            copy_poll(d, POLLOUT, &w) != DB_DONE) {
+            PQsetnonblocking(c, 0);
+            return DB_ERROR;
+        }
+    int f = r < 0 ? DB_DONE : copy_flush(d, &w);
+    PQsetnonblocking(c, 0);
+    if (f != DB_DONE)
+        return DB_ERROR;
+    /* the copy's result; when the server refused a row mid-copy (libpq
+     * then took the copy as over: r < 0), that error */
+    PGresult *res = await(d, 1);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        return failed(d, res);
+    const char *ct = PQcmdTuples(res);
+    if (ct && *ct)
+        d->changes = strtoll(ct, NULL, 10);
+    PQclear(res);
+    db_set_error(d, DB_FAULT_NONE, "", "");
+    return DB_DONE;
+}

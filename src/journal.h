@@ -387,7 +387,13 @@ typedef struct copy_stats {
  * was (rolled back). J_OK; J_EINPUT (to is not empty; nothing copied);
  * J_ESTORAGE (either journal cannot be read or written, the source's
  * chain is broken or it does not verify; nothing copied). */
-int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e);
+/* committed (NULL for none) is called with arg and the stats right after
+ * to's transaction committed, with the catchable terminating signals
+ * blocked until it returns: no signal falls between the commit and what
+ * it does (cmd_copy stops treating a new target as a temporary file). */
+typedef void (*copy_committed_fn)(void *arg, const copy_stats *stats);
+int journal_copy(journal *from, journal *to, copy_committed_fn committed,
+                 void *arg, copy_stats *stats, ss_err *e);
 
 /* Checks everything the journal can prove about itself, inside one read
  * transaction, and stops at the first problem: SQLite's integrity check of

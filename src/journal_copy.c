@@ -7,9 +7,11 @@
  * (jdb_verify_copy) takes the rows as they are, so that verify itself
  * names what is wrong. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal_int.h"
@@ -57,19 +59,7 @@ static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
                            ss_err *e)
 {
     event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.id = db_col_int64(st, 0);
-    jdb_copy_col(st, 1, ev.ts, sizeof ev.ts);
-    ev.operator_name = (char *)jdb_col_text(st, 2);
-    ev.host = (char *)jdb_col_text(st, 3);
-    jdb_copy_col(st, 4, ev.site, sizeof ev.site);
-    ev.run = db_col_int64(st, 5);
-    jdb_copy_col(st, 6, ev.item, sizeof ev.item);
-    jdb_copy_col(st, 7, ev.kind, sizeof ev.kind);
-    ev.note = (char *)jdb_col_text(st, 8);
-    ev.data = (char *)jdb_col_text(st, 9);
-    jdb_copy_col(st, 10, ev.prev, sizeof ev.prev);
-    jdb_copy_col(st, 11, ev.hash, sizeof ev.hash);
+    jdb_event_from_row(st, &ev);
     char h[65];
     journal_event_hash(&ev, h);
     const char *why = NULL;
@@ -80,14 +70,38 @@ static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
         why = "it is not chained to the event before it";
     else if (strcmp(h, ev.hash) != 0)
         why = "its content does not match its hash (altered)";
-    if (why)
-        return ss_errf(e, "%s: event %lld: %s; the journal does not verify, "
-                          "so it is not copied (sitesweep verify names what "
-                          "is wrong); nothing was copied", from->path,
-                       (long long)ev.id, why), J_ESTORAGE;
+    if (why) {
+        ss_errf(e, "%s: event %lld: %s; the journal does not verify, so it "
+                   "is not copied (sitesweep verify names what is wrong); "
+                   "nothing was copied", from->path, (long long)ev.id, why);
+        event_clear(&ev);
+        return J_ESTORAGE;
+    }
     memcpy(cc->prev, ev.hash, sizeof cc->prev);
     cc->expect++;
+    event_clear(&ev);
     return J_OK;
+}
+
+/* Test-only (tests/cli/copy-leftover-test, pg-verify-signal-test; never
+ * set in use): when
+ * $SITESWEEP_TEST_PAUSE names point, says "sitesweep: test pause: POINT"
+ * on stderr and waits up to 60 s doing nothing, so that a test can send
+ * a signal at that point. Points: "copy-committed" (copy's target
+ * committed, the success message not yet printed); "verify-copied-events"
+ * (verify of a PostgreSQL journal: every event is in its private
+ * journal.db, the transaction writing it still open). */
+static void test_pause(const char *point)
+{
+    const char *v = getenv("SITESWEEP_TEST_PAUSE");
+    if (!v || strcmp(v, point) != 0)
+        return;
+    fprintf(stderr, "sitesweep: test pause: %s\n", point);
+    fflush(stderr);
+    for (int i = 0; i < 600; i++) {
+        struct timespec t = {0, 100000000};
+        nanosleep(&t, NULL);
+    }
 }
 
 /* Whether table (a name from the catalog) is one a new journal fills
@@ -215,6 +229,117 @@ static int copy_rows(journal *from, journal *to, const copy_table *t,
     return rc == DB_DONE ? J_OK : J_ESTORAGE;
 }
 
+/* Appends one value to a row of COPY's text format: "\N" for NULL,
+ * else the bytes with backslash, tab, newline and carriage return
+ * escaped (the only bytes COPY's text format gives a meaning to), so
+ * that the server stores exactly these bytes. */
+static void copy_text_value(strbuf *b, const char *s, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *esc = NULL;
+        switch (s[i]) {
+        case '\\': esc = "\\\\"; break;
+        case '\t': esc = "\\t"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        default: continue;
+        }
+        sb_add(b, s + run, i - run);
+        sb_puts(b, esc);
+        run = i + 1;
+    }
+    sb_add(b, s + run, n - run);
+}
+
+/* A bytea value in COPY's text format: bytea's hex form ("\x..."), its
+ * backslash escaped for COPY. */
+static void copy_bytea_value(strbuf *b, const unsigned char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    sb_puts(b, "\\\\x");
+    for (size_t i = 0; i < n; i++) {
+        sb_putc(b, hex[p[i] >> 4]);
+        sb_putc(b, hex[p[i] & 15]);
+    }
+}
+
+/* Bytes of rows gathered before they are sent to the server. */
+#define COPY_CHUNK (1 << 20)
+
+/* copy_rows into a PostgreSQL target: the rows of st go to the server
+ * as one COPY ... FROM STDIN (in the target's open transaction, under
+ * its append lock), in chunks of about COPY_CHUNK bytes: one round trip
+ * per chunk instead of one per row. The events' triggers (append-only)
+ * hold for COPY as for INSERT. J_OK with *n rows, J_ESTORAGE. */
+static int copy_rows_pg(journal *from, journal *to, const copy_table *t,
+                        db_stmt *st, int64_t *n, int64_t *last,
+                        chain_check *cc, ss_err *e)
+{
+    strbuf b = {0};
+    sb_printf(&b, "COPY %s(%s) FROM STDIN", t->name, t->cols);
+    int rc = db_pg_copy_begin(to->db, b.s) == DB_DONE ? J_OK
+             : jdb_fail(to, e, "cannot copy into the target journal");
+    sb_free(&b);
+    if (rc) {
+        jdb_done(from, st);
+        return J_ESTORAGE;
+    }
+    int step;
+    bool sent_ok = true;
+    while ((step = db_step(st)) == DB_ROW) {
+        if (cc && check_event_row(from, st, cc, e) != J_OK) {
+            rc = J_ESTORAGE;
+            break;
+        }
+        for (int c = 0; c < t->ncols; c++) {
+            if (c)
+                sb_putc(&b, '\t');
+            if (db_col_null(st, c)) {
+                sb_puts(&b, "\\N");
+            } else if (c == t->blob_col) {
+                size_t len;
+                const void *p = db_col_blob(st, c, &len);
+                copy_bytea_value(&b, p, len);
+            } else {
+                const char *v = db_col_text(st, c);
+                copy_text_value(&b, v, strlen(v));
+            }
+        }
+        sb_putc(&b, '\n');
+        if (last)
+            *last = db_col_int64(st, 0);
+        (*n)++;
+        if (b.len >= COPY_CHUNK) {
+            if (db_pg_copy_put(to->db, b.s, b.len) != DB_DONE) {
+                sent_ok = false;
+                break;
+            }
+            b.len = 0;
+        }
+    }
+    if (rc == J_OK && sent_ok && step != DB_ROW && step != DB_DONE)
+        rc = jdb_fail(from, e, "cannot read the journal to copy");
+    if (rc == J_OK && sent_ok && b.len &&
+        db_pg_copy_put(to->db, b.s, b.len) != DB_DONE)
+        sent_ok = false;
+    sb_free(&b);
+    jdb_done(from, st);
+    if (rc != J_OK || !sent_ok) {
+        /* e already says why when the source failed; else the server's
+         * reason comes with the end of the copy */
+        bool server = rc == J_OK;
+        db_pg_copy_end(to->db, "sitesweep copy stopped");
+        if (server)
+            jdb_fail(to, e, "cannot copy into the target journal");
+        return J_ESTORAGE;
+    }
+    if (db_pg_copy_end(to->db, NULL) != DB_DONE)
+        return jdb_fail(to, e, "cannot copy into the target journal"),
+               J_ESTORAGE;
+    return J_OK;
+}
+
 static int copy_table_rows(journal *from, journal *to, const copy_table *t,
                            int64_t *n, chain_check *cc, ss_err *e)
 {
@@ -236,7 +361,10 @@ static int copy_table_rows(journal *from, journal *to, const copy_table *t,
         if (paged)
             db_bind_int64(st, 1, after);
         int64_t before = *n;
-        int rc = copy_rows(from, to, t, st, n, paged ? &after : NULL, cc, e);
+        int rc = to->pg ? copy_rows_pg(from, to, t, st, n,
+                                       paged ? &after : NULL, cc, e)
+                        : copy_rows(from, to, t, st, n,
+                                    paged ? &after : NULL, cc, e);
         if (rc || !paged || *n - before < PAGE)
             return rc;
     }
@@ -266,6 +394,7 @@ static int verified(journal *j, const char *what, ss_err *e)
 /* The copy; check: recompute every event's hash and the chain, and
  * refuse (J_ESTORAGE) at the first event that fails them. */
 static int copy_journal(journal *from, journal *to, bool check,
+                        copy_committed_fn committed, void *arg,
                         copy_stats *stats, ss_err *e)
 {
     memset(stats, 0, sizeof *stats);
@@ -282,8 +411,11 @@ static int copy_journal(journal *from, journal *to, bool check,
         int64_t n = 0;
         rc = copy_table_rows(from, to, &tables[i], &n, check ? &cc : NULL,
                              e);
-        if (strcmp(tables[i].name, "events") == 0)
+        if (strcmp(tables[i].name, "events") == 0) {
             stats->events = n;
+            if (rc == J_OK && !check) /* verify's private copy */
+                test_pause("verify-copied-events");
+        }
         else if (strcmp(tables[i].name, "sites") == 0)
             stats->sites = n;
         else if (strcmp(tables[i].name, "runs") == 0)
@@ -307,19 +439,36 @@ static int copy_journal(journal *from, journal *to, bool check,
     if (rc == J_OK && check && !to->pg)
         rc = verified(to, "the copy", e);
     jdb_rollback(from);
+    if (rc != J_OK) {
+        jdb_rollback(to);
+        return rc;
+    }
+    /* The commit and what the caller does once it is made, with no
+     * signal between them (a signal meanwhile is delivered after). */
+    sigset_t sigs, old;
+    sigemptyset(&sigs);
+    static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
+                                 SIGUSR1, SIGUSR2, SIGALRM};
+    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+        sigaddset(&sigs, caught[i]);
+    sigprocmask(SIG_BLOCK, &sigs, &old);
+    rc = jdb_commit(to, e);
+    if (rc == J_OK && committed)
+        committed(arg, stats);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (rc == J_OK)
-        return jdb_commit(to, e);
-    jdb_rollback(to);
+        test_pause("copy-committed");
     return rc;
 }
 
-int journal_copy(journal *from, journal *to, copy_stats *stats, ss_err *e)
+int journal_copy(journal *from, journal *to, copy_committed_fn committed,
+                 void *arg, copy_stats *stats, ss_err *e)
 {
     /* The source's derived tables are copied as they are: a source verify
      * rejects is not copied (the chain is checked again as it is read). */
     memset(stats, 0, sizeof *stats);
     int rc = verified(from, "the journal to copy", e);
-    return rc ? rc : copy_journal(from, to, true, stats, e);
+    return rc ? rc : copy_journal(from, to, true, committed, arg, stats, e);
 }
 
 /* ---- verify of a PostgreSQL journal ---- */
@@ -378,9 +527,19 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     }
     journal *copy;
     rc = journal_open(path, &copy, e);
+    /* A private, disposable file, removed however verify ends: no
+     * write-ahead log to write every page twice, no sync, a large page
+     * cache (the copy's indexes are built as the events go in). */
+    if (rc == 0 && jdb_exec(copy, "PRAGMA journal_mode = MEMORY;"
+                                  " PRAGMA synchronous = OFF;"
+                                  " PRAGMA cache_size = -131072",
+                            "cannot set up the private copy", e)) {
+        journal_close(copy);
+        rc = -1;
+    }
     if (rc == 0) {
         copy_stats st;
-        rc = copy_journal(j, copy, false, &st, e); /* as it is: verify
+        rc = copy_journal(j, copy, false, NULL, NULL, &st, e); /* as it is: verify
                                                        judges it */
         if (rc == 0) /* the server's filter index, to be checked */
             rc = jpg_grams_into(j, copy, e);

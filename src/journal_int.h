@@ -84,7 +84,20 @@ typedef struct jdb_backend {
      * (copy wrote the events without jdb_append); NULL when the database
      * keeps it itself. */
     int (*index_rebuild)(journal *j, int64_t after, ss_err *e);
+    /* The site list (journal_sites): SITES_LIST_SELECT from every site
+     * with its current run (sites.run), in code order, each run read by
+     * its key, never all runs (PostgreSQL's planner would otherwise hash
+     * the whole runs table: 30 ms at 10,000 past runs). A literal. */
+    const char *sites_sql;
 } jdb_backend;
+
+/* The columns of the site list (jdb_backend.sites_sql): the site, its
+ * last activity, and its current run r (NULLs when none). */
+#define SITES_LIST_SELECT                                                  \
+    "SELECT s.code, s.name, s.parent, s.server, s.drive, s.state,"         \
+    " s.logon, s.servers, s.pdc, s.last_ts, r.id, r.open, r.closed,"       \
+    " r.applicable, r.started, r.ended, r.resume, r.procedure, r.number,"  \
+    " r.state"
 
 extern const jdb_backend jdb_sqlite_backend;
 extern const jdb_backend jdb_pg_backend;

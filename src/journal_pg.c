@@ -1760,6 +1760,10 @@ static int jpg_schema_check_op(journal *j, bool triggers_only, char *why,
 
 const jdb_backend jdb_pg_backend = {
     .strpos_fn = "strpos",
+    /* OFFSET 0 keeps the subquery a lookup per site by runs' key. */
+    .sites_sql = SITES_LIST_SELECT
+        " FROM sites s LEFT JOIN LATERAL (SELECT * FROM runs"
+        " WHERE runs.id = s.run OFFSET 0) r ON true ORDER BY s.code",
     .run_event_sql =
         "UPDATE runs SET last_ts = ?2, active_ms = active_ms +"
         " ?3, operators = CASE WHEN EXISTS (SELECT 1 FROM"

@@ -431,12 +431,7 @@ int journal_sites(journal *j, site_row **rows, size_t *n, ss_err *e)
 {
     *rows = NULL;
     *n = 0;
-    db_stmt *st = jdb_prep(j,
-        "SELECT s.code, s.name, s.parent, s.server, s.drive, s.state,"
-        " s.logon, s.servers, s.pdc, s.last_ts, r.id, r.open, r.closed,"
-        " r.applicable, r.started, r.ended, r.resume, r.procedure, r.number,"
-        " r.state"
-        " FROM sites s LEFT JOIN runs r ON r.id = s.run ORDER BY s.code", e);
+    db_stmt *st = jdb_prep(j, j->be->sites_sql, e);
     if (!st)
         return J_ESTORAGE;
     size_t cap = 16, count = 0;

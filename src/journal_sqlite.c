@@ -794,6 +794,8 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
 
 const jdb_backend jdb_sqlite_backend = {
     .strpos_fn = "instr",
+    .sites_sql = SITES_LIST_SELECT
+        " FROM sites s LEFT JOIN runs r ON r.id = s.run ORDER BY s.code",
     .run_event_sql =
         "UPDATE runs SET last_ts = ?2, active_ms = active_ms + ?3,"
         " operators = CASE WHEN EXISTS (SELECT 1 FROM"

@@ -78,19 +78,7 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
     int rc, out = 0;
     while (out == 0 && (rc = db_step(st)) == DB_ROW) {
         event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.id = db_col_int64(st, 0);
-        jdb_copy_col(st, 1, ev.ts, sizeof ev.ts);
-        ev.operator_name = (char *)jdb_col_text(st, 2);
-        ev.host = (char *)jdb_col_text(st, 3);
-        jdb_copy_col(st, 4, ev.site, sizeof ev.site);
-        ev.run = db_col_int64(st, 5);
-        jdb_copy_col(st, 6, ev.item, sizeof ev.item);
-        jdb_copy_col(st, 7, ev.kind, sizeof ev.kind);
-        ev.note = (char *)jdb_col_text(st, 8);
-        ev.data = (char *)jdb_col_text(st, 9);
-        jdb_copy_col(st, 10, ev.prev, sizeof ev.prev);
-        jdb_copy_col(st, 11, ev.hash, sizeof ev.hash);
+        jdb_event_from_row(st, &ev);
         char h[65];
         journal_event_hash(&ev, h);
         res->checked++;
@@ -113,6 +101,7 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
             res->event = res->bad_id;
             snprintf(res->table, sizeof res->table, "%s", "events");
             out = problem(res, VERIFY_CHAIN, "%s", why);
+            event_clear(&ev);
             break;
         }
         for (size_t i = 0; i < n; i++) {
@@ -131,6 +120,7 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
         }
         memcpy(prev, ev.hash, sizeof prev);
         expect++;
+        event_clear(&ev);
     }
     jdb_done(j, st);
     if (out)

@@ -1,5 +1,5 @@
 /* tempfile.c - see tempfile.h. The handler calls only unlink, rmdir,
- * sigaction, sigprocmask and raise (async-signal-safe); the table is
+ * write, sigaction, sigprocmask and raise (async-signal-safe); the table is
  * changed with those signals blocked, so it never sees one half made. */
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +14,9 @@
 static struct {
     volatile sig_atomic_t used;
     bool dir;
+    bool keep;          /* tempfile_keep: not removed, note written */
+    size_t note_len;
+    char note[1001];
     char path[PATH_BYTES];
 } slots[SLOTS];
 
@@ -28,7 +31,12 @@ static void remove_all(void)
 {
     for (int i = SLOTS - 1; i >= 0; i--)
         if (slots[i].used) {
-            if (slots[i].dir)
+            if (slots[i].keep) {
+                if (slots[i].note_len) {
+                    ssize_t w = write(2, slots[i].note, slots[i].note_len);
+                    (void)w; /* nothing more to do in a handler */
+                }
+            } else if (slots[i].dir)
                 rmdir(slots[i].path);
             else
                 unlink(slots[i].path);
@@ -75,6 +83,8 @@ int tempfile_register(const char *path, bool dir)
     if (slot >= 0) {
         snprintf(slots[slot].path, sizeof slots[slot].path, "%s", path);
         slots[slot].dir = dir;
+        slots[slot].keep = false;
+        slots[slot].note_len = 0;
         slots[slot].used = 1;
         if (nused++ == 0) {
             struct sigaction sa;
@@ -111,6 +121,21 @@ void tempfile_forget(int slot)
                     sigaction(sigs[i], &saved[i], NULL);
                     installed[i] = false;
                 }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+void tempfile_keep(int slot, const char *note)
+{
+    if (slot < 0 || slot >= SLOTS)
+        return;
+    sigset_t old;
+    block(&old);
+    if (slots[slot].used) {
+        snprintf(slots[slot].note, sizeof slots[slot].note, "%s",
+                 note ? note : "");
+        slots[slot].note_len = strlen(slots[slot].note);
+        slots[slot].keep = true;
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
 }

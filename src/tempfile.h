@@ -23,4 +23,12 @@ int tempfile_register(const char *path, bool dir);
  * back. A slot of -1 is ignored. */
 void tempfile_forget(int slot);
 
+/* Turns slot's file into one to keep: a signal no longer removes it, and
+ * the handler writes note (copied, at most 1000 bytes; "" for none) to
+ * stderr instead, before the process dies of the signal. For a file that
+ * became the result the user asked for (copy's committed target): a
+ * signal then must not destroy it, and must say what became of it.
+ * tempfile_forget ends it as any slot. A slot of -1 is ignored. */
+void tempfile_keep(int slot, const char *note);
+
 #endif

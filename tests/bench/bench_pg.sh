@@ -12,7 +12,9 @@
 # BENCH_PG_N: processes per side in P1. (default BENCH_N); BENCH_PG_CONC:
 # marks per writer in P2. (default 25, so 200 per side); BENCH_PG_LIVE:
 # marks in P4. (default 20); BENCH_PG_VERIFY=0 leaves out P3's verify
-# (minutes at a million events). BENCH_ONLY=pgsize runs P3 alone.
+# (minutes at a million events); BENCH_PG_BACK=0 leaves out P3's copy of
+# the big journal back from PostgreSQL to SQLite. BENCH_ONLY=pgsize runs
+# P3 alone.
 
 pgdir=""
 pg_stop() {
@@ -175,6 +177,7 @@ bench_pg_size() {
     t1=$(ns)
     out=$("$bin" copy "$big" "$pgbig" 2>&1) || die "copy to PostgreSQL failed: $out"
     t2=$(ns)
+    cpb=$(echo "$out" | sed -n 's/^checkpoint: //p')
     say "   sitesweep copy SQLite -> PostgreSQL  1k $(ms $((t1 - t0))) ms   $BIG events $(ms $((t2 - t1))) ms" \
         "($(awk -v t=$((t2 - t1)) -v n="$BIG" 'BEGIN {printf "%.0f", n / (t / 1e9)}') events/s)"
     c=$(time_sites "$pgsmall" "$pgbig") || exit 1
@@ -192,6 +195,17 @@ bench_pg_size() {
     r=$(ratio "$g2" "$g1")
     say "   console journal screen, G (oldest)  1k $(ms "$g1") ms   big $(ms "$g2") ms   ratio $r"
     tm kill-server >/dev/null 2>&1
+    if [ "${BENCH_PG_BACK:-1}" = 1 ]; then
+        t0=$(ns)
+        out=$("$bin" copy "$pgbig" "$w/back.db" 2>&1) || die "copy from PostgreSQL failed: $out"
+        t1=$(ns)
+        [ -n "$cpb" ] && echo "$out" | grep -qxF "checkpoint: $cpb" ||
+            die "copy back: not the checkpoint of the copy there ($cpb): $out"
+        say "   sitesweep copy PostgreSQL -> SQLite  $BIG events $(ms $((t1 - t0))) ms" \
+            "($(awk -v t=$((t1 - t0)) -v n="$BIG" 'BEGIN {printf "%.0f", n / (t / 1e9)}') events/s;" \
+            "it verifies the source on the server first and the new file before it commits)"
+        rm -f "$w/back.db"
+    fi
     if [ "${BENCH_PG_VERIFY:-1}" = 0 ]; then
         say "   (verify left out: BENCH_PG_VERIFY=0)"
         say ""
