@@ -502,16 +502,28 @@ static journal *scratch_open(char *dir)
     return j;
 }
 
-/* Whether a writing command would create the journal the options name
- * (a SQLite file that does not exist yet). Such a command is first tried
- * on a scratch journal, so that one refused for its input (a bad file, a
- * cycle of parents, an unknown site) leaves no new journal behind; no
- * file is ever removed, so a journal another process creates meanwhile
- * is safe. A PostgreSQL journal is not tried (its schema may hold
- * anything). */
+/* Whether a writing command would create the journal the options name:
+ * a SQLite file that does not exist yet, or a PostgreSQL schema that
+ * holds no journal yet (asked with journal_open_existing, which creates
+ * nothing). Such a command is first tried on a scratch journal, so that
+ * one refused for its input (a bad file, a cycle of parents) leaves no new
+ * journal behind, neither a file nor a schema: the trial is the same core
+ * on an empty journal, whichever backend it goes to. No file or schema is
+ * ever removed, so a journal another process creates meanwhile is safe.
+ * A server that cannot be asked: false (opening it then says why). */
 static bool journal_would_create(const opts *o)
 {
-    return !journal_named_exists(o);
+    if (!journal_named_exists(o))
+        return true;
+    char path[PATH_MAX];
+    ss_err e;
+    if (journal_resolve_path(o->journal, path, sizeof path, &e) != 0 ||
+        !journal_is_server(path))
+        return false;
+    journal *j = NULL;
+    int rc = journal_open_existing(path, &j, &e);
+    journal_close(j);
+    return rc == J_NOTFOUND;
 }
 
 static int get_format(const opts *o, unsigned allowed, out_format *f)
@@ -718,21 +730,12 @@ static int cmd_mark(const opts *o)
     }
     mark_result r;
     ss_err e;
-    char dir[PATH_MAX];
-    if (have_proc && (rc = journal_dir_ok(o)) == 0 &&
-        journal_would_create(o) && (j = scratch_open(dir))) {
-        /* A new journal holds no site: the mark is tried on an empty one
-         * first and, refused there, refused without creating it. */
-        int tr = journal_mark(j, o->args[1], o->args[2], (outcome)out,
-                              o->note, &p, &r, &e);
-        scratch_drop(j, dir);
-        j = NULL;
-        if (tr == JOURNAL_EINPUT || tr == JOURNAL_HELD) {
-            rc = fail_with(&e, EXIT_USAGE);
-            goto out;
-        }
-    }
-    if (rc || (rc = open_journal(o, true, &j)))
+    /* A mark needs a site, and a journal that does not exist holds none:
+     * it is opened as the reading commands open it, so that a mark on a
+     * missing journal says "no journal yet" (exit 1, as they do) and
+     * creates nothing, neither a SQLite file nor a PostgreSQL schema. A
+     * directory that does not exist is still named as a likely typo. */
+    if ((rc = journal_dir_ok(o)) || (rc = open_journal(o, false, &j)))
         goto out;
     journal_set_takeover(j, o->take_over);
     if (!have_proc) {

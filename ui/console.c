@@ -199,6 +199,13 @@ static void run_loop(ui *u)
                 u->top->ops->resume(u, u->top);
             continue;
         }
+        if (k == UI_KEY_HELD) {
+            /* in a form or a filter: the key that opened it, held down,
+             * types nothing */
+            ui_info(u, "Ignored a key held down: release it and press it "
+                       "again");
+            continue;
+        }
         if (common_key(u, k))
             continue;
         /* a paste keeps the word about control characters left out */

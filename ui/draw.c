@@ -121,6 +121,15 @@ void draw_box(int h, int w, const char *title, int *top, int *left)
     *left = x;
 }
 
+/* The status line: the message on the left, the journal and operator on
+ * the right. The message always wins: it is never cut for the label, and
+ * the label is drawn only where at least 20 columns are left after the
+ * message and a separator (" | " in a rule glyph), so the two never run
+ * together or overwrite each other. A message too wide for the line says
+ * how to read it whole: "m: whole message" where m shows it, else (the
+ * form: m is text there) it is wrapped onto the key-hint row above, cut
+ * only when two rows cannot hold it. While a filter is typed (its bar is
+ * that row) it is cut, to be read whole with m once the bar closes. */
 static void draw_status(ui *u)
 {
     int y = LINES - 1;
@@ -130,21 +139,42 @@ static void draw_status(ui *u)
                             u->a->operator_name ? u->a->operator_name : "?");
     int ww = (int)text_width_escaped(where);
     int used = 0;
-    /* A message too long for the line says how to read it whole. */
-    bool whole = u->top &&
-                 keymap_lookup(u->top->ops->keys, 'm') == ACT_MESSAGE;
-    if (u->msg[0] && whole && (int)text_width_escaped(u->msg) > COLS) {
+    screen *s = u->top;
+    bool typing = s && s->ops->typing && s->ops->typing(s);
+    bool whole = s && !typing &&
+                 keymap_lookup(s->ops->keys, 'm') == ACT_MESSAGE;
+    int mw = u->msg[0] ? (int)text_width_escaped(u->msg) : 0;
+    if (mw > COLS && whole) {
         const char *more = "  m: whole message";
-        int mw = (int)strlen(more);
-        used = draw_text(y, 0, u->msg, COLS - mw, u->msg_role, false);
-        used += draw_text(y, used, more, mw, ROLE_STATUS, false);
+        int morew = (int)strlen(more);
+        used = draw_text(y, 0, u->msg, COLS - morew, u->msg_role, false);
+        used += draw_text(y, used, more, morew, ROLE_STATUS, false);
+    } else if (mw > COLS && !typing) {
+        /* No message key here (a form): two rows, the hint row given up
+         * for it, cut only beyond them. */
+        text_lines l = {0};
+        text_wrap(u->msg, (size_t)COLS, 0, &l);
+        strbuf rest = {0};
+        sb_puts(&rest, "");
+        for (size_t i = 1; i < l.n; i++)
+            sb_printf(&rest, "%s%s", i > 1 ? " " : "", l.v[i]);
+        draw_fill(y - 1, 0, COLS, ROLE_NORMAL);
+        draw_text(y - 1, 0, l.n ? l.v[0] : "", COLS, u->msg_role, false);
+        used = draw_text(y, 0, rest.s, COLS, u->msg_role, false);
+        sb_free(&rest);
+        text_lines_free(&l);
     } else if (u->msg[0]) {
         used = draw_text(y, 0, u->msg, COLS, u->msg_role, false);
     }
-    int room = COLS - used - 2;
+    /* message, two spaces, the separator, a space, the label, a space */
+    int room = used ? COLS - used - 5 : COLS - 2;
     if (room >= 20) {
         int w = ww < room ? ww : room;
-        draw_text(y, COLS - w - 1, where, w, ROLE_STATUS, false);
+        int x = COLS - w - 1;
+        if (used)
+            draw_text(y, x - 2, term_utf8() ? "\u2502" : "|", 1, ROLE_STATUS,
+                      false);
+        draw_text(y, x, where, w, ROLE_STATUS, false);
     }
     free(where);
 }

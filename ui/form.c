@@ -177,6 +177,7 @@ static bool form_paste(ui *u, screen *s, const char *text)
 
 static void form_destroy(screen *s)
 {
+    term_ask_end(); /* the form's question (form_screen_new) */
     free(s->data);
 }
 
@@ -214,8 +215,10 @@ screen *form_screen_new(ui *u, const char *code)
     }
     f->cur = f->create ? FIELD_CODE : FIELD_NAME;
     /* Keys typed before the form opened were meant for the screen behind
-     * it: none goes into a field (Ctrl-O would save them). */
-    size_t dropped = ui_flush(u);
+     * it: none goes into a field (Ctrl-O would save them). The form is a
+     * question (ended in form_destroy): the key that opened it, held down,
+     * types nothing into its first field (the held-key rule). */
+    size_t dropped = ui_ask_begin(u);
     if (dropped)
         ui_info(u, "Ignored %zu key%s typed before the form opened", dropped,
                 dropped == 1 ? "" : "s");

@@ -220,7 +220,7 @@ static ui_result jv_handle(ui *u, screen *s, int key)
     ui_action act = keymap_lookup(&keys_journal, key);
     switch (act) {
     case ACT_SHOW: return jv_show(u, v);
-    case ACT_FILTER: filter_start(&v->filter); return UI_STAY;
+    case ACT_FILTER: filter_start(u, &v->filter, key); return UI_STAY;
     case ACT_BACK: return UI_BACK;
     default: return jv_move(u, v, act);
     }

@@ -398,10 +398,18 @@ int prompt_pick(ui *u, const char *title, const char *const *items,
     return r;
 }
 
-void filter_start(filter_bar *f)
+void filter_start(ui *u, filter_bar *f, int key)
 {
     f->active = true;
     edit_init(&f->ed, f->text, EDIT_CAP);
+    /* the bar shows while its opener is watched */
+    ui_paint(u);
+    refresh();
+    size_t n = term_repeats(key, KEY_RELEASE_MS);
+    if (n)
+        ui_info(u, "Ignored a key held down: release it and press it "
+                   "again (%zu cop%s of it not typed into the filter)",
+                n, n == 1 ? "y" : "ies");
 }
 
 filter_result filter_key(filter_bar *f, int key)

@@ -166,7 +166,7 @@ static ui_result runs_handle(ui *u, screen *s, int key)
     case ACT_PAGE_DOWN: v->cur += page; break;
     case ACT_HOME: v->cur = 0; break;
     case ACT_END: v->cur = (int)v->nvis - 1; break;
-    case ACT_FILTER: filter_start(&v->filter); break;
+    case ACT_FILTER: filter_start(u, &v->filter, key); break;
     case ACT_BACK: return UI_BACK;
     case ACT_OPEN_RUN: {
         const run_summary *r = current(v);

@@ -169,7 +169,14 @@ typedef enum filter_result {
     FILTER_OTHER,   /* nothing to do */
 } filter_result;
 
-void filter_start(filter_bar *f);
+/* Opens the bar for typing; key is the key that opened it. The bar is
+ * drawn at once, then the held-key rule is applied to its opener: copies
+ * of key that keep coming less than KEY_RELEASE_MS apart (the key held
+ * down, the terminal repeating it) are taken and dropped (term_repeats),
+ * never typed into the filter, and the status line says so. Keys typed
+ * ahead (the filter text after "/") are kept: a filter records nothing,
+ * and typing "/SEA" quickly is its ordinary use. */
+void filter_start(ui *u, filter_bar *f, int key);
 filter_result filter_key(filter_bar *f, int key);
 /* A paste into an active filter bar, line breaks folded to spaces. */
 filter_result filter_paste(filter_bar *f, const char *text);
