@@ -511,6 +511,10 @@ seq_step seq_feed(seq_scan *s, unsigned cp)
         }
         return SEQ_ABORT;
     case SEQ_STRING:
+        if (s->st_esc && cp != '\\') {
+            s->st_esc = false;
+            return SEQ_AGAIN;
+        }
         s->len++;
         if (cp == 0x9C || (s->st_esc && cp == '\\') ||
             (cp == '\a' && s->intro == ']'))

@@ -204,6 +204,10 @@ typedef enum seq_step {
     SEQ_DONE,  /* taken; the sequence is whole */
     SEQ_ABORT, /* not taken: it cannot continue the sequence, which ended
                 * unfinished before it; read it again as input */
+    SEQ_AGAIN, /* not taken: a string was ended by an ESC that did not
+                * make ST (ESC \\), as xterm ends it: the string is over,
+                * and that ESC and this character are read again (a new
+                * sequence, e.g. a paste's end marker) */
 } seq_step;
 
 /* The state of one sequence being read. */

@@ -375,7 +375,7 @@ static seq_step scan(const char *in, seq_scan *s, size_t *used)
     *used = 1;
     for (size_t j = 1; j < ncp; j++) {
         st = seq_feed(s, cps[j]);
-        if (st == SEQ_ABORT)
+        if (st == SEQ_ABORT || st == SEQ_AGAIN)
             break;
         (*used)++;
         if (st == SEQ_DONE)
@@ -416,6 +416,8 @@ static void test_seq_forms(void **state)
         {"\033Pq#0;2;0\033\\x", SEQ_DONE, 11, SEQ_STRING},
         {"\033P1$r\ax", SEQ_MORE, 7, SEQ_STRING},    /* BEL ends only OSC */
         {"\033_apc\033\\x", SEQ_DONE, 7, SEQ_STRING},
+        /* an ESC that is no ST ends the string: read again from there */
+        {"\033]0;t\033[201~", SEQ_AGAIN, 6, SEQ_STRING},
         {"\033^pm\x9cx", SEQ_DONE, 5, SEQ_STRING},
         {"\033Xsos\033\\x", SEQ_DONE, 7, SEQ_STRING},
         {"\x90" "dcs\x9cx", SEQ_DONE, 5, SEQ_STRING},
