@@ -473,8 +473,10 @@ seq_step seq_feed(seq_scan *s, unsigned cp)
         s->last = cp;
         return SEQ_DONE;
     case SEQ_NF:
-        if (cp >= 0x20 && cp <= 0x2F)
+        if (cp >= 0x20 && cp <= 0x2F) {
+            s->len++; /* intermediates after the first */
             return SEQ_MORE;
+        }
         if (cp >= 0x30 && cp <= 0x7E) {
             s->last = cp;
             return SEQ_DONE;

@@ -220,7 +220,8 @@ typedef struct seq_scan {
     bool cut;        /* a string longer than SEQ_STRING_MAX */
     unsigned last;   /* the last character taken (an ESC form's final) */
     int left;        /* SEQ_MOUSE: characters still to come */
-    size_t len;      /* characters taken after the introducer */
+    size_t len;      /* characters taken after the introducer (SEQ_NF:
+                      * after the first intermediate) */
     char csi[16];    /* a CSI's characters after the introducer (the
                       * first 15), NUL-terminated */
 } seq_scan;

@@ -258,6 +258,10 @@ static bool seq_cp(long long deadline, unsigned *cp)
  * unfinished one was a start of a paste marker. */
 static char seq_name[32];
 static bool seq_marker_cut;
+/* The last UI_ESC read_char returned had nothing behind it for
+ * ESC_SPLIT_MS (the operator's Esc), not a control right behind it (an
+ * ESC in a pasted text, ESC CR). */
+static bool seq_esc_alone;
 
 /* What a sequence read so far stands for (st: the last step of
  * seq_feed), as seq_read returns it. */
@@ -275,8 +279,10 @@ static int seq_result(const seq_scan *s, seq_step st, wint_t *ch)
             return OK;
         }
         if (!s->c1 && s->len == 0 && s->intro != '[') {
+            /* ESC O, ESC ], ESC ( with nothing behind: Alt and that key */
             char k[8];
-            keys_name((int)s->intro, k, sizeof k);
+            keys_name((int)(s->kind == SEQ_NF ? s->last : s->intro), k,
+                      sizeof k);
             snprintf(seq_name, sizeof seq_name, "Alt-%s", k);
             *ch = KEY_SEQ_NAMED;
             return KEY_CODE_YES;
@@ -365,6 +371,7 @@ static int seq_read(unsigned first, wint_t *ch)
             break;
     }
     timeout(delay);
+    seq_esc_alone = s.kind == SEQ_ESC && st == SEQ_MORE;
     return seq_result(&s, st, ch);
 }
 
@@ -823,7 +830,7 @@ static bool read_paste(void)
             }
             ch = '\r';
         }
-        if (ch == UI_ESC && open) {
+        if (ch == UI_ESC && open && seq_esc_alone) {
             /* a lone Esc (nothing behind it for ESC_SPLIT_MS: an ESC in
              * the pasted text comes with the rest of its burst, and is
              * read as a sequence, left out) is the operator's, at any
