@@ -457,6 +457,12 @@ seq_step seq_feed(seq_scan *s, unsigned cp)
 {
     switch (s->kind) {
     case SEQ_ESC:
+        if (s->keys && cp != '[' && cp != 'O' && cp != ']' &&
+            cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0)) {
+            s->kind = SEQ_ALT;
+            s->last = cp;
+            return SEQ_DONE;
+        }
         if (cp == '[' || cp == 'O' || cp == 'N' || cp == ']' || cp == 'P' ||
             cp == 'X' || cp == '^' || cp == '_') {
             seq_enter(s, cp);

@@ -216,6 +216,12 @@ typedef struct seq_scan {
     unsigned intro;  /* the introducer: '[' 'O' 'N' ']' 'P' 'X' '^' '_',
                       * 0 for ESC alone and the ESC forms */
     bool c1;         /* introduced by a C1 control, not by ESC */
+    bool keys;       /* set by the caller after seq_begin: typed keys,
+                      * where ESC starts only CSI (ESC [), SS3 (ESC O)
+                      * and OSC (ESC ]), what terminals send as keys and
+                      * replies, and ESC and any other character is
+                      * SEQ_ALT (Alt and a key, or Esc typed before it);
+                      * false: every form (paste content) */
     bool st_esc;     /* a string: its last character was ESC */
     bool cut;        /* a string longer than SEQ_STRING_MAX */
     unsigned last;   /* the last character taken (an ESC form's final) */

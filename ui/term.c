@@ -1,6 +1,7 @@
 /* term.c - curses set-up and teardown, colours, input, signals. */
 #include "term.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <nettle/base64.h>
@@ -262,6 +263,13 @@ static bool seq_marker_cut;
  * ESC_SPLIT_MS (the operator's Esc), not a control right behind it (an
  * ESC in a pasted text, ESC CR). */
 static bool seq_esc_alone;
+/* The character after the last ESC came at once (within ESC_WAIT_MS):
+ * ESC and a letter so sent are Alt and that letter (a terminal sends
+ * both in one write). */
+static bool seq_alt_prompt;
+/* read_paste is reading: every sequence is left out of the text whole,
+ * none is Esc and a key. */
+static bool in_paste;
 
 /* What a sequence read so far stands for (st: the last step of
  * seq_feed), as seq_read returns it. */
@@ -278,8 +286,16 @@ static int seq_result(const seq_scan *s, seq_step st, wint_t *ch)
             *ch = UI_ESC;
             return OK;
         }
+        if (s->kind == SEQ_NF && s->len == 0 && !in_paste) {
+            /* ESC and a space or punctuation, nothing after: Esc, then
+             * that key (as an operator typing fast sends them) */
+            push_pending(s->last);
+            *ch = UI_ESC;
+            return OK;
+        }
         if (!s->c1 && s->len == 0 && s->intro != '[') {
-            /* ESC O, ESC ], ESC ( with nothing behind: Alt and that key */
+            /* ESC O, ESC ] (ESC ( ...) with nothing behind: Alt and that
+             * key, ignored, the next key not eaten */
             char k[8];
             keys_name((int)(s->kind == SEQ_NF ? s->last : s->intro), k,
                       sizeof k);
@@ -290,6 +306,15 @@ static int seq_result(const seq_scan *s, seq_step st, wint_t *ch)
         seq_marker_cut = seq_paste_prefix(s);
         *ch = KEY_SEQ_PARTIAL;
         return KEY_CODE_YES;
+    }
+    if (s->kind == SEQ_ALT && !in_paste &&
+        !(s->last < 0x80 && isalpha((int)s->last) && seq_alt_prompt)) {
+        /* ESC and a key that is not a letter, or a letter that came
+         * later than a terminal sends Alt's two bytes: Esc, then that key
+         * (an operator who types Esc and / fast) */
+        push_pending(s->last);
+        *ch = UI_ESC;
+        return OK;
     }
     if (s->kind == SEQ_ALT) {
         char k[24];
@@ -343,6 +368,7 @@ static int seq_read(unsigned first, wint_t *ch)
     int delay = wgetdelay(stdscr);
     seq_scan s;
     seq_begin(&s, first);
+    s.keys = !in_paste;
     long long start = mono_ms(), last = start;
     seq_step st = SEQ_MORE;
     for (;;) {
@@ -356,6 +382,8 @@ static int seq_read(unsigned first, wint_t *ch)
         unsigned cp;
         if (!seq_cp(deadline, &cp))
             break;
+        if (s.kind == SEQ_ESC)
+            seq_alt_prompt = mono_ms() - start <= ESC_WAIT_MS;
         st = seq_feed(&s, cp);
         if (st == SEQ_ABORT) {
             push_pending(cp);
@@ -778,6 +806,7 @@ static bool read_paste(void)
     bool cr = false, open = true, notice = false, owed = false;
     int idle = 0;
     timeout(250);
+    in_paste = true;
     for (;;) {
         wint_t ch;
         errno = 0;
@@ -859,6 +888,7 @@ static bool read_paste(void)
         sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
+    in_paste = false;
     paste_owed = owed;
     if (notice)
         resize_pending = true; /* the caller repaints over the notice */

@@ -441,6 +441,37 @@ static void test_seq_forms(void **state)
     }
 }
 
+/* Typed keys: ESC starts only CSI, SS3 and OSC; ESC and any other
+ * character is Alt and that key, or Esc typed fast before it (ESC / P is
+ * Esc, "/" and "P", never an nF sequence that eats the P). */
+static void test_seq_keys_mode(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned cp;
+        seq_step st;
+        seq_kind kind;
+    } t[] = {
+        {'[', SEQ_MORE, SEQ_CSI},   {'O', SEQ_MORE, SEQ_SS},
+        {']', SEQ_MORE, SEQ_STRING}, {'/', SEQ_DONE, SEQ_ALT},
+        {' ', SEQ_DONE, SEQ_ALT},   {'(', SEQ_DONE, SEQ_ALT},
+        {'P', SEQ_DONE, SEQ_ALT},   {'N', SEQ_DONE, SEQ_ALT},
+        {'_', SEQ_DONE, SEQ_ALT},   {'y', SEQ_DONE, SEQ_ALT},
+        {0xE9, SEQ_DONE, SEQ_ALT},  {'\r', SEQ_ABORT, SEQ_ESC},
+        {0x9B, SEQ_ABORT, SEQ_ESC}, {0x7F, SEQ_ABORT, SEQ_ESC},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        seq_scan s;
+        seq_begin(&s, UI_ESC);
+        s.keys = true;
+        seq_step st = seq_feed(&s, t[i].cp);
+        if (st != t[i].st || s.kind != t[i].kind)
+            fail_msg("case %zu: step %d kind %d", i, (int)st, (int)s.kind);
+        if (st == SEQ_DONE)
+            assert_int_equal(s.last, t[i].cp);
+    }
+}
+
 /* A string is bounded: past SEQ_STRING_MAX characters it ends, cut. */
 static void test_seq_string_bound(void **state)
 {
@@ -550,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_key_hold_sequence),
         cmocka_unit_test(test_help_lists_signal_keys),
         cmocka_unit_test(test_seq_forms),
+        cmocka_unit_test(test_seq_keys_mode),
         cmocka_unit_test(test_seq_string_bound),
         cmocka_unit_test(test_seq_keys),
         cmocka_unit_test(test_seq_paste_prefix),
