@@ -418,3 +418,230 @@ bool key_still_held(int held, long long held_at, int key, long long now)
         return false;
     return now - held_at < KEY_RELEASE_MS;
 }
+
+bool seq_introducer(unsigned cp)
+{
+    switch (cp) {
+    case UI_ESC: case 0x9B: case 0x8E: case 0x8F: case 0x90:
+    case 0x98: case 0x9D: case 0x9E: case 0x9F:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Enters the form the introducer intro (the 7-bit letter) opens. */
+static void seq_enter(seq_scan *s, unsigned intro)
+{
+    s->intro = intro;
+    s->len = 0;
+    s->csi[0] = '\0';
+    switch (intro) {
+    case '[': s->kind = SEQ_CSI; break;
+    case 'N': case 'O': s->kind = SEQ_SS; break;
+    default: s->kind = SEQ_STRING; break; /* P X ] ^ _ */
+    }
+}
+
+void seq_begin(seq_scan *s, unsigned cp)
+{
+    memset(s, 0, sizeof *s);
+    s->kind = SEQ_ESC;
+    if (cp != UI_ESC) {
+        s->c1 = true;
+        seq_enter(s, cp - 0x40); /* 0x9B is ESC [, 0x9D ESC ], ... */
+    }
+}
+
+seq_step seq_feed(seq_scan *s, unsigned cp)
+{
+    switch (s->kind) {
+    case SEQ_ESC:
+        if (s->keys && cp != '[' && cp != 'O' && cp != ']' &&
+            cp >= 0x20 && cp != 0x7F && !(cp >= 0x80 && cp < 0xA0)) {
+            s->kind = SEQ_ALT;
+            s->last = cp;
+            return SEQ_DONE;
+        }
+        if (cp == '[' || cp == 'O' || cp == 'N' || cp == ']' || cp == 'P' ||
+            cp == 'X' || cp == '^' || cp == '_') {
+            seq_enter(s, cp);
+            return SEQ_MORE;
+        }
+        if (cp >= 0x20 && cp <= 0x2F) {
+            s->kind = SEQ_NF;
+            s->last = cp;
+            return SEQ_MORE;
+        }
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+            return SEQ_ABORT; /* a control: the ESC stands alone */
+        s->kind = SEQ_ALT;
+        s->last = cp;
+        return SEQ_DONE;
+    case SEQ_NF:
+        if (cp >= 0x20 && cp <= 0x2F) {
+            s->len++; /* intermediates after the first */
+            return SEQ_MORE;
+        }
+        if (cp >= 0x30 && cp <= 0x7E) {
+            s->last = cp;
+            return SEQ_DONE;
+        }
+        return SEQ_ABORT;
+    case SEQ_ALT:
+        return SEQ_ABORT; /* already whole */
+    case SEQ_CSI:
+        if (cp >= 0x20 && cp <= 0x7E) {
+            if (s->len < sizeof s->csi - 1) {
+                s->csi[s->len] = (char)cp;
+                s->csi[s->len + 1] = '\0';
+            }
+            s->len++;
+            s->last = cp;
+            if (cp < 0x40)
+                return SEQ_MORE;
+            if (cp == 'M' && s->len == 1) { /* X10 mouse: 3 raw bytes */
+                s->kind = SEQ_MOUSE;
+                s->left = 3;
+                return SEQ_MORE;
+            }
+            return SEQ_DONE;
+        }
+        return SEQ_ABORT;
+    case SEQ_MOUSE:
+        s->len++;
+        return --s->left > 0 ? SEQ_MORE : SEQ_DONE;
+    case SEQ_SS:
+        if (cp >= 0x20 && cp <= 0x7E) {
+            s->last = cp;
+            s->len++;
+            return SEQ_DONE;
+        }
+        return SEQ_ABORT;
+    case SEQ_STRING:
+        if (s->st_esc && cp != '\\') {
+            s->st_esc = false;
+            return SEQ_AGAIN;
+        }
+        s->len++;
+        if (cp == 0x9C || (s->st_esc && cp == '\\') ||
+            (cp == '\a' && s->intro == ']'))
+            return SEQ_DONE;
+        s->st_esc = cp == UI_ESC;
+        if (s->len >= SEQ_STRING_MAX) {
+            s->cut = true;
+            return SEQ_DONE;
+        }
+        return SEQ_MORE;
+    }
+    return SEQ_ABORT;
+}
+
+bool seq_paste_prefix(const seq_scan *s)
+{
+    if (s->c1)
+        return false;
+    if (s->kind == SEQ_ESC)
+        return true;
+    if (s->kind != SEQ_CSI || s->len > 4)
+        return false;
+    return strncmp(s->csi, "200~", s->len) == 0 ||
+           strncmp(s->csi, "201~", s->len) == 0;
+}
+
+int seq_key(const seq_scan *s, int *mods)
+{
+    *mods = 0;
+    if (s->kind == SEQ_SS && s->intro == 'O') {
+        switch (s->last) {
+        case 'A': return KEY_UP;
+        case 'B': return KEY_DOWN;
+        case 'C': return KEY_RIGHT;
+        case 'D': return KEY_LEFT;
+        case 'H': return KEY_HOME;
+        case 'F': return KEY_END;
+        case 'M': return KEY_ENTER;
+        case 'P': case 'Q': case 'R': case 'S':
+            return KEY_F(1 + (int)(s->last - 'P'));
+        default: return -1;
+        }
+    }
+    if (s->kind != SEQ_CSI || s->len >= sizeof s->csi)
+        return -1;
+    if (!s->c1 && strcmp(s->csi, "200~") == 0)
+        return SEQ_KEY_PASTE_BEGIN;
+    if (!s->c1 && strcmp(s->csi, "201~") == 0)
+        return SEQ_KEY_PASTE_END;
+    /* parameters: digits and at most one ';', then the final */
+    int p[2] = {-1, -1}, np = 0;
+    const char *c = s->csi;
+    for (; *c >= 0x30 && *c <= 0x3F; c++) {
+        if (*c >= '0' && *c <= '9') {
+            int *v = &p[np];
+            *v = (*v < 0 ? 0 : *v) * 10 + (*c - '0');
+            if (*v > 999)
+                return -1;
+        } else if (*c == ';' && np == 0) {
+            np = 1;
+        } else {
+            return -1; /* private markers (<, =, >, ?) or more parameters */
+        }
+    }
+    if (c[0] == '\0' || c[1] != '\0')
+        return -1; /* intermediates, or no final */
+    char fin = c[0];
+    if (p[1] > 1)
+        *mods = p[1] - 1;
+    else if (p[1] == 0 || (np == 1 && p[1] < 0))
+        return -1;
+    int key = -1;
+    switch (fin) {
+    case 'A': key = KEY_UP; break;
+    case 'B': key = KEY_DOWN; break;
+    case 'C': key = KEY_RIGHT; break;
+    case 'D': key = KEY_LEFT; break;
+    case 'H': key = KEY_HOME; break;
+    case 'F': key = KEY_END; break;
+    case 'Z': key = KEY_BTAB; break;
+    case 'P': case 'Q': case 'R': case 'S':
+        key = KEY_F(1 + (fin - 'P'));
+        break;
+    case '~':
+        switch (p[0]) {
+        case 1: case 7: key = KEY_HOME; break;
+        case 2: key = KEY_IC; break;
+        case 3: key = KEY_DC; break;
+        case 4: case 8: key = KEY_END; break;
+        case 5: key = KEY_PPAGE; break;
+        case 6: key = KEY_NPAGE; break;
+        case 11: case 12: case 13: case 14: case 15:
+            key = KEY_F(p[0] - 10);
+            break;
+        case 17: case 18: case 19: case 20: case 21:
+            key = KEY_F(p[0] - 11);
+            break;
+        case 23: case 24:
+            key = KEY_F(p[0] - 12);
+            break;
+        default: return -1;
+        }
+        return key;
+    default: return -1;
+    }
+    /* letter finals: no first parameter, or 1 before a modifier */
+    if (!(p[0] < 0 && np == 0) && p[0] != 1)
+        return -1;
+    return key;
+}
+
+void seq_key_name(int key, int mods, char *buf, size_t n)
+{
+    char name[24];
+    if (key == KEY_IC)
+        snprintf(name, sizeof name, "Insert");
+    else
+        keys_name(UI_FN(key), name, sizeof name);
+    snprintf(buf, n, "%s%s%s%s%s", mods & 4 ? "Ctrl-" : "",
+             mods & 2 ? "Alt-" : "", mods & 8 ? "Meta-" : "",
+             mods & 1 ? "Shift-" : "", name);
+}

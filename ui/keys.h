@@ -173,4 +173,87 @@ void key_hold_answered(key_hold *h, int key, long long at);
  * never taken as a held Enter). */
 bool key_hold_arrived(key_hold *h, int key, long long now);
 
+/* One ECMA-48 control sequence recogniser, for keys and paste content
+ * alike (pure: no curses, no clock). It takes code points: a C1 control
+ * is the same whether it came as a raw byte (0x9B) or as UTF-8 (C2 9B).
+ * Forms: CSI (ESC [ or 0x9B: parameters 0x30-0x3F, intermediates
+ * 0x20-0x2F, a final 0x40-0x7E; "CSI M" with no parameters is an X10
+ * mouse report and takes 3 more characters); SS2/SS3 (ESC N, ESC O,
+ * 0x8E, 0x8F) and one character 0x20-0x7E; the strings DCS, SOS, OSC, PM
+ * and APC (ESC P, ESC X, ESC ], ESC ^, ESC _ or 0x90, 0x98, 0x9D, 0x9E,
+ * 0x9F), ended by ST (ESC \ or U+009C) or, for OSC, BEL, and at most
+ * SEQ_STRING_MAX characters long; ESC, intermediates 0x20-0x2F, and a
+ * final 0x30-0x7E (nF: ESC ( B); and ESC with one other character (Fp,
+ * Fe, Fs: ESC c, ESC 7; byte for byte what a terminal sends for Alt and
+ * that key). */
+#define SEQ_STRING_MAX 65536
+
+typedef enum seq_kind {
+    SEQ_ESC,    /* ESC, nothing after it yet */
+    SEQ_NF,     /* ESC and intermediates */
+    SEQ_ALT,    /* ESC and one character: Fp/Fe/Fs, or Alt+key */
+    SEQ_CSI,
+    SEQ_SS,     /* SS2 or SS3 */
+    SEQ_STRING, /* DCS, SOS, OSC, PM or APC */
+    SEQ_MOUSE,  /* CSI M and 3 characters (X10 mouse) */
+} seq_kind;
+
+/* What seq_feed made of a character. */
+typedef enum seq_step {
+    SEQ_MORE,  /* taken; the sequence goes on */
+    SEQ_DONE,  /* taken; the sequence is whole */
+    SEQ_ABORT, /* not taken: it cannot continue the sequence, which ended
+                * unfinished before it; read it again as input */
+    SEQ_AGAIN, /* not taken: a string was ended by an ESC that did not
+                * make ST (ESC \\), as xterm ends it: the string is over,
+                * and that ESC and this character are read again (a new
+                * sequence, e.g. a paste's end marker) */
+} seq_step;
+
+/* The state of one sequence being read. */
+typedef struct seq_scan {
+    seq_kind kind;
+    unsigned intro;  /* the introducer: '[' 'O' 'N' ']' 'P' 'X' '^' '_',
+                      * 0 for ESC alone and the ESC forms */
+    bool c1;         /* introduced by a C1 control, not by ESC */
+    bool keys;       /* set by the caller after seq_begin: typed keys,
+                      * where ESC starts only CSI (ESC [), SS3 (ESC O)
+                      * and OSC (ESC ]), what terminals send as keys and
+                      * replies, and ESC and any other character is
+                      * SEQ_ALT (Alt and a key, or Esc typed before it);
+                      * false: every form (paste content) */
+    bool st_esc;     /* a string: its last character was ESC */
+    bool cut;        /* a string longer than SEQ_STRING_MAX */
+    unsigned last;   /* the last character taken (an ESC form's final) */
+    int left;        /* SEQ_MOUSE: characters still to come */
+    size_t len;      /* characters taken after the introducer (SEQ_NF:
+                      * after the first intermediate) */
+    char csi[16];    /* a CSI's characters after the introducer (the
+                      * first 15), NUL-terminated */
+} seq_scan;
+
+/* Whether cp introduces a sequence on its own: ESC, or one of the C1
+ * controls CSI, SS2, SS3, DCS, SOS, OSC, PM, APC (0x9B 0x8E 0x8F 0x90
+ * 0x98 0x9D 0x9E 0x9F). */
+bool seq_introducer(unsigned cp);
+/* Starts a sequence at its introducer cp (seq_introducer(cp) holds). */
+void seq_begin(seq_scan *s, unsigned cp);
+/* Feeds the next character of the sequence. */
+seq_step seq_feed(seq_scan *s, unsigned cp);
+/* Whether what was read so far, unfinished, is a start of a paste marker
+ * ESC [ 2 0 0 ~ or ESC [ 2 0 1 ~ (ESC alone included). */
+bool seq_paste_prefix(const seq_scan *s);
+/* What a whole sequence stands for: SEQ_KEY_PASTE_BEGIN or _END for the
+ * paste markers ESC[200~ and ESC[201~; a curses key code (KEY_UP,
+ * KEY_NPAGE, KEY_F(1), ...) for a key the terminal sends in CSI or SS3
+ * form, with its modifiers (1 Shift, 2 Alt, 4 Ctrl, 8 Meta: the xterm
+ * parameter less 1) in *mods (0: none); -1 for any other sequence.
+ * *mods is always set. */
+int seq_key(const seq_scan *s, int *mods);
+#define SEQ_KEY_PASTE_BEGIN 0x7E00
+#define SEQ_KEY_PASTE_END 0x7E01
+/* "Ctrl-Up", "Shift-Alt-F5" into buf: a key (a curses code as seq_key
+ * returns) and its modifiers. */
+void seq_key_name(int key, int mods, char *buf, size_t n);
+
 #endif

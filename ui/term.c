@@ -1,6 +1,7 @@
 /* term.c - curses set-up and teardown, colours, input, signals. */
 #include "term.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <langinfo.h>
 #include <nettle/base64.h>
@@ -23,6 +24,9 @@
  * (it does nothing), and one whose rest never came (discarded). */
 #define KEY_SEQ_DROPPED 0x7E02
 #define KEY_SEQ_PARTIAL 0x7E03
+/* A key the console binds nowhere, known by name (seq_name): Alt and a
+ * key, a key with modifiers. */
+#define KEY_SEQ_NAMED 0x7E04
 /* Quiet reads (250 ms each) of an open paste before the console says a
  * paste is in progress and Esc cancels it. Only what is shown depends on
  * it: a paste ends only with its end marker, however long it pauses. */
@@ -39,11 +43,15 @@
  * such a split (tens of ms), short enough that a real Esc still acts at
  * once to the operator. Only a lone ESC with nothing behind it waits. */
 #define ESC_SPLIT_MS 150
-/* How long the rest of an escape sequence that has begun (ESC [, ESC O,
- * ESC ]) may take: a split paste marker (ESC[20 ... 0~) must never become
- * Esc and keys, however busy the link; a human's Esc is ESC alone and
- * still acts after ESC_SPLIT_MS. */
+/* How long each next part of an escape sequence that has begun (ESC [, a
+ * C1 introducer, ESC O B, ESC ] 0) may take after the part before it: a
+ * split paste marker (ESC[ ... 20 ... 0 ... ~) must never become Esc and
+ * keys, however busy the link; a human's Esc is ESC alone and still acts
+ * after ESC_SPLIT_MS. */
 #define ESC_SEQ_MS 1500
+/* The longest a whole escape sequence may take, however its parts come:
+ * a trickle of parts never holds the keyboard longer. */
+#define ESC_SEQ_MAX_MS 6000
 /* After the operator stopped waiting for the rest of a cancelled paste
  * (a second Esc), a late rest may still come, in any number of reads:
  * input is discarded (the status line says so) until its end marker
@@ -121,6 +129,27 @@ static long long ask_key_at;     /* ... and when */
  * began and when input last came. */
 static bool guard_on;
 static long long guard_start, guard_last;
+/* What the guard waits out: the rest of a cancelled paste, of a paste
+ * whose start marker was cut (its text must not act as keys), or of an
+ * escape sequence whose rest did not come in time. */
+static enum { GUARD_PASTE, GUARD_MARKER, GUARD_SEQ } guard_what;
+static const char *const guard_msgs[] = {
+    [GUARD_PASTE] = "Discarding input: the rest of the cancelled paste may "
+                    "still come (keys act again 1.5 s after input stops)",
+    [GUARD_MARKER] = "Discarding input: the text of a paste whose start "
+                     "marker was cut may still come (keys act again 1.5 s "
+                     "after input stops)",
+    [GUARD_SEQ] = "Discarding input: the rest of a dropped escape sequence "
+                  "may still come (keys act again 1.5 s after input stops)",
+};
+static const char *const guard_over[] = {
+    [GUARD_PASTE] = "Keys act again: the rest of the cancelled paste did "
+                    "not come",
+    [GUARD_MARKER] = "Keys act again: input stopped for 1.5 s after the cut "
+                     "paste marker",
+    [GUARD_SEQ] = "Keys act again: input stopped for 1.5 s after the "
+                  "dropped escape sequence",
+};
 
 /* Input read ahead of the key being handled (what waited behind it in
  * the same burst), in order; every read takes from here first. */
@@ -168,120 +197,270 @@ static int seq_byte(long long deadline)
     }
 }
 
-/* An ESC that curses returned alone (nothing it knows followed within
- * ESC_WAIT_MS): reads the rest of the sequence a slow link may have split
- * after it, so that no escape sequence is ever taken as Esc and keys.
- * Nothing within ESC_SPLIT_MS: a lone Esc (UI_ESC). A CSI (ESC [), SS3
- * (ESC O) or OSC (ESC ]) is read whole, waiting up to ESC_SEQ_MS for its
- * rest: a paste's start or end marker comes as the marker (KEY_CODE_YES,
- * KEY_PASTE_BEGIN or KEY_PASTE_END in *ch); any other whole sequence as
- * KEY_SEQ_DROPPED (a key the console does not know: it does nothing),
- * and one whose rest never came as KEY_SEQ_PARTIAL (discarded; the
- * caller says so). ESC and another character (Alt+key) is Esc, then that
- * character. */
-static int esc_split(wint_t *ch)
+/* Characters read past the end of an escape sequence, to be read again
+ * before any other input (a stack: the last pushed is read first). */
+static unsigned pending[4];
+static size_t npending;
+
+static void push_pending(unsigned cp)
 {
-    int delay = wgetdelay(stdscr);
-    int lead = seq_byte(mono_ms() + ESC_SPLIT_MS);
-    if (lead != '[' && lead != 'O' && lead != ']') {
-        timeout(delay);
-        if (lead != ERR)
-            ungetch(lead); /* not a sequence: read next, as it is */
-        *ch = UI_ESC;
-        return OK;
-    }
-    /* the sequence so far after "ESC [", to tell a paste marker */
-    char csi[8];
-    size_t n = 0;
-    bool whole = false, st_esc = false;
-    long long deadline = mono_ms() + ESC_SEQ_MS;
-    for (;;) {
-        int d = seq_byte(deadline);
-        if (d == ERR)
-            break;
-        if (lead == '[') {
-            if (n < sizeof csi)
-                csi[n++] = (char)d;
-            if (d >= 0x40 && d <= 0x7e) { /* the final byte */
-                whole = true;
-                break;
-            }
-            if (d < 0x20 || d > 0x3f) { /* no CSI byte: the end of it */
-                whole = true;
-                ungetch(d);
-                break;
-            }
-        } else if (lead == 'O') {
-            whole = true; /* SS3: one character */
-            break;
-        } else { /* OSC: up to BEL or ESC \ */
-            if (d == '\a' || (st_esc && d == '\\')) {
-                whole = true;
-                break;
-            }
-            st_esc = d == UI_ESC;
-        }
-    }
-    timeout(delay);
-    *ch = whole ? KEY_SEQ_DROPPED : KEY_SEQ_PARTIAL;
-    if (whole && lead == '[' && n == 4 && memcmp(csi, "20", 2) == 0 &&
-        (csi[2] == '0' || csi[2] == '1') && csi[3] == '~')
-        *ch = csi[2] == '0' ? KEY_PASTE_BEGIN : KEY_PASTE_END;
-    return KEY_CODE_YES;
+    if (npending < sizeof pending / sizeof *pending)
+        pending[npending++] = cp;
 }
 
-/* The next character or function key from curses (with the timeout in
- * force), like get_wch but decoding UTF-8 itself and in any locale: the
- * terminal sends UTF-8 even where the C library would not decode it (LANG
- * unset), and get_wch cuts the input at a byte it cannot decode. A byte
- * that starts no valid UTF-8 sequence is kept as the Latin-1 character it
- * would be (U+FFFD for one that is a C1 control), never dropped, and the
- * input after it is read as usual. */
-static int read_char(wint_t *ch)
+/* The next character (code point) from the terminal, waiting until
+ * deadline (ms, mono_ms's clock) for its first byte: UTF-8 decoded; a
+ * byte that starts no valid UTF-8 sequence is its own value (Latin-1, or
+ * a C1 control for 0x80-0x9F), the bytes after it read next. False when
+ * nothing came in time, a signal arrived, or a function key came (put
+ * back: it is read next). */
+static bool seq_cp(long long deadline, unsigned *cp)
 {
-    int c = wgetch(stdscr);
+    if (npending) {
+        *cp = pending[--npending];
+        return true;
+    }
+    int c = seq_byte(deadline);
     if (c == ERR)
-        return ERR;
-    if (c == UI_ESC)
-        return esc_split(ch);
-    if (c >= KEY_MIN || c > 0xff) {
-        *ch = (wint_t)c;
-        return KEY_CODE_YES;
-    }
-    if (c < 0x80) {
-        *ch = (wint_t)c;
-        return OK;
-    }
+        return false;
+    *cp = (unsigned)c;
     size_t need = c >= 0xc2 && c <= 0xdf   ? 1
                   : c >= 0xe0 && c <= 0xef ? 2
                   : c >= 0xf0 && c <= 0xf4 ? 3
                                            : 0;
+    if (!need)
+        return true;
     char buf[4] = {(char)c};
     size_t n = 1;
-    if (need) {
-        int delay = wgetdelay(stdscr);
-        timeout(ESC_WAIT_MS); /* the rest of the character is on its way */
-        while (n <= need) {
-            int d = wgetch(stdscr);
-            if (d == ERR)
-                break;
-            if (d >= KEY_MIN || d > 0xff || (d & 0xc0) != 0x80) {
-                ungetch(d); /* no continuation: read next, as it is */
-                break;
-            }
-            buf[n++] = (char)d;
+    long long rest = mono_ms() + ESC_WAIT_MS; /* the rest is on its way */
+    while (n <= need) {
+        int d = seq_byte(rest);
+        if (d == ERR)
+            break;
+        if ((d & 0xc0) != 0x80) {
+            ungetch(d); /* no continuation: read next, as it is */
+            break;
         }
-        timeout(delay);
-        unsigned cp;
-        if (n == need + 1 && utf8_decode(buf, n, &cp) == n) {
-            *ch = (wint_t)cp;
+        buf[n++] = (char)d;
+    }
+    unsigned u;
+    if (n == need + 1 && utf8_decode(buf, n, &u) == n) {
+        *cp = u;
+        return true;
+    }
+    /* an invalid sequence: its lead byte as itself, the rest after */
+    for (size_t i = n; i-- > 1;)
+        ungetch((unsigned char)buf[i]);
+    return true;
+}
+
+/* What the last sequence read_char dropped was, for the notice: a key
+ * the console binds nowhere ("Alt-y", "Ctrl-Up"), and whether an
+ * unfinished one was a start of a paste marker. */
+static char seq_name[32];
+static bool seq_marker_cut;
+/* The last UI_ESC read_char returned had nothing behind it for
+ * ESC_SPLIT_MS (the operator's Esc), not a control right behind it (an
+ * ESC in a pasted text, ESC CR). */
+static bool seq_esc_alone;
+/* The character after the last ESC came at once (within ESC_WAIT_MS):
+ * ESC and a letter so sent are Alt and that letter (a terminal sends
+ * both in one write). */
+static bool seq_alt_prompt;
+/* read_paste is reading: every sequence is left out of the text whole,
+ * none is Esc and a key. */
+static bool in_paste;
+
+/* What a sequence read so far stands for (st: the last step of
+ * seq_feed), as seq_read returns it. */
+static int seq_result(const seq_scan *s, seq_step st, wint_t *ch)
+{
+    seq_marker_cut = false;
+    seq_name[0] = '\0';
+    if (st == SEQ_AGAIN) {
+        *ch = KEY_SEQ_DROPPED; /* a string, over */
+        return KEY_CODE_YES;
+    }
+    if (st != SEQ_DONE) {
+        if (s->kind == SEQ_ESC) {
+            *ch = UI_ESC;
             return OK;
         }
-        /* an invalid sequence: its lead byte as Latin-1, the rest after */
-        for (size_t i = n; i-- > 1;)
-            ungetch((unsigned char)buf[i]);
+        if (s->kind == SEQ_NF && s->len == 0 && !in_paste) {
+            /* ESC and a space or punctuation, nothing after: Esc, then
+             * that key (as an operator typing fast sends them) */
+            push_pending(s->last);
+            *ch = UI_ESC;
+            return OK;
+        }
+        if (!s->c1 && s->len == 0 && s->intro != '[') {
+            /* ESC O, ESC ] (ESC ( ...) with nothing behind: Alt and that
+             * key, ignored, the next key not eaten */
+            char k[8];
+            keys_name((int)(s->kind == SEQ_NF ? s->last : s->intro), k,
+                      sizeof k);
+            snprintf(seq_name, sizeof seq_name, "Alt-%s", k);
+            *ch = KEY_SEQ_NAMED;
+            return KEY_CODE_YES;
+        }
+        seq_marker_cut = seq_paste_prefix(s);
+        *ch = KEY_SEQ_PARTIAL;
+        return KEY_CODE_YES;
     }
-    *ch = c >= 0xa0 ? (wint_t)c : 0xfffd;
+    if (s->kind == SEQ_ALT && !in_paste &&
+        !(s->last < 0x80 && isalpha((int)s->last) && seq_alt_prompt)) {
+        /* ESC and a key that is not a letter, or a letter that came
+         * later than a terminal sends Alt's two bytes: Esc, then that key
+         * (an operator who types Esc and / fast) */
+        push_pending(s->last);
+        *ch = UI_ESC;
+        return OK;
+    }
+    if (s->kind == SEQ_ALT) {
+        char k[24];
+        keys_name((int)s->last, k, sizeof k);
+        snprintf(seq_name, sizeof seq_name, "Alt-%s", k);
+        *ch = KEY_SEQ_NAMED;
+        return KEY_CODE_YES;
+    }
+    if (s->cut) {
+        *ch = KEY_SEQ_PARTIAL;
+        return KEY_CODE_YES;
+    }
+    int mods;
+    int key = seq_key(s, &mods);
+    if (key == SEQ_KEY_PASTE_BEGIN || key == SEQ_KEY_PASTE_END) {
+        *ch = key == SEQ_KEY_PASTE_BEGIN ? KEY_PASTE_BEGIN : KEY_PASTE_END;
+    } else if (key >= 0 && mods) {
+        seq_key_name(key, mods, seq_name, sizeof seq_name);
+        *ch = KEY_SEQ_NAMED;
+    } else if (key >= 0) {
+        *ch = (wint_t)key;
+    } else {
+        *ch = KEY_SEQ_DROPPED;
+    }
+    return KEY_CODE_YES;
+}
+
+/* Reads an escape sequence whose introducer first (ESC, or a C1 control
+ * such as 0x9B) was just read, with the one recogniser of ui/keys.c,
+ * for typed keys and paste content alike, so that no sequence is ever
+ * taken as Esc and keys, however a slow link split it:
+ * - ESC with nothing behind it for ESC_SPLIT_MS is Esc (UI_ESC, OK);
+ * - ESC and a character that starts nothing longer (Alt-y, ESC c), and
+ *   ESC O, ESC ] (and the other letters that open a longer form) with
+ *   nothing behind them for ESC_SPLIT_MS, are Alt and that key:
+ *   KEY_SEQ_NAMED, named in seq_name, ignored with a notice;
+ * - after ESC [ (or a C1 introducer, or the first character of a longer
+ *   form), each next part may take ESC_SEQ_MS since the one before, and
+ *   the whole sequence ESC_SEQ_MAX_MS;
+ * - a whole sequence is the key it stands for (KEY_CODE_YES and a curses
+ *   code: a split or normal-mode Down is Down), a paste marker
+ *   (KEY_PASTE_BEGIN, KEY_PASTE_END), a known key with modifiers
+ *   (KEY_SEQ_NAMED, "Ctrl-Up"), or anything else (KEY_SEQ_DROPPED);
+ * - one whose rest did not come in time, or that a character which
+ *   cannot continue it cut short, or a string over SEQ_STRING_MAX, is
+ *   KEY_SEQ_PARTIAL (seq_marker_cut when it began like a paste marker);
+ *   the character that cut it is read next.
+ * Returns OK or KEY_CODE_YES with the result in *ch. */
+static int seq_read(unsigned first, wint_t *ch)
+{
+    int delay = wgetdelay(stdscr);
+    seq_scan s;
+    seq_begin(&s, first);
+    s.keys = !in_paste;
+    long long start = mono_ms(), last = start;
+    seq_step st = SEQ_MORE;
+    for (;;) {
+        /* ESC alone, and ESC and a letter that may be Alt and that
+         * letter, wait only as long as a split of one burst takes */
+        bool brief = s.kind == SEQ_ESC ||
+                     (!s.c1 && s.len == 0 && s.intro != '[');
+        long long deadline = last + (brief ? ESC_SPLIT_MS : ESC_SEQ_MS);
+        if (deadline > start + ESC_SEQ_MAX_MS)
+            deadline = start + ESC_SEQ_MAX_MS;
+        unsigned cp;
+        if (!seq_cp(deadline, &cp))
+            break;
+        if (s.kind == SEQ_ESC)
+            seq_alt_prompt = mono_ms() - start <= ESC_WAIT_MS;
+        st = seq_feed(&s, cp);
+        if (st == SEQ_ABORT) {
+            push_pending(cp);
+            break;
+        }
+        if (st == SEQ_AGAIN) {
+            push_pending(cp);
+            push_pending(UI_ESC);
+            break;
+        }
+        last = mono_ms();
+        if (st == SEQ_DONE)
+            break;
+    }
+    timeout(delay);
+    seq_esc_alone = s.kind == SEQ_ESC && st == SEQ_MORE;
+    return seq_result(&s, st, ch);
+}
+
+/* A key curses decoded from a definition of the terminal's own (an
+ * extended capability such as kRIT5, Ctrl-Right): its definition read
+ * by the same recogniser, so that it is the same key as when split
+ * (named, when a screen binds no such key). */
+static int curses_key(int c, wint_t *ch)
+{
+    char *def = keybound(c, 0);
+    seq_scan sc;
+    seq_step st = SEQ_MORE;
+    if (def && def[0] == UI_ESC) {
+        seq_begin(&sc, UI_ESC);
+        for (const char *p = def + 1; *p && st == SEQ_MORE; p++)
+            st = seq_feed(&sc, (unsigned char)*p);
+    }
+    free(def);
+    if (st != SEQ_DONE) {
+        *ch = (wint_t)c; /* as curses has it */
+        return KEY_CODE_YES;
+    }
+    return seq_result(&sc, st, ch);
+}
+
+/* The next character or function key (with the timeout in force), like
+ * get_wch but decoding UTF-8 itself and in any locale: the terminal sends
+ * UTF-8 even where the C library would not decode it (LANG unset), and
+ * get_wch cuts the input at a byte it cannot decode. A byte that starts
+ * no valid UTF-8 sequence is its own value: a Latin-1 character, or for
+ * 0x80-0x9F a C1 control, never dropped, and the input after it is read
+ * as usual. ESC and the C1 controls that introduce a sequence (raw or
+ * UTF-8 encoded) are read as a sequence (seq_read); the other C1 controls
+ * come as themselves (no screen takes them, a paste leaves them out). */
+static int read_char(wint_t *ch)
+{
+    unsigned cp;
+    if (npending) {
+        cp = pending[--npending];
+    } else {
+        int c = wgetch(stdscr);
+        if (c == ERR)
+            return ERR;
+        if (c > KEY_MAX && c != KEY_PASTE_BEGIN && c != KEY_PASTE_END)
+            return curses_key(c, ch);
+        if (c >= KEY_MIN || c > 0xff) {
+            *ch = (wint_t)c;
+            return KEY_CODE_YES;
+        }
+        if (c >= 0x80) {
+            ungetch(c);
+            /* the rest of the character is on its way */
+            if (!seq_cp(mono_ms() + ESC_WAIT_MS, &cp))
+                return ERR;
+        } else {
+            cp = (unsigned)c;
+        }
+    }
+    if (seq_introducer(cp))
+        return seq_read(cp, ch);
+    *ch = (wint_t)cp;
     return OK;
 }
 
@@ -535,6 +714,7 @@ void term_done(void)
     free(ahead);
     ahead = NULL;
     ahead_at = ahead_n = ahead_cap = ahead_seen = 0;
+    npending = 0;
     if (script)
         fclose(script);
     script = NULL;
@@ -626,6 +806,7 @@ static bool read_paste(void)
     bool cr = false, open = true, notice = false, owed = false;
     int idle = 0;
     timeout(250);
+    in_paste = true;
     for (;;) {
         wint_t ch;
         errno = 0;
@@ -651,7 +832,8 @@ static bool read_paste(void)
         eof_reads = 0;
         idle = 0;
         if (r == KEY_CODE_YES) {
-            if (ch == KEY_SEQ_DROPPED || ch == KEY_SEQ_PARTIAL) {
+            if (ch == KEY_SEQ_DROPPED || ch == KEY_SEQ_PARTIAL ||
+                ch == KEY_SEQ_NAMED) {
                 paste_controls++; /* a sequence in a paste: left out whole */
                 continue;
             }
@@ -677,9 +859,11 @@ static bool read_paste(void)
             }
             ch = '\r';
         }
-        if (ch == UI_ESC && notice && open) {
-            /* the operator's Esc at the notice: drop the paste, and
-             * whatever of it is waiting already */
+        if (ch == UI_ESC && open && seq_esc_alone) {
+            /* a lone Esc (nothing behind it for ESC_SPLIT_MS: an ESC in
+             * the pasted text comes with the rest of its burst, and is
+             * read as a sequence, left out) is the operator's, at any
+             * time: drop the paste, and whatever of it is waiting */
             paste_end = TERM_PASTE_CANCELLED;
             open = false;
             owed = true; /* its end marker is still to come */
@@ -704,6 +888,7 @@ static bool read_paste(void)
         sb_put_cp(&paste, ch == '\r' ? '\n' : (unsigned)ch);
     }
     timeout(250);
+    in_paste = false;
     paste_owed = owed;
     if (notice)
         resize_pending = true; /* the caller repaints over the notice */
@@ -756,7 +941,7 @@ static void unread(int r, wint_t ch)
  * nothing is taken. */
 static bool input_waiting(void)
 {
-    if (ahead_at < ahead_n)
+    if (ahead_at < ahead_n || npending)
         return true;
     struct pollfd pf = {.fd = STDIN_FILENO, .events = POLLIN};
     if (poll(&pf, 1, 0) == 1 && (pf.revents & POLLIN))
@@ -799,9 +984,6 @@ static int key_code(int r, wint_t ch)
     return r == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch;
 }
 
-static const char guard_msg[] =
-    "Discarding input: the rest of the cancelled paste may still come "
-    "(keys act again 1.5 s after input stops)";
 
 /* What was read (r, ch) while the guard after an abandoned paste is on:
  * discarded with all that waits behind it, up to the paste's end marker
@@ -813,7 +995,7 @@ static const char *guard_input(int r, wint_t ch)
     if (sig && !input_waiting()) {
         key_act(sig);
         guard_last = term_now();
-        return guard_msg;
+        return guard_msgs[guard_what];
     }
     timeout(0);
     while (!(r == KEY_CODE_YES && ch == KEY_PASTE_END)) {
@@ -823,12 +1005,15 @@ static const char *guard_input(int r, wint_t ch)
         if (r == ERR || got_signal) {
             timeout(250);
             guard_last = term_now();
-            return guard_msg;
+            return guard_msgs[guard_what];
         }
     }
     timeout(250);
     guard_on = false;
     drain_burst();
+    if (guard_what == GUARD_MARKER)
+        return "Discarded a paste whose start marker was cut, up to its end "
+               "marker: nothing of it acted as keys";
     return "Discarded the tail of a paste (input ending with a paste's "
            "end marker): nothing of it acted as keys";
 }
@@ -851,6 +1036,7 @@ static const char *owed_input(int r, wint_t ch)
          * by the guard, for a bounded time */
         paste_owed = false;
         guard_on = true;
+        guard_what = GUARD_PASTE;
         guard_start = guard_last = term_now();
         return "No longer waiting for the rest of the cancelled paste: "
                "keys act again 1.5 s after input stops";
@@ -1078,8 +1264,7 @@ static term_event read_event(int *key, const char **text)
             }
             if (guard_on && term_now() - guard_last >= PASTE_GUARD_QUIET_MS) {
                 guard_on = false;
-                *text = "Keys act again: the rest of the cancelled paste "
-                        "did not come";
+                *text = guard_over[guard_what];
                 return TERM_NOTICE;
             }
             if (idle_fn && idle_fn(idle_arg))
@@ -1112,13 +1297,30 @@ static term_event read_event(int *key, const char **text)
             return TERM_NOTICE;
         }
         if (r == KEY_CODE_YES && ch == KEY_SEQ_PARTIAL) {
-            *text = "Discarded an incomplete escape sequence (its rest did "
-                    "not come within 1.5 s): nothing of it acted as keys";
+            /* its rest may still come, in however many reads: discarded
+             * by the guard, for a bounded time, never read as keys */
+            guard_on = true;
+            guard_start = guard_last = term_now();
+            guard_what = seq_marker_cut ? GUARD_MARKER : GUARD_SEQ;
+            *text = seq_marker_cut
+                        ? "Dropped a paste's start marker whose rest did not "
+                          "come in 1.5 s: input is discarded until the paste "
+                          "ends or 1.5 s pass without input"
+                        : "Dropped an escape sequence whose rest did not come "
+                          "in 1.5 s: input is discarded until 1.5 s pass "
+                          "without input";
             return TERM_NOTICE;
         }
         if (r == KEY_CODE_YES && ch == KEY_SEQ_DROPPED) {
             *text = "Ignored a key the console does not know (an escape "
                     "sequence): nothing of it acted as keys";
+            return TERM_NOTICE;
+        }
+        if (r == KEY_CODE_YES && ch == KEY_SEQ_NAMED) {
+            static char msg[160];
+            snprintf(msg, sizeof msg, "Ignored %s: no key of the console "
+                     "uses Alt, Ctrl or Shift with another key", seq_name);
+            *text = msg;
             return TERM_NOTICE;
         }
         bool begin = r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN;
@@ -1240,6 +1442,12 @@ size_t term_flush(void)
         if (r == KEY_CODE_YES && ch == KEY_PASTE_END)
             paste_owed = guard_on = false; /* the rest of a cancelled
                                             * paste is over */
+        if (r == KEY_CODE_YES && ch == KEY_SEQ_PARTIAL && !guard_on) {
+            /* its rest, still to come, is no keys either */
+            guard_on = true;
+            guard_start = guard_last = term_now();
+            guard_what = seq_marker_cut ? GUARD_MARKER : GUARD_SEQ;
+        }
         if (r == KEY_CODE_YES && (ch == KEY_RESIZE || ch == KEY_PASTE_END))
             continue; /* a resize is not a key; LINES/COLS are current */
         if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN) {

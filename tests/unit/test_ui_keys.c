@@ -10,6 +10,7 @@
 
 #include "edit.h"
 #include "keys.h"
+#include "util.h"
 
 static void test_lookup(void **state)
 {
@@ -349,6 +350,220 @@ static void test_help_lists_signal_keys(void **state)
     assert_int_equal(keys_parse("Ctrl-\\"), 0x1c);
 }
 
+/* Scans in (code points: UTF-8, a byte that is no UTF-8 as itself, as
+ * ui/term.c reads them) from its first character, an introducer, until
+ * the sequence is whole or aborts. Returns the last step (SEQ_MORE: the
+ * input ended first) and in *used the characters taken. */
+static seq_step scan(const char *in, seq_scan *s, size_t *used)
+{
+    size_t n = strlen(in), i = 0;
+    unsigned cps[256] = {0};
+    size_t ncp = 0;
+    while (i < n && ncp < 256) {
+        unsigned cp;
+        size_t k = utf8_decode(in + i, n - i, &cp);
+        if (k == 0) {
+            cp = (unsigned char)in[i];
+            k = 1;
+        }
+        cps[ncp++] = cp;
+        i += k;
+    }
+    assert_true(ncp > 0 && seq_introducer(cps[0]));
+    seq_begin(s, cps[0]);
+    seq_step st = SEQ_MORE;
+    *used = 1;
+    for (size_t j = 1; j < ncp; j++) {
+        st = seq_feed(s, cps[j]);
+        if (st == SEQ_ABORT || st == SEQ_AGAIN)
+            break;
+        (*used)++;
+        if (st == SEQ_DONE)
+            break;
+    }
+    return st;
+}
+
+/* Every form of ECMA-48 sequence is taken whole, exactly as far as it
+ * goes, whether in a paste or typed: no debris is left after it. */
+static void test_seq_forms(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        seq_step st;   /* the last step */
+        size_t used;   /* characters taken */
+        seq_kind kind;
+    } t[] = {
+        {"\033[200~x", SEQ_DONE, 6, SEQ_CSI},
+        {"\033[1;5Ax", SEQ_DONE, 6, SEQ_CSI},
+        {"\033[?2004hx", SEQ_DONE, 8, SEQ_CSI},
+        {"\033[ qx", SEQ_DONE, 4, SEQ_CSI},          /* intermediate */
+        {"\033[12", SEQ_MORE, 4, SEQ_CSI},           /* unfinished */
+        {"\033[1\rx", SEQ_ABORT, 3, SEQ_CSI},        /* a control ends it */
+        {"\x9b" "6~x", SEQ_DONE, 3, SEQ_CSI},        /* 8-bit CSI */
+        {"\xc2\x9b" "6~x", SEQ_DONE, 3, SEQ_CSI},    /* C1 as UTF-8 */
+        {"\033[M !!x", SEQ_DONE, 6, SEQ_MOUSE},      /* X10 mouse */
+        {"\033[M\xff\xfe\xfdx", SEQ_DONE, 6, SEQ_MOUSE},
+        {"\033OBx", SEQ_DONE, 3, SEQ_SS},
+        {"\033Nxy", SEQ_DONE, 3, SEQ_SS},
+        {"\x8fQx", SEQ_DONE, 2, SEQ_SS},
+        {"\033O\r", SEQ_ABORT, 2, SEQ_SS},
+        {"\033]0;title\ax", SEQ_DONE, 10, SEQ_STRING},
+        {"\033]52;c;aGk=\033\\x", SEQ_DONE, 13, SEQ_STRING},
+        {"\033]0;t\xc2\x9cx", SEQ_DONE, 6, SEQ_STRING}, /* ST as UTF-8 */
+        {"\033]0;t\x9cx", SEQ_DONE, 6, SEQ_STRING},     /* ST raw */
+        {"\033Pq#0;2;0\033\\x", SEQ_DONE, 11, SEQ_STRING},
+        {"\033P1$r\ax", SEQ_MORE, 7, SEQ_STRING},    /* BEL ends only OSC */
+        {"\033_apc\033\\x", SEQ_DONE, 7, SEQ_STRING},
+        /* an ESC that is no ST ends the string: read again from there */
+        {"\033]0;t\033[201~", SEQ_AGAIN, 6, SEQ_STRING},
+        {"\033^pm\x9cx", SEQ_DONE, 5, SEQ_STRING},
+        {"\033Xsos\033\\x", SEQ_DONE, 7, SEQ_STRING},
+        {"\x90" "dcs\x9cx", SEQ_DONE, 5, SEQ_STRING},
+        {"\x9d" "0;t\ax", SEQ_DONE, 5, SEQ_STRING},
+        {"\033cx", SEQ_DONE, 2, SEQ_ALT},            /* RIS, or Alt-c */
+        {"\0337x", SEQ_DONE, 2, SEQ_ALT},
+        {"\033yx", SEQ_DONE, 2, SEQ_ALT},
+        {"\033\xc3\xa9x", SEQ_DONE, 2, SEQ_ALT},     /* Alt-é */
+        {"\033(Bx", SEQ_DONE, 3, SEQ_NF},
+        {"\033 #8x", SEQ_DONE, 4, SEQ_NF},
+        {"\033\033[A", SEQ_ABORT, 1, SEQ_ESC},       /* Esc, then Up */
+        {"\033\r", SEQ_ABORT, 1, SEQ_ESC},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        seq_scan s;
+        size_t used;
+        seq_step st = scan(t[i].in, &s, &used);
+        if (st != t[i].st || used != t[i].used || s.kind != t[i].kind)
+            fail_msg("case %zu: step %d used %zu kind %d", i, (int)st, used,
+                     (int)s.kind);
+    }
+}
+
+/* Typed keys: ESC starts only CSI, SS3 and OSC; ESC and any other
+ * character is Alt and that key, or Esc typed fast before it (ESC / P is
+ * Esc, "/" and "P", never an nF sequence that eats the P). */
+static void test_seq_keys_mode(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned cp;
+        seq_step st;
+        seq_kind kind;
+    } t[] = {
+        {'[', SEQ_MORE, SEQ_CSI},   {'O', SEQ_MORE, SEQ_SS},
+        {']', SEQ_MORE, SEQ_STRING}, {'/', SEQ_DONE, SEQ_ALT},
+        {' ', SEQ_DONE, SEQ_ALT},   {'(', SEQ_DONE, SEQ_ALT},
+        {'P', SEQ_DONE, SEQ_ALT},   {'N', SEQ_DONE, SEQ_ALT},
+        {'_', SEQ_DONE, SEQ_ALT},   {'y', SEQ_DONE, SEQ_ALT},
+        {0xE9, SEQ_DONE, SEQ_ALT},  {'\r', SEQ_ABORT, SEQ_ESC},
+        {0x9B, SEQ_ABORT, SEQ_ESC}, {0x7F, SEQ_ABORT, SEQ_ESC},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        seq_scan s;
+        seq_begin(&s, UI_ESC);
+        s.keys = true;
+        seq_step st = seq_feed(&s, t[i].cp);
+        if (st != t[i].st || s.kind != t[i].kind)
+            fail_msg("case %zu: step %d kind %d", i, (int)st, (int)s.kind);
+        if (st == SEQ_DONE)
+            assert_int_equal(s.last, t[i].cp);
+    }
+}
+
+/* A string is bounded: past SEQ_STRING_MAX characters it ends, cut. */
+static void test_seq_string_bound(void **state)
+{
+    (void)state;
+    seq_scan s;
+    seq_begin(&s, UI_ESC);
+    assert_int_equal(seq_feed(&s, ']'), SEQ_MORE);
+    size_t n = 1;
+    while (seq_feed(&s, 'a') == SEQ_MORE)
+        n++;
+    assert_true(s.cut);
+    assert_int_equal(n, SEQ_STRING_MAX);
+}
+
+/* Every key the tables know, whole, in SS3 and CSI forms, with and
+ * without modifiers; a paste marker; anything else is no key. */
+static void test_seq_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        int key;
+        int mods;
+    } t[] = {
+        {"\033[A", KEY_UP, 0},        {"\033OA", KEY_UP, 0},
+        {"\033[B", KEY_DOWN, 0},      {"\033OB", KEY_DOWN, 0},
+        {"\033[C", KEY_RIGHT, 0},     {"\033OC", KEY_RIGHT, 0},
+        {"\033[D", KEY_LEFT, 0},      {"\033OD", KEY_LEFT, 0},
+        {"\033[H", KEY_HOME, 0},      {"\033OH", KEY_HOME, 0},
+        {"\033[F", KEY_END, 0},       {"\033OF", KEY_END, 0},
+        {"\033[1~", KEY_HOME, 0},     {"\033[7~", KEY_HOME, 0},
+        {"\033[4~", KEY_END, 0},      {"\033[8~", KEY_END, 0},
+        {"\033[5~", KEY_PPAGE, 0},    {"\033[6~", KEY_NPAGE, 0},
+        {"\033[3~", KEY_DC, 0},       {"\033[2~", KEY_IC, 0},
+        {"\033[Z", KEY_BTAB, 0},      {"\033OM", KEY_ENTER, 0},
+        {"\033OP", KEY_F(1), 0},      {"\033OQ", KEY_F(2), 0},
+        {"\033[12~", KEY_F(2), 0},    {"\033[24~", KEY_F(12), 0},
+        {"\033[1;5A", KEY_UP, 4},     {"\033[1;2B", KEY_DOWN, 1},
+        {"\033[6;5~", KEY_NPAGE, 4},  {"\033[1;3H", KEY_HOME, 2},
+        {"\033[1;2Q", KEY_F(2), 1},   {"\033[1;1A", KEY_UP, 0},
+        {"\x9b" "B", KEY_DOWN, 0},    {"\x9b" "6~", KEY_NPAGE, 0},
+        {"\033[200~", SEQ_KEY_PASTE_BEGIN, 0},
+        {"\033[201~", SEQ_KEY_PASTE_END, 0},
+        {"\x9b" "200~", -1, 0},       /* markers only in their 7-bit form */
+        {"\033[2A", -1, 0},           {"\033[?1A", -1, 0},
+        {"\033[99~", -1, 0},          {"\033[1;5;7A", -1, 0},
+        {"\033[ A", -1, 0},           {"\033Ox", -1, 0},
+        {"\033]0;t\a", -1, 0},        {"\033y", -1, 0},
+        {"\033[M !!", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        seq_scan s;
+        size_t used;
+        assert_int_equal(scan(t[i].in, &s, &used), SEQ_DONE);
+        int mods;
+        int k = seq_key(&s, &mods);
+        if (k != t[i].key || (k >= 0 && mods != t[i].mods))
+            fail_msg("case %zu (%s): key %d mods %d", i, t[i].in + 1, k,
+                     mods);
+    }
+    char name[32];
+    seq_key_name(KEY_UP, 4, name, sizeof name);
+    assert_string_equal(name, "Ctrl-Up");
+    seq_key_name(KEY_F(5), 3, name, sizeof name);
+    assert_string_equal(name, "Alt-Shift-F5");
+    seq_key_name(KEY_IC, 0, name, sizeof name);
+    assert_string_equal(name, "Insert");
+}
+
+/* Which unfinished starts are a paste marker's: then the rest of the
+ * paste is discarded, not read as keys. */
+static void test_seq_paste_prefix(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        bool prefix;
+    } t[] = {
+        {"\033", true},      {"\033[", true},      {"\033[2", true},
+        {"\033[20", true},   {"\033[200", true},   {"\033[201", true},
+        {"\033[1", false},   {"\033[202", false},  {"\033[21", false},
+        {"\x9b" "20", false}, {"\033O", false},    {"\033]2", false},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        seq_scan s;
+        size_t used;
+        assert_int_equal(scan(t[i].in, &s, &used), SEQ_MORE);
+        if (seq_paste_prefix(&s) != t[i].prefix)
+            fail_msg("case %zu (%s)", i, t[i].in + 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +580,11 @@ int main(void)
         cmocka_unit_test(test_key_still_held),
         cmocka_unit_test(test_key_hold_sequence),
         cmocka_unit_test(test_help_lists_signal_keys),
+        cmocka_unit_test(test_seq_forms),
+        cmocka_unit_test(test_seq_keys_mode),
+        cmocka_unit_test(test_seq_string_bound),
+        cmocka_unit_test(test_seq_keys),
+        cmocka_unit_test(test_seq_paste_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
