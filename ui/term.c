@@ -347,10 +347,12 @@ static int seq_result(const seq_scan *s, seq_step st, wint_t *ch)
  * for typed keys and paste content alike, so that no sequence is ever
  * taken as Esc and keys, however a slow link split it:
  * - ESC with nothing behind it for ESC_SPLIT_MS is Esc (UI_ESC, OK);
- * - ESC and a character that starts nothing longer (Alt-y, ESC c), and
- *   ESC O, ESC ] (and the other letters that open a longer form) with
- *   nothing behind them for ESC_SPLIT_MS, are Alt and that key:
- *   KEY_SEQ_NAMED, named in seq_name, ignored with a notice;
+ * - typed (not in a paste), ESC begins only ESC [, ESC O and ESC ]; ESC
+ *   and a letter within ESC_WAIT_MS (one write: Alt-y), and ESC O or
+ *   ESC ] with nothing behind them for ESC_SPLIT_MS, are Alt and that
+ *   key: KEY_SEQ_NAMED, named in seq_name, ignored with a notice; ESC
+ *   and any other character is Esc (UI_ESC), that character read next;
+ * - in a paste every form is read whole and left out (ESC c, ESC ( B);
  * - after ESC [ (or a C1 introducer, or the first character of a longer
  *   form), each next part may take ESC_SEQ_MS since the one before, and
  *   the whole sequence ESC_SEQ_MAX_MS;
