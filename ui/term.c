@@ -136,17 +136,17 @@ static enum { GUARD_PASTE, GUARD_MARKER, GUARD_SEQ } guard_what;
 static const char *const guard_msgs[] = {
     [GUARD_PASTE] = "Discarding input: the rest of the cancelled paste may "
                     "still come (keys act again 1.5 s after input stops)",
-    [GUARD_MARKER] = "Discarding input: the text of a paste whose start "
-                     "marker was cut may still come (keys act again 1.5 s "
-                     "after input stops)",
+    [GUARD_MARKER] = "Discarding input up to the end of the paste whose "
+                     "start marker was cut (at most 10 s; Esc stops "
+                     "waiting)",
     [GUARD_SEQ] = "Discarding input: the rest of a dropped escape sequence "
                   "may still come (keys act again 1.5 s after input stops)",
 };
 static const char *const guard_over[] = {
     [GUARD_PASTE] = "Keys act again: the rest of the cancelled paste did "
                     "not come",
-    [GUARD_MARKER] = "Keys act again: input stopped for 1.5 s after the cut "
-                     "paste marker",
+    [GUARD_MARKER] = "Keys act again: the end of the paste whose start "
+                     "marker was cut did not come in 10 s",
     [GUARD_SEQ] = "Keys act again: input stopped for 1.5 s after the "
                   "dropped escape sequence",
 };
@@ -347,10 +347,12 @@ static int seq_result(const seq_scan *s, seq_step st, wint_t *ch)
  * for typed keys and paste content alike, so that no sequence is ever
  * taken as Esc and keys, however a slow link split it:
  * - ESC with nothing behind it for ESC_SPLIT_MS is Esc (UI_ESC, OK);
- * - ESC and a character that starts nothing longer (Alt-y, ESC c), and
- *   ESC O, ESC ] (and the other letters that open a longer form) with
- *   nothing behind them for ESC_SPLIT_MS, are Alt and that key:
- *   KEY_SEQ_NAMED, named in seq_name, ignored with a notice;
+ * - typed (not in a paste), ESC begins only ESC [, ESC O and ESC ]; ESC
+ *   and a letter within ESC_WAIT_MS (one write: Alt-y), and ESC O or
+ *   ESC ] with nothing behind them for ESC_SPLIT_MS, are Alt and that
+ *   key: KEY_SEQ_NAMED, named in seq_name, ignored with a notice; ESC
+ *   and any other character is Esc (UI_ESC), that character read next;
+ * - in a paste every form is read whole and left out (ESC c, ESC ( B);
  * - after ESC [ (or a C1 introducer, or the first character of a longer
  *   form), each next part may take ESC_SEQ_MS since the one before, and
  *   the whole sequence ESC_SEQ_MAX_MS;
@@ -985,12 +987,30 @@ static int key_code(int r, wint_t ch)
 }
 
 
+/* Whether the guard is over at now (ms, term_now): after 1.5 s without
+ * input (PASTE_GUARD_QUIET_MS), or PASTE_GUARD_MAX_MS after it began. A
+ * paste whose start marker was cut ends only with its end marker, a lone
+ * Esc, or PASTE_GUARD_MAX_MS: its text may pause, and must not act. */
+static bool guard_done(long long now)
+{
+    if (now - guard_start >= PASTE_GUARD_MAX_MS)
+        return true;
+    return guard_what != GUARD_MARKER &&
+           now - guard_last >= PASTE_GUARD_QUIET_MS;
+}
+
 /* What was read (r, ch) while the guard after an abandoned paste is on:
  * discarded with all that waits behind it, up to the paste's end marker
  * (which ends the guard) or the end of what is waiting. A control key
  * typed alone still acts as its signal. Returns the notice to show. */
 static const char *guard_input(int r, wint_t ch)
 {
+    if (guard_what == GUARD_MARKER && r == OK && ch == UI_ESC &&
+        seq_esc_alone && !input_waiting()) {
+        guard_on = false; /* the operator stops waiting */
+        return "Keys act again: Esc stopped waiting for the end of the "
+               "paste whose start marker was cut";
+    }
     int sig = key_signal(r, ch);
     if (sig && !input_waiting()) {
         key_act(sig);
@@ -1262,7 +1282,7 @@ static term_event read_event(int *key, const char **text)
                 lose_terminal();
                 return TERM_SIGNAL;
             }
-            if (guard_on && term_now() - guard_last >= PASTE_GUARD_QUIET_MS) {
+            if (guard_on && guard_done(term_now())) {
                 guard_on = false;
                 *text = guard_over[guard_what];
                 return TERM_NOTICE;
@@ -1280,8 +1300,7 @@ static term_event read_event(int *key, const char **text)
             long long now = term_now();
             if (r == KEY_CODE_YES && ch == KEY_PASTE_BEGIN)
                 guard_on = false; /* a new paste: read as one */
-            else if (now - guard_last >= PASTE_GUARD_QUIET_MS ||
-                     now - guard_start >= PASTE_GUARD_MAX_MS)
+            else if (guard_done(now))
                 guard_on = false; /* over: this is read as usual */
             else {
                 *text = guard_input(r, ch);
@@ -1305,7 +1324,7 @@ static term_event read_event(int *key, const char **text)
             *text = seq_marker_cut
                         ? "Dropped a paste's start marker whose rest did not "
                           "come in 1.5 s: input is discarded until the paste "
-                          "ends or 1.5 s pass without input"
+                          "ends (at most 10 s; Esc stops waiting)"
                         : "Dropped an escape sequence whose rest did not come "
                           "in 1.5 s: input is discarded until 1.5 s pass "
                           "without input";
