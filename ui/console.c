@@ -206,6 +206,21 @@ static void run_loop(ui *u)
                        "again");
             continue;
         }
+        if (k == UI_KEY_PASTE && term_paste_result() != TERM_PASTE_WHOLE) {
+            /* cancelled or too long: no text for any field, and what
+             * still comes of it is discarded, never keys */
+            if (term_paste_result() == TERM_PASTE_TOO_LONG)
+                ui_info(u, "Paste too long: nothing of it was put in and "
+                           "nothing of it acted as keys");
+            else if (term_paste_owed())
+                ui_info(u, "Paste cancelled: nothing of it acted as keys; "
+                           "the rest of it is discarded when it arrives "
+                           "(Esc stops waiting)");
+            else
+                ui_info(u, "Paste cancelled: nothing of it was put in and "
+                           "nothing of it acted as keys");
+            continue;
+        }
         if (common_key(u, k))
             continue;
         /* a paste keeps the word about control characters left out */

@@ -57,9 +57,11 @@ typedef enum dialog_why {
     WHY_HELD,    /* a key held down came */
 } dialog_why;
 
-/* What a dialog says for why (dropped: keys dropped as it opened) into
- * buf; "" when nothing. */
-static void dialog_note(char *buf, size_t n, dialog_why why, size_t dropped)
+/* What a dialog says for why (dropped: keys dropped as it opened; what:
+ * the dialog, "question", "prompt" or "message") into buf; "" when
+ * nothing. */
+static void dialog_note(char *buf, size_t n, dialog_why why, size_t dropped,
+                        const char *what)
 {
     switch (why) {
     case WHY_HELD:
@@ -70,8 +72,8 @@ static void dialog_note(char *buf, size_t n, dialog_why why, size_t dropped)
         snprintf(buf, n, "A paste is not an answer: nothing was recorded.");
         break;
     case WHY_EARLY:
-        snprintf(buf, n, "Ignored %zu key%s typed before this question.",
-                 dropped, dropped == 1 ? "" : "s");
+        snprintf(buf, n, "Ignored %zu key%s typed before this %s.",
+                 dropped, dropped == 1 ? "" : "s", what);
         break;
     default:
         buf[0] = '\0';
@@ -103,7 +105,7 @@ static bool confirm_open(ui *u, const char *question, bool dflt,
         if (!term_too_small()) {
             int x, w;
             char note[96];
-            dialog_note(note, sizeof note, why, dropped);
+            dialog_note(note, sizeof note, why, dropped, "question");
             char *text = with_note(question, note);
             int y = dialog_frame("Confirm", text, 2, 44, &x, &w);
             free(text);
@@ -159,7 +161,7 @@ static int choice_open(ui *u, const char *title, const char *text,
         if (!term_too_small()) {
             int x, w;
             char note[96];
-            dialog_note(note, sizeof note, why, dropped);
+            dialog_note(note, sizeof note, why, dropped, "question");
             char *t = with_note(text, note);
             int y = dialog_frame(title, t, 2, (int)text_width_escaped(choices) + 6,
                                  &x, &w);
@@ -231,7 +233,7 @@ static int edit_open(ui *u, const char *title, const char *label,
     edit_init(&ed, initial, n - 1 < EDIT_CAP ? n - 1 : EDIT_CAP);
     const char *err = "";
     char note[96];
-    dialog_note(note, sizeof note, early(dropped), dropped);
+    dialog_note(note, sizeof note, early(dropped), dropped, "prompt");
     for (;;) {
         if (u->quit)
             return 0;
@@ -252,7 +254,7 @@ static int edit_open(ui *u, const char *title, const char *label,
         if (k == UI_KEY_RESIZE)
             continue;
         if (k == UI_KEY_HELD) {
-            dialog_note(note, sizeof note, WHY_HELD, 0);
+            dialog_note(note, sizeof note, WHY_HELD, 0, "prompt");
             continue;
         }
         if (k == UI_KEY_PASTE) {
@@ -269,8 +271,11 @@ static int edit_open(ui *u, const char *title, const char *label,
         edit_result r = edit_key(&ed, k);
         if (r == EDIT_CANCEL)
             return 0;
-        if (r == EDIT_CHANGED)
+        if (r == EDIT_CHANGED) {
             err = "";
+            note[0] = '\0'; /* a key was taken: the word about keys
+                              * left out before it is old */
+        }
         if (r != EDIT_ACCEPT)
             continue;
         char *t = str_trim(ed.buf);
@@ -318,7 +323,7 @@ static void message_open(ui *u, const char *title, const char *text,
         if (!term_too_small()) {
             int x, w;
             char note[96];
-            dialog_note(note, sizeof note, why, dropped);
+            dialog_note(note, sizeof note, why, dropped, "message");
             char *t = with_note(text, note);
             int y = dialog_frame(title, t, 2, 44, &x, &w);
             free(t);
