@@ -141,6 +141,13 @@ char *keymap_hints(const keymap *m, size_t cols);
  * go and presses again is answered. */
 #define KEY_RELEASE_MS 1100
 
+/* How long after a question, prompt or dialog opens a key is still taken
+ * as typed before it, in milliseconds: nobody reads a question in a
+ * quarter of a second, while keys typed ahead (Enter then y) can come in
+ * reads of their own a few milliseconds apart (a fast typist, a busy
+ * link). Such a key is dropped and said, never an answer. */
+#define ASK_SETTLE_MS 250
+
 /* The held-key rule, a pure function of key times (ms, any monotonic
  * origin): held is the key that answered the last question (-1: none)
  * and held_at when a copy of it last arrived (each later copy, taken or

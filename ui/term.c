@@ -125,6 +125,8 @@ static long long last_key_at;
 static int asking;               /* questions open (term_ask_begin) */
 static int ask_key = -1;         /* the last key a question got (-1: none) */
 static long long ask_key_at;     /* ... and when */
+static long long ask_open_at;    /* when the last question opened (ms) */
+static size_t ask_early;         /* keys dropped as it opened */
 /* The guard after an abandoned paste (PASTE_GUARD_QUIET_MS): on, when it
  * began and when input last came. */
 static bool guard_on;
@@ -619,6 +621,13 @@ void term_modes(void)
     if (!scr)
         return;
     keypad(stdscr, TRUE);
+    /* A mouse report is read whole by the console's own recogniser
+     * (X10 CSI M and 3 bytes, SGR CSI < ... M/m): left to curses, its
+     * kmous prefix became KEY_MOUSE and the report's rest came as keys
+     * that answered questions and typed into reasons. The console never
+     * turns mouse reporting on; a terminal left in that mode sends them
+     * anyway. */
+    keyok(KEY_MOUSE, FALSE);
     put_seq("\033[?2004h");
     paste_mode = true;
 }
@@ -1387,6 +1396,19 @@ static term_event key_read(int *key, const char **text)
     long long now = term_now();
     if (key_arrived(*key, now) && asking)
         return TERM_HELD;
+    /* A key in the question's first ASK_SETTLE_MS was typed before it
+     * could be read (a script's keys come after the screen by its
+     * definition: the rule is the terminal's). */
+    if (asking && !script && now - ask_open_at < ASK_SETTLE_MS) {
+        static char note[160];
+        ask_early++;
+        snprintf(note, sizeof note, "Ignored %zu key%s that came as the "
+                 "question opened, before it could be read: press %s "
+                 "again", ask_early, ask_early == 1 ? "" : "s",
+                 ask_early == 1 ? "it" : "them");
+        *text = note;
+        return TERM_NOTICE;
+    }
     if (asking) {
         ask_key = *key;
         ask_key_at = now;
@@ -1399,6 +1421,8 @@ size_t term_ask_begin(void)
     size_t n = term_flush();
     asking++;
     ask_key = -1;
+    ask_open_at = term_now();
+    ask_early = 0;
     /* whatever the last key did (it may have opened this question), a
      * copy of it within KEY_RELEASE_MS of its last one is it held down */
     if (last_key >= 0)
