@@ -499,6 +499,23 @@ int db_pg_wait_seconds(void)
     return v && db_pg_wait_valid() ? (int)strtol(v, NULL, 10) : 15;
 }
 
+/* The end of a bounded wait that a cancel did not end either: the
+ * connection is cut (its backend's pid kept for the message), d's error
+ * says so and d counts as given up. */
+static void give_up(db *d)
+{
+    PGconn *c = C(d);
+    d->gone_pid = PQbackendPID(c);
+    shutdown(PQsocket(c), SHUT_RDWR);
+    PQconsumeInput(c); /* sees the end: the connection is bad */
+    char msg[200];
+    snprintf(msg, sizeof msg, "no answer from the server for %d s "
+             "(stopped, overloaded or cut off?); gave up and dropped the "
+             "connection", db_pg_wait_seconds() + 2);
+    db_set_error(d, DB_FAULT_GONE, "", msg);
+    d->gave_up = true;
+}
+
 static int64_t now_ms(void)
 {
     struct timespec t;
@@ -555,15 +572,7 @@ static PGresult *await(db *d, int sent)
                 continue;
             }
             PQclear(last);
-            d->gone_pid = PQbackendPID(c);
-            shutdown(PQsocket(c), SHUT_RDWR);
-            PQconsumeInput(c); /* sees the end: the connection is bad */
-            char msg[200];
-            snprintf(msg, sizeof msg, "no answer from the server for %d s "
-                     "(stopped, overloaded or cut off?); gave up and "
-                     "dropped the connection", db_pg_wait_seconds() + 2);
-            db_set_error(d, DB_FAULT_GONE, "", msg);
-            d->gave_up = true;
+            give_up(d);
             return NULL;
         }
         struct pollfd pf = {.fd = PQsocket(c),
@@ -764,15 +773,7 @@ static int copy_poll(db *d, short events, copy_wait *w)
             w->deadline = now_ms() + 2000;
             return DB_DONE;
         }
-        d->gone_pid = PQbackendPID(c);
-        shutdown(PQsocket(c), SHUT_RDWR);
-        PQconsumeInput(c);
-        char msg[200];
-        snprintf(msg, sizeof msg, "no answer from the server for %d s "
-                 "(stopped, overloaded or cut off?); gave up and "
-                 "dropped the connection", db_pg_wait_seconds() + 2);
-        db_set_error(d, DB_FAULT_GONE, "", msg);
-        d->gave_up = true;
+        give_up(d);
         return DB_ERROR;
     }
     struct pollfd pf = {.fd = PQsocket(c), .events = events};

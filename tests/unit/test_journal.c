@@ -67,13 +67,8 @@ static int teardown(void **state)
 
 static site make_site(const char *code, bool logon)
 {
-    site s;
+    site s = fx_site(code);
     ss_err e;
-    site_init(&s);
-    assert_int_equal(site_set_field(&s, FIELD_CODE, code, &e), 0);
-    assert_int_equal(site_set_field(&s, FIELD_SERVER, "SRV-X", &e), 0);
-    assert_int_equal(site_set_field(&s, FIELD_PARENT, "CEN", &e), 0);
-    assert_int_equal(site_set_field(&s, FIELD_STATE, "hung", &e), 0);
     s.logon = logon;
     if (logon)
         assert_int_equal(site_set_field(&s, FIELD_PDC, "PDC1", &e), 0);
