@@ -681,11 +681,12 @@ static const void *pg_col_blob(db_stmt *st, int i, size_t *n)
     return st->blob;
 }
 
-static int pg_exec(db *d, const char *sql)
+/* Ends a command on its result res (owned: cleared here): ok says
+ * whether its status is a success. DB_DONE with d->changes set to the
+ * rows it touched (when the server says), or failed()'s DB_ERROR. */
+static int command_done(db *d, PGresult *res, bool ok)
 {
-    PGresult *res = await(d, PQsendQuery(C(d), sql));
-    ExecStatusType s = PQresultStatus(res);
-    if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+    if (!ok)
         return failed(d, res);
     const char *ct = PQcmdTuples(res);
     if (ct && *ct)
@@ -693,6 +694,13 @@ static int pg_exec(db *d, const char *sql)
     PQclear(res);
     db_set_error(d, DB_FAULT_NONE, "", "");
     return DB_DONE;
+}
+
+static int pg_exec(db *d, const char *sql)
+{
+    PGresult *res = await(d, PQsendQuery(C(d), sql));
+    ExecStatusType s = PQresultStatus(res);
+    return command_done(d, res, s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
 }
 
 static int64_t pg_changes(db *d) { return d->changes; }
@@ -885,12 +893,5 @@ int db_pg_copy_end(db *d, const char *abort_reason)
     /* the copy's result; when the server refused a row mid-copy (libpq
      * then took the copy as over: r < 0), that error */
     PGresult *res = await(d, 1);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        return failed(d, res);
-    const char *ct = PQcmdTuples(res);
-    if (ct && *ct)
-        d->changes = strtoll(ct, NULL, 10);
-    PQclear(res);
-    db_set_error(d, DB_FAULT_NONE, "", "");
-    return DB_DONE;
+    return command_done(d, res, PQresultStatus(res) == PGRES_COMMAND_OK);
 }
