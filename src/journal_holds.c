@@ -136,6 +136,25 @@ int jdb_console_may_write(journal *j, int64_t run, const char *code,
     int rc = holder_of(j, run, &h, e);
     if (rc < 0)
         return J_ESTORAGE;
+    if (rc == J_OK && holder_is_me(j, &h) && j->pg) {
+        /* The row says this console; the lock says whether it still
+         * holds: one its lost session still has (a network cut, a stalled
+         * backend) is not this session's, and while the lock is not, a
+         * script's mark sees the hold gone. Taken here when free. */
+        int64_t gen;
+        int took;
+        if (jdb_hold_gen(j, run, &gen, e) ||
+            (took = jpg_hold_take(j->db, j->schema, run, gen, e)) < 0)
+            return J_ESTORAGE;
+        if (took)
+            return J_OK;
+        ss_errf(e, "this console's hold on the cleanup of %s is still with "
+                   "its lost connection's database session, which the "
+                   "server has not ended yet; nothing was recorded: try "
+                   "again when it has (the console takes the hold back "
+                   "then)", code);
+        return J_EINPUT;
+    }
     if (rc == J_OK && holder_is_me(j, &h))
         return J_OK;
     if (rc == J_OK && holder_alive(j, run, &h))

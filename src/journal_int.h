@@ -123,6 +123,10 @@ struct journal {
     bool takeover;             /* a script may mark a held run */
     int64_t pg_checked_ms;     /* PostgreSQL: monotonic time of the last
                                   same-session check (jpg_changed) */
+    int pg_holds_owed;         /* PostgreSQL: holds of this console whose
+                                  lock another session (its own old one,
+                                  lost but not yet ended) still has: taken
+                                  again by each jpg_changed */
     char cached_hash[65];      /* procedure parsed last, by hash */
     procedure cached;          /* its parse */
 };

@@ -715,9 +715,17 @@ static int session_setup(journal *j, ss_err *e)
         if (jdb_exec(j, sql, "cannot watch the journal", e))
             return -1;
     }
+    return jpg_holds_retake(j, e);
+}
+
+int jpg_holds_retake(journal *j, ss_err *e)
+{
     /* The holds this console had: its session locks went with the old
      * session; take them again (a run another console took meanwhile
-     * stays its: this console's next write there is refused). */
+     * stays its: the holds row names that console, and this console's
+     * next write there is refused). The old session may still hold a
+     * lock, when the server has not yet seen it gone (a network cut, a
+     * stalled backend): that hold is owed, and taken at the next call. */
     db_stmt *st = jdb_prep(j, "SELECT run FROM holds WHERE pid = ? AND host = ?",
                            e);
     if (!st)
@@ -730,12 +738,16 @@ static int session_setup(journal *j, ss_err *e)
     while ((rc = db_step(st)) == DB_ROW && n < 64)
         runs[n++] = db_col_int64(st, 0);
     jdb_done(j, st);
+    int owed = 0;
     for (size_t i = 0; i < n; i++) {
         int64_t gen;
+        int took;
         if (jdb_hold_gen(j, runs[i], &gen, e) ||
-            jpg_hold_take(j->db, j->schema, runs[i], gen, e) < 0)
+            (took = jpg_hold_take(j->db, j->schema, runs[i], gen, e)) < 0)
             return -1;
+        owed += took == 0;
     }
+    j->pg_holds_owed = owed;
     return 0;
 }
 
@@ -829,6 +841,10 @@ int jpg_changed(journal *j, bool *changed, ss_err *e)
             *changed = true;
         PQfreemem(n);
     }
+    /* A hold whose lock the old session kept: taken as soon as it ends. */
+    if (j->pg_holds_owed && !db_in_transaction(j->db) &&
+        jpg_holds_retake(j, e))
+        return -1;
     return 0;
 }
 

@@ -44,6 +44,13 @@ int jpg_watch(journal *j, ss_err *e);
  * (jpg_session_ping), for a connection gone half-open. */
 int jpg_changed(journal *j, bool *changed, ss_err *e);
 
+/* Takes again, for this session, the lock of every hold the holds table
+ * gives to this console (its pid on its host), of each run's current
+ * generation: after a reconnection, and while one is owed (another
+ * session, this console's old one not yet ended, still has it; counted
+ * in j->pg_holds_owed). 0, or -1 on failure (e set). */
+int jpg_holds_retake(journal *j, ss_err *e);
+
 /* How often a watching console checks its session (milliseconds). */
 #define JPG_CHECK_MS 30000
 

@@ -5,7 +5,8 @@
  * frees nothing while the holder's session lives; after a handover, the
  * hold's liveness is the new holder's session, not the old console's
  * lock it has not let go yet; and a console taken over by a script learns
- * it when asked (journal_run_hold_check) and lets its lock go. */
+ * it when asked (journal_run_hold_check) and lets its lock go; a console
+ * whose lost session still has its lock records nothing until it ends. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -169,6 +171,55 @@ static void test_taken_over_console_lets_go(void **state)
                                       &f->p, &r, &e), J_OK);
 }
 
+/* The console's connection is lost while the server still has its old
+ * session (a network cut, a stalled backend), lock and all: the console
+ * reconnects, but its hold is not this session's until that one ends. It
+ * records nothing meanwhile (a script is refused too: the lock is alive),
+ * and takes the hold back as soon as the old session lets go. Here the
+ * raw connection stands in for the old session. */
+static void test_lock_kept_by_the_lost_session(void **state)
+{
+    NEED(state);
+    ss_err e;
+    mark_result r;
+    bool changed = false;
+    assert_int_equal(journal_watch(f->a, &e), 0);
+    int64_t old = raw_count(f, "SELECT pid FROM pg_locks WHERE locktype ="
+                               " 'advisory' AND objid = 1 AND objsubid = 2"
+                               " AND granted");
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+             (long long)old);
+    raw_exec(f, sql);
+    raw_exec(f, "SELECT pg_advisory_lock(hashtext('sitesweep hold %s'), 1)");
+    /* (the end of the connection may take the console a look or two) */
+    for (int i = 0; i < 100 && !changed; i++) {
+        assert_int_equal(journal_changed(f->a, &changed, &e), 0);
+        if (!changed)
+            nanosleep(&(struct timespec){0, 50000000}, NULL);
+    }
+    assert_true(changed);
+    assert_int_equal(journal_mark(f->a, "K7Q", "2", OUT_DONE, NULL, &f->p,
+                                  &r, &e), J_EINPUT);
+    assert_non_null(strstr(e.msg, "nothing was recorded"));
+    assert_int_equal(journal_mark(f->b, "K7Q", "3", OUT_DONE, NULL, &f->p,
+                                  &r, &e), J_HELD);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.events WHERE item"
+                              " IN ('2', '3')", f->schema);
+    assert_int_equal(raw_count(f, sql), 0);
+    /* The old session ends: the next look at the journal takes it back. */
+    raw_exec(f, "SELECT pg_advisory_unlock(hashtext('sitesweep hold %s'), 1)");
+    assert_int_equal(journal_changed(f->a, &changed, &e), 0);
+    assert_int_equal(raw_count(f, "SELECT count(*) FROM pg_locks WHERE"
+                                  " locktype = 'advisory' AND objid = 1 AND"
+                                  " objsubid = 2 AND granted AND pid <>"
+                                  " pg_backend_pid()"), 1);
+    assert_int_equal(journal_mark(f->b, "K7Q", "3", OUT_DONE, NULL, &f->p,
+                                  &r, &e), J_HELD);
+    assert_int_equal(journal_mark(f->a, "K7Q", "2", OUT_DONE, NULL, &f->p,
+                                  &r, &e), J_OK);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -177,6 +228,7 @@ int main(void)
         T(test_deleted_row_frees_nothing),
         T(test_liveness_follows_the_handover),
         T(test_taken_over_console_lets_go),
+        T(test_lock_kept_by_the_lost_session),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
