@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "db_int.h"
+#include "util.h"
 
 #define C(d) ((PGconn *)(d)->native)
 #define R(st) ((PGresult *)(st)->res)
@@ -112,6 +113,31 @@ static void hide_parsed_secrets(char *msg, size_t n, const char *uri)
     PQconninfoFree(opts);
 }
 
+/* A URI libpq cannot parse may hold a secret under a name it does not
+ * know (a mistyped "passwd=", an encoded "password%3D="): uri with every
+ * value of its query shown as "..." ("?host=...&passwd=...") into out (n
+ * bytes, cut to fit). */
+static void hide_query_values(const char *uri, char *out, size_t n)
+{
+    strbuf b = {0};
+    const char *q = strchr(uri, '?');
+    sb_printf(&b, "%.*s", (int)(q ? q - uri + 1 : (ptrdiff_t)strlen(uri)),
+              uri);
+    for (const char *p = q ? q + 1 : ""; *p;) {
+        size_t key = strcspn(p, "=&");
+        sb_printf(&b, "%.*s", (int)key, p);
+        p += key;
+        if (*p == '=') {
+            sb_puts(&b, "=...");
+            p += 1 + strcspn(p + 1, "&");
+        }
+        if (*p == '&')
+            sb_puts(&b, "&"), p++;
+    }
+    snprintf(out, n, "%s", b.s ? b.s : "");
+    sb_free(&b);
+}
+
 db *db_connect_pg(const char *uri, char *msg, size_t n)
 {
     /* libpq's own word on a URI it cannot parse quotes the URI (a part
@@ -121,8 +147,9 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
     if (perr)
         PQfreemem(perr);
     if (!parsed || slash_in_password(uri)) {
-        char shown[512];
-        db_uri_redact(uri, shown, sizeof shown);
+        char redacted[512], shown[512];
+        db_uri_redact(uri, redacted, sizeof redacted);
+        hide_query_values(redacted, shown, sizeof shown);
         snprintf(msg, n, "cannot parse the PostgreSQL URI %s%s", shown,
                  parsed ? " (a '/' in a user name or password is written "
                           "%2F)" : "");
