@@ -378,7 +378,9 @@ static int one_text(db *d, const char *sql, char *out, size_t n, ss_err *e)
 
 /* A second connection with c's parameters holds a transaction open while
  * d (c's db) asks for its server process again: 1 when the two shared one
- * or d's changed, 0 when each kept its own, -1 on failure (e set). */
+ * or d's changed, 0 when each kept its own, 2 when the second connection
+ * could not begin a transaction (a pooler in statement mode refuses
+ * BEGIN or drops the client), -1 on failure (e set). */
 static int pooler_probe(PGconn *c, db *d, const char *pid, ss_err *e)
 {
     PQconninfoOption *opts = PQconninfo(c);
@@ -402,12 +404,23 @@ static int pooler_probe(PGconn *c, db *d, const char *pid, ss_err *e)
     PQconninfoFree(opts);
     char other[32] = "", again[64] = "";
     PGresult *r = NULL;
+    bool began = false;
     if (PQstatus(p) == CONNECTION_OK) {
-        PQclear(PQexec(p, "BEGIN"));
-        r = PQexec(p, "SELECT pg_backend_pid()::text");
+        PGresult *b = PQexec(p, "BEGIN");
+        began = PQresultStatus(b) == PGRES_COMMAND_OK;
+        PQclear(b);
+        if (began)
+            r = PQexec(p, "SELECT pg_backend_pid()::text");
     }
     int rc = 0;
-    if (!r || PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+    if (PQstatus(p) == CONNECTION_OK && !began) {
+        /* A server takes BEGIN; a pooler in statement mode refuses it,
+         * or ends the connection (below: no answer to a BEGIN). */
+        rc = 2;
+    } else if (!began && !r) {
+        rc = 2;
+    } else if (!r || PQresultStatus(r) != PGRES_TUPLES_OK ||
+               PQntuples(r) != 1) {
         ss_errf(e, "cannot check the database session: %s",
                 PQerrorMessage(p));
         rc = -1;
@@ -460,6 +473,15 @@ int jpg_session_check(db *d, char *why, size_t n, ss_err *e)
     PGconn *c = db_pg(d);
     if (c && PQbackendPID(c) != atoi(pid)) {
         int rc = pooler_probe(c, d, pid, e);
+        if (rc == 2) {
+            snprintf(why, n, "the connection refused a transaction (a "
+                             "pooler such as pgbouncer in statement "
+                             "mode?). sitesweep writes in transactions and "
+                             "ties a console's hold on a cleanup to its "
+                             "session: connect directly, or through a "
+                             "pooler in session mode");
+            return 1;
+        }
         if (rc > 0)
             snprintf(why, n, "the connection is not a session of its own: "
                              "it shares its server process with another "
@@ -541,6 +563,11 @@ static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
     int rc = jpg_session_check(d, why, sizeof why, e);
     if (rc > 0)
         ss_errf(e, "%s: %s", where, why);
+    else if (rc < 0) {
+        char said[sizeof e->msg];
+        snprintf(said, sizeof said, "%s", e->msg);
+        ss_errf(e, "%s: %s", where, said);
+    }
     /* A write waits for another writer as long as on SQLite. */
     if (rc == 0 && db_exec(d, "SET lock_timeout = '5s'") != DB_DONE)
         rc = ss_errf(e, "%s: cannot open journal: %s", where, db_errmsg(d));
