@@ -186,12 +186,23 @@ db *db_connect_pg(const char *uri, char *msg, size_t n)
         dbn = dbshown;
         snprintf(why, sizeof why, "%s", PQerrorMessage(c));
         for (char *p = why; *p; p++)
-            if (*p == '\n')
+            if (*p == '\n' || *p == '\t')
                 *p = p[1] ? ' ' : '\0';
-        snprintf(msg, n, "cannot reach the PostgreSQL journal (host %s, "
-                         "database %s): %s",
+        /* Several hosts (libpq tries each in turn, each for up to the
+         * connect timeout): every one is named, not the last tried. */
+        PQconninfoOption *ci = PQconninfo(c);
+        for (PQconninfoOption *o = ci; o && o->keyword; o++)
+            if (strcmp(o->keyword, "host") == 0 && o->val &&
+                strchr(o->val, ','))
+                host = o->val;
+        bool hosts = host && strchr(host, ',');
+        snprintf(msg, n, "cannot reach the PostgreSQL journal (host%s %s%s, "
+                         "database %s): %s", hosts ? "s" : "",
                  host && *host ? host : "(default)",
+                 hosts ? ", each tried in turn for up to the connect "
+                         "timeout" : "",
                  dbn && *dbn ? dbn : "(default)", why);
+        PQconninfoFree(ci);
         hide_password(msg, n, uri);
         hide_parsed_secrets(msg, n, uri);
         PQfinish(c);
