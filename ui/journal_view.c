@@ -14,6 +14,7 @@ typedef struct jview {
     size_t n;        /* how many */
     int cur;         /* cursor row, index into ev */
     filter_bar filter; /* the / filter */
+    bool unread;     /* the last read failed: the events are older ones */
 } jview;
 
 static int page_rows(void)
@@ -32,14 +33,22 @@ static event_filter filter_of(const jview *v)
  * (inclusive; 0 = the newest). */
 static void jv_load(ui *u, jview *v, int64_t top)
 {
-    events_free(v->ev, v->n);
-    v->ev = NULL;
-    v->n = 0;
+    /* Unreadable now: the page read last stays on screen. */
+    event *ev = NULL;
+    size_t n = 0;
     event_filter f = filter_of(v);
     ss_err e = {{0}};
-    if (journal_events_page(u->a->j, &f, top ? top + 1 : 0, -1,
-                            2 * (size_t)page_rows(), &v->ev, &v->n, &e) != 0)
+    v->unread = journal_events_page(u->a->j, &f, top ? top + 1 : 0, -1,
+                                    2 * (size_t)page_rows(), &ev, &n,
+                                    &e) != 0;
+    if (v->unread) {
         ui_error(u, "Cannot read the journal: %s", e.msg);
+        events_free(ev, n);
+    } else {
+        events_free(v->ev, v->n);
+        v->ev = ev;
+        v->n = n;
+    }
     if (v->cur >= (int)v->n)
         v->cur = (int)v->n - 1;
     if (v->cur < 0)
@@ -99,7 +108,9 @@ static void jv_draw(ui *u, screen *s)
     draw_cells(top, &c, heads, ROLE_HEADER);
     if (v->n == 0)
         draw_text(top + 2, 2,
-                  v->filter.text[0] ? "No event matches the filter."
+                  v->unread ? "The journal cannot be read now (the status "
+                              "line says why)."
+                  : v->filter.text[0] ? "No event matches the filter."
                                     : "The journal is empty.",
                   COLS - 4, ROLE_NA, false);
     for (int i = 0; i < rows && (size_t)i < v->n; i++) {

@@ -18,6 +18,7 @@ typedef struct runs_view {
     int cur;           /* cursor, index into vis */
     int top;           /* first visible entry of vis */
     filter_bar filter; /* the / filter */
+    bool unread;       /* the last read failed: the rows are older ones */
 } runs_view;
 
 /* The operators of r, ", "-separated, into buf. */
@@ -73,12 +74,19 @@ static void runs_reload(ui *u, runs_view *v)
 {
     const run_summary *r = current(v);
     int64_t keep = r ? r->id : 0;
-    run_summaries_free(v->rows, v->n);
-    v->rows = NULL;
-    v->n = 0;
+    /* Unreadable now: what was read last stays on screen. */
+    run_summary *rows = NULL;
+    size_t n = 0;
     ss_err e = {{0}};
-    if (journal_runs_list(u->a->j, NULL, NULL, &v->rows, &v->n, &e) != 0)
+    v->unread = journal_runs_list(u->a->j, NULL, NULL, &rows, &n, &e) != 0;
+    if (v->unread) {
         ui_error(u, "Cannot read the cleanups: %s", e.msg);
+        run_summaries_free(rows, n);
+    } else {
+        run_summaries_free(v->rows, v->n);
+        v->rows = rows;
+        v->n = n;
+    }
     refilter(v, keep);
 }
 
@@ -123,6 +131,8 @@ static void runs_draw(ui *u, screen *s)
         draw_text(top + 2, 2,
                   v->n ? "No cleanup matches the filter (/ then Esc clears "
                          "it)."
+                  : v->unread ? "The cleanups cannot be read now (the "
+                                "status line says why)."
                        : "No cleanups yet: open a site on Sites (Tab) to "
                          "start one.",
                   COLS - 4, ROLE_NA, false);

@@ -16,6 +16,7 @@ typedef struct sites_view {
     int cur;         /* cursor, index into vis */
     int top;         /* first visible entry of vis */
     filter_bar filter; /* the / filter */
+    bool unread;     /* the last read failed: the rows are older ones */
 } sites_view;
 
 /* Case-insensitive substring test, for all of Unicode (text.c). */
@@ -64,12 +65,20 @@ static void sites_reload(ui *u, sites_view *v)
     } else if (r) {
         snprintf(keep, sizeof keep, "%s", r->site.code);
     }
-    free(v->rows);
-    v->rows = NULL;
-    v->n = 0;
+    /* A journal that cannot be read now keeps what was read last on
+     * screen: an empty list would say there are no sites. */
+    site_row *rows = NULL;
+    size_t n = 0;
     ss_err e = {{0}};
-    if (journal_sites(u->a->j, &v->rows, &v->n, &e) != 0)
+    v->unread = journal_sites(u->a->j, &rows, &n, &e) != 0;
+    if (v->unread) {
         ui_error(u, "Cannot read the sites: %s", e.msg);
+        free(rows);
+    } else {
+        free(v->rows);
+        v->rows = rows;
+        v->n = n;
+    }
     refilter(v, keep[0] ? keep : NULL);
 }
 
@@ -103,6 +112,8 @@ static void sites_draw(ui *u, screen *s)
     if (v->nvis == 0)
         draw_text(top + 2, 2,
                   v->n ? "No site matches the filter (/ then Esc clears it)."
+                  : v->unread ? "The sites cannot be read now (the status "
+                                "line says why)."
                        : "No sites yet: press a to add one, or run "
                          "`sitesweep import FILE`.",
                   COLS - 4, ROLE_NA, false);

@@ -79,10 +79,15 @@ static void load_site(ui *u, walk_view *v)
         v->site = v->rv.values;
     else if (journal_site_get(u->a->j, v->code, &s, &e) == 0)
         v->site = s;
-    v->parent_server[0] = '\0';
-    if (v->site.parent[0] &&
-        journal_site_get(u->a->j, v->site.parent, &s, &e) == 0)
+    /* (a parent that cannot be read now keeps the server read last: it
+     * is not missing from the inventory) */
+    int rc = v->site.parent[0]
+                 ? journal_site_get(u->a->j, v->site.parent, &s, &e)
+                 : JOURNAL_NOTFOUND;
+    if (rc == 0)
         snprintf(v->parent_server, sizeof v->parent_server, "%s", s.server);
+    else if (rc == JOURNAL_NOTFOUND)
+        v->parent_server[0] = '\0';
 }
 
 static void hist_free(walk_view *v)
@@ -125,32 +130,54 @@ static int hist_add(const event *ev, void *ctx)
  * filter) for the items' histories. */
 static void load_history(ui *u, walk_view *v)
 {
-    hist_free(v);
-    if (!v->rv.id)
+    /* What was read last, kept when the journal cannot be read now. */
+    walk_view old = {.hist = v->hist, .nhist = v->nhist,
+                     .ended_by = v->ended_by};
+    v->hist = NULL;
+    v->nhist = 0;
+    v->ended_by = NULL;
+    if (!v->rv.id) {
+        hist_free(&old);
         return;
+    }
     event_filter f = {v->code, v->rv.id, NULL};
     ss_err e = {{0}};
-    if (journal_events_each(u->a->j, &f, hist_add, v, &e) != 0)
+    if (journal_events_each(u->a->j, &f, hist_add, v, &e) != 0) {
         ui_error(u, "Cannot read the history of %s: %s", v->code, e.msg);
+        hist_free(v);
+        v->hist = old.hist;
+        v->nhist = old.nhist;
+        v->ended_by = old.ended_by;
+        return;
+    }
+    hist_free(&old);
 }
 
 /* Reads the time spent per item and on the run, and the estimate of the
  * time left (nothing until enough past runs of the procedure exist). */
 static void load_times(ui *u, walk_view *v)
 {
+    timing_item *secs = xcalloc(v->rv.proc.nitems ? v->rv.proc.nitems : 1,
+                                sizeof *secs);
+    int64_t active = 0;
+    ss_err e = {{0}};
+    if (v->rv.id && journal_run_times(u->a->j, v->rv.id, &v->rv.proc, secs,
+                                      &active, &e) != 0) {
+        /* unreadable now: the times read last stay */
+        ui_error(u, "Cannot read the times of %s: %s", v->code, e.msg);
+        free(secs);
+        if (!v->item_secs)
+            v->item_secs = xcalloc(v->rv.proc.nitems ? v->rv.proc.nitems
+                                                     : 1,
+                                   sizeof *v->item_secs);
+        return;
+    }
     free(v->item_secs);
-    v->item_secs = xcalloc(v->rv.proc.nitems ? v->rv.proc.nitems : 1,
-                           sizeof *v->item_secs);
-    v->active = 0;
+    v->item_secs = secs;
+    v->active = active;
     v->has_estimate = false;
     if (!v->rv.id)
         return;
-    ss_err e = {{0}};
-    if (journal_run_times(u->a->j, v->rv.id, &v->rv.proc, v->item_secs,
-                          &v->active, &e) != 0) {
-        ui_error(u, "Cannot read the times of %s: %s", v->code, e.msg);
-        return;
-    }
     if (!v->rv.open)
         return;
     size_t left = v->rv.st.applicable > v->rv.st.closed
@@ -208,7 +235,10 @@ static void walk_reload(ui *u, walk_view *v)
     } else if (rc == JOURNAL_NOTFOUND) {
         v->rv.open = false;
     } else {
+        /* Unreadable now: the screen keeps what was read last (the
+         * history, times and header too), and says so. */
         ui_error(u, "Cannot reload the cleanup of %s: %s", v->code, e.msg);
+        return;
     }
     load_site(u, v);
     load_history(u, v);
