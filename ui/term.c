@@ -1263,11 +1263,19 @@ static term_event script_next(int *key, const char **text)
 
 static term_idle_fn idle_fn;
 static void *idle_arg;
+static term_keepalive_fn keepalive_fn;
+static void *keepalive_arg;
 
 void term_set_idle(term_idle_fn fn, void *arg)
 {
     idle_fn = fn;
     idle_arg = arg;
+}
+
+void term_set_keepalive(term_keepalive_fn fn, void *arg)
+{
+    keepalive_fn = fn;
+    keepalive_arg = arg;
 }
 
 /* term_key without the held-key rule: the next event from the keyboard. */
@@ -1296,8 +1304,15 @@ static term_event read_event(int *key, const char **text)
                 *text = guard_over[guard_what];
                 return TERM_NOTICE;
             }
-            if (idle_fn && idle_fn(idle_arg))
-                return TERM_IDLE;
+            /* The idle check (the console's own wait) keeps the journal
+             * alive itself; every other wait only keeps it alive: a
+             * change elsewhere never ends a question's wait. */
+            if (idle_fn) {
+                if (idle_fn(idle_arg))
+                    return TERM_IDLE;
+            } else if (keepalive_fn) {
+                keepalive_fn(keepalive_arg);
+            }
             continue;
         }
         eof_reads = 0;

@@ -70,6 +70,8 @@ struct ui {
     bool unreachable;      /* the journal could not be read at the last
                               idle check */
     bool said_unreachable; /* ... and the screen has said so */
+    bool missed;           /* a dialog's keepalive connected again:
+                              everything is read again (journal_moved) */
     bool wrote;      /* a journal write ran since the last key */
 };
 
