@@ -2,7 +2,6 @@
  * the selected item's instruction with the site's values, and the keys
  * that record outcomes in the journal (always after a confirmation or a
  * reason, and always reloaded from the journal afterwards). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -835,8 +834,11 @@ static void walk_resume(ui *u, screen *s)
                                         taken[0] ? "; " : "", taken);
     else if (was_open && !v->rv.open)
         ui_info(u, "This cleanup ended elsewhere (%s)", v->rv.state);
+    else if (taken[0] && by.operator_name[0])
+        ui_error(u, "%s", taken); /* the name as entered, never changed */
     else if (taken[0])
-        ui_error(u, "%c%s", toupper((unsigned char)taken[0]), taken + 1);
+        ui_error(u, "This console no longer holds this cleanup (open it "
+                    "again from Sites)");
 }
 
 static void walk_destroy(screen *s)
