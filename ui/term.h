@@ -129,7 +129,10 @@ size_t term_flush(void);
  * the last one), is watched, and a copy of it still held down
  * (key_still_held, KEY_RELEASE_MS in keys.h) comes as TERM_HELD, never
  * as TERM_KEY. Nests. */
-size_t term_ask_begin(void);
+/* what names the dialog in the notice about a key that came in its first
+ * ASK_SETTLE_MS ("question", "prompt", "form", ...): a string literal,
+ * kept until the matching term_ask_end. */
+size_t term_ask_begin(const char *what);
 /* The question opened last closed: the last key it got (the one that
  * answered or dismissed it) becomes the key the held-key rule watches. */
 void term_ask_end(void);
