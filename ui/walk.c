@@ -499,9 +499,23 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
                      outcome_name(o));
         }
         walk_reload(u, v);
+        /* Refused because the cleanup was taken over (another console
+         * took it while this one was away, even with a question open):
+         * said with the refusal, which the next reload must not replace
+         * with a message that leaves out what was not recorded. */
+        const char *gone = "";
+        run_holder by;
+        ss_err he = {{0}};
+        if (!unknown && v->claimed && v->rv.open &&
+            journal_run_hold_check(v->j, v->rv.id, &by, &he) == J_HELD) {
+            v->claimed = false;
+            if (!strstr(e.msg, "no longer holds"))
+                gone = "; this console no longer holds this cleanup (open "
+                       "it again from Sites)";
+        }
         if (!unknown || v->doubtful)
-            ui_error(u, "%s: %s %s: %s", unknown ? "Outcome unknown"
-                     : "Not recorded", idc, outcome_name(o), e.msg);
+            ui_error(u, "%s: %s %s: %s%s", unknown ? "Outcome unknown"
+                     : "Not recorded", idc, outcome_name(o), e.msg, gone);
         return;
     }
     snprintf(wn, sizeof wn, "%s %s: %s (event %lld)", idc, outcome_name(o),
