@@ -323,6 +323,14 @@ int journal_changed(journal *j, bool *changed, ss_err *e)
     return j->be->changed(j, changed, e);
 }
 
+int journal_keepalive(journal *j, bool *reconnected, ss_err *e)
+{
+    *reconnected = false;
+    if (!j->pg)
+        return J_OK;
+    return jpg_keepalive(j, reconnected, e) ? J_ESTORAGE : J_OK;
+}
+
 bool journal_is_server(const char *path)
 {
     return db_is_pg_uri(path);

@@ -94,6 +94,18 @@ void journal_host_clean(char *host, size_t n);
  * reached). */
 int journal_watch(journal *j, ss_err *e);
 int journal_changed(journal *j, bool *changed, ss_err *e);
+/* Keeps a console's journal session alive while it waits in a dialog,
+ * where journal_changed is not called: on PostgreSQL, a connection lost
+ * or closed (the server restarted) is made again with its LISTEN, and
+ * the session locks of this console's holds are taken again (a run
+ * another console took meanwhile stays that console's: this console's
+ * next write there is refused); every JPG_CHECK_MS the same-session
+ * check. Does not read what changed: changes stay for journal_changed,
+ * except across a reconnection, after which *reconnected is true and
+ * everything must be read again. Nothing on SQLite (J_OK, *reconnected
+ * false). Cheap enough to call several times a second. J_OK;
+ * J_ESTORAGE (e: the server cannot be reached). */
+int journal_keepalive(journal *j, bool *reconnected, ss_err *e);
 
 /* Number of sites known (0 on a new journal): J_OK, J_ESTORAGE. */
 int journal_site_count(journal *j, size_t *n, ss_err *e);

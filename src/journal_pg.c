@@ -875,6 +875,32 @@ int jpg_changed(journal *j, bool *changed, ss_err *e)
     return 0;
 }
 
+int jpg_keepalive(journal *j, bool *reconnected, ss_err *e)
+{
+    *reconnected = false;
+    /* (A lost connection's transaction status is unknown, not idle: it
+     * is no write under way.) */
+    if (!db_lost(j->db) && db_in_transaction(j->db))
+        return 0; /* a write is under way: it finds out itself */
+    /* (Twice, as in jpg_changed: the second read sees the end of a
+     * connection whose backend ended.) Notifications read here stay in
+     * libpq's queue for jpg_changed. */
+    if (db_lost(j->db) || !PQconsumeInput(db_pg(j->db)) ||
+        !PQconsumeInput(db_pg(j->db)) || db_lost(j->db)) {
+        if (jpg_reconnect(j, e))
+            return -1;
+        *reconnected = true;
+        return 0;
+    }
+    int64_t now = monotonic_ms();
+    if (!j->pg_checked_ms)
+        j->pg_checked_ms = now;
+    if (now - j->pg_checked_ms < JPG_CHECK_MS)
+        return 0;
+    j->pg_checked_ms = now;
+    return jpg_session_ping(j, reconnected, e);
+}
+
 /* The refusing function's body and the triggers, as the schema makes
  * them. */
 #define REFUSE_BODY "BEGIN RAISE EXCEPTION '% are append-only', TG_ARGV[0]; END"

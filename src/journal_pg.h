@@ -61,6 +61,14 @@ int jpg_holds_retake(journal *j, ss_err *e);
  * must be read again. 0; -1 when the server cannot be reached (e). */
 int jpg_session_ping(journal *j, bool *reconnected, ss_err *e);
 
+/* journal_keepalive of a PostgreSQL journal: what jpg_changed does to
+ * keep the session (a closed or lost connection made again at once with
+ * its LISTEN and this console's holds; the JPG_CHECK_MS same-session
+ * check), without reading the notifications (they stay queued for
+ * jpg_changed). 0 with *reconnected; -1 when the server cannot be
+ * reached (e). Nothing while a transaction is open. */
+int jpg_keepalive(journal *j, bool *reconnected, ss_err *e);
+
 /* The schema check of a PostgreSQL journal (journal_schema_check): its
  * triggers must be exactly the ones sitesweep makes, enabled, calling its
  * refusing function unchanged, and its tables must have no rule, no

@@ -160,6 +160,9 @@ static bool journal_moved(void *arg)
     ui *u = arg;
     bool changed = false;
     ss_err e = {{0}};
+    /* reconnected while a dialog was open: what was missed is read now */
+    bool missed = u->missed;
+    u->missed = false;
     if (journal_changed(u->a->j, &changed, &e) != 0) {
         if (!u->unreachable)
             ui_error(u, "The journal cannot be read now: %s", e.msg);
@@ -171,7 +174,23 @@ static bool journal_moved(void *arg)
         ui_info(u, "The journal can be read again");
         return true;
     }
-    return changed;
+    return changed || missed;
+}
+
+/* Every other wait's keepalive (term_set_keepalive): a question, prompt,
+ * form or help keeps the journal's session and this console's holds
+ * (PostgreSQL: made again within a wait's tick after the server comes
+ * back), draws nothing and answers nothing; what it missed across a
+ * reconnection is read at the console's next wait (journal_moved). A
+ * server still away is left to the write, which says so, and to the
+ * console's own wait. */
+static void journal_kept(void *arg)
+{
+    ui *u = arg;
+    bool again = false;
+    ss_err e = {{0}};
+    if (journal_keepalive(u->a->j, &again, &e) == J_OK && again)
+        u->missed = true;
 }
 
 static void run_loop(ui *u)
@@ -261,9 +280,12 @@ int ui_console(app *a)
     /* Live: what other consoles and scripts record shows without a key. */
     ss_err we = {{0}};
     u.live = journal_watch(a->j, &we) == 0;
+    /* Holds and the session are kept in every wait, dialogs too. */
+    term_set_keepalive(journal_kept, &u);
     push(&u, sites_screen_new(&u));
     offer_demo(&u);
     run_loop(&u);
+    term_set_keepalive(NULL, NULL);
     while (u.top) {
         screen *s = u.top;
         u.top = s->below;

@@ -263,9 +263,9 @@ void ui_written(ui *u)
              len ? " " : "", n, n == 1 ? "" : "s");
 }
 
-size_t ui_ask_begin(ui *u)
+size_t ui_ask_begin(ui *u, const char *what)
 {
-    size_t n = term_ask_begin();
+    size_t n = term_ask_begin(what);
     u->paste = NULL;
     if (term_signalled())
         u->quit = true;

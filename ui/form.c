@@ -218,7 +218,7 @@ screen *form_screen_new(ui *u, const char *code)
      * it: none goes into a field (Ctrl-O would save them). The form is a
      * question (ended in form_destroy): the key that opened it, held down,
      * types nothing into its first field (the held-key rule). */
-    size_t dropped = ui_ask_begin(u);
+    size_t dropped = ui_ask_begin(u, "form");
     if (dropped)
         ui_info(u, "Ignored %zu key%s typed before the form opened", dropped,
                 dropped == 1 ? "" : "s");

@@ -143,7 +143,7 @@ static bool confirm_open(ui *u, const char *question, bool dflt,
 
 bool prompt_confirm(ui *u, const char *question, bool dflt)
 {
-    size_t dropped = ui_ask_begin(u);
+    size_t dropped = ui_ask_begin(u, "question");
     bool yes = confirm_open(u, question, dflt, dropped);
     ui_ask_end(u);
     return yes;
@@ -193,7 +193,7 @@ static int choice_open(ui *u, const char *title, const char *text,
 int prompt_choice(ui *u, const char *title, const char *text,
                   const char *choices, const char *keys)
 {
-    size_t dropped = ui_ask_begin(u);
+    size_t dropped = ui_ask_begin(u, "question");
     int k = choice_open(u, title, text, choices, keys, dropped);
     ui_ask_end(u);
     return k;
@@ -292,7 +292,7 @@ static int prompt_edit(ui *u, const char *title, const char *label,
                        const char *initial, bool required, bool multiline,
                        char *out, size_t n)
 {
-    size_t dropped = ui_ask_begin(u);
+    size_t dropped = ui_ask_begin(u, "prompt");
     int r = edit_open(u, title, label, initial, required, multiline, out, n,
                       dropped);
     ui_ask_end(u);
@@ -343,7 +343,7 @@ static void message_open(ui *u, const char *title, const char *text,
 
 void prompt_message(ui *u, const char *title, const char *text)
 {
-    size_t dropped = ui_ask_begin(u);
+    size_t dropped = ui_ask_begin(u, "message");
     message_open(u, title, text, dropped);
     ui_ask_end(u);
 }
@@ -397,7 +397,7 @@ int prompt_pick(ui *u, const char *title, const char *const *items,
         return -1;
     if (sel < 0 || (size_t)sel >= n)
         sel = 0;
-    size_t dropped = ui_ask_begin(u);
+    size_t dropped = ui_ask_begin(u, "list");
     int r = pick_open(u, title, items, n, sel, dropped);
     ui_ask_end(u);
     return r;

@@ -127,6 +127,18 @@ static int ask_key = -1;         /* the last key a question got (-1: none) */
 static long long ask_key_at;     /* ... and when */
 static long long ask_open_at;    /* when the last question opened (ms) */
 static size_t ask_early;         /* keys dropped as it opened */
+/* What each open question is, innermost last ("question", "prompt",
+ * "form"...: term_ask_begin's what), for the settle notice. */
+#define ASK_DEPTH 8
+static const char *ask_what[ASK_DEPTH];
+
+/* The innermost open question's kind ("question" when unnamed). */
+static const char *ask_kind(void)
+{
+    const char *w = asking > 0 && asking <= ASK_DEPTH ? ask_what[asking - 1]
+                                                      : NULL;
+    return w && w[0] ? w : "question";
+}
 /* The guard after an abandoned paste (PASTE_GUARD_QUIET_MS): on, when it
  * began and when input last came. */
 static bool guard_on;
@@ -1263,11 +1275,19 @@ static term_event script_next(int *key, const char **text)
 
 static term_idle_fn idle_fn;
 static void *idle_arg;
+static term_keepalive_fn keepalive_fn;
+static void *keepalive_arg;
 
 void term_set_idle(term_idle_fn fn, void *arg)
 {
     idle_fn = fn;
     idle_arg = arg;
+}
+
+void term_set_keepalive(term_keepalive_fn fn, void *arg)
+{
+    keepalive_fn = fn;
+    keepalive_arg = arg;
 }
 
 /* term_key without the held-key rule: the next event from the keyboard. */
@@ -1296,8 +1316,15 @@ static term_event read_event(int *key, const char **text)
                 *text = guard_over[guard_what];
                 return TERM_NOTICE;
             }
-            if (idle_fn && idle_fn(idle_arg))
-                return TERM_IDLE;
+            /* The idle check (the console's own wait) keeps the journal
+             * alive itself; every other wait only keeps it alive: a
+             * change elsewhere never ends a question's wait. */
+            if (idle_fn) {
+                if (idle_fn(idle_arg))
+                    return TERM_IDLE;
+            } else if (keepalive_fn) {
+                keepalive_fn(keepalive_arg);
+            }
             continue;
         }
         eof_reads = 0;
@@ -1403,8 +1430,8 @@ static term_event key_read(int *key, const char **text)
         static char note[160];
         ask_early++;
         snprintf(note, sizeof note, "Ignored %zu key%s that came as the "
-                 "question opened, before it could be read: press %s "
-                 "again", ask_early, ask_early == 1 ? "" : "s",
+                 "%s opened, before it could be read: press %s again",
+                 ask_early, ask_early == 1 ? "" : "s", ask_kind(),
                  ask_early == 1 ? "it" : "them");
         *text = note;
         return TERM_NOTICE;
@@ -1416,9 +1443,11 @@ static term_event key_read(int *key, const char **text)
     return TERM_KEY;
 }
 
-size_t term_ask_begin(void)
+size_t term_ask_begin(const char *what)
 {
     size_t n = term_flush();
+    if (asking >= 0 && asking < ASK_DEPTH)
+        ask_what[asking] = what;
     asking++;
     ask_key = -1;
     ask_open_at = term_now();

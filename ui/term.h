@@ -53,6 +53,15 @@ typedef enum term_event {
 typedef bool (*term_idle_fn)(void *arg);
 void term_set_idle(term_idle_fn fn, void *arg);
 
+/* Work term_key does while it waits for a key in every wait (questions,
+ * prompts, the form, help, the filter bar; about four times a second)
+ * when no idle check is set (term_set_idle): keeping the journal's
+ * connection and this console's holds alive. It never ends the wait and
+ * never answers anything; it must not draw. The console sets it once;
+ * NULL: none. arg is the caller's, not owned. */
+typedef void (*term_keepalive_fn)(void *arg);
+void term_set_keepalive(term_keepalive_fn fn, void *arg);
+
 /* The most a paste may hold; a longer one hands over no text at all. */
 #define TERM_PASTE_MAX (64 * 1024)
 
@@ -120,7 +129,10 @@ size_t term_flush(void);
  * the last one), is watched, and a copy of it still held down
  * (key_still_held, KEY_RELEASE_MS in keys.h) comes as TERM_HELD, never
  * as TERM_KEY. Nests. */
-size_t term_ask_begin(void);
+/* what names the dialog in the notice about a key that came in its first
+ * ASK_SETTLE_MS ("question", "prompt", "form", ...): a string literal,
+ * kept until the matching term_ask_end. */
+size_t term_ask_begin(const char *what);
 /* The question opened last closed: the last key it got (the one that
  * answered or dismissed it) becomes the key the held-key rule watches. */
 void term_ask_end(void);

@@ -70,6 +70,8 @@ struct ui {
     bool unreachable;      /* the journal could not be read at the last
                               idle check */
     bool said_unreachable; /* ... and the screen has said so */
+    bool missed;           /* a dialog's keepalive connected again:
+                              everything is read again (journal_moved) */
     bool wrote;      /* a journal write ran since the last key */
 };
 
@@ -102,8 +104,10 @@ size_t ui_flush(ui *u);
 /* A question, prompt or dialog opens (every prompt_* does this): pending
  * input is discarded as with ui_flush (the count is returned) and, until
  * ui_ask_end, a key still held down from the last answer comes as
- * UI_KEY_HELD (term_ask_begin). */
-size_t ui_ask_begin(ui *u);
+ * UI_KEY_HELD (term_ask_begin). what names the dialog ("question",
+ * "prompt", "form", "message", "list": a string literal) in the notice
+ * about a key that came as it opened. */
+size_t ui_ask_begin(ui *u, const char *what);
 void ui_ask_end(ui *u);
 /* Says a journal write is about to run (it may wait seconds on a lock):
  * keys typed meanwhile were not typed at the outcome, so the console loop

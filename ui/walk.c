@@ -2,7 +2,6 @@
  * the selected item's instruction with the site's values, and the keys
  * that record outcomes in the journal (always after a confirmation or a
  * reason, and always reloaded from the journal afterwards). */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,9 +529,23 @@ static void walk_record(ui *u, walk_view *v, outcome o, const char *note)
                      outcome_name(o));
         }
         walk_reload(u, v);
+        /* Refused because the cleanup was taken over (another console
+         * took it while this one was away, even with a question open):
+         * said with the refusal, which the next reload must not replace
+         * with a message that leaves out what was not recorded. */
+        const char *gone = "";
+        run_holder by;
+        ss_err he = {{0}};
+        if (!unknown && v->claimed && v->rv.open &&
+            journal_run_hold_check(v->j, v->rv.id, &by, &he) == J_HELD) {
+            v->claimed = false;
+            if (!strstr(e.msg, "no longer holds"))
+                gone = "; this console no longer holds this cleanup (open "
+                       "it again from Sites)";
+        }
         if (!unknown || v->doubtful)
-            ui_error(u, "%s: %s %s: %s", unknown ? "Outcome unknown"
-                     : "Not recorded", idc, outcome_name(o), e.msg);
+            ui_error(u, "%s: %s %s: %s%s", unknown ? "Outcome unknown"
+                     : "Not recorded", idc, outcome_name(o), e.msg, gone);
         return;
     }
     snprintf(wn, sizeof wn, "%s %s: %s (event %lld)", idc, outcome_name(o),
@@ -865,8 +878,11 @@ static void walk_resume(ui *u, screen *s)
                                         taken[0] ? "; " : "", taken);
     else if (was_open && !v->rv.open)
         ui_info(u, "This cleanup ended elsewhere (%s)", v->rv.state);
+    else if (taken[0] && by.operator_name[0])
+        ui_error(u, "%s", taken); /* the name as entered, never changed */
     else if (taken[0])
-        ui_error(u, "%c%s", toupper((unsigned char)taken[0]), taken + 1);
+        ui_error(u, "This console no longer holds this cleanup (open it "
+                    "again from Sites)");
 }
 
 static void walk_destroy(screen *s)
