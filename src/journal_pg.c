@@ -892,6 +892,10 @@ int jpg_keepalive(journal *j, bool *reconnected, ss_err *e)
         *reconnected = true;
         return 0;
     }
+    /* A hold whose lock the lost old session kept: taken as soon as it
+     * ends, a question open or not. */
+    if (j->pg_holds_owed && jpg_holds_retake(j, e))
+        return -1;
     int64_t now = monotonic_ms();
     if (!j->pg_checked_ms)
         j->pg_checked_ms = now;
