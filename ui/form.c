@@ -65,23 +65,27 @@ static void form_draw(ui *u, screen *s)
                       ROLE_NA, false);
     }
     int row = y + 3 + FIELD_COUNT;
+    if (f->err[f->cur][0]) {
+        text_lines l = {0};
+        text_wrap(f->err[f->cur], (size_t)COLS, 2, &l);
+        for (size_t i = 0; i < l.n && row < LINES - 2; i++)
+            draw_text(row++, 0, l.v[i], COLS, ROLE_ERROR, false);
+        text_lines_free(&l);
+    } else {
+        draw_text(row++, 0, "F2 or Ctrl-O saves; Esc cancels (nothing is "
+                            "saved until every field is valid)",
+                  COLS, ROLE_NORMAL, false);
+    }
     drop_check(&f->drops);
     if (f->drops.dropped) {
         /* stays until the form is saved or cancelled */
         char note[192];
         drop_note_text(note, sizeof note, f->drops.dropped, "F2");
-        draw_text(row - 1, 0, note, COLS, ROLE_ERROR, false);
-    }
-    if (f->err[f->cur][0]) {
         text_lines l = {0};
-        text_wrap(f->err[f->cur], (size_t)COLS, 2, &l);
-        for (size_t i = 0; i < l.n && row + (int)i < LINES - 2; i++)
-            draw_text(row + (int)i, 0, l.v[i], COLS, ROLE_ERROR, false);
+        text_wrap(note, (size_t)COLS, 0, &l);
+        for (size_t i = 0; i < l.n && row + 1 < LINES - 2; i++)
+            draw_text(++row, 0, l.v[i], COLS, ROLE_ERROR, false);
         text_lines_free(&l);
-    } else {
-        draw_text(row, 0, "F2 or Ctrl-O saves; Esc cancels (nothing is "
-                          "saved until every field is valid)",
-                  COLS, ROLE_NORMAL, false);
     }
     if (cy >= 0) {
         curs_set(1);
