@@ -263,14 +263,18 @@ static int edit_open(ui *u, const char *title, const char *label,
     char note[96];
     dialog_note(note, sizeof note, early(dropped), dropped, "prompt");
     drop_watch dw = {dropped, 0, term_discarded()};
-    char dnote[192], derr[160];
+    char dnote[320], derr[160];
     for (;;) {
         if (u->quit)
             return 0;
         ui_paint(u);
         drop_check(&dw);
-        if (dw.dropped)
-            drop_note_text(dnote, sizeof dnote, dw.dropped, "Enter");
+        if (dw.dropped) {
+            /* after the word about the last drop, while there is one */
+            size_t k = note[0] ? (size_t)snprintf(dnote, sizeof dnote,
+                                                   "%s ", note) : 0;
+            drop_note_text(dnote + k, sizeof dnote - k, dw.dropped, "Enter");
+        }
         if (!term_too_small()) {
             int x, w;
             char *text = with_note(label, dw.dropped ? dnote : note);
@@ -319,9 +323,9 @@ static int edit_open(ui *u, const char *title, const char *label,
         if (!drop_confirmed(&dw)) {
             /* the text may lack keys the operator typed: recorded only
              * as shown, once seen */
-            snprintf(derr, sizeof derr, "%zu key%s dropped from this text: "
-                     "check it, then press Enter again to record it as "
-                     "shown", dw.dropped, dw.dropped == 1 ? "" : "s");
+            snprintf(derr, sizeof derr, "%zu key%s dropped: check the "
+                     "text; Enter again records it as shown", dw.dropped,
+                     dw.dropped == 1 ? "" : "s");
             err = derr;
             continue;
         }
