@@ -128,9 +128,6 @@ void draw_box(int h, int w, const char *title, int *top, int *left);
 int ui_body_top(void);
 int ui_body_rows(void);
 
-/* Dialogs (prompt.c): each one runs until answered, repainting the screen
- * behind it on resize. */
-/* Yes/no; Enter takes dflt, Esc is no. */
 /* Keys dropped from a text entry (a reason, a note, the site form): the
  * text may lack keys the operator typed, so it is recorded only once the
  * operator saw it that way. dropped: keys dropped since it opened; seen:
@@ -151,9 +148,15 @@ bool drop_confirmed(drop_watch *d);
  * that records, "Enter" or "F2"), into buf. */
 void drop_note_text(char *buf, size_t len, size_t n, const char *enter);
 
+/* Dialogs (prompt.c): each one runs until answered, repainting the screen
+ * behind it on resize. */
+/* Yes/no; Enter takes dflt, Esc is no. */
 bool prompt_confirm(ui *u, const char *question, bool dflt);
 /* A line of text. 1 accepted (out filled), 0 cancelled with Esc. When
- * required, an empty answer is refused with a message. A paste goes into
+ * required, an empty answer is refused with a message. Characters typed
+ * in its first 250 ms are kept; once a key typed at it was dropped
+ * (drop_watch) it says so until it ends, and the first Enter after a
+ * drop accepts nothing. A paste goes into
  * the field whole, its line breaks folded to spaces. */
 int prompt_line(ui *u, const char *title, const char *label,
                 const char *initial, bool required, char *out, size_t n);
