@@ -13,6 +13,7 @@ typedef struct form {
     line_edit ed[FIELD_COUNT];    /* one editor per field */
     char err[FIELD_COUNT][SS_ERRLEN]; /* each field's problem, "" if none */
     int cur;                      /* field with the cursor */
+    drop_watch drops;             /* keys dropped while it is open */
 } form;
 
 static const char *const field_help[FIELD_COUNT] = {
@@ -67,13 +68,24 @@ static void form_draw(ui *u, screen *s)
     if (f->err[f->cur][0]) {
         text_lines l = {0};
         text_wrap(f->err[f->cur], (size_t)COLS, 2, &l);
-        for (size_t i = 0; i < l.n && row + (int)i < LINES - 2; i++)
-            draw_text(row + (int)i, 0, l.v[i], COLS, ROLE_ERROR, false);
+        for (size_t i = 0; i < l.n && row < LINES - 2; i++)
+            draw_text(row++, 0, l.v[i], COLS, ROLE_ERROR, false);
         text_lines_free(&l);
     } else {
-        draw_text(row, 0, "F2 or Ctrl-O saves; Esc cancels (nothing is "
-                          "saved until every field is valid)",
+        draw_text(row++, 0, "F2 or Ctrl-O saves; Esc cancels (nothing is "
+                            "saved until every field is valid)",
                   COLS, ROLE_NORMAL, false);
+    }
+    drop_check(&f->drops);
+    if (f->drops.dropped) {
+        /* stays until the form is saved or cancelled */
+        char note[192];
+        drop_note_text(note, sizeof note, f->drops.dropped, "F2");
+        text_lines l = {0};
+        text_wrap(note, (size_t)COLS, 0, &l);
+        for (size_t i = 0; i < l.n && row + 1 < LINES - 2; i++)
+            draw_text(++row, 0, l.v[i], COLS, ROLE_ERROR, false);
+        text_lines_free(&l);
     }
     if (cy >= 0) {
         curs_set(1);
@@ -111,6 +123,14 @@ static ui_result form_save(ui *u, form *f)
     site s;
     if (!form_collect(u, f, &s))
         return UI_STAY;
+    if (!drop_confirmed(&f->drops)) {
+        /* the fields may lack keys the operator typed: saved only as
+         * shown, once seen */
+        ui_error(u, "Not saved: %zu key%s dropped from this form: check "
+                    "the fields, then press F2 again to save them as shown",
+                 f->drops.dropped, f->drops.dropped == 1 ? "" : "s");
+        return UI_STAY;
+    }
     ss_err e = {{0}};
     ui_writing(u);
     if (journal_site_save(u->a->j, &s, f->create, &e) != 0) {
@@ -219,6 +239,8 @@ screen *form_screen_new(ui *u, const char *code)
      * question (ended in form_destroy): the key that opened it, held down,
      * types nothing into its first field (the held-key rule). */
     size_t dropped = ui_ask_begin(u, "form");
+    term_ask_text();
+    f->drops = (drop_watch){dropped, 0, term_discarded()};
     if (dropped)
         ui_info(u, "Ignored %zu key%s typed before the form opened", dropped,
                 dropped == 1 ? "" : "s");

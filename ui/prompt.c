@@ -223,6 +223,34 @@ static void draw_field(const line_edit *ed, int y, int x, int cols,
     }
 }
 
+/* The note a text entry keeps showing once keys the operator typed at
+ * it were dropped (n of them: typed ahead, in its first moments as an
+ * acting key, held down, or while the console was stopped), until its
+ * text is recorded or cancelled: the text may lack them. */
+void drop_note_text(char *buf, size_t len, size_t n, const char *enter)
+{
+    snprintf(buf, len, "%zu key%s typed here %s dropped (typed too soon, "
+             "held down, or while stopped): check the text; the first %s "
+             "after a drop records nothing.", n, n == 1 ? "" : "s",
+             n == 1 ? "was" : "were", enter);
+}
+
+void drop_check(drop_watch *d)
+{
+    size_t now = term_discarded();
+    d->dropped += now - d->seen;
+    d->seen = now;
+}
+
+bool drop_confirmed(drop_watch *d)
+{
+    drop_check(d);
+    if (d->dropped == d->confirmed)
+        return true;
+    d->confirmed = d->dropped;
+    return false;
+}
+
 /* prompt_line and prompt_text once the prompt is open (dropped: keys
  * discarded): multiline keeps a paste's line breaks. */
 static int edit_open(ui *u, const char *title, const char *label,
@@ -234,13 +262,22 @@ static int edit_open(ui *u, const char *title, const char *label,
     const char *err = "";
     char note[96];
     dialog_note(note, sizeof note, early(dropped), dropped, "prompt");
+    drop_watch dw = {dropped, 0, term_discarded()};
+    char dnote[320], derr[160];
     for (;;) {
         if (u->quit)
             return 0;
         ui_paint(u);
+        drop_check(&dw);
+        if (dw.dropped) {
+            /* after the word about the last drop, while there is one */
+            size_t k = note[0] ? (size_t)snprintf(dnote, sizeof dnote,
+                                                   "%s ", note) : 0;
+            drop_note_text(dnote + k, sizeof dnote - k, dw.dropped, "Enter");
+        }
         if (!term_too_small()) {
             int x, w;
-            char *text = with_note(label, note);
+            char *text = with_note(label, dw.dropped ? dnote : note);
             int y = dialog_frame(title, text, 4, multiline ? 72 : 44, &x, &w);
             free(text);
             draw_text(y + 2, x + 2, err[0] ? err : "Enter: record   Esc: cancel",
@@ -283,6 +320,15 @@ static int edit_open(ui *u, const char *title, const char *label,
             err = "This may not be empty (Esc cancels)";
             continue;
         }
+        if (!drop_confirmed(&dw)) {
+            /* the text may lack keys the operator typed: recorded only
+             * as shown, once seen */
+            snprintf(derr, sizeof derr, "%zu key%s dropped: check the "
+                     "text; Enter again records it as shown", dw.dropped,
+                     dw.dropped == 1 ? "" : "s");
+            err = derr;
+            continue;
+        }
         snprintf(out, n, "%s", t);
         return 1;
     }
@@ -293,6 +339,7 @@ static int prompt_edit(ui *u, const char *title, const char *label,
                        char *out, size_t n)
 {
     size_t dropped = ui_ask_begin(u, "prompt");
+    term_ask_text();
     int r = edit_open(u, title, label, initial, required, multiline, out, n,
                       dropped);
     ui_ask_end(u);

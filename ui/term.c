@@ -139,6 +139,11 @@ static const char *ask_kind(void)
                                                       : NULL;
     return w && w[0] ? w : "question";
 }
+
+static bool ask_text;            /* the open question is a text entry
+                                  * (term_ask_text) */
+static size_t discarded;         /* keys dropped, all told (term_discarded) */
+static size_t cont_dropped;      /* keys dropped on a resume, to be said */
 /* The guard after an abandoned paste (PASTE_GUARD_QUIET_MS): on, when it
  * began and when input last came. */
 static bool guard_on;
@@ -673,6 +678,28 @@ static void suspend(void)
     got_cont = 1;
 }
 
+static long long term_now(void);
+
+/* After a stop (Ctrl-Z and fg, SIGSTOP and SIGCONT): keys typed while the
+ * console was stopped were typed at a shell or at nothing, never at the
+ * screen now shown again; they are dropped (counted in cont_dropped, for
+ * read_event to say), and an open question counts as opening again: its
+ * ASK_SETTLE_MS window and the held-key rule start over, so a key that
+ * comes a few ms after the return answers nothing either. Inside a paste
+ * (read_paste) the input is the paste's and is left to it. */
+static void resume_ask(void)
+{
+    if (in_paste)
+        return;
+    cont_dropped += term_flush();
+    if (!asking)
+        return;
+    ask_open_at = term_now();
+    ask_early = 0;
+    if (last_key >= 0)
+        key_hold_answered(&hold, last_key, last_key_at);
+}
+
 /* Acts on a stop or a continue that arrived since the last call: after
  * either, the terminal may have been changed by whatever ran meanwhile
  * (a shell turns bracketed paste off), so the modes are sent again and
@@ -690,6 +717,7 @@ static bool job_control(void)
     reset_prog_mode();
     term_modes();
     clearok(curscr, TRUE);
+    resume_ask();
     return true;
 }
 
@@ -1298,6 +1326,15 @@ static term_event read_event(int *key, const char **text)
             return TERM_SIGNAL;
         if (job_control() || resize_pending) {
             resize_pending = false;
+            if (cont_dropped) {
+                static char msg[96];
+                snprintf(msg, sizeof msg, "Ignored %zu key%s typed while "
+                         "the console was stopped", cont_dropped,
+                         cont_dropped == 1 ? "" : "s");
+                cont_dropped = 0;
+                *text = msg;
+                return TERM_NOTICE; /* the caller repaints as on a resize */
+            }
             return TERM_RESIZE;
         }
         wint_t ch;
@@ -1306,6 +1343,13 @@ static term_event read_event(int *key, const char **text)
         int err = errno;
         if (got_signal)
             return TERM_SIGNAL;
+        if (r != ERR && got_cont) {
+            /* read as the console came back from a stop (SIGCONT woke
+             * the read): typed while it was stopped; job_control drops
+             * it with the rest */
+            unread(r, ch);
+            continue;
+        }
         if (r == ERR) {
             if (input_lost(err)) {
                 lose_terminal();
@@ -1412,6 +1456,13 @@ static term_event read_event(int *key, const char **text)
     }
 }
 
+/* Whether key is a character a text field takes as it is (not an
+ * editing, moving or acting key). */
+static bool text_key(int key)
+{
+    return key >= 0x20 && !(key & UI_FN_BIT) && !cp_is_unsafe((unsigned)key);
+}
+
 /* term_key without the write note: the held-key rule over read_event. */
 static term_event key_read(int *key, const char **text)
 {
@@ -1421,13 +1472,19 @@ static term_event key_read(int *key, const char **text)
     if (ev != TERM_KEY)
         return ev;
     long long now = term_now();
-    if (key_arrived(*key, now) && asking)
+    if (key_arrived(*key, now) && asking) {
+        discarded++;
         return TERM_HELD;
+    }
     /* A key in the question's first ASK_SETTLE_MS was typed before it
      * could be read (a script's keys come after the screen by its
-     * definition: the rule is the terminal's). */
-    if (asking && !script && now - ask_open_at < ASK_SETTLE_MS) {
+     * definition: the rule is the terminal's). In a text entry a
+     * character is kept: it shows in the field, and nothing is recorded
+     * before an Enter that comes later. */
+    if (asking && !script && now - ask_open_at < ASK_SETTLE_MS &&
+        !(ask_text && text_key(*key))) {
         static char note[160];
+        discarded++;
         ask_early++;
         snprintf(note, sizeof note, "Ignored %zu key%s that came as the "
                  "%s opened, before it could be read: press %s again",
@@ -1452,6 +1509,7 @@ size_t term_ask_begin(const char *what)
     ask_key = -1;
     ask_open_at = term_now();
     ask_early = 0;
+    ask_text = false;
     /* whatever the last key did (it may have opened this question), a
      * copy of it within KEY_RELEASE_MS of its last one is it held down */
     if (last_key >= 0)
@@ -1459,10 +1517,19 @@ size_t term_ask_begin(const char *what)
     return n;
 }
 
+void term_ask_text(void)
+{
+    if (asking)
+        ask_text = true;
+}
+
+size_t term_discarded(void) { return discarded; }
+
 void term_ask_end(void)
 {
     if (asking > 0)
         asking--;
+    ask_text = false;
     if (ask_key >= 0)
         key_hold_answered(&hold, ask_key, ask_key_at);
     ask_key = -1;
@@ -1532,6 +1599,7 @@ size_t term_flush(void)
     }
     flushinp();
     timeout(250);
+    discarded += n;
     return n;
 }
 

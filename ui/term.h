@@ -100,7 +100,11 @@ void term_modes(void);
  * its text. A cancelled or over-long paste comes as TERM_PASTE with no
  * text (term_paste_result says why). After Ctrl-Z and `fg` (or any
  * SIGCONT) the modes are sent again and TERM_RESIZE asks for a full
- * repaint. A terminal that is gone (hung up, read errors, end of file)
+ * repaint; input typed while the console was stopped (or read as it came
+ * back) is dropped, an open question counts as opening again
+ * (term_ask_begin's settle window and held-key rule), and when keys were
+ * dropped a TERM_NOTICE ("Ignored N keys typed while the console was
+ * stopped") comes instead of that TERM_RESIZE. A terminal that is gone (hung up, read errors, end of file)
  * comes as TERM_SIGNAL with term_signal() SIGHUP. */
 term_event term_key(int *key, const char **paste);
 /* How the paste term_key returned last ended. */
@@ -133,6 +137,19 @@ size_t term_flush(void);
  * ASK_SETTLE_MS ("question", "prompt", "form", ...): a string literal,
  * kept until the matching term_ask_end. */
 size_t term_ask_begin(const char *what);
+/* The question opened last (term_ask_begin) is a text entry (a reason,
+ * a note, the site form): a character (not Enter, F2 or another acting
+ * key) that comes in its first ASK_SETTLE_MS is kept, as it shows in the
+ * field and nothing is recorded until a later Enter. Ends with
+ * term_ask_end (or the next term_ask_begin). */
+void term_ask_text(void);
+/* How many keys the console has dropped since it started, all told: keys
+ * typed ahead of a question (term_flush), in its first ASK_SETTLE_MS,
+ * still held down from the last answer (TERM_HELD), or typed while the
+ * console was stopped (Ctrl-Z, SIGSTOP). Only grows; a text entry
+ * compares it with its value at opening to know that keys the operator
+ * typed are missing from its text. */
+size_t term_discarded(void);
 /* The question opened last closed: the last key it got (the one that
  * answered or dismissed it) becomes the key the held-key rule watches. */
 void term_ask_end(void);

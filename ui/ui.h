@@ -132,12 +132,35 @@ void draw_box(int h, int w, const char *title, int *top, int *left);
 int ui_body_top(void);
 int ui_body_rows(void);
 
+/* Keys dropped from a text entry (a reason, a note, the site form): the
+ * text may lack keys the operator typed, so it is recorded only once the
+ * operator saw it that way. dropped: keys dropped since it opened; seen:
+ * term_discarded() when last looked at; confirmed: dropped when an
+ * Enter (F2) last found keys dropped and recorded nothing. Start it as
+ * {keys dropped as it opened, 0, term_discarded()}. */
+typedef struct drop_watch {
+    size_t dropped, confirmed, seen;
+} drop_watch;
+/* Adds the keys dropped since the last look (term_discarded). */
+void drop_check(drop_watch *d);
+/* At Enter (F2): true when no key was dropped since the last Enter that
+ * stopped for this; else notes that this one stopped and returns false
+ * (record nothing: the next Enter, with no key dropped meanwhile,
+ * records the text as it is shown). */
+bool drop_confirmed(drop_watch *d);
+/* The note a text entry shows while d->dropped is not 0 (enter: the key
+ * that records, "Enter" or "F2"), into buf. */
+void drop_note_text(char *buf, size_t len, size_t n, const char *enter);
+
 /* Dialogs (prompt.c): each one runs until answered, repainting the screen
  * behind it on resize. */
 /* Yes/no; Enter takes dflt, Esc is no. */
 bool prompt_confirm(ui *u, const char *question, bool dflt);
 /* A line of text. 1 accepted (out filled), 0 cancelled with Esc. When
- * required, an empty answer is refused with a message. A paste goes into
+ * required, an empty answer is refused with a message. Characters typed
+ * in its first 250 ms are kept; once a key typed at it was dropped
+ * (drop_watch) it says so until it ends, and the first Enter after a
+ * drop accepts nothing. A paste goes into
  * the field whole, its line breaks folded to spaces. */
 int prompt_line(ui *u, const char *title, const char *label,
                 const char *initial, bool required, char *out, size_t n);
