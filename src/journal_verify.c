@@ -72,39 +72,69 @@ static const char *const text_cols[] = {"ts", "operator", "host", "site",
                                         "data"};
 
 /* Whether an event (read from st, a row of VERIFY_COLS) holds only what
- * sitesweep writes in each field (text_event_check, the writers' rules);
- * when not, res names the event, the field and what is wrong (res->event
- * set). */
-static void check_fields(db_stmt *st, const event *ev, verify_result *res)
+ * sitesweep writes in each field (text_event_check, the writers' rules),
+ * as the row holds it (not as cut to fit an event). When not, res names
+ * the event, the field and what is wrong (res->event set) and 1 is
+ * returned; else 0. */
+static int check_fields(db_stmt *st, int64_t id, verify_result *res)
 {
     const char *field = NULL;
     char why[160] = "";
-    /* A NUL inside a field: hidden from every reader of C strings (and
-     * from the hash, which covers the text up to it). */
-    for (int c = 1; c <= 9 && !field; c++) {
-        size_t len = 0;
-        const char *b = text_cols[c - 1] ? db_col_blob(st, c, &len) : NULL;
-        const char *nul = b && len ? memchr(b, '\0', len) : NULL;
-        if (nul) {
+    char *v[9] = {0};
+    size_t lens[9] = {0};
+    for (int c = 1; c <= 9; c++) {
+        if (!text_cols[c - 1])
+            continue;
+        const char *b = db_col_blob(st, c, &lens[c - 1]);
+        const char *nul = b && lens[c - 1] ? memchr(b, '\0', lens[c - 1])
+                                           : NULL;
+        /* A NUL inside a field: hidden from every reader of C strings
+         * (and from the hash, which covers the text up to it). */
+        if (nul && !field) {
             field = text_cols[c - 1];
             snprintf(why, sizeof why, "control or bidirectional character "
                      "U+0000 at byte %zu", (size_t)(nul - b) + 1);
         }
+        v[c - 1] = xstrndup(b ? b : "", b ? lens[c - 1] : 0);
     }
-    text_event tf = {ev->ts, ev->operator_name, ev->host, ev->site,
-                     ev->item, ev->kind, ev->note, ev->data,
-                     strlen(ev->note), strlen(ev->data)};
-    if (!field && !text_event_check(&tf, &field, why, sizeof why))
-        return;
-    res->event = ev->id;
+    text_event tf = {v[0], v[1], v[2], v[3], v[5], v[6], v[7], v[8],
+                     lens[7], lens[8]};
+    int bad = field || text_event_check(&tf, &field, why, sizeof why);
+    for (int c = 0; c < 9; c++)
+        free(v[c]);
+    if (!bad)
+        return 0;
+    res->event = id;
     snprintf(res->table, sizeof res->table, "%s", "events");
     snprintf(res->column, sizeof res->column, "%s", field);
-    snprintf(res->key, sizeof res->key, "event %lld", (long long)ev->id);
+    snprintf(res->key, sizeof res->key, "event %lld", (long long)id);
     snprintf(res->found, sizeof res->found, "%s", why);
     snprintf(res->expected, sizeof res->expected, "%s", "text sitesweep "
              "writes");
     problem(res, VERIFY_EVENT, "event %lld could not have been written by "
-            "sitesweep: its %s: %s", (long long)ev->id, field, why);
+            "sitesweep: its %s: %s", (long long)id, field, why);
+    return 1;
+}
+
+/* Whether every text column of the row fits the event it is read into
+ * (jdb_event_from_row cuts ts, site, item and kind to their buffers):
+ * when one does not, its hash cannot be computed over what the row
+ * holds, and the field is what is wrong. */
+static bool row_fits(db_stmt *st)
+{
+    static const struct {
+        int col;
+        size_t cap;
+    } cut[] = {{1, sizeof ((event *)0)->ts}, {4, sizeof ((event *)0)->site},
+               {6, sizeof ((event *)0)->item},
+               {7, sizeof ((event *)0)->kind}};
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t len = 0;
+        db_col_blob(st, cut[i].col, &len);
+        if (len >= cut[i].cap)
+            return false;
+    }
+    return true;
 }
 
 /* Walks every event from the genesis hash; checks each anchor on the way
@@ -139,10 +169,14 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
             why = seq;
         } else if (strcmp(ev.prev, prev) != 0)
             why = "it is not chained to the event before it";
-        else if (strcmp(h, ev.hash) != 0)
+        else if (!row_fits(st)) {
+            /* cut to fit the event: its text is what is wrong */
+            if (!field_res.event && !check_fields(st, ev.id, &field_res))
+                why = "its content does not match its hash (altered)";
+        } else if (strcmp(h, ev.hash) != 0)
             why = "its content does not match its hash (altered)";
         if (!why && !field_res.event)
-            check_fields(st, &ev, &field_res);
+            check_fields(st, ev.id, &field_res);
         if (why) {
             /* The offending row by its real id, even 0 or less (an
              * event inserted before the first); why says whose place. */
