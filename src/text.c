@@ -434,8 +434,8 @@ int text_event_check(const text_event *ev, const char **field, char *why,
     if (note < 0) {
         char q[64];
         str_quote(ev->kind, q, sizeof q);
-        return field_bad(field, "kind", why, n, "%s is not a kind of event "
-                         "sitesweep writes", q);
+        return field_bad(field, "kind", why, n, "%s is not one sitesweep "
+                         "writes", q);
     }
     if (note == 0 && ev->note_len)
         return field_bad(field, "note", why, n, "a %s event carries no "
