@@ -104,7 +104,9 @@ typedef struct text_event {
  *             run-abandoned): lines (line feeds allowed), TEXT_NOTE_MAX;
  *             the program's own (import, handover, resumed, site-updated):
  *             one line, TEXT_NOTE_OWN_MAX; other kinds: empty
- *   data      "" or a JSON value (UTF-8) whose strings are one line each
+ *   data      one line (its JSON is checked by verify's event model; a
+ *             string may hold "\n" escaped, as a procedure's name "C:\new"
+ *             gives, but no raw control character)
  * 0 when it does; else 1 with *field naming the first field that breaks
  * a rule ("note", static) and why (n bytes) what is wrong, as
  * text_rule_check says it. */

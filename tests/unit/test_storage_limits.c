@@ -231,7 +231,7 @@ static int rule(const char *s, bool multiline, char why[160])
     return text_rule_check(s, strlen(s), multiline, TEXT_NOTE_MAX, why, 160);
 }
 
-static void test_text_check_arg(void **state)
+static void test_text_rule_check_cli(void **state)
 {
     (void)state;
     struct { char msg[160]; } e = {""};
@@ -397,7 +397,7 @@ int main(void)
         cmocka_unit_test(test_total_limit),
         cmocka_unit_test(test_bundled_procedure_within_limits),
         cmocka_unit_test(test_46656_items_parse_linear),
-        cmocka_unit_test(test_text_check_arg),
+        cmocka_unit_test(test_text_rule_check_cli),
         cmocka_unit_test(test_text_has_visible),
         cmocka_unit_test(test_open_regular_refuses_what_is_not_a_file),
         cmocka_unit_test(test_journal_open_leaves_foreign_files_alone),
