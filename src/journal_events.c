@@ -8,6 +8,13 @@
 #include "journal_int.h"
 #include "text.h"
 
+/* The field rules (text.h) and the buffers events are read into agree. */
+_Static_assert(TEXT_ITEM_MAX == PROC_ID_MAX, "an item id's limit");
+_Static_assert(TEXT_OPERATOR_MAX + 1 == sizeof ((journal *)0)->operator_name,
+               "an operator's name's limit");
+_Static_assert(TEXT_HOST_MAX + 1 == sizeof ((journal *)0)->host,
+               "a host's limit");
+
 /* ---- events and the hash chain ---- */
 
 /* The bytes an event's hash covers: the previous hash, then each field as
