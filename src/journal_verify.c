@@ -108,7 +108,8 @@ static int check_fields(db_stmt *st, int64_t id, verify_result *res)
     snprintf(res->table, sizeof res->table, "%s", "events");
     snprintf(res->column, sizeof res->column, "%s", field);
     snprintf(res->key, sizeof res->key, "event %lld", (long long)id);
-    snprintf(res->found, sizeof res->found, "%s", why);
+    snprintf(res->found, sizeof res->found, "%.*s",
+             (int)sizeof res->found - 1, why);
     snprintf(res->expected, sizeof res->expected, "%s", "text sitesweep "
              "writes");
     problem(res, VERIFY_EVENT, "event %lld could not have been written by "
