@@ -18,6 +18,7 @@
 #include "report.h"
 #include "review.h"
 #include "tempfile.h"
+#include "text.h"
 
 #ifndef SITESWEEP_VERSION
 #define SITESWEEP_VERSION "0.0.0"
@@ -161,8 +162,10 @@ static void say_error(const char *msg)
     sb_free(&b);
 }
 
-/* Text that goes into the journal follows the import's rules: valid UTF-8,
- * no control or bidirectional character. -1 when fine, else EXIT_USAGE. */
+/* Text that goes into the journal follows the rules of the field it goes
+ * into (text.h: the writers' and verify's one set): valid UTF-8, no
+ * control or bidirectional character (line feeds in a note), not longer
+ * than the field holds. -1 when fine, else EXIT_USAGE. */
 static int check_texts(const opts *o)
 {
     const char *env = getenv("SITESWEEP_OPERATOR");
@@ -171,26 +174,24 @@ static int check_texts(const opts *o)
         size_t max;     /* bytes */
         bool multiline; /* line feeds allowed */
     } texts[] = {
-        {"--note", o->note, 4096, true},
+        {"--note", o->note, TEXT_NOTE_MAX, true},
         {"--filter", o->filter, 4096, false},
-        {"--operator", o->operator_name, 127, false},
-        {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env, 127, false},
+        {"--operator", o->operator_name, TEXT_OPERATOR_MAX, false},
+        {"SITESWEEP_OPERATOR", o->operator_name ? NULL : env,
+         TEXT_OPERATOR_MAX, false},
         /* Recorded with every event as the operator's name is: the same
          * rules, not cut short silently (journal.h: host[256]). */
-        {"SITESWEEP_HOST", getenv("SITESWEEP_HOST"), 255, false},
+        {"SITESWEEP_HOST", getenv("SITESWEEP_HOST"), TEXT_HOST_MAX, false},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
-        ss_err e;
+        char why[160];
         const char *v = texts[i].value;
-        if (!v)
+        if (!v || !text_rule_check(v, strlen(v), texts[i].multiline,
+                                   texts[i].max, why, sizeof why))
             continue;
-        if (text_check_arg(texts[i].name, v, texts[i].multiline, &e))
-            return usage_error("%s", e.msg);
-        if (strlen(v) > texts[i].max) {
-            snprintf(e.msg, sizeof e.msg, "%s: %zu bytes long (at most %zu)",
-                     texts[i].name, strlen(v), texts[i].max);
-            return usage_error("%s", e.msg);
-        }
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s: %s", texts[i].name, why);
+        return usage_error("%s", msg);
     }
     return -1;
 }

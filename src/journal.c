@@ -260,6 +260,9 @@ void jdb_default_actor(journal *j)
     }
     snprintf(j->operator_name, sizeof j->operator_name, "%s",
              who && *who ? who : "unknown");
+    /* A console's name from the environment or the password file follows
+     * the rules of the field (text.h), as the host's does: escaped. */
+    journal_host_clean(j->operator_name, sizeof j->operator_name);
     /* SITESWEEP_HOST names the host where gethostname says nothing
      * useful (containers), and lets tests play several hosts. */
     const char *host = getenv("SITESWEEP_HOST");
@@ -363,7 +366,10 @@ const char *journal_path(const journal *j)
 void journal_set_actor(journal *j, const char *operator_name, const char *host)
 {
     if (operator_name && *operator_name)
+    {
         snprintf(j->operator_name, sizeof j->operator_name, "%s", operator_name);
+        journal_host_clean(j->operator_name, sizeof j->operator_name);
+    }
     if (host && *host) {
         snprintf(j->host, sizeof j->host, "%s", host);
         journal_host_clean(j->host, sizeof j->host);

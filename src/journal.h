@@ -78,8 +78,8 @@ const char *journal_path(const journal *j);
 void journal_set_actor(journal *j, const char *operator_name,
                        const char *host);
 const char *journal_operator(const journal *j);
-/* Makes a host name (NUL-terminated, in a buffer of n bytes) fit to
- * record: unchanged when it is valid UTF-8 without control or
+/* Makes a host name, an operator's name or a file name (NUL-terminated,
+ * in a buffer of n bytes) fit to record as one line (text.h's rules): unchanged when it is valid UTF-8 without control or
  * bidirectional characters; else escaped as the outputs escape text
  * (\xNN, \x1B, \u202E); when that is n bytes or more, cut between
  * escapes and ended with "..." to show it was cut. */

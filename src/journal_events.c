@@ -8,6 +8,13 @@
 #include "journal_int.h"
 #include "text.h"
 
+/* The field rules (text.h) and the buffers events are read into agree. */
+_Static_assert(TEXT_ITEM_MAX == PROC_ID_MAX, "an item id's limit");
+_Static_assert(TEXT_OPERATOR_MAX + 1 == sizeof ((journal *)0)->operator_name,
+               "an operator's name's limit");
+_Static_assert(TEXT_HOST_MAX + 1 == sizeof ((journal *)0)->host,
+               "a host's limit");
+
 /* ---- events and the hash chain ---- */
 
 /* The bytes an event's hash covers: the previous hash, then each field as
@@ -54,6 +61,17 @@ int jdb_append(journal *j, const char *site_code, int64_t run,
     snprintf(ev.kind, sizeof ev.kind, "%s", kind);
     ev.note = (char *)(note ? note : "");
     ev.data = (char *)(data ? data : "");
+    /* The rules verify holds every event to (text.h): what breaks them
+     * is refused here, whichever writer brought it. */
+    const char *field;
+    char why[160];
+    text_event tf = {ev.ts, ev.operator_name, ev.host, ev.site, ev.item,
+                     ev.kind, ev.note, ev.data, strlen(ev.note),
+                     strlen(ev.data)};
+    if (text_event_check(&tf, &field, why, sizeof why))
+        return ss_errf(e, "%s: cannot record the %s event: its %s is not "
+                          "what sitesweep records: %s; nothing was recorded",
+                       j->path, ev.kind, field, why);
     journal_event_hash(&ev, ev.hash);
     st = jdb_prep(j, "INSERT INTO events(id, ts, operator, host, site, run, item,"
                      " kind, note, data, prev, hash)"

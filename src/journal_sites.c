@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "journal_int.h"
+#include "text.h"
 
 /* ---- sites ---- */
 
@@ -351,7 +352,14 @@ int journal_import(journal *j, const inventory *inv, const char *source,
     char *data = xasprintf("{\"sites\":%zu,\"added\":%zu,\"updated\":%zu,"
                            "\"unchanged\":%zu}",
                            inv->n, st.added, st.updated, st.unchanged);
-    int rc = jdb_append(j, NULL, 0, NULL, "import", source, data, ts, NULL, e);
+    /* The file's name as the note's rules allow (text.h): a name holding
+     * control characters or invalid UTF-8 is recorded escaped, as every
+     * output shows it, and a longer one cut visibly. */
+    char *note = xmalloc(TEXT_NOTE_OWN_MAX + 1);
+    snprintf(note, TEXT_NOTE_OWN_MAX + 1, "%s", source);
+    journal_host_clean(note, TEXT_NOTE_OWN_MAX + 1);
+    int rc = jdb_append(j, NULL, 0, NULL, "import", note, data, ts, NULL, e);
+    free(note);
     free(data);
     if (jdb_finish(j, rc, e))
         return J_ESTORAGE;

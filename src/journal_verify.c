@@ -13,6 +13,7 @@
 
 #include "journal_int.h"
 #include "journal_pg.h"
+#include "text.h"
 
 #define VERIFY_COLS "id, ts, operator, host, site, run, item, kind, note, data, prev, hash"
 
@@ -65,6 +66,78 @@ static int verify_pages(journal *j, verify_result *res, ss_err *e)
 
 /* ---- the chain and checkpoints ---- */
 
+/* The columns of VERIFY_COLS that hold text, by name, in order from ts. */
+static const char *const text_cols[] = {"ts", "operator", "host", "site",
+                                        NULL, "item", "kind", "note",
+                                        "data"};
+
+/* Whether an event (read from st, a row of VERIFY_COLS) holds only what
+ * sitesweep writes in each field (text_event_check, the writers' rules),
+ * as the row holds it (not as cut to fit an event). When not, res names
+ * the event, the field and what is wrong (res->event set) and 1 is
+ * returned; else 0. */
+static int check_fields(db_stmt *st, int64_t id, verify_result *res)
+{
+    const char *field = NULL;
+    char why[160] = "";
+    char *v[9] = {0};
+    size_t lens[9] = {0};
+    for (int c = 1; c <= 9; c++) {
+        if (!text_cols[c - 1])
+            continue;
+        const char *b = db_col_blob(st, c, &lens[c - 1]);
+        const char *nul = b && lens[c - 1] ? memchr(b, '\0', lens[c - 1])
+                                           : NULL;
+        /* A NUL inside a field: hidden from every reader of C strings
+         * (and from the hash, which covers the text up to it). */
+        if (nul && !field) {
+            field = text_cols[c - 1];
+            snprintf(why, sizeof why, "control or bidirectional character "
+                     "U+0000 at byte %zu", (size_t)(nul - b) + 1);
+        }
+        v[c - 1] = xstrndup(b ? b : "", b ? lens[c - 1] : 0);
+    }
+    text_event tf = {v[0], v[1], v[2], v[3], v[5], v[6], v[7], v[8],
+                     lens[7], lens[8]};
+    int bad = field || text_event_check(&tf, &field, why, sizeof why);
+    for (int c = 0; c < 9; c++)
+        free(v[c]);
+    if (!bad)
+        return 0;
+    res->event = id;
+    snprintf(res->table, sizeof res->table, "%s", "events");
+    snprintf(res->column, sizeof res->column, "%s", field);
+    snprintf(res->key, sizeof res->key, "event %lld", (long long)id);
+    snprintf(res->found, sizeof res->found, "%.*s",
+             (int)sizeof res->found - 1, why);
+    snprintf(res->expected, sizeof res->expected, "%s", "text sitesweep "
+             "writes");
+    problem(res, VERIFY_EVENT, "event %lld could not have been written by "
+            "sitesweep: its %s: %s", (long long)id, field, why);
+    return 1;
+}
+
+/* Whether every text column of the row fits the event it is read into
+ * (jdb_event_from_row cuts ts, site, item and kind to their buffers):
+ * when one does not, its hash cannot be computed over what the row
+ * holds, and the field is what is wrong. */
+static bool row_fits(db_stmt *st)
+{
+    static const struct {
+        int col;
+        size_t cap;
+    } cut[] = {{1, sizeof ((event *)0)->ts}, {4, sizeof ((event *)0)->site},
+               {6, sizeof ((event *)0)->item},
+               {7, sizeof ((event *)0)->kind}};
+    for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+        size_t len = 0;
+        db_col_blob(st, cut[i].col, &len);
+        if (len >= cut[i].cap)
+            return false;
+    }
+    return true;
+}
+
 /* Walks every event from the genesis hash; checks each anchor on the way
  * and, at the end, that none names an event beyond the newest. */
 static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
@@ -75,6 +148,11 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
         return -1;
     char prev[65] = GENESIS;
     int64_t expect = 1;
+    /* The first event whose text breaks the rules every writer follows:
+     * said once the whole chain and the checkpoints hold (a problem of
+     * the chain comes first). */
+    verify_result field_res;
+    memset(&field_res, 0, sizeof field_res);
     int rc, out = 0;
     while (out == 0 && (rc = db_step(st)) == DB_ROW) {
         event ev;
@@ -92,8 +170,14 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
             why = seq;
         } else if (strcmp(ev.prev, prev) != 0)
             why = "it is not chained to the event before it";
-        else if (strcmp(h, ev.hash) != 0)
+        else if (!row_fits(st)) {
+            /* cut to fit the event: its text is what is wrong */
+            if (!field_res.event && !check_fields(st, ev.id, &field_res))
+                why = "its content does not match its hash (altered)";
+        } else if (strcmp(h, ev.hash) != 0)
             why = "its content does not match its hash (altered)";
+        if (!why && !field_res.event)
+            check_fields(st, ev.id, &field_res);
         if (why) {
             /* The offending row by its real id, even 0 or less (an
              * event inserted before the first); why says whose place. */
@@ -131,6 +215,16 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
                             : jdb_fail(j, e, "cannot read events");
     res->head.events = res->checked;
     memcpy(res->head.hash, prev, sizeof prev);
+    int fields_bad = 0;
+    if (field_res.event) {
+        res->event = field_res.event;
+        memcpy(res->table, field_res.table, sizeof res->table);
+        memcpy(res->column, field_res.column, sizeof res->column);
+        memcpy(res->key, field_res.key, sizeof res->key);
+        memcpy(res->found, field_res.found, sizeof res->found);
+        memcpy(res->expected, field_res.expected, sizeof res->expected);
+        fields_bad = problem(res, VERIFY_EVENT, "%s", field_res.why);
+    }
     for (size_t i = 0; i < n; i++) {
         if (anchors[i].events == 0 && strcmp(anchors[i].hash, GENESIS) != 0) {
             snprintf(res->expected, sizeof res->expected, "%s", anchors[i].hash);
@@ -153,7 +247,7 @@ static int verify_chain(journal *j, const checkpoint *anchors, size_t n,
                        anchors[i].hash, (long long)anchors[i].events,
                        (long long)res->checked);
     }
-    return 0;
+    return fields_bad;
 }
 
 /* ---- stored procedures ---- */
@@ -988,11 +1082,10 @@ static int verify_derived(journal *j, verify_result *res, ss_err *e)
 
 /* ---- sizes ---- */
 
-/* Bytes of a note sitesweep writes at most: what --note and the console's
- * editor take (EDIT_CAP); the notes the program writes itself (the
- * import's file name, a handover's words) stay under twice that. */
-#define NOTE_MAX 4096
-#define NOTE_MAX_OWN (2 * NOTE_MAX)
+/* Bytes of a note sitesweep writes at most (text.h, the writers' rules):
+ * an operator's note or reason, or a note the program writes itself. */
+#define NOTE_MAX TEXT_NOTE_MAX
+#define NOTE_MAX_OWN TEXT_NOTE_OWN_MAX
 
 /* Before anything reads whole events: a note longer than sitesweep ever
  * writes marks an event it could not have written, and is named as such
@@ -1004,7 +1097,7 @@ static int verify_sizes(journal *j, verify_result *res, ss_err *e)
     char sql[400];
     snprintf(sql, sizeof sql,
              "SELECT id, %s FROM events WHERE %s > CASE WHEN kind IN"
-             " ('import', 'handover', 'resumed') THEN %d ELSE %d END"
+             " ('import', 'handover', 'resumed', 'site-updated') THEN %d ELSE %d END"
              " ORDER BY id LIMIT 1",
              j->pg ? "octet_length(note)" : "length(CAST(note AS BLOB))",
              j->pg ? "octet_length(note)" : "length(CAST(note AS BLOB))",

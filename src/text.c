@@ -331,3 +331,121 @@ size_t text_wrap_command(const char *s, size_t cols, size_t indent,
     free(esc);
     return added;
 }
+
+/* ---- what the journal's text may hold ---- */
+
+int text_rule_check(const char *s, size_t len, bool multiline, size_t max,
+                    char *why, size_t n)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned cp;
+        size_t k = utf8_decode(s + i, len - i, &cp);
+        if (k == 0) {
+            snprintf(why, n, "not valid UTF-8 (byte 0x%02X at byte %zu)",
+                     (unsigned char)s[i], i + 1);
+            return 1;
+        }
+        if (cp_is_unsafe(cp) && !(multiline && cp == '\n')) {
+            snprintf(why, n, "control or bidirectional character U+%04X "
+                     "at byte %zu", cp, i + 1);
+            return 1;
+        }
+        i += k;
+    }
+    if (len > max) {
+        snprintf(why, n, "%zu bytes long (at most %zu)", len, max);
+        return 1;
+    }
+    return 0;
+}
+
+/* The kinds of event sitesweep writes, and whose words their notes are. */
+static const struct {
+    const char *kind;
+    int note; /* 0: none, 1: the operator's (lines), 2: the program's */
+} event_kinds[] = {
+    {"import", 2},      {"site-added", 0},    {"site-updated", 2},
+    {"site-state", 0},  {"run-started", 0},   {"run-completed", 0},
+    {"run-abandoned", 1}, {"handover", 2},    {"resumed", 2},
+    {"done", 1},        {"skipped", 1},       {"failed", 1},
+    {"reopened", 1},    {"note", 1},
+};
+
+/* Sets *field (why already says what is wrong); returns 1. */
+static int field_is(const char **field, const char *name)
+{
+    *field = name;
+    return 1;
+}
+
+/* Sets *field and why; returns 1. */
+static int field_bad(const char **field, const char *name, char *why,
+                     size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int field_bad(const char **field, const char *name, char *why,
+                     size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, n, fmt, ap);
+    va_end(ap);
+    *field = name;
+    return 1;
+}
+
+int text_event_check(const text_event *ev, const char **field, char *why,
+                     size_t n)
+{
+    if (!utc_stamp_valid(ev->ts)) {
+        char q[64];
+        str_quote(ev->ts, q, sizeof q);
+        return field_bad(field, "ts", why, n, "%s is not a time sitesweep "
+                         "writes (YYYY-MM-DDTHH:MM:SS.mmmZ, UTC)", q);
+    }
+    const struct {
+        const char *name, *value;
+        size_t min, max;
+    } lines[] = {
+        {"operator", ev->operator_name, 1, TEXT_OPERATOR_MAX},
+        {"host", ev->host, 1, TEXT_HOST_MAX},
+        {"item", ev->item, 0, TEXT_ITEM_MAX},
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        size_t len = strlen(lines[i].value);
+        if (len < lines[i].min)
+            return field_bad(field, lines[i].name, why, n, "empty");
+        if (text_rule_check(lines[i].value, len, false, lines[i].max, why,
+                            n))
+            return field_is(field, lines[i].name);
+    }
+    const char *c = ev->site;
+    if (c[0] && !(strlen(c) == 3 && strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                "0123456789") == 3)) {
+        char q[64];
+        str_quote(c, q, sizeof q);
+        return field_bad(field, "site", why, n, "%s is not a site code "
+                         "(three upper-case letters or digits)", q);
+    }
+    int note = -1;
+    for (size_t i = 0; i < sizeof event_kinds / sizeof event_kinds[0]; i++)
+        if (strcmp(ev->kind, event_kinds[i].kind) == 0)
+            note = event_kinds[i].note;
+    if (note < 0) {
+        char q[64];
+        str_quote(ev->kind, q, sizeof q);
+        return field_bad(field, "kind", why, n, "%s is not one sitesweep "
+                         "writes", q);
+    }
+    if (note == 0 && ev->note_len)
+        return field_bad(field, "note", why, n, "a %s event carries no "
+                         "note, this one has %zu bytes", ev->kind,
+                         ev->note_len);
+    if (note && text_rule_check(ev->note, ev->note_len, note == 1,
+                                note == 1 ? TEXT_NOTE_MAX
+                                          : TEXT_NOTE_OWN_MAX, why, n))
+        return field_is(field, "note");
+    if (text_rule_check(ev->data, ev->data_len, false, (size_t)-1, why, n))
+        return field_is(field, "data");
+    return 0;
+}

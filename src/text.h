@@ -63,4 +63,54 @@ char *text_ascii(const char *s);
  * seconds; anything else is copied as is. */
 void text_time(const char *ts, bool seconds, char *out, size_t n);
 
+/* ---- what the journal's text may hold ----
+ * One set of rules for every field an event carries, used by every writer
+ * (jdb_append refuses an event that breaks them, so no command, console or
+ * import can record one) and by verify (an event that breaks them is one
+ * no sitesweep wrote). Limits are in bytes of UTF-8. */
+#define TEXT_NOTE_MAX 4096     /* an operator's note or reason: --note, the
+                                  console's editor (EDIT_CAP) */
+#define TEXT_NOTE_OWN_MAX 8192 /* a note the program writes itself: the
+                                  import's file name, a handover's words */
+#define TEXT_OPERATOR_MAX 127  /* an operator's name */
+#define TEXT_HOST_MAX 255      /* a host name (journal_host_clean) */
+#define TEXT_ITEM_MAX 15       /* an item id (PROC_ID_MAX) */
+
+/* Checks len bytes at s: valid UTF-8, no NUL, no control or bidirectional
+ * character (cp_is_unsafe) but a line feed when multiline, at most max
+ * bytes. 0 when it holds; else 1 with why (n bytes, NUL-terminated) saying
+ * what is wrong and where, e.g. "control or bidirectional character
+ * U+001B at byte 7", "not valid UTF-8 (byte 0xE9 at byte 4)", "5000 bytes
+ * long (at most 4096)". Bytes are counted from 1. */
+int text_rule_check(const char *s, size_t len, bool multiline, size_t max,
+                    char *why, size_t n);
+
+/* The fields of one event as stored (NUL-terminated; note_len and
+ * data_len are the bytes the database holds, so a NUL inside is seen). */
+typedef struct text_event {
+    const char *ts, *operator_name, *host, *site, *item, *kind, *note,
+        *data;
+    size_t note_len, data_len;
+} text_event;
+
+/* Whether an event holds only what sitesweep writes in each field:
+ *   ts        "YYYY-MM-DDTHH:MM:SS.mmmZ" (utc_stamp_valid)
+ *   operator  1..TEXT_OPERATOR_MAX bytes, one line (text_rule_check)
+ *   host      1..TEXT_HOST_MAX bytes, one line
+ *   site      "" or three upper-case ASCII letters or digits
+ *   item      "" or 1..TEXT_ITEM_MAX bytes, one line
+ *   kind      one of the kinds sitesweep writes
+ *   note      an operator's (done, skipped, failed, reopened, note,
+ *             run-abandoned): lines (line feeds allowed), TEXT_NOTE_MAX;
+ *             the program's own (import, handover, resumed, site-updated):
+ *             one line, TEXT_NOTE_OWN_MAX; other kinds: empty
+ *   data      one line (its JSON is checked by verify's event model; a
+ *             string may hold "\n" escaped, as a procedure's name "C:\new"
+ *             gives, but no raw control character)
+ * 0 when it does; else 1 with *field naming the first field that breaks
+ * a rule ("note", static) and why (n bytes) what is wrong, as
+ * text_rule_check says it. */
+int text_event_check(const text_event *ev, const char **field, char *why,
+                     size_t n);
+
 #endif

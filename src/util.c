@@ -416,26 +416,6 @@ char *disk_full_hint(const char *path, char *buf, size_t n)
     return buf;
 }
 
-int text_check_arg(const char *opt, const char *s, bool multiline, ss_err *e)
-{
-    size_t n = strlen(s);
-    size_t i = 0;
-    while (i < n) {
-        unsigned cp;
-        size_t k = utf8_decode(s + i, n - i, &cp);
-        if (k == 0)
-            return ss_errf(e, "%s: not valid UTF-8 (byte 0x%02X at byte %zu)",
-                           opt, (unsigned char)s[i], i + 1);
-        if (cp_is_unsafe(cp) && !(multiline && cp == '\n'))
-            return ss_errf(e, "%s: control or bidirectional character "
-                              "U+%04X at byte %zu is not allowed (the text "
-                              "is %s of printable characters)",
-                           opt, cp, i + 1, multiline ? "lines" : "one line");
-        i += k;
-    }
-    return 0;
-}
-
 int read_file(const char *path, char **out, size_t *len, size_t max,
               ss_err *e)
 {

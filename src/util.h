@@ -105,13 +105,6 @@ int file_open_regular(const char *path, int flags, const char *what,
  * Writes at most n bytes into buf (NUL-terminated); returns buf. */
 char *disk_full_hint(const char *path, char *buf, size_t n);
 
-/* Checks text given on the command line for option opt ("--note"):
- * valid UTF-8 and no control or bidirectional character (the rules of
- * imported fields), except line feeds when multiline (notes and reasons
- * may hold several lines, such as pasted command output). 0, or -1 with
- * e naming the option, the character and its byte offset. */
-int text_check_arg(const char *opt, const char *s, bool multiline, ss_err *e);
-
 /* True when s (NUL-terminated UTF-8) holds at least one visible
  * character: not whitespace (Unicode Zs, Zl, Zp, tab, line ends), not a
  * control, format or zero-width character (Cf: U+200B, U+FEFF, the bidi

@@ -21,6 +21,7 @@
 #include "journal.h"
 #include "procedure.h"
 #include "site.h"
+#include "text.h"
 #include "util.h"
 
 #define HEAD "procedure: t\ntitle: Test\n"
@@ -223,27 +224,34 @@ static void test_46656_items_parse_linear(void **state)
     free(text);
 }
 
-static void test_text_check_arg(void **state)
+/* text_rule_check on a whole NUL-terminated string, as cli checks --note
+ * and --operator (text.h). */
+static int rule(const char *s, bool multiline, char why[160])
+{
+    return text_rule_check(s, strlen(s), multiline, TEXT_NOTE_MAX, why, 160);
+}
+
+static void test_text_rule_check_cli(void **state)
 {
     (void)state;
-    ss_err e = {""};
-    assert_int_equal(text_check_arg("--note", "café 東京 ok", true, &e), 0);
-    assert_int_equal(text_check_arg("--note", "", true, &e), 0);
-    assert_int_equal(text_check_arg("--note", "a\xff", true, &e), -1);
-    assert_string_equal(e.msg, "--note: not valid UTF-8 (byte 0xFF at byte 2)");
-    assert_int_equal(text_check_arg("--note", "\xc0\xaf", true, &e), -1);
-    assert_int_equal(text_check_arg("--note", "\xed\xa0\x80", true, &e), -1); /* surrogate */
-    assert_int_equal(text_check_arg("--operator", "a\nb", false, &e), -1);
-    assert_non_null(strstr(e.msg, "--operator: control or bidirectional "
+    struct { char msg[160]; } e = {""};
+    assert_int_equal(rule("café 東京 ok", true, e.msg), 0);
+    assert_int_equal(rule("", true, e.msg), 0);
+    assert_int_equal(rule("a\xff", true, e.msg), 1);
+    assert_string_equal(e.msg, "not valid UTF-8 (byte 0xFF at byte 2)");
+    assert_int_equal(rule("\xc0\xaf", true, e.msg), 1);
+    assert_int_equal(rule("\xed\xa0\x80", true, e.msg), 1); /* surrogate */
+    assert_int_equal(rule("a\nb", false, e.msg), 1);
+    assert_non_null(strstr(e.msg, "control or bidirectional "
                                   "character U+000A at byte 2"));
-    assert_int_equal(text_check_arg("--note", "x\xe2\x80\xae", true, &e), -1);
+    assert_int_equal(rule("x\xe2\x80\xae", true, e.msg), 1);
     assert_non_null(strstr(e.msg, "U+202E at byte 2"));
-    assert_int_equal(text_check_arg("--note", "\xc2\x9b", true, &e), -1); /* C1 CSI */
+    assert_int_equal(rule("\xc2\x9b", true, e.msg), 1); /* C1 CSI */
     /* A note may hold several lines; CR and other controls stay refused. */
-    assert_int_equal(text_check_arg("--note", "line 1\nline 2", true, &e), 0);
-    assert_int_equal(text_check_arg("--note", "line 1\r\nline 2", true, &e), -1);
+    assert_int_equal(rule("line 1\nline 2", true, e.msg), 0);
+    assert_int_equal(rule("line 1\r\nline 2", true, e.msg), 1);
     assert_non_null(strstr(e.msg, "U+000D at byte 7"));
-    assert_int_equal(text_check_arg("--note", "a\tb", true, &e), -1);
+    assert_int_equal(rule("a\tb", true, e.msg), 1);
 }
 
 /* A reason must show something: spaces, separators and zero-width or
@@ -389,7 +397,7 @@ int main(void)
         cmocka_unit_test(test_total_limit),
         cmocka_unit_test(test_bundled_procedure_within_limits),
         cmocka_unit_test(test_46656_items_parse_linear),
-        cmocka_unit_test(test_text_check_arg),
+        cmocka_unit_test(test_text_rule_check_cli),
         cmocka_unit_test(test_text_has_visible),
         cmocka_unit_test(test_open_regular_refuses_what_is_not_a_file),
         cmocka_unit_test(test_journal_open_leaves_foreign_files_alone),

@@ -207,6 +207,94 @@ static void test_wrap_command_at_separators(void **state)
     text_lines_free(&l);
 }
 
+/* The one set of rules for what a field may hold (writers and verify). */
+static void test_rule_check(void **state)
+{
+    (void)state;
+    char why[160];
+    const char *ok = "caf\xc3\xa9 \xe6\x9d\xb1\xe4\xba\xac \xf0\x9f\x98\x80 \"q\" 'x' C:\\temp";
+    assert_int_equal(text_rule_check(ok, strlen(ok), false, 4096, why,
+                                     sizeof why), 0);
+    assert_int_equal(text_rule_check("a\nb", 3, true, 10, why, sizeof why), 0);
+    assert_int_equal(text_rule_check("a\nb", 3, false, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+000A at byte 2");
+    assert_int_equal(text_rule_check("red \x1b[31m", 9, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+001B at byte 5");
+    assert_int_equal(text_rule_check("a\tb", 3, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+0009 at byte 2");
+    assert_int_equal(text_rule_check("a\r\nb", 4, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+000D at byte 2");
+    assert_int_equal(text_rule_check("x\xe2\x80\xaey", 5, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+202E at byte 2");
+    assert_int_equal(text_rule_check("\xc2\x9b", 2, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+009B at byte 1");
+    assert_int_equal(text_rule_check("caf\xe9", 4, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "not valid UTF-8 (byte 0xE9 at byte 4)");
+    assert_int_equal(text_rule_check("a\0b", 3, true, 10, why, sizeof why), 1);
+    assert_string_equal(why, "control or bidirectional character U+0000 at byte 2");
+    assert_int_equal(text_rule_check("abcde", 5, true, 5, why, sizeof why), 0);
+    assert_int_equal(text_rule_check("abcdef", 6, true, 5, why, sizeof why), 1);
+    assert_string_equal(why, "6 bytes long (at most 5)");
+}
+
+static void test_event_check(void **state)
+{
+    (void)state;
+    text_event ev = {"2026-11-30T05:00:00.123Z", "tester", "h1", "K7Q", "4b.2",
+                     "done", "two\nlines", "", 9, 0};
+    const char *f = NULL;
+    char why[160];
+    assert_int_equal(text_event_check(&ev, &f, why, sizeof why), 0);
+    text_event bad = ev;
+    bad.note = "x\x1b";
+    bad.note_len = 2;
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "note");
+    assert_string_equal(why, "control or bidirectional character U+001B at byte 2");
+    /* the program's own notes are one line */
+    bad = ev;
+    bad.kind = "handover";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "note");
+    bad.note = "taken over from a on b";
+    bad.note_len = strlen(bad.note);
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 0);
+    /* kinds without a note */
+    bad = ev;
+    bad.kind = "run-started";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "note");
+    bad = ev;
+    bad.site = "k7q";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "site");
+    bad = ev;
+    bad.item = "0123456789abcdef";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "item");
+    bad = ev;
+    bad.ts = "2026-11-30 05:00";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "ts");
+    bad = ev;
+    bad.operator_name = "";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "operator");
+    bad = ev;
+    bad.host = "h\xe2\x81\xa6";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "host");
+    bad = ev;
+    bad.kind = "deleted";
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "kind");
+    bad = ev;
+    bad.data = "{\"a\":\"\x1b\"}";
+    bad.data_len = strlen(bad.data);
+    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+    assert_string_equal(f, "data");
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -223,6 +311,8 @@ int main(void)
         cmocka_unit_test(test_ascii_one_cell_per_character),
         cmocka_unit_test(test_wrap_command_at_separators),
         cmocka_unit_test(test_wrap_path_at_separator),
+        cmocka_unit_test(test_rule_check),
+        cmocka_unit_test(test_event_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
