@@ -77,7 +77,7 @@ DRIVERS := $(BUILD)/tests/torture-crash
 DEB_PKGS := build-essential pkg-config libncurses-dev libsqlite3-dev \
             libcsv-dev libjansson-dev nettle-dev libcmocka-dev libunistring-dev \
             tmux sqlite3 valgrind clang libclang-rt-dev \
-            postgresql libpq-dev pgbouncer
+            postgresql libpq-dev pgbouncer xxd
 deps:
 	@missing=""; for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
