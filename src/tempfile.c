@@ -70,7 +70,8 @@ static void block(sigset_t *old)
     sigprocmask(SIG_BLOCK, &all, old);
 }
 
-int tempfile_register(const char *path, bool dir)
+/* tempfile_register, and tempfile_note (note: the slot only says it). */
+static int take_slot(const char *path, bool dir, const char *note)
 {
     if (!path || strlen(path) >= PATH_BYTES)
         return -1;
@@ -83,8 +84,10 @@ int tempfile_register(const char *path, bool dir)
     if (slot >= 0) {
         snprintf(slots[slot].path, sizeof slots[slot].path, "%s", path);
         slots[slot].dir = dir;
-        slots[slot].keep = false;
-        slots[slot].note_len = 0;
+        slots[slot].keep = note != NULL;
+        snprintf(slots[slot].note, sizeof slots[slot].note, "%s",
+                 note ? note : "");
+        slots[slot].note_len = strlen(slots[slot].note);
         slots[slot].used = 1;
         if (nused++ == 0) {
             struct sigaction sa;
@@ -105,6 +108,16 @@ int tempfile_register(const char *path, bool dir)
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
     return slot;
+}
+
+int tempfile_register(const char *path, bool dir)
+{
+    return take_slot(path, dir, NULL);
+}
+
+int tempfile_note(const char *note)
+{
+    return take_slot("", false, note ? note : "");
 }
 
 void tempfile_forget(int slot)

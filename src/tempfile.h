@@ -18,6 +18,14 @@
  * registered). The path is copied. */
 int tempfile_register(const char *path, bool dir);
 
+/* A slot that removes nothing: should a signal end the process, the
+ * handler writes note (copied, at most 1000 bytes) to stderr, then the
+ * process dies of the signal, as for tempfile_keep. For a result that is
+ * not a file of this host (copy's committed PostgreSQL target) or is one
+ * no longer temporary (a copy renamed into place). Returns a slot for
+ * tempfile_forget, -1 when the table is full. */
+int tempfile_note(const char *note);
+
 /* Forgets a slot (nothing is removed: the owner removes the file itself,
  * before or after). When the last one goes, the signal actions are put
  * back. A slot of -1 is ignored. */
