@@ -822,6 +822,8 @@ static int session_setup(journal *j, ss_err *e)
         if (jdb_exec(j, sql, "cannot watch the journal", e))
             return -1;
     }
+    if (j->pg_create) /* no journal yet (copy's target): no holds */
+        return 0;
     /* The holds this console had: its session locks went with the old
      * session; take them again (a run another console took meanwhile
      * stays its: this console's next write there is refused). */
