@@ -14,7 +14,7 @@
 static struct {
     volatile sig_atomic_t used;
     bool dir;
-    bool keep;          /* tempfile_keep: not removed, note written */
+    bool keep;          /* tempfile_note: not removed, note written */
     size_t note_len;
     char note[1001];
     char path[PATH_BYTES];
@@ -134,21 +134,6 @@ void tempfile_forget(int slot)
                     sigaction(sigs[i], &saved[i], NULL);
                     installed[i] = false;
                 }
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-void tempfile_keep(int slot, const char *note)
-{
-    if (slot < 0 || slot >= SLOTS)
-        return;
-    sigset_t old;
-    block(&old);
-    if (slots[slot].used) {
-        snprintf(slots[slot].note, sizeof slots[slot].note, "%s",
-                 note ? note : "");
-        slots[slot].note_len = strlen(slots[slot].note);
-        slots[slot].keep = true;
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
 }
