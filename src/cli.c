@@ -1151,30 +1151,10 @@ static int cmd_report(const opts *o)
 }
 
 /* copy FROM TO: the whole journal into a new one, SQLite or PostgreSQL,
- * with every hash; both then print the same checkpoint. */
-/* A new SQLite target once the copy committed: no longer a temporary
- * file (nor its side files: a -wal file then holds committed events); a
- * signal before the success message leaves it and says so on stderr. */
-typedef struct copy_kept {
-    const int *slots; /* the target's, then its side files' */
-    size_t n;
-    const char *name;
-} copy_kept;
-
-static void copy_keep_target(void *arg, const copy_stats *st)
-{
-    const copy_kept *k = arg;
-    char cp[CHECKPOINT_MAX];
-    checkpoint_format(&st->to, cp);
-    char *note = xasprintf("sitesweep: copy: interrupted after the copy was "
-                           "committed: %s is complete and kept (%lld "
-                           "events, checkpoint %s)\n", k->name,
-                           (long long)st->events, cp);
-    for (size_t i = 0; i < k->n; i++)
-        tempfile_keep(k->slots[i], i == 0 ? note : "");
-    free(note);
-}
-
+ * with every hash; both then print the same checkpoint. A failed copy
+ * leaves nothing behind: a new SQLite file is written under a temporary
+ * name and renamed into place once committed, a new PostgreSQL schema is
+ * made in the copy's transaction (journal_copy_target_open). */
 static int cmd_copy(const opts *o)
 {
     int rc = need_args(o, 3, "copy FROM TO");
@@ -1186,33 +1166,31 @@ static int cmd_copy(const opts *o)
     journal *from, *to;
     if ((rc = open_journal(&src, false, &from)))
         return rc;
-    /* A SQLite target this copy creates is removed again when the copy
-     * fails: nothing is left behind (a server's target is rolled back). */
     char tpath[PATH_MAX];
     ss_err e;
-    struct stat tst;
-    bool made = journal_resolve_path(dst.journal, tpath, sizeof tpath,
-                                     &e) == 0 &&
-                !journal_is_server(tpath) && lstat(tpath, &tst) != 0 &&
-                errno == ENOENT;
-    /* ... and so when a signal ends it. */
-    static const char *const side[] = {"", "-wal", "-shm", "-journal"};
-    int slots[sizeof side / sizeof side[0]];
-    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
-        char *f = xasprintf("%s%s", tpath, side[i]);
-        slots[i] = made ? tempfile_register(f, false) : -1;
-        free(f);
+    if (journal_resolve_path(dst.journal, tpath, sizeof tpath, &e)) {
+        journal_close(from);
+        return fail_with(&e, EXIT_USAGE);
     }
-    if ((rc = open_journal(&dst, true, &to))) {
-        for (size_t i = 0; i < sizeof side / sizeof side[0]; i++)
-            tempfile_forget(slots[i]);
+    remember_name(tpath);
+    if (journal_name_check(tpath, &e)) {
+        journal_close(from);
+        return fail_with(&e, EXIT_USAGE);
+    }
+    if ((rc = journal_dir_ok(&dst))) {
         journal_close(from);
         return rc;
     }
+    copy_target t;
+    int orc = journal_copy_target_open(tpath, &t, &to, &e);
+    if (orc) {
+        journal_copy_target_end(&t);
+        journal_close(from);
+        return fail_with(&e, orc == J_EINPUT ? EXIT_USAGE : EXIT_FAIL);
+    }
+    journal_set_actor(to, o->operator_name, NULL);
     copy_stats st;
-    copy_kept kept = {slots, sizeof side / sizeof side[0], journal_path(to)};
-    int cr = journal_copy(from, to, made ? copy_keep_target : NULL, &kept,
-                          &st, &e);
+    int cr = journal_copy(from, to, &t, &st, &e);
     if (cr == 0) {
         char cp[CHECKPOINT_MAX];
         checkpoint_format(&st.to, cp);
@@ -1222,14 +1200,7 @@ static int cmd_copy(const opts *o)
     }
     journal_close(from);
     journal_close(to);
-    for (size_t i = 0; i < sizeof side / sizeof side[0]; i++) {
-        if (cr && made) {
-            char *f = xasprintf("%s%s", tpath, side[i]);
-            unlink(f);
-            free(f);
-        }
-        tempfile_forget(slots[i]);
-    }
+    journal_copy_target_end(&t);
     if (cr)
         return fail_with(&e, cr == JOURNAL_EINPUT ? EXIT_USAGE : EXIT_FAIL);
     return EXIT_OK;

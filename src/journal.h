@@ -385,6 +385,36 @@ typedef struct copy_stats {
     int64_t events, sites, runs; /* rows copied */
     checkpoint from, to;         /* both journals' checkpoints after */
 } copy_stats;
+/* copy's target, as journal_copy_target_open opened it. A new SQLite
+ * file is written under a temporary name beside it,
+ * DIR/.NAME.copy-XXXXXX (0600), and renamed to NAME only once the copy
+ * is committed; a copy that fails, or a catchable signal, removes the
+ * temporary file (and SQLite's -wal, -shm, -journal beside it); after a
+ * SIGKILL or a crash it may stay, a stale temporary file no program
+ * reads, never at NAME. A PostgreSQL schema that holds no journal is made
+ * by the copy's own transaction. */
+#define COPY_TARGET_FILES 4
+typedef struct copy_target {
+    char final[4096];  /* a new SQLite file: the name it gets; else "" */
+    char temp[4200];   /* its temporary name; "" when none */
+    int slots[COPY_TARGET_FILES]; /* tempfile slots of temp and its side
+                                     files (-1: none) */
+    int note;          /* tempfile_note slot once committed, -1 */
+    bool placed;       /* renamed into place */
+} copy_target;
+/* Opens path (a SQLite file or a PostgreSQL URI, as journal_open takes
+ * it) as copy's target: an existing file or a schema that holds a journal
+ * as journal_open does; a new SQLite file under its temporary name (see
+ * copy_target), the journal named as path in every message; a PostgreSQL
+ * schema without a journal is made by the copy's transaction, not now.
+ * J_OK with *out and t filled; J_EINPUT (a bad schema name); J_ESTORAGE
+ * (e set; nothing left behind). Call journal_copy_target_end(t) once the
+ * journal is closed, whatever happened. */
+int journal_copy_target_open(const char *path, copy_target *t,
+                             journal **out, ss_err *e);
+/* After copy's target is closed: removes a temporary file that was not
+ * put in place (and its side files), and forgets every signal slot. */
+void journal_copy_target_end(copy_target *t);
 /* Copies the whole journal from (read in one snapshot) into to, which
  * must be empty: no row in any of its tables (events, sites, runs, item
  * states, procedures, holds, the filter indexes; e names the first table
@@ -396,16 +426,17 @@ typedef struct copy_stats {
  * Every event's hash and the chain are computed again as they are read
  * (journal_event_hash): a source that fails them (an event altered,
  * removed, inserted) is refused, e naming the event, and to is left as it
- * was (rolled back). J_OK; J_EINPUT (to is not empty; nothing copied);
- * J_ESTORAGE (either journal cannot be read or written, the source's
- * chain is broken or it does not verify; nothing copied). */
-/* committed (NULL for none) is called with arg and the stats right after
- * to's transaction committed, with the catchable terminating signals
- * blocked until it returns: no signal falls between the commit and what
- * it does (cmd_copy stops treating a new target as a temporary file). */
-typedef void (*copy_committed_fn)(void *arg, const copy_stats *stats);
-int journal_copy(journal *from, journal *to, copy_committed_fn committed,
-                 void *arg, copy_stats *stats, ss_err *e);
+ * was (rolled back). t (NULL for none) is to's copy_target: a new SQLite
+ * file is put in place right after the commit (to's connection is then
+ * closed), and from the commit on a catchable signal does not destroy the
+ * target but writes on stderr that it is complete and kept, with its
+ * checkpoint, before the process dies of it; the commit, the rename and
+ * that note are made with those signals blocked. J_OK; J_EINPUT (to is
+ * not empty, or a file appeared at the new target's name meanwhile;
+ * nothing copied); J_ESTORAGE (either journal cannot be read or written,
+ * the source's chain is broken or it does not verify; nothing copied). */
+int journal_copy(journal *from, journal *to, copy_target *t,
+                 copy_stats *stats, ss_err *e);
 
 /* Checks everything the journal can prove about itself, inside one read
  * transaction, and stops at the first problem: SQLite's integrity check of

@@ -6,11 +6,16 @@
  * reads and refuses a source that fails them; verify's private copy
  * (jdb_verify_copy) takes the rows as they are, so that verify itself
  * names what is wrong. */
+/* renameat2 (RENAME_NOREPLACE): a copy never replaces a file made
+ * meanwhile. */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,22 +88,31 @@ static int check_event_row(journal *from, db_stmt *st, chain_check *cc,
     return J_OK;
 }
 
-/* Test-only (tests/cli/copy-leftover-test, pg-verify-signal-test; never
- * set in use): when
- * $SITESWEEP_TEST_PAUSE names point, says "sitesweep: test pause: POINT"
- * on stderr and waits up to 60 s doing nothing, so that a test can send
- * a signal at that point. Points: "copy-committed" (copy's target
- * committed, the success message not yet printed); "verify-copied-events"
- * (verify of a PostgreSQL journal: every event is in its private
- * journal.db, the transaction writing it still open). */
+/* Test-only (tests/cli/copy-leftover-test, copy-kill-test,
+ * pg-copy-nothing-left-test, pg-verify-signal-test; never set in use):
+ * when $SITESWEEP_TEST_PAUSE names point, says "sitesweep: test pause:
+ * POINT" on stderr and waits up to 60 s doing nothing, so that a test can
+ * send a signal at that point. Points: "copy-target-written" (every table
+ * copied into the target, its transaction still open);
+ * "copy-before-rename" (a new SQLite target committed in its temporary
+ * file, not yet renamed into place; the catchable signals blocked);
+ * "copy-committed" (copy's target committed and in place, the success
+ * message not yet printed); "verify-copied-events" (verify of a
+ * PostgreSQL journal: every event is in its private journal.db, the
+ * transaction writing it still open). The pause ends early once the file
+ * $SITESWEEP_TEST_RESUME (when set) exists, so that a test can let the
+ * program go on from that point. */
 static void test_pause(const char *point)
 {
     const char *v = getenv("SITESWEEP_TEST_PAUSE");
     if (!v || strcmp(v, point) != 0)
         return;
+    const char *resume = getenv("SITESWEEP_TEST_RESUME");
     fprintf(stderr, "sitesweep: test pause: %s\n", point);
     fflush(stderr);
     for (int i = 0; i < 600; i++) {
+        if (resume && *resume && access(resume, F_OK) == 0)
+            break;
         struct timespec t = {0, 100000000};
         nanosleep(&t, NULL);
     }
@@ -391,11 +405,184 @@ static int verified(journal *j, const char *what, ss_err *e)
                       "copied", j->path, at, res.why, what), J_ESTORAGE;
 }
 
+/* The catchable terminating signals (tempfile.h's), blocked; *old gets
+ * the mask to put back. */
+static void block_signals(sigset_t *old)
+{
+    static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
+                                 SIGUSR1, SIGUSR2, SIGALRM};
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
+        sigaddset(&sigs, caught[i]);
+    sigprocmask(SIG_BLOCK, &sigs, old);
+}
+
+/* SQLite's files beside a journal: the file itself, then its side files. */
+#define NSIDE COPY_TARGET_FILES
+static const char *const side_names[NSIDE] = {"", "-wal", "-shm",
+                                              "-journal"};
+
+int journal_copy_target_open(const char *path, copy_target *t,
+                             journal **out, ss_err *e)
+{
+    memset(t, 0, sizeof *t);
+    t->note = -1;
+    for (size_t i = 0; i < NSIDE; i++)
+        t->slots[i] = -1;
+    *out = NULL;
+    if (journal_is_server(path))
+        return jpg_journal_open_for_copy(path, out, e);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    struct stat st;
+    /* An existing file is the target itself (journal_open refuses what
+     * is not a journal; copy refuses one that is not empty), and names
+     * SQLite would not take as files get journal_open's refusal. */
+    if (lstat(path, &st) == 0 || errno != ENOENT || !*base ||
+        strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0 ||
+        strlen(path) >= sizeof t->final)
+        return journal_open(path, out, e) ? J_ESTORAGE : J_OK;
+    snprintf(t->final, sizeof t->final, "%s", path);
+    snprintf(t->temp, sizeof t->temp, "%.*s.%s.copy-XXXXXX",
+             (int)(base - path), path, base);
+    /* Made and registered with the signals blocked: none leaves it. */
+    sigset_t old;
+    block_signals(&old);
+    int fd = mkstemp(t->temp);
+    int err = errno;
+    if (fd >= 0) {
+        close(fd);
+        for (size_t i = 0; i < NSIDE; i++) {
+            char *f = xasprintf("%s%s", t->temp, side_names[i]);
+            t->slots[i] = tempfile_register(f, false);
+            free(f);
+        }
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (fd < 0) {
+        char *shown = jdb_name_shown(path);
+        ss_errf(e, "%s: cannot create journal: %s", shown, strerror(err));
+        free(shown);
+        t->temp[0] = '\0';
+        return J_ESTORAGE;
+    }
+    journal *j;
+    if (jsq_journal_open_fresh(t->temp, &j, e)) {
+        char *shown = jdb_name_shown(path);
+        jdb_err_redact(e, t->temp, shown);
+        free(shown);
+        journal_copy_target_end(t);
+        return J_ESTORAGE;
+    }
+    /* Every message names the target, not its temporary name. */
+    free(j->path);
+    j->path = jdb_name_shown(path);
+    *out = j;
+    return J_OK;
+}
+
+void journal_copy_target_end(copy_target *t)
+{
+    /* Placed: only the temporary name's side files (SQLite removes them
+     * as it closes; these are for a close that could not). */
+    if (t->temp[0])
+        for (size_t i = t->placed ? 1 : 0; i < NSIDE; i++) {
+            char *f = xasprintf("%s%s", t->temp, side_names[i]);
+            unlink(f);
+            free(f);
+        }
+    for (size_t i = 0; i < NSIDE; i++) {
+        tempfile_forget(t->slots[i]);
+        t->slots[i] = -1;
+    }
+    tempfile_forget(t->note);
+    t->note = -1;
+    t->temp[0] = '\0';
+}
+
+/* fsync of path (a file, or a directory when dir): 0, or -1 with errno. */
+static int sync_path(const char *path, bool dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) |
+                            O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int err = errno;
+    close(fd);
+    errno = err;
+    return rc;
+}
+
+/* The directory holding path (n bytes into dir): "." when it has no '/'. */
+static void dir_of(const char *path, char *dir, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, n, ".");
+    else if (slash == path)
+        snprintf(dir, n, "/");
+    else
+        snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+/* A new SQLite target committed in its temporary file t->temp: every
+ * page moved out of the write-ahead log into the file, the connection
+ * closed (SQLite removes its -wal and -shm), the file synced, then
+ * renamed to t->final without replacing anything there (renameat2
+ * RENAME_NOREPLACE; where the file system lacks it, link() and unlink()
+ * of the temporary name), and the directory synced. J_OK (to's connection
+ * closed); J_EINPUT when a file appeared at t->final meanwhile (it is
+ * left as it is); J_ESTORAGE. Either way e names the target. */
+static int put_in_place(journal *to, copy_target *t, ss_err *e)
+{
+    int64_t busy = 1;
+    db_stmt *st = jdb_prep_dyn(to, "PRAGMA wal_checkpoint(TRUNCATE)", e);
+    if (!st)
+        return J_ESTORAGE;
+    if (db_step(st) == DB_ROW)
+        busy = db_col_int64(st, 0);
+    jdb_done(to, st);
+    jdb_close_db(to);
+    char *wal = xasprintf("%s-wal", t->temp);
+    struct stat ws;
+    bool wal_left = stat(wal, &ws) == 0 && ws.st_size > 0;
+    free(wal);
+    if (busy != 0 || wal_left)
+        return ss_errf(e, "%s: cannot finish the copy: its write-ahead log "
+                          "could not be moved into the file; nothing was "
+                          "copied", to->path), J_ESTORAGE;
+    char dir[4096];
+    dir_of(t->final, dir, sizeof dir);
+    if (sync_path(t->temp, false) != 0)
+        return ss_errf(e, "%s: cannot finish the copy: %s; nothing was "
+                          "copied", to->path, strerror(errno)), J_ESTORAGE;
+    int rc = renameat2(AT_FDCWD, t->temp, AT_FDCWD, t->final,
+                       RENAME_NOREPLACE);
+    if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+        rc = link(t->temp, t->final);
+        if (rc == 0)
+            unlink(t->temp);
+    }
+    if (rc != 0 && errno == EEXIST)
+        return ss_errf(e, "%s: another program made this file while the "
+                          "copy ran: it is left as it is, and nothing was "
+                          "copied; copy only into a new journal", to->path),
+               J_EINPUT;
+    if (rc != 0)
+        return ss_errf(e, "%s: cannot put the copy in place: %s; nothing was "
+                          "copied", to->path, strerror(errno)), J_ESTORAGE;
+    t->placed = true;
+    sync_path(dir, true); /* the rename is made; a failed sync changes
+                             nothing more that could be undone */
+    return J_OK;
+}
+
 /* The copy; check: recompute every event's hash and the chain, and
  * refuse (J_ESTORAGE) at the first event that fails them. */
 static int copy_journal(journal *from, journal *to, bool check,
-                        copy_committed_fn committed, void *arg,
-                        copy_stats *stats, ss_err *e)
+                        copy_target *t, copy_stats *stats, ss_err *e)
 {
     memset(stats, 0, sizeof *stats);
     chain_check cc = {.expect = 1, .prev = GENESIS};
@@ -424,6 +611,8 @@ static int copy_journal(journal *from, journal *to, bool check,
     /* The filter index, where the core keeps it: derived again. */
     if (rc == J_OK && to->be->index_rebuild)
         rc = to->be->index_rebuild(to, 0, e);
+    if (rc == J_OK && check)
+        test_pause("copy-target-written");
     if (rc == J_OK)
         rc = journal_checkpoint(from, &stats->from, e) ? J_ESTORAGE : J_OK;
     if (rc == J_OK)
@@ -443,32 +632,48 @@ static int copy_journal(journal *from, journal *to, bool check,
         jdb_rollback(to);
         return rc;
     }
-    /* The commit and what the caller does once it is made, with no
-     * signal between them (a signal meanwhile is delivered after). */
-    sigset_t sigs, old;
-    sigemptyset(&sigs);
-    static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE,
-                                 SIGUSR1, SIGUSR2, SIGALRM};
-    for (size_t i = 0; i < sizeof caught / sizeof caught[0]; i++)
-        sigaddset(&sigs, caught[i]);
-    sigprocmask(SIG_BLOCK, &sigs, &old);
+    /* The commit, the new file put in place and the note a signal then
+     * writes, with no signal between them (one meanwhile is delivered
+     * after: it finds the copy complete, in place, and says so). */
+    sigset_t old;
+    block_signals(&old);
     rc = jdb_commit(to, e);
-    if (rc == J_OK && committed)
-        committed(arg, stats);
+    if (rc == J_OK) {
+        to->pg_create = false; /* the schema, if made, is committed */
+        if (t && t->temp[0]) {
+            test_pause("copy-before-rename");
+            rc = put_in_place(to, t, e);
+        }
+    }
+    if (rc == J_OK && t) {
+        char cp[CHECKPOINT_MAX];
+        checkpoint_format(&stats->to, cp);
+        char *note = xasprintf("sitesweep: copy: interrupted after the copy "
+                               "was committed: %s is complete and kept "
+                               "(%lld events, checkpoint %s)\n", to->path,
+                               (long long)stats->events, cp);
+        t->note = tempfile_note(note);
+        free(note);
+        /* the temporary name is no more: the target is the result */
+        for (size_t i = 0; i < NSIDE; i++) {
+            tempfile_forget(t->slots[i]);
+            t->slots[i] = -1;
+        }
+    }
     sigprocmask(SIG_SETMASK, &old, NULL);
-    if (rc == J_OK)
+    if (rc == J_OK && check) /* not verify's private copy */
         test_pause("copy-committed");
     return rc;
 }
 
-int journal_copy(journal *from, journal *to, copy_committed_fn committed,
-                 void *arg, copy_stats *stats, ss_err *e)
+int journal_copy(journal *from, journal *to, copy_target *t,
+                 copy_stats *stats, ss_err *e)
 {
     /* The source's derived tables are copied as they are: a source verify
      * rejects is not copied (the chain is checked again as it is read). */
     memset(stats, 0, sizeof *stats);
     int rc = verified(from, "the journal to copy", e);
-    return rc ? rc : copy_journal(from, to, true, committed, arg, stats, e);
+    return rc ? rc : copy_journal(from, to, true, t, stats, e);
 }
 
 /* ---- verify of a PostgreSQL journal ---- */
@@ -539,8 +744,8 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
     }
     if (rc == 0) {
         copy_stats st;
-        rc = copy_journal(j, copy, false, NULL, NULL, &st, e); /* as it is: verify
-                                                       judges it */
+        rc = copy_journal(j, copy, false, NULL, &st, e); /* as it is:
+                                                          verify judges it */
         if (rc == 0) /* the server's filter index, to be checked */
             rc = jpg_grams_into(j, copy, e);
         if (rc == 0)

@@ -116,6 +116,9 @@ struct journal {
     char host[256];            /* where */
     bool pg;                   /* a PostgreSQL journal (db_kind_of PG) */
     char schema[64];           /* its schema, when pg */
+    bool pg_create;            /* PostgreSQL: no journal in the schema
+                                  yet; the next write transaction makes
+                                  it, inside it (copy's target) */
     bool console;              /* claims runs; marks need the claim */
     int64_t data_version;      /* SQLite's, at the last journal_changed */
     bool watching;             /* journal_watch was called (PostgreSQL:
@@ -150,6 +153,10 @@ int jdb_verify_copy(journal *j, const checkpoint *anchors, size_t n,
  * journal_open for a path that is not a PostgreSQL URI. 0 with *out, -1
  * with e set. */
 int jsq_journal_open(const char *path, journal **out, ss_err *e);
+/* jsq_journal_open of a file the caller has just made, empty, for itself
+ * (copy's temporary target, mkstemp): its 0 bytes are taken as a new
+ * journal to make, not refused as a truncated one. */
+int jsq_journal_open_fresh(const char *path, journal **out, ss_err *e);
 /* Finalizes the kept statements and closes j's connection (j->db NULL
  * after; the journal itself stays). */
 void jdb_close_db(journal *j);

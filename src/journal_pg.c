@@ -172,16 +172,68 @@ static int read_version(db *d, const char *schema, const char *where,
     return -1;
 }
 
-int jpg_schema_setup(db *d, const char *schema, const char *where,
-                     int *version, ss_err *e)
+/* The tables each migration makes (entry i: version i to i + 1), to tell
+ * a schema whose tables do not match its recorded version. */
+static const char *const pg_migration_tables[][8] = {
+    {"meta", "events", "procedures", "sites", "runs", "item_states",
+     "holds", NULL},
+    {"events_grams", NULL},
+};
+
+/* Refuses to migrate a schema from version v (0: no meta table) when a
+ * table a later migration makes is already there (meta.schema_version
+ * set back, or the meta table dropped): running the migration would fail
+ * on the server's "already exists" or build over the journal. 0; -1 with
+ * e naming the schema, the version and the table, the transaction rolled
+ * back. */
+static int tables_match_version(db *d, const char *schema, const char *where,
+                                int v, ss_err *e)
 {
-    if (!jpg_schema_name_ok(schema))
-        return ss_errf(e, "%s: \"%s\" is not a usable schema name ("
-                          SCHEMA_NAME_RULE ")", where, schema), -1;
+    for (int i = v; i < (int)NPG; i++)
+        for (size_t k = 0; pg_migration_tables[i][k]; k++) {
+            const char *t = pg_migration_tables[i][k];
+            char sql[256];
+            snprintf(sql, sizeof sql,
+                     "SELECT to_regclass('%s.%s') IS NOT NULL", schema, t);
+            db_stmt *st = db_prepare(d, sql, false);
+            if (!st || db_step(st) != DB_ROW) {
+                db_finalize(st);
+                return failed(d, where, "cannot read the journal's schema",
+                              e);
+            }
+            bool there = strcmp(db_col_text(st, 0), "t") == 0;
+            db_finalize(st);
+            if (!there)
+                continue;
+            if (db_in_transaction(d))
+                db_exec(d, "ROLLBACK");
+            char rec[64];
+            if (v)
+                snprintf(rec, sizeof rec, "records version %d", v);
+            else
+                snprintf(rec, sizeof rec, "has no meta table");
+            return ss_errf(e, "%s: the journal is damaged: its catalog does "
+                              "not match its recorded version (schema %s of "
+                              "database %s %s, but already holds table %s, "
+                              "made by version %d); nothing was changed",
+                           where, schema, PQdb(db_pg(d)), rec, t, i + 1),
+                   -1;
+        }
+    return 0;
+}
+
+/* The schema's creation or upgrade inside d's open transaction (the
+ * caller's: jpg_schema_setup's own, or copy's, so that a copy that fails
+ * leaves no schema), under the migration lock; the transaction's
+ * search_path set to schema. *version (when given) gets the version found
+ * (0: none). 0; -1 with e set and the transaction rolled back. */
+static int schema_setup_tx(db *d, const char *schema, const char *where,
+                           int *version, ss_err *e)
+{
     char sql[512];
     /* One migrating program at a time, on any host: the others wait. */
     snprintf(sql, sizeof sql,
-             "BEGIN; SELECT pg_advisory_xact_lock(hashtext('sitesweep "
+             "SELECT pg_advisory_xact_lock(hashtext('sitesweep "
              "schema %s')); SET LOCAL search_path TO %s",
              schema, schema);
     if (db_exec(d, sql) != DB_DONE)
@@ -196,6 +248,8 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
                           "nothing was changed", where, schema, v, (int)NPG),
                -1;
     }
+    if (v < (int)NPG && tables_match_version(d, schema, where, v, e))
+        return -1;
     if (v == 0) {
         snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS %s", schema);
         if (db_exec(d, sql) != DB_DONE)
@@ -218,6 +272,23 @@ int jpg_schema_setup(db *d, const char *schema, const char *where,
         if (db_exec(d, sql) != DB_DONE)
             return failed(d, where, "cannot record the schema version", e);
     }
+    if (version)
+        *version = v;
+    return 0;
+}
+
+int jpg_schema_setup(db *d, const char *schema, const char *where,
+                     int *version, ss_err *e)
+{
+    if (!jpg_schema_name_ok(schema))
+        return ss_errf(e, "%s: \"%s\" is not a usable schema name ("
+                          SCHEMA_NAME_RULE ")", where, schema), -1;
+    char sql[512];
+    if (db_exec(d, "BEGIN") != DB_DONE)
+        return failed(d, where, "cannot open the journal", e);
+    int v;
+    if (schema_setup_tx(d, schema, where, &v, e))
+        return -1;
     if (db_exec(d, "COMMIT") != DB_DONE)
         return failed(d, where, "cannot set up the journal", e);
     /* The shared queries name tables without a schema. */
@@ -517,10 +588,20 @@ static int journal_exists(db *d, const char *schema, const char *where,
     return out;
 }
 
-/* jpg_journal_open and jpg_journal_open_existing: create says whether a
- * missing schema is made (J_NOTFOUND when not). */
-static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
+/* How pg_open treats a schema that holds no journal. */
+typedef enum pg_open_mode {
+    PG_EXISTING, /* J_NOTFOUND: nothing made */
+    PG_CREATE,   /* made (and committed) now */
+    PG_IN_WRITE, /* made by the journal's first write transaction, in it
+                    (copy: a rollback or a lost connection leaves none) */
+} pg_open_mode;
+
+/* jpg_journal_open, jpg_journal_open_existing and
+ * jpg_journal_open_for_copy. */
+static int pg_open(const char *uri, pg_open_mode mode, journal **out,
+                   ss_err *e)
 {
+    bool create = mode != PG_EXISTING, later = false;
     char where[1024], msg[1024];
     db_uri_redact(uri, where, sizeof where);
     const char *schema = getenv("SITESWEEP_PG_SCHEMA");
@@ -548,16 +629,17 @@ static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
         db_close(d);
         return J_ESTORAGE;
     }
-    if (!create) {
+    if (mode != PG_CREATE) {
         int has = journal_exists(d, schema, where, e);
-        if (has == 0)
+        if (has == 0 && !create)
             ss_errf(e, "%s: no journal yet in schema %s of database %s; "
                        "start with 'sitesweep import FILE' or the console",
                     where, schema, PQdb(db_pg(d)));
-        if (has <= 0) {
+        if (has < 0 || (has == 0 && !create)) {
             db_close(d);
             return has == 0 ? J_NOTFOUND : J_ESTORAGE;
         }
+        later = has == 0;
     }
     char why[512];
     int rc = jpg_session_check(d, why, sizeof why, e);
@@ -571,13 +653,21 @@ static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
     /* A write waits for another writer as long as on SQLite. */
     if (rc == 0 && db_exec(d, "SET lock_timeout = '5s'") != DB_DONE)
         rc = ss_errf(e, "%s: cannot open journal: %s", where, db_errmsg(d));
-    if (rc == 0)
+    if (rc == 0 && !later)
         rc = jpg_schema_setup(d, schema, where, NULL, e);
+    if (rc == 0 && later) { /* made by the first write: named already */
+        char sql[128];
+        snprintf(sql, sizeof sql, "SET search_path TO %s", schema);
+        if (db_exec(d, sql) != DB_DONE)
+            rc = ss_errf(e, "%s: cannot use the journal's schema: %s", where,
+                         db_errmsg(d));
+    }
     if (rc) {
         db_close(d);
         return J_ESTORAGE;
     }
     journal *j = xcalloc(1, sizeof *j);
+    j->pg_create = later;
     j->db = d;
     j->pg = true;
     j->be = &jdb_pg_backend;
@@ -590,12 +680,17 @@ static int pg_open(const char *uri, bool create, journal **out, ss_err *e)
 
 int jpg_journal_open(const char *uri, journal **out, ss_err *e)
 {
-    return pg_open(uri, true, out, e);
+    return pg_open(uri, PG_CREATE, out, e);
 }
 
 int jpg_journal_open_existing(const char *uri, journal **out, ss_err *e)
 {
-    return pg_open(uri, false, out, e);
+    return pg_open(uri, PG_EXISTING, out, e);
+}
+
+int jpg_journal_open_for_copy(const char *uri, journal **out, ss_err *e)
+{
+    return pg_open(uri, PG_IN_WRITE, out, e);
 }
 
 int journal_name_check(const char *name, ss_err *e)
@@ -719,6 +814,18 @@ int jpg_begin(journal *j, ss_err *e)
     snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock("
              "hashtext('" APPEND_LOCK "%s')); NOTIFY ss_%s", j->schema,
              j->schema);
+    if (j->pg_create) {
+        /* The schema is made in this write's transaction, before its
+         * append lock (as every opening takes the migration lock first):
+         * committed with the write, or gone with it. */
+        if (jdb_exec(j, "BEGIN", "cannot start a write", e))
+            return -1;
+        if (schema_setup_tx(j->db, j->schema, j->path, NULL, e))
+            return -1;
+        snprintf(sql, sizeof sql, "SELECT pg_advisory_xact_lock("
+                 "hashtext('" APPEND_LOCK "%s')); NOTIFY ss_%s", j->schema,
+                 j->schema);
+    }
     if (jdb_exec(j, sql, "cannot start a write", e)) {
         if (db_fault_of(j->db) == DB_FAULT_BUSY) {
             jdb_rollback(j);
@@ -747,6 +854,8 @@ static int session_setup(journal *j, ss_err *e)
 
 int jpg_holds_retake(journal *j, ss_err *e)
 {
+    if (j->pg_create) /* no journal yet (copy's target): no holds */
+        return 0;
     /* The holds this console had: its session locks went with the old
      * session; take them again (a run another console took meanwhile
      * stays its: the holds row names that console, and this console's

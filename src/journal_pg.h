@@ -21,6 +21,12 @@ int jpg_journal_open(const char *uri, journal **out, ss_err *e);
  * journal yet in schema S of database D" (nothing made); J_EINPUT (a bad
  * schema name); J_ESTORAGE. */
 int jpg_journal_open_existing(const char *uri, journal **out, ss_err *e);
+/* jpg_journal_open for copy's target: a schema that holds no journal is
+ * not made now but by the journal's first write transaction (jpg_begin),
+ * inside it, so that a copy rolled back, or whose connection is lost,
+ * leaves no schema, tables or meta behind. A schema that holds a journal
+ * is upgraded now, as by jpg_journal_open. Returns as jpg_journal_open. */
+int jpg_journal_open_for_copy(const char *uri, journal **out, ss_err *e);
 
 /* Starts a write on a PostgreSQL journal: a transaction holding the
  * journal's append lock (an advisory transaction lock), so that writes

@@ -348,12 +348,14 @@ static int check_name(const char *path, ss_err *e)
  * regular file, and a file that is not a sitesweep journal, before SQLite
  * opens it (SQLite would block on a FIFO, make "/dev/null-journal", or
  * change another program's database). */
-static int prepare_file(const char *path, file_identity *id, ss_err *e)
+static int prepare_file(const char *path, bool fresh, file_identity *id,
+                        ss_err *e)
 {
     *id = ID_NEW;
     if (check_name(path, e))
         return -1;
-    bool existed = true; /* false when another process just made it */
+    /* false when another process just made it, or the caller (fresh) */
+    bool existed = !fresh;
     int fd = file_open_regular(path, O_RDONLY, "journal", e);
     if (fd < 0) {
         if (errno != ENOENT) {
@@ -724,11 +726,11 @@ static int jsq_changed(journal *j, bool *changed, ss_err *e)
 
 /* The opening itself: jsq_journal_open, whose messages may still name
  * path as given. */
-static int sq_open(const char *path, journal **out, ss_err *e)
+static int sq_open(const char *path, bool fresh, journal **out, ss_err *e)
 {
     *out = NULL;
     file_identity id;
-    if (prepare_file(path, &id, e))
+    if (prepare_file(path, fresh, &id, e))
         return -1;
     journal *j = xcalloc(1, sizeof *j);
     j->file = xstrdup(path);
@@ -779,9 +781,9 @@ static int sq_open(const char *path, journal **out, ss_err *e)
     return 0;
 }
 
-int jsq_journal_open(const char *path, journal **out, ss_err *e)
+static int jsq_open(const char *path, bool fresh, journal **out, ss_err *e)
 {
-    int rc = sq_open(path, out, e);
+    int rc = sq_open(path, fresh, out, e);
     if (rc && e) {
         /* The file checks (and SQLite's own text) name the file as given:
          * shown without its password, as every later message is. */
@@ -790,6 +792,16 @@ int jsq_journal_open(const char *path, journal **out, ss_err *e)
         free(shown);
     }
     return rc;
+}
+
+int jsq_journal_open(const char *path, journal **out, ss_err *e)
+{
+    return jsq_open(path, false, out, e);
+}
+
+int jsq_journal_open_fresh(const char *path, journal **out, ss_err *e)
+{
+    return jsq_open(path, true, out, e);
 }
 
 const jdb_backend jdb_sqlite_backend = {

@@ -14,7 +14,7 @@
 static struct {
     volatile sig_atomic_t used;
     bool dir;
-    bool keep;          /* tempfile_keep: not removed, note written */
+    bool keep;          /* tempfile_note: not removed, note written */
     size_t note_len;
     char note[1001];
     char path[PATH_BYTES];
@@ -70,7 +70,8 @@ static void block(sigset_t *old)
     sigprocmask(SIG_BLOCK, &all, old);
 }
 
-int tempfile_register(const char *path, bool dir)
+/* tempfile_register, and tempfile_note (note: the slot only says it). */
+static int take_slot(const char *path, bool dir, const char *note)
 {
     if (!path || strlen(path) >= PATH_BYTES)
         return -1;
@@ -83,8 +84,10 @@ int tempfile_register(const char *path, bool dir)
     if (slot >= 0) {
         snprintf(slots[slot].path, sizeof slots[slot].path, "%s", path);
         slots[slot].dir = dir;
-        slots[slot].keep = false;
-        slots[slot].note_len = 0;
+        slots[slot].keep = note != NULL;
+        snprintf(slots[slot].note, sizeof slots[slot].note, "%s",
+                 note ? note : "");
+        slots[slot].note_len = strlen(slots[slot].note);
         slots[slot].used = 1;
         if (nused++ == 0) {
             struct sigaction sa;
@@ -107,6 +110,16 @@ int tempfile_register(const char *path, bool dir)
     return slot;
 }
 
+int tempfile_register(const char *path, bool dir)
+{
+    return take_slot(path, dir, NULL);
+}
+
+int tempfile_note(const char *note)
+{
+    return take_slot("", false, note ? note : "");
+}
+
 void tempfile_forget(int slot)
 {
     if (slot < 0 || slot >= SLOTS)
@@ -121,21 +134,6 @@ void tempfile_forget(int slot)
                     sigaction(sigs[i], &saved[i], NULL);
                     installed[i] = false;
                 }
-    }
-    sigprocmask(SIG_SETMASK, &old, NULL);
-}
-
-void tempfile_keep(int slot, const char *note)
-{
-    if (slot < 0 || slot >= SLOTS)
-        return;
-    sigset_t old;
-    block(&old);
-    if (slots[slot].used) {
-        snprintf(slots[slot].note, sizeof slots[slot].note, "%s",
-                 note ? note : "");
-        slots[slot].note_len = strlen(slots[slot].note);
-        slots[slot].keep = true;
     }
     sigprocmask(SIG_SETMASK, &old, NULL);
 }

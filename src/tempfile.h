@@ -18,17 +18,17 @@
  * registered). The path is copied. */
 int tempfile_register(const char *path, bool dir);
 
+/* A slot that removes nothing: should a signal end the process, the
+ * handler writes note (copied, at most 1000 bytes) to stderr, then the
+ * process dies of the signal. For a result the user asked for, which a
+ * signal must not destroy and must say what became of (copy's committed
+ * target: a PostgreSQL schema, or a file renamed into place). Returns a
+ * slot for tempfile_forget, -1 when the table is full. */
+int tempfile_note(const char *note);
+
 /* Forgets a slot (nothing is removed: the owner removes the file itself,
  * before or after). When the last one goes, the signal actions are put
  * back. A slot of -1 is ignored. */
 void tempfile_forget(int slot);
-
-/* Turns slot's file into one to keep: a signal no longer removes it, and
- * the handler writes note (copied, at most 1000 bytes; "" for none) to
- * stderr instead, before the process dies of the signal. For a file that
- * became the result the user asked for (copy's committed target): a
- * signal then must not destroy it, and must say what became of it.
- * tempfile_forget ends it as any slot. A slot of -1 is ignored. */
-void tempfile_keep(int slot, const char *note);
 
 #endif
