@@ -259,40 +259,37 @@ static void test_event_check(void **state)
     bad.note = "taken over from a on b";
     bad.note_len = strlen(bad.note);
     assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 0);
-    /* kinds without a note */
-    bad = ev;
-    bad.kind = "run-started";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "note");
-    bad = ev;
-    bad.site = "k7q";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "site");
-    bad = ev;
-    bad.item = "0123456789abcdef";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "item");
-    bad = ev;
-    bad.ts = "2026-11-30 05:00";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "ts");
-    bad = ev;
-    bad.operator_name = "";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "operator");
-    bad = ev;
-    bad.host = "h\xe2\x81\xa6";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "host");
-    bad = ev;
-    bad.kind = "deleted";
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "kind");
-    bad = ev;
-    bad.data = "{\"a\":\"\x1b\"}";
-    bad.data_len = strlen(bad.data);
-    assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
-    assert_string_equal(f, "data");
+    /* one field wrong at a time: refused, naming that field */
+    static const struct {
+        const char *field, *value;
+    } wrong[] = {
+        {"kind", "run-started"}, /* a kind without a note, with one */
+        {"site", "k7q"},
+        {"item", "0123456789abcdef"},
+        {"ts", "2026-11-30 05:00"},
+        {"operator", ""},
+        {"host", "h\xe2\x81\xa6"},
+        {"kind", "deleted"},
+        {"data", "{\"a\":\"\x1b\"}"},
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        bad = ev;
+        const char *v = wrong[i].value;
+        if (strcmp(wrong[i].field, "kind") == 0) bad.kind = v;
+        if (strcmp(wrong[i].field, "site") == 0) bad.site = v;
+        if (strcmp(wrong[i].field, "item") == 0) bad.item = v;
+        if (strcmp(wrong[i].field, "ts") == 0) bad.ts = v;
+        if (strcmp(wrong[i].field, "operator") == 0) bad.operator_name = v;
+        if (strcmp(wrong[i].field, "host") == 0) bad.host = v;
+        if (strcmp(wrong[i].field, "data") == 0) {
+            bad.data = v;
+            bad.data_len = strlen(v);
+        }
+        const char *want = strcmp(v, "run-started") == 0 ? "note"
+                                                          : wrong[i].field;
+        assert_int_equal(text_event_check(&bad, &f, why, sizeof why), 1);
+        assert_string_equal(f, want);
+    }
 }
 
 int main(void)
