@@ -906,7 +906,8 @@ int jpg_watch(journal *j, ss_err *e)
 int jpg_session_ping(journal *j, bool *reconnected, ss_err *e)
 {
     *reconnected = false;
-    if (db_in_transaction(j->db))
+    /* (a lost connection's transaction status is unknown: no write) */
+    if (!db_lost(j->db) && db_in_transaction(j->db))
         return 0; /* a write is under way: it finds out itself */
     if (!db_lost(j->db) && db_exec(j->db, "SELECT 1") == DB_DONE)
         return 0;
