@@ -213,16 +213,21 @@ static const screen_ops form_ops = {
 
 screen *form_screen_new(ui *u, const char *code)
 {
-    form *f = xcalloc(1, sizeof *f);
     site s;
     site_init(&s);
-    f->create = code == NULL;
     if (code) {
+        /* A site that cannot be read now is not shown blank: no form. */
         ss_err e = {{0}};
-        snprintf(f->code, sizeof f->code, "%s", code);
-        if (journal_site_get(u->a->j, code, &s, &e) != 0)
-            ui_error(u, "Cannot read site %s: %s", code, e.msg);
+        if (journal_site_get(u->a->j, code, &s, &e) != 0) {
+            ui_error(u, "Cannot read site %s, so it cannot be edited now: "
+                        "%s", code, e.msg);
+            return NULL;
+        }
     }
+    form *f = xcalloc(1, sizeof *f);
+    f->create = code == NULL;
+    if (code)
+        snprintf(f->code, sizeof f->code, "%s", code);
     for (int i = 0; i < FIELD_COUNT; i++) {
         char buf[EDIT_CAP + 1];
         site_get_field(&s, (site_field)i, buf, sizeof buf);

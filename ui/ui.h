@@ -227,7 +227,9 @@ screen *pager_screen_new(const char *title, text_lines *lines);
 screen *message_screen_new(const char *msg);
 /* The help of a key table. */
 screen *help_screen_new(const keymap *m);
-/* The site form: edit code's site, or add one when code is NULL. */
+/* The site form: edit code's site, or add one when code is NULL. NULL,
+ * said on the status line, when code's site cannot be read now (never a
+ * blank form for it). */
 screen *form_screen_new(ui *u, const char *code);
 
 #endif
